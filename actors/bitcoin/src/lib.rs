@@ -1,0 +1,14 @@
+//! The Bitcoin port: everything the inscriber and the indexer need from a Bitcoin network,
+//! as one trait, [`BitcoinPort`]. Two implementations stand behind it: Bitcoin Core over
+//! JSON-RPC (`core_rpc`, for operators: regtest, signet, mainnet) and SimBitcoin (in the
+//! `bitai-simulation` crate, the embedded default of the devnet and the simulation).
+//!
+//! The port is synchronous: SimBitcoin answers from memory, and the RPC backend blocks on one
+//! HTTP request at a time. Blocks travel as raw consensus bytes, so the indexer decodes
+//! (with limits) what a possibly hostile node sent, in one place.
+
+mod port;
+
+pub use port::{
+    BitcoinPort, ChainTip, MempoolReject, PortError, ReplacementViolation, SharedBitcoin, Utxo,
+};

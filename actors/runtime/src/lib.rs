@@ -1,0 +1,13 @@
+//! What every BitAI actor is handed when it is spawned, and the skeleton that keeps roles
+//! alive: an injected [`Clock`], a seeded [`rng`], a [`supervisor`] that restarts failed
+//! children, and [`proxy`] actors that give each role a stable address across restarts.
+//!
+//! Nothing in an actor reads the wall clock or the OS's randomness (clippy.toml bans them);
+//! the one place that bridges to real time is [`TokioClock`], and in simulation tokio's
+//! paused time drives it, so the same seed gives the same run.
+
+pub mod clock;
+pub mod rng;
+
+pub use clock::{Clock, ManualClock, SharedClock, TokioClock};
+pub use rng::{derive_seed, seeded_rng, SimRng};

@@ -1,0 +1,112 @@
+//! Both stores answer the same operations the same way (a model-based property test), and
+//! the fjall store keeps what it acknowledged across a reopen.
+
+use super::*;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Action {
+    Put(u8, Vec<u8>, Vec<u8>),
+    Delete(u8, Vec<u8>),
+    Batch(Vec<(u8, Vec<u8>, Option<Vec<u8>>)>),
+}
+
+fn ks(i: u8) -> String {
+    format!("ks.{}", i % 3)
+}
+
+fn arb_key() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0u8..4, 0..4)
+}
+
+fn arb_action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        (any::<u8>(), arb_key(), prop::collection::vec(any::<u8>(), 0..8))
+            .prop_map(|(k, key, v)| Action::Put(k, key, v)),
+        (any::<u8>(), arb_key()).prop_map(|(k, key)| Action::Delete(k, key)),
+        prop::collection::vec(
+            (any::<u8>(), arb_key(), prop::option::of(prop::collection::vec(any::<u8>(), 0..8))),
+            0..6
+        )
+        .prop_map(Action::Batch),
+    ]
+}
+
+fn apply(store: &dyn Store, action: &Action) {
+    match action {
+        Action::Put(k, key, v) => store.put(&ks(*k), key, v).expect("put"),
+        Action::Delete(k, key) => {
+            let mut b = Batch::default();
+            b.delete(&ks(*k), key);
+            store.write(b).expect("delete")
+        }
+        Action::Batch(ops) => {
+            let mut b = Batch::default();
+            for (k, key, v) in ops {
+                match v {
+                    Some(v) => b.put(&ks(*k), key, v),
+                    None => b.delete(&ks(*k), key),
+                };
+            }
+            store.write(b).expect("batch")
+        }
+    }
+}
+
+fn dump(store: &dyn Store) -> Vec<(String, Vec<Entry>)> {
+    (0..3u8)
+        .map(|k| (ks(k), store.range(&ks(k), &[], None, usize::MAX).expect("range")))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn fjall_and_memory_agree(actions in prop::collection::vec(arb_action(), 0..40),
+                              prefix in arb_key(), from in arb_key(), to in arb_key()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fjall = FjallStore::open(dir.path(), Durability::Process).expect("open");
+        let memory = MemoryStore::new();
+        for a in &actions {
+            apply(&fjall, a);
+            apply(&memory, a);
+        }
+        prop_assert_eq!(dump(&fjall), dump(&memory));
+        for k in 0..3u8 {
+            prop_assert_eq!(fjall.scan_prefix(&ks(k), &prefix, 100).expect("scan"),
+                            memory.scan_prefix(&ks(k), &prefix, 100).expect("scan"));
+            prop_assert_eq!(fjall.range(&ks(k), &from, Some(&to), 3).expect("range"),
+                            memory.range(&ks(k), &from, Some(&to), 3).expect("range"));
+            prop_assert_eq!(fjall.last_in_range(&ks(k), &from, Some(&to)).expect("last"),
+                            memory.last_in_range(&ks(k), &from, Some(&to)).expect("last"));
+        }
+    }
+}
+
+#[test]
+fn fjall_keeps_acknowledged_batches_across_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = FjallStore::open(dir.path(), Durability::Process).expect("open");
+        let mut b = Batch::default();
+        b.put("a", b"k1", b"v1").put("b", b"k2", b"v2").delete("a", b"missing");
+        store.write(b).expect("write");
+    }
+    let store = FjallStore::open(dir.path(), Durability::Process).expect("reopen");
+    assert_eq!(store.get("a", b"k1").expect("get"), Some(b"v1".to_vec()));
+    assert_eq!(store.get("b", b"k2").expect("get"), Some(b"v2".to_vec()));
+}
+
+#[test]
+fn keyspace_names_are_checked() {
+    let memory = MemoryStore::new();
+    assert!(matches!(memory.get("bad name", b"k"), Err(StoreError::InvalidKeyspace(_))));
+    assert!(matches!(memory.get("", b"k"), Err(StoreError::InvalidKeyspace(_))));
+}
+
+#[test]
+fn prefix_end_handles_all_ff() {
+    assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+    assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
+    assert_eq!(prefix_end(&[0xff, 0xff]), None);
+}
