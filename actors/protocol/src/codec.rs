@@ -65,7 +65,11 @@ pub fn encode_tx(tx: &BitaiTx) -> Result<Vec<u8>, EncodeError> {
     let body = postcard::to_stdvec(tx).map_err(|e| EncodeError::Postcard(e.to_string()))?;
     out.extend_from_slice(&body);
     if out.len() > MAX_TX_BYTES {
-        return Err(DecodeError::TooLarge { len: out.len(), max: MAX_TX_BYTES }.into());
+        return Err(DecodeError::TooLarge {
+            len: out.len(),
+            max: MAX_TX_BYTES,
+        }
+        .into());
     }
     Ok(out)
 }
@@ -74,7 +78,10 @@ pub fn encode_tx(tx: &BitaiTx) -> Result<Vec<u8>, EncodeError> {
 pub fn decode_tx(bytes: &[u8]) -> Result<BitaiTx, DecodeError> {
     let (&version, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
     if bytes.len() > MAX_TX_BYTES {
-        return Err(DecodeError::TooLarge { len: bytes.len(), max: MAX_TX_BYTES });
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max: MAX_TX_BYTES,
+        });
     }
     if version != FORMAT_VERSION {
         return Err(DecodeError::UnknownVersion(version));

@@ -26,7 +26,10 @@ impl TokioClock {
     /// A clock that reads `base_unix_ms` now. Must be created inside a tokio runtime.
     #[allow(clippy::disallowed_methods)] // The one bridge to tokio's (possibly paused) time.
     pub fn starting_at(base_unix_ms: u64) -> Self {
-        Self { base_instant: tokio::time::Instant::now(), base_unix_ms }
+        Self {
+            base_instant: tokio::time::Instant::now(),
+            base_unix_ms,
+        }
     }
 
     /// A clock that reads the real Unix time now (production start-up only).
@@ -57,7 +60,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock reading `now_ms`.
     pub fn new(now_ms: u64) -> Self {
-        Self { now_ms: Arc::new(AtomicU64::new(now_ms)) }
+        Self {
+            now_ms: Arc::new(AtomicU64::new(now_ms)),
+        }
     }
 
     /// Sets the time.

@@ -7,7 +7,18 @@
 //! paused time drives it, so the same seed gives the same run.
 
 pub mod clock;
+pub mod proxy;
 pub mod rng;
+pub mod sink;
+pub mod supervisor;
 
 pub use clock::{Clock, ManualClock, SharedClock, TokioClock};
+pub use proxy::{ProxyMsg, ProxyStatus, RoleProxy, RoleRef};
 pub use rng::{derive_seed, seeded_rng, SimRng};
+pub use sink::{ActorSink, ChannelSink, Sink, SinkError};
+pub use supervisor::{
+    ChildSpec, ChildStatus, RestartPolicy, Supervisor, SupervisorArgs, SupervisorMsg,
+};
+
+#[cfg(test)]
+mod tests;

@@ -34,9 +34,18 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream_and_labels_separate() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(seeded_rng(7, "x"), |r, _: u64| Some(r.gen())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(seeded_rng(7, "x"), |r, _: u64| Some(r.gen())).collect();
-        let c: Vec<u64> = (0..4).map(|_| 0).scan(seeded_rng(7, "y"), |r, _: u64| Some(r.gen())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(seeded_rng(7, "x"), |r, _: u64| Some(r.gen()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(seeded_rng(7, "x"), |r, _: u64| Some(r.gen()))
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(seeded_rng(7, "y"), |r, _: u64| Some(r.gen()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(derive_seed(1, "indexer"), derive_seed(1, "indexer"));

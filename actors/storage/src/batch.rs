@@ -50,7 +50,10 @@ impl Batch {
 
     /// Adds a delete.
     pub fn delete(&mut self, keyspace: &str, key: &[u8]) -> &mut Self {
-        self.ops.push(Op::Delete { keyspace: keyspace.to_owned(), key: key.to_vec() });
+        self.ops.push(Op::Delete {
+            keyspace: keyspace.to_owned(),
+            key: key.to_vec(),
+        });
         self
     }
 

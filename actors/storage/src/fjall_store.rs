@@ -36,7 +36,11 @@ impl FjallStore {
     /// Opens (or creates) the database in `path`.
     pub fn open(path: impl AsRef<Path>, durability: Durability) -> Result<Self, StoreError> {
         let db = Database::builder(path.as_ref()).open().map_err(engine)?;
-        Ok(Self { db, durability, keyspaces: Mutex::new(BTreeMap::new()) })
+        Ok(Self {
+            db,
+            durability,
+            keyspaces: Mutex::new(BTreeMap::new()),
+        })
     }
 
     fn keyspace(&self, name: &str) -> Result<Keyspace, StoreError> {
@@ -45,7 +49,10 @@ impl FjallStore {
         if let Some(ks) = cache.get(name) {
             return Ok(ks.clone());
         }
-        let ks = self.db.keyspace(name, KeyspaceCreateOptions::default).map_err(engine)?;
+        let ks = self
+            .db
+            .keyspace(name, KeyspaceCreateOptions::default)
+            .map_err(engine)?;
         cache.insert(name.to_owned(), ks.clone());
         Ok(ks)
     }
@@ -68,7 +75,10 @@ impl FjallStore {
 }
 
 fn bounds(from: &[u8], to: Option<&[u8]>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
-    (Bound::Included(from.to_vec()), to.map_or(Bound::Unbounded, |t| Bound::Excluded(t.to_vec())))
+    (
+        Bound::Included(from.to_vec()),
+        to.map_or(Bound::Unbounded, |t| Bound::Excluded(t.to_vec())),
+    )
 }
 
 impl Store for FjallStore {
@@ -84,7 +94,11 @@ impl Store for FjallStore {
         let mut wb = self.db.batch().durability(Some(self.persist_mode()));
         for op in batch.ops {
             match op {
-                Op::Put { keyspace, key, value } => {
+                Op::Put {
+                    keyspace,
+                    key,
+                    value,
+                } => {
                     let ks = self.keyspace(&keyspace)?;
                     wb.insert(&ks, key, value);
                 }

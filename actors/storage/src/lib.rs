@@ -108,7 +108,9 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 pub(crate) fn check_keyspace(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'#'));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'#'));
     if ok {
         Ok(())
     } else {

@@ -24,18 +24,26 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Keyspaces> {
         // A panic while holding the lock cannot leave a half-applied batch (batches are
         // applied to a copy-free map in one go after validation), so a poisoned lock is safe.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn bounds<'a>(from: &'a [u8], to: Option<&'a [u8]>) -> (Bound<&'a [u8]>, Bound<&'a [u8]>) {
-    (Bound::Included(from), to.map_or(Bound::Unbounded, Bound::Excluded))
+    (
+        Bound::Included(from),
+        to.map_or(Bound::Unbounded, Bound::Excluded),
+    )
 }
 
 impl Store for MemoryStore {
     fn get(&self, keyspace: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         check_keyspace(keyspace)?;
-        Ok(self.lock().get(keyspace).and_then(|ks| ks.get(key).cloned()))
+        Ok(self
+            .lock()
+            .get(keyspace)
+            .and_then(|ks| ks.get(key).cloned()))
     }
 
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
@@ -45,7 +53,11 @@ impl Store for MemoryStore {
         let mut guard = self.lock();
         for op in batch.ops {
             match op {
-                Op::Put { keyspace, key, value } => {
+                Op::Put {
+                    keyspace,
+                    key,
+                    value,
+                } => {
                     guard.entry(keyspace).or_default().insert(key, value);
                 }
                 Op::Delete { keyspace, key } => {
@@ -70,7 +82,9 @@ impl Store for MemoryStore {
             return Ok(Vec::new());
         }
         let guard = self.lock();
-        let Some(ks) = guard.get(keyspace) else { return Ok(Vec::new()) };
+        let Some(ks) = guard.get(keyspace) else {
+            return Ok(Vec::new());
+        };
         Ok(ks
             .range::<[u8], _>(bounds(from, to))
             .take(limit)
@@ -89,7 +103,12 @@ impl Store for MemoryStore {
             return Ok(None);
         }
         let guard = self.lock();
-        let Some(ks) = guard.get(keyspace) else { return Ok(None) };
-        Ok(ks.range::<[u8], _>(bounds(from, to)).next_back().map(|(k, v)| (k.clone(), v.clone())))
+        let Some(ks) = guard.get(keyspace) else {
+            return Ok(None);
+        };
+        Ok(ks
+            .range::<[u8], _>(bounds(from, to))
+            .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
     }
 }

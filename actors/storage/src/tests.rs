@@ -21,11 +21,19 @@ fn arb_key() -> impl Strategy<Value = Vec<u8>> {
 
 fn arb_action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (any::<u8>(), arb_key(), prop::collection::vec(any::<u8>(), 0..8))
+        (
+            any::<u8>(),
+            arb_key(),
+            prop::collection::vec(any::<u8>(), 0..8)
+        )
             .prop_map(|(k, key, v)| Action::Put(k, key, v)),
         (any::<u8>(), arb_key()).prop_map(|(k, key)| Action::Delete(k, key)),
         prop::collection::vec(
-            (any::<u8>(), arb_key(), prop::option::of(prop::collection::vec(any::<u8>(), 0..8))),
+            (
+                any::<u8>(),
+                arb_key(),
+                prop::option::of(prop::collection::vec(any::<u8>(), 0..8))
+            ),
             0..6
         )
         .prop_map(Action::Batch),
@@ -55,7 +63,12 @@ fn apply(store: &dyn Store, action: &Action) {
 
 fn dump(store: &dyn Store) -> Vec<(String, Vec<Entry>)> {
     (0..3u8)
-        .map(|k| (ks(k), store.range(&ks(k), &[], None, usize::MAX).expect("range")))
+        .map(|k| {
+            (
+                ks(k),
+                store.range(&ks(k), &[], None, usize::MAX).expect("range"),
+            )
+        })
         .collect()
 }
 
@@ -89,7 +102,9 @@ fn fjall_keeps_acknowledged_batches_across_reopen() {
     {
         let store = FjallStore::open(dir.path(), Durability::Process).expect("open");
         let mut b = Batch::default();
-        b.put("a", b"k1", b"v1").put("b", b"k2", b"v2").delete("a", b"missing");
+        b.put("a", b"k1", b"v1")
+            .put("b", b"k2", b"v2")
+            .delete("a", b"missing");
         store.write(b).expect("write");
     }
     let store = FjallStore::open(dir.path(), Durability::Process).expect("reopen");
@@ -100,8 +115,14 @@ fn fjall_keeps_acknowledged_batches_across_reopen() {
 #[test]
 fn keyspace_names_are_checked() {
     let memory = MemoryStore::new();
-    assert!(matches!(memory.get("bad name", b"k"), Err(StoreError::InvalidKeyspace(_))));
-    assert!(matches!(memory.get("", b"k"), Err(StoreError::InvalidKeyspace(_))));
+    assert!(matches!(
+        memory.get("bad name", b"k"),
+        Err(StoreError::InvalidKeyspace(_))
+    ));
+    assert!(matches!(
+        memory.get("", b"k"),
+        Err(StoreError::InvalidKeyspace(_))
+    ));
 }
 
 #[test]

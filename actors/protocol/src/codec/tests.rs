@@ -30,7 +30,10 @@ fn arb_tx() -> impl Strategy<Value = BitaiTx> {
                 },
                 verifying_key: vk,
                 genesis_state_root: root,
-                limits: ChainLimits { max_block_txs: txs, max_proof_bytes: proof_bytes },
+                limits: ChainLimits {
+                    max_block_txs: txs,
+                    max_proof_bytes: proof_bytes,
+                },
                 salt,
             })
         });
@@ -92,7 +95,10 @@ fn empty_and_unknown_version() {
 #[test]
 fn oversized_input_is_refused_before_decoding() {
     let bytes = vec![FORMAT_VERSION; limits::MAX_TX_BYTES + 1];
-    assert!(matches!(decode_tx(&bytes), Err(DecodeError::TooLarge { .. })));
+    assert!(matches!(
+        decode_tx(&bytes),
+        Err(DecodeError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -115,7 +121,10 @@ fn field_limits_are_checked_both_ways() {
     assert!(matches!(encode_tx(&tx), Err(EncodeError::OverLimit(_))));
     let mut bytes = vec![FORMAT_VERSION];
     bytes.extend(postcard::to_stdvec(&tx).expect("postcard encodes"));
-    assert!(matches!(decode_tx(&bytes), Err(DecodeError::FieldTooLarge { field: "proof", .. })));
+    assert!(matches!(
+        decode_tx(&bytes),
+        Err(DecodeError::FieldTooLarge { field: "proof", .. })
+    ));
 }
 
 #[test]
@@ -125,7 +134,10 @@ fn chain_id_is_the_hash_of_the_encoding() {
         proof_system: ProofSystem::Groth16Bn254,
         verifying_key: vec![1, 2, 3],
         genesis_state_root: Hash32([7; 32]),
-        limits: ChainLimits { max_block_txs: 8, max_proof_bytes: 128 },
+        limits: ChainLimits {
+            max_block_txs: 8,
+            max_proof_bytes: 128,
+        },
         salt: 42,
     };
     let bytes = encode_tx(&BitaiTx::CreateChain(c.clone())).expect("encodes");

@@ -1,0 +1,282 @@
+//! The supervisor: starts each role's actor linked to itself, restarts a child that fails
+//! (an error or a panic in a handler), and attaches the new actor to the role's proxy, so
+//! callers never see the restart. A child that stops itself on purpose (an unrecoverable
+//! condition, such as a reorg deeper than the finality depth) is not restarted: the
+//! supervisor stops with that reason, and the node exits with it.
+//!
+//! Restarts are bounded: more than `max_restarts` within `window_ms` (by the injected clock)
+//! stops the supervisor, as a crash loop is a bug to surface, not to hide.
+
+use crate::clock::SharedClock;
+use crate::proxy::RoleRef;
+use ractor::{
+    Actor, ActorCell, ActorProcessingErr, ActorRef, Message, RpcReplyPort, SpawnErr,
+    SupervisionEvent,
+};
+use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+type StartFuture = Pin<Box<dyn Future<Output = Result<ActorCell, SpawnErr>> + Send>>;
+type StartFn = Arc<dyn Fn(ActorCell) -> StartFuture + Send + Sync>;
+type DetachFn = Arc<dyn Fn() + Send + Sync>;
+
+/// How to start (and restart) one child.
+#[derive(Clone)]
+pub struct ChildSpec {
+    name: String,
+    start: StartFn,
+    detach: DetachFn,
+}
+
+impl ChildSpec {
+    /// A child implementing the role behind `role`: `make` builds a fresh actor and its
+    /// arguments for every (re)start, so a restarted actor recovers from its store.
+    pub fn role<A, F>(name: &str, role: RoleRef<A::Msg>, make: F) -> Self
+    where
+        A: Actor,
+        A::Msg: Message,
+        F: Fn() -> (A, A::Arguments) + Send + Sync + 'static,
+    {
+        let make = Arc::new(make);
+        let attach_role = role.clone();
+        let start: StartFn = Arc::new(move |supervisor: ActorCell| {
+            let make = make.clone();
+            let role = attach_role.clone();
+            Box::pin(async move {
+                let (actor, args) = make();
+                let (actor_ref, _handle) =
+                    Actor::spawn_linked(None, actor, args, supervisor).await?;
+                role.attach(actor_ref.clone())
+                    .map_err(|e| SpawnErr::StartupFailed(format!("role proxy gone: {e}").into()))?;
+                Ok(actor_ref.get_cell())
+            })
+        });
+        let detach: DetachFn = Arc::new(move || {
+            let _ = role.detach();
+        });
+        Self {
+            name: name.to_owned(),
+            start,
+            detach,
+        }
+    }
+
+    /// The child's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// When to give up restarting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestartPolicy {
+    /// Most restarts of one child within `window_ms`.
+    pub max_restarts: u32,
+    /// The window, in milliseconds of the injected clock.
+    pub window_ms: u64,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        Self {
+            max_restarts: 10,
+            window_ms: 60_000,
+        }
+    }
+}
+
+/// Messages to the supervisor.
+pub enum SupervisorMsg {
+    /// Kill the named child as a crash would (fault injection); it is restarted.
+    Crash(String),
+    /// Report each child's state.
+    Status(RpcReplyPort<Vec<ChildStatus>>),
+}
+
+/// One child's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildStatus {
+    /// Child name.
+    pub name: String,
+    /// Whether it runs now.
+    pub running: bool,
+    /// Restarts so far.
+    pub restarts: u64,
+}
+
+struct Child {
+    spec: ChildSpec,
+    cell: Option<ActorCell>,
+    restarts: u64,
+    recent_restarts_ms: VecDeque<u64>,
+}
+
+/// The supervisor's state.
+pub struct SupervisorState {
+    children: Vec<Child>,
+    crash_requested: BTreeSet<String>,
+    policy: RestartPolicy,
+    clock: SharedClock,
+}
+
+/// Start-up arguments of a supervisor.
+pub struct SupervisorArgs {
+    /// Children, started in this order and stopped in reverse order.
+    pub children: Vec<ChildSpec>,
+    /// Restart bounds.
+    pub policy: RestartPolicy,
+    /// The injected clock (for the restart window).
+    pub clock: SharedClock,
+}
+
+/// The supervisor actor.
+#[derive(Default)]
+pub struct Supervisor;
+
+impl SupervisorState {
+    fn index_of(&self, cell: &ActorCell) -> Option<usize> {
+        let id = cell.get_id();
+        self.children
+            .iter()
+            .position(|c| c.cell.as_ref().is_some_and(|c| c.get_id() == id))
+    }
+}
+
+impl Actor for Supervisor {
+    type Msg = SupervisorMsg;
+    type State = SupervisorState;
+    type Arguments = SupervisorArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: SupervisorArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let mut children = Vec::with_capacity(args.children.len());
+        for spec in args.children {
+            let cell = (spec.start)(myself.get_cell()).await?;
+            tracing::info!(child = %spec.name, "started");
+            children.push(Child {
+                spec,
+                cell: Some(cell),
+                restarts: 0,
+                recent_restarts_ms: VecDeque::new(),
+            });
+        }
+        Ok(SupervisorState {
+            children,
+            crash_requested: BTreeSet::new(),
+            policy: args.policy,
+            clock: args.clock,
+        })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        // Stop children one by one, last started first, so shutdown order is deterministic.
+        for child in state.children.iter_mut().rev() {
+            if let Some(cell) = child.cell.take() {
+                let _ = cell.stop_and_wait(None, None).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            SupervisorMsg::Crash(name) => {
+                if let Some(child) = state.children.iter().find(|c| c.spec.name == name) {
+                    if let Some(cell) = &child.cell {
+                        tracing::warn!(child = %name, "fault injection: killing");
+                        state.crash_requested.insert(name.clone());
+                        cell.kill();
+                    }
+                }
+            }
+            SupervisorMsg::Status(reply) => {
+                let status = state
+                    .children
+                    .iter()
+                    .map(|c| ChildStatus {
+                        name: c.spec.name.clone(),
+                        running: c.cell.is_some(),
+                        restarts: c.restarts,
+                    })
+                    .collect();
+                let _ = reply.send(status);
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        event: SupervisionEvent,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let (cell, failure) = match event {
+            SupervisionEvent::ActorFailed(cell, err) => (cell, Some(err.to_string())),
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                let Some(i) = state.index_of(&cell) else {
+                    return Ok(());
+                };
+                let name = state.children[i].spec.name.clone();
+                if state.crash_requested.remove(&name) {
+                    (cell, Some("killed by fault injection".to_owned()))
+                } else {
+                    // A deliberate stop: the child could not go on. Stop the node with it.
+                    let reason = reason.unwrap_or_else(|| "stopped".to_owned());
+                    tracing::error!(child = %name, %reason, "child stopped; stopping the node");
+                    state.children[i].cell = None;
+                    (state.children[i].spec.detach)();
+                    myself.stop(Some(format!("{name} stopped: {reason}")));
+                    return Ok(());
+                }
+            }
+            _ => return Ok(()),
+        };
+        let Some(i) = state.index_of(&cell) else {
+            return Ok(());
+        };
+        let now_ms = state.clock.now_ms();
+        let policy = state.policy;
+        let child = &mut state.children[i];
+        child.cell = None;
+        (child.spec.detach)();
+        child.recent_restarts_ms.push_back(now_ms);
+        while child
+            .recent_restarts_ms
+            .front()
+            .is_some_and(|t| now_ms.saturating_sub(*t) > policy.window_ms)
+        {
+            child.recent_restarts_ms.pop_front();
+        }
+        let reason = failure.unwrap_or_default();
+        if child.recent_restarts_ms.len() as u32 > policy.max_restarts {
+            tracing::error!(child = %child.spec.name, %reason, "restart limit reached");
+            myself.stop(Some(format!(
+                "{} failed {} times within {} ms; last: {reason}",
+                child.spec.name,
+                policy.max_restarts + 1,
+                policy.window_ms
+            )));
+            return Ok(());
+        }
+        tracing::warn!(child = %child.spec.name, %reason, "child failed; restarting");
+        child.restarts += 1;
+        let cell = (child.spec.start)(myself.get_cell()).await?;
+        child.cell = Some(cell);
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! Supervision and proxies together: a role keeps its address across crashes, messages sent
+//! while it is down are delivered after the restart, a deliberate stop stops the supervisor,
+//! and a crash loop hits the restart limit.
+
+use crate::*;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A role that adds numbers into a shared total (its "store"), and can be told to fail.
+struct Adder {
+    total: Arc<AtomicU64>,
+    starts: Arc<AtomicU64>,
+}
+
+enum AdderMsg {
+    Add(u64),
+    Fail,
+    Quit(String),
+    Total(RpcReplyPort<u64>),
+}
+
+impl Actor for Adder {
+    type Msg = AdderMsg;
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<AdderMsg>, _: ()) -> Result<(), ActorProcessingErr> {
+        self.starts.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<AdderMsg>,
+        msg: AdderMsg,
+        _: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            AdderMsg::Add(n) => {
+                self.total.fetch_add(n, Ordering::SeqCst);
+            }
+            AdderMsg::Fail => return Err("asked to fail".into()),
+            AdderMsg::Quit(reason) => myself.stop(Some(reason)),
+            AdderMsg::Total(reply) => {
+                let _ = reply.send(self.total.load(Ordering::SeqCst));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct World {
+    role: RoleRef<AdderMsg>,
+    supervisor: ActorRef<SupervisorMsg>,
+    handle: ractor::concurrency::JoinHandle<()>,
+    starts: Arc<AtomicU64>,
+}
+
+async fn world(policy: RestartPolicy) -> World {
+    let total = Arc::new(AtomicU64::new(0));
+    let starts = Arc::new(AtomicU64::new(0));
+    let role = RoleRef::<AdderMsg>::spawn(None, "adder", 1000)
+        .await
+        .expect("proxy spawns");
+    let (t, s) = (total.clone(), starts.clone());
+    let spec = ChildSpec::role("adder", role.clone(), move || {
+        (
+            Adder {
+                total: t.clone(),
+                starts: s.clone(),
+            },
+            (),
+        )
+    });
+    let args = SupervisorArgs {
+        children: vec![spec],
+        policy,
+        clock: Arc::new(TokioClock::starting_at(0)),
+    };
+    let (supervisor, handle) = Actor::spawn(None, Supervisor, args)
+        .await
+        .expect("supervisor spawns");
+    World {
+        role,
+        supervisor,
+        handle,
+        starts,
+    }
+}
+
+async fn wait_for_starts(w: &World, n: u64) {
+    for _ in 0..500 {
+        if w.starts.load(Ordering::SeqCst) >= n
+            && w.role.status(1000).await.is_some_and(|s| s.attached)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    panic!("actor not (re)started {n} times");
+}
+
+#[tokio::test]
+async fn role_survives_failures_and_keeps_its_address() {
+    let w = world(RestartPolicy::default()).await;
+    w.role.send(AdderMsg::Add(1)).expect("send");
+    w.role.send(AdderMsg::Fail).expect("send");
+    wait_for_starts(&w, 2).await;
+    for _ in 0..10 {
+        w.role.send(AdderMsg::Add(1)).expect("send");
+    }
+    assert_eq!(w.role.ask(AdderMsg::Total, 1000).await, Some(11));
+    w.supervisor
+        .send_message(SupervisorMsg::Crash("adder".into()))
+        .expect("send");
+    wait_for_starts(&w, 3).await;
+    for _ in 0..10 {
+        w.role.send(AdderMsg::Add(1)).expect("send");
+    }
+    // The same RoleRef reached three actor incarnations.
+    assert_eq!(w.role.ask(AdderMsg::Total, 1000).await, Some(21));
+    let status = w.role.status(1000).await.expect("status");
+    assert!(status.attached);
+    assert_eq!(status.attachments, 3);
+    let children = ractor::call!(w.supervisor, SupervisorMsg::Status).expect("status");
+    assert_eq!(children[0].restarts, 2);
+    w.supervisor.stop(None);
+    w.handle.await.expect("joins");
+}
+
+#[tokio::test]
+async fn deliberate_stop_stops_the_supervisor_with_the_reason() {
+    let w = world(RestartPolicy::default()).await;
+    w.role
+        .send(AdderMsg::Quit("reorg deeper than finality".into()))
+        .expect("send");
+    w.handle.await.expect("supervisor stops");
+    assert_eq!(w.starts.load(Ordering::SeqCst), 1, "not restarted");
+}
+
+#[tokio::test]
+async fn crash_loop_hits_the_restart_limit() {
+    let w = world(RestartPolicy {
+        max_restarts: 3,
+        window_ms: 60_000,
+    })
+    .await;
+    for _ in 0..10 {
+        let _ = w.role.send(AdderMsg::Fail);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    w.handle.await.expect("supervisor stops");
+    assert_eq!(w.starts.load(Ordering::SeqCst), 4, "1 start + 3 restarts");
+}
+
+#[tokio::test]
+async fn proxy_buffers_until_attached_and_bounds_the_buffer() {
+    let role = RoleRef::<AdderMsg>::spawn(None, "lonely", 3)
+        .await
+        .expect("spawns");
+    for i in 0..5 {
+        role.send(AdderMsg::Add(i)).expect("send");
+    }
+    let status = role.status(1000).await.expect("status");
+    assert_eq!(
+        (status.buffered, status.refused, status.attached),
+        (3, 2, false)
+    );
+    let total = Arc::new(AtomicU64::new(0));
+    let (actor, _h) = Actor::spawn(
+        None,
+        Adder {
+            total: total.clone(),
+            starts: Arc::new(AtomicU64::new(0)),
+        },
+        (),
+    )
+    .await
+    .expect("spawns");
+    role.attach(actor).expect("attach");
+    assert_eq!(
+        role.ask(AdderMsg::Total, 1000).await,
+        Some(3),
+        "0 + 1 + 2 replayed in order"
+    );
+}
