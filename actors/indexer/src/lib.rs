@@ -1,1 +1,28 @@
-//! placeholder
+//! The indexer: follows the Bitcoin chain through the [`bitai_bitcoin::BitcoinPort`] from a
+//! configured start height, detects reorgs by parent hash, extracts the BitAI transactions
+//! from each block's ord envelopes, and emits [`IndexerEvent::BlockConnected`] and
+//! [`IndexerEvent::BlockDisconnected`] in chain order to one consumer.
+//!
+//! Delivery is at-least-once with idempotent consumers, which makes it exactly-once net of
+//! disconnections: the indexer persists a block as delivered only when the consumer
+//! acknowledges it by height (after the consumer persisted its own effects), replays from the
+//! last acknowledged block after any restart or silence, and the consumer's
+//! [`ConsumerCursor`] recognises and acknowledges what it already applied.
+
+mod actor;
+mod config;
+mod consumer;
+mod cursor;
+mod event;
+mod extract;
+mod metrics;
+
+pub use actor::{Indexer, IndexerArgs, IndexerState};
+pub use config::IndexerConfig;
+pub use consumer::{ConsumerCursor, Delivery};
+pub use event::{Ack, ConnectedBlock, IndexedTx, IndexerEvent, IndexerMsg, IndexerStatus};
+pub use extract::{decode_block, extract_bitai_txs, BlockDecodeError, Extracted, RejectedEnvelope};
+pub use metrics::IndexerMetrics;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,128 @@
+//! From raw block bytes to BitAI transactions: decode with a size limit, check the block is
+//! the one asked for (and, by default, its merkle root), then read every input's ord
+//! envelopes and keep those marked BitAI. Nothing here trusts the node: every failure is a
+//! typed error or a rejected envelope, never a panic.
+
+use crate::event::IndexedTx;
+use bitai_protocol::envelope;
+use bitcoin::blockdata::script::Instruction;
+use bitcoin::opcodes::all::OP_CHECKSIG;
+use bitcoin::{Block, BlockHash, Transaction, Txid};
+use thiserror::Error;
+
+/// Why the node's block bytes are not the block asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BlockDecodeError {
+    /// Over the configured size limit.
+    #[error("block of {len} bytes over the limit of {max}")]
+    TooLarge {
+        /// Size received.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not a consensus-encoded block.
+    #[error("block does not decode: {0}")]
+    Malformed(String),
+    /// The header hashes to something else than the hash asked for.
+    #[error("asked for block {expected}, got {got}")]
+    WrongBlock {
+        /// The hash asked for.
+        expected: BlockHash,
+        /// The header's hash.
+        got: BlockHash,
+    },
+    /// The transactions do not match the header's merkle root.
+    #[error("merkle root does not match the transactions of block {0}")]
+    BadMerkleRoot(BlockHash),
+}
+
+/// Decodes `bytes` as the block `expected`.
+pub fn decode_block(
+    bytes: &[u8],
+    expected: &BlockHash,
+    max_bytes: usize,
+    check_merkle_root: bool,
+) -> Result<Block, BlockDecodeError> {
+    if bytes.len() > max_bytes {
+        return Err(BlockDecodeError::TooLarge { len: bytes.len(), max: max_bytes });
+    }
+    let block: Block = bitcoin::consensus::deserialize(bytes)
+        .map_err(|e| BlockDecodeError::Malformed(e.to_string()))?;
+    let got = block.block_hash();
+    if &got != expected {
+        return Err(BlockDecodeError::WrongBlock { expected: *expected, got });
+    }
+    if check_merkle_root && !block.check_merkle_root() {
+        return Err(BlockDecodeError::BadMerkleRoot(got));
+    }
+    Ok(block)
+}
+
+/// An envelope marked BitAI whose body is not a valid BitAI transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedEnvelope {
+    /// The reveal transaction.
+    pub txid: Txid,
+    /// Input index.
+    pub input: u32,
+    /// Envelope index within the input.
+    pub offset: u32,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// What a block holds for BitAI.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extracted {
+    /// Valid BitAI transactions, in block order.
+    pub txs: Vec<IndexedTx>,
+    /// BitAI envelopes that did not decode.
+    pub rejected: Vec<RejectedEnvelope>,
+}
+
+/// The x-only key of a tapscript that starts `<32-byte key> OP_CHECKSIG`.
+fn leading_key(tx: &Transaction, input: usize) -> Option<[u8; 32]> {
+    let script = tx.input.get(input)?.witness.tapscript()?;
+    let mut ins = script.instructions();
+    let key = match ins.next()? {
+        Ok(Instruction::PushBytes(p)) if p.len() == 32 => p.as_bytes(),
+        _ => return None,
+    };
+    match ins.next()? {
+        Ok(Instruction::Op(op)) if op == OP_CHECKSIG => key.try_into().ok(),
+        _ => None,
+    }
+}
+
+/// Every BitAI envelope of `block`, decoded or rejected.
+pub fn extract_bitai_txs(block: &Block) -> Extracted {
+    let mut out = Extracted::default();
+    for (tx_index, tx) in block.txdata.iter().enumerate() {
+        let envelopes = envelope::parse_transaction(tx);
+        if envelopes.is_empty() {
+            continue;
+        }
+        let txid = tx.compute_txid();
+        for env in envelopes.into_iter().filter(|e| e.is_bitai()) {
+            match env.bitai_tx() {
+                Ok(bitai) => out.txs.push(IndexedTx {
+                    txid,
+                    tx_index: tx_index as u32,
+                    input: env.input,
+                    offset: env.offset,
+                    sender: leading_key(tx, env.input as usize),
+                    tx: bitai,
+                }),
+                Err(e) => out.rejected.push(RejectedEnvelope {
+                    txid,
+                    input: env.input,
+                    offset: env.offset,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! The node configuration: one TOML file, one table per concern, every key documented in the
+//! shipped files under `configs/` and next to its default here. Unknown keys are errors, so
+//! a typo is caught at start-up rather than silently ignored.
+
+use bitai_indexer::IndexerConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A whole node configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// `[node]`: identity and data.
+    pub node: NodeSection,
+    /// `[bitcoin]`: which Bitcoin backend.
+    pub bitcoin: BitcoinSection,
+    /// `[indexer]`: how the chain is followed.
+    pub indexer: IndexerConfig,
+    /// `[metrics]`: the Prometheus endpoint.
+    pub metrics: MetricsSection,
+    /// `[log]`: where logs go.
+    pub log: LogSection,
+}
+
+/// `[node]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeSection {
+    /// Directory of the node's fjall database and files. Default `.devnet`.
+    pub data_dir: PathBuf,
+    /// Seed of every simulated component (SimBitcoin's mining schedule and keys). Default 1.
+    pub seed: u64,
+    /// fsync every write batch (survives power loss), instead of flushing to the OS only
+    /// (survives a crash of the process). Default false.
+    pub fsync: bool,
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        Self { data_dir: PathBuf::from(".devnet"), seed: 1, fsync: false }
+    }
+}
+
+/// Which Bitcoin network the node talks to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BitcoinBackend {
+    /// SimBitcoin, in process (the embedded default).
+    #[default]
+    Sim,
+    /// A Bitcoin Core node over JSON-RPC (`[bitcoin.core]` required).
+    Core,
+}
+
+/// `[bitcoin]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BitcoinSection {
+    /// `sim` (default) or `core`.
+    pub backend: BitcoinBackend,
+    /// `[bitcoin.sim]`: SimBitcoin's parameters.
+    pub sim: bitai_simulation::bitcoin::SimBitcoinConfig,
+    /// `[bitcoin.core]`: the Bitcoin Core node, when `backend = "core"`.
+    pub core: Option<bitai_bitcoin::CoreRpcConfig>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Address of the Prometheus endpoint (`GET /metrics`); empty to disable. Default
+    /// `127.0.0.1:9184`.
+    pub listen: String,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:9184".into() }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    /// Log file, relative to `data_dir` unless absolute. Default `bitai.log`.
+    pub file: PathBuf,
+    /// Filter in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides). Default
+    /// `info`.
+    pub filter: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self { file: PathBuf::from("bitai.log"), filter: "info".into() }
+    }
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid config.
+    #[error("invalid config {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What toml said.
+        source: toml::de::Error,
+    },
+    /// A value is inconsistent with another.
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl NodeConfig {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks config text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: NodeConfig = toml::from_str(text)
+            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.bitcoin.backend == BitcoinBackend::Core && self.bitcoin.core.is_none() {
+            return Err(ConfigError::Invalid(
+                "bitcoin.backend = \"core\" needs a [bitcoin.core] table".into(),
+            ));
+        }
+        if self.indexer.max_in_flight == 0 {
+            return Err(ConfigError::Invalid("indexer.max_in_flight must be at least 1".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! The wiring every indexer scenario uses: proxies for the indexer and the consumer, both
+//! children of one supervisor, over a given Bitcoin port and store.
+
+use super::recording_consumer::{ConsumerArgs, ConsumerMsg, RecordingConsumer};
+use bitai_bitcoin::SharedBitcoin;
+use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, IndexerStatus};
+use bitai_runtime::{
+    ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
+};
+use bitai_storage::SharedStore;
+use ractor::concurrency::JoinHandle;
+use ractor::{Actor, ActorRef};
+use std::sync::Arc;
+
+/// A running indexer and consumer.
+pub struct IndexerWorld {
+    /// The indexer's stable address.
+    pub indexer: RoleRef<IndexerMsg>,
+    /// The consumer's stable address.
+    pub consumer: RoleRef<ConsumerMsg>,
+    /// Their supervisor.
+    pub supervisor: ActorRef<SupervisorMsg>,
+    /// Completes when the supervisor stops.
+    pub handle: JoinHandle<()>,
+}
+
+impl IndexerWorld {
+    /// Starts the world.
+    pub async fn start(
+        bitcoin: SharedBitcoin,
+        store: SharedStore,
+        config: IndexerConfig,
+        clock: SharedClock,
+    ) -> Self {
+        let indexer = RoleRef::<IndexerMsg>::spawn(None, "indexer", 10_000).await.expect("proxy");
+        let consumer =
+            RoleRef::<ConsumerMsg>::spawn(None, "consumer", 10_000).await.expect("proxy");
+        let keep = u64::from(config.reorg_depth_max) + 1;
+        let consumer_args = ConsumerArgs { store: store.clone(), indexer: indexer.clone(), keep };
+        let indexer_args = IndexerArgs {
+            config,
+            bitcoin,
+            store,
+            sink: Arc::new(consumer.clone()),
+            clock: clock.clone(),
+            metrics: IndexerMetrics::new(&prometheus::Registry::new()),
+        };
+        let children = vec![
+            ChildSpec::role("consumer", consumer.clone(), move || {
+                (RecordingConsumer, consumer_args.clone())
+            }),
+            ChildSpec::role("indexer", indexer.clone(), move || (Indexer, indexer_args.clone())),
+        ];
+        let args = SupervisorArgs {
+            children,
+            policy: RestartPolicy { max_restarts: 1_000_000, window_ms: 1 },
+            clock,
+        };
+        let (supervisor, handle) = Actor::spawn(None, Supervisor, args).await.expect("spawns");
+        Self { indexer, consumer, supervisor, handle }
+    }
+
+    /// The indexer's status (None if it did not answer in time, e.g. while restarting).
+    pub async fn status(&self) -> Option<IndexerStatus> {
+        self.indexer.ask(IndexerMsg::Status, 5_000).await
+    }
+
+    /// Stops everything.
+    pub async fn stop(self) {
+        self.supervisor.stop(None);
+        let _ = self.handle.await;
+    }
+}
