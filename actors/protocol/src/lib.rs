@@ -6,6 +6,7 @@
 //! before it allocates and answers malformed input with a [`DecodeError`], never a panic.
 
 pub mod codec;
+pub mod envelope;
 pub mod ids;
 pub mod limits;
 pub mod tx;
