@@ -10,8 +10,8 @@
 
 use crate::config::IndexerConfig;
 use crate::cursor::AckedChain;
-use crate::event::{Ack, ConnectedBlock, IndexerEvent, IndexerMsg, IndexerStatus};
-use crate::extract::{decode_block, extract_bitai_txs};
+use crate::event::{Ack, IndexerEvent, IndexerMsg, IndexerStatus};
+use crate::extract::index_block;
 use crate::metrics::IndexerMetrics;
 use bitai_bitcoin::{PortError, SharedBitcoin};
 use bitai_runtime::{SharedClock, Sink};
@@ -111,7 +111,9 @@ impl IndexerState {
         if self.in_flight.len() >= self.args.config.max_in_flight as usize {
             return Step::Wait;
         }
-        let Some(tip) = self.port(self.args.bitcoin.tip()) else { return Step::Wait };
+        let Some(tip) = self.port(self.args.bitcoin.tip()) else {
+            return Step::Wait;
+        };
         let next_height = match self.view_tip() {
             None => self.args.config.start_height,
             Some((h, hash)) => {
@@ -130,9 +132,17 @@ impl IndexerState {
         let Some(Some(hash)) = self.port(self.args.bitcoin.block_hash(next_height)) else {
             return Step::Wait;
         };
-        let Some(bytes) = self.port(self.args.bitcoin.block(&hash)) else { return Step::Wait };
+        let Some(bytes) = self.port(self.args.bitcoin.block(&hash)) else {
+            return Step::Wait;
+        };
         let cfg = &self.args.config;
-        let block = match decode_block(&bytes, &hash, cfg.max_block_bytes, cfg.check_merkle_root) {
+        let (block, rejected) = match index_block(
+            next_height,
+            &hash,
+            &bytes,
+            cfg.max_block_bytes,
+            cfg.check_merkle_root,
+        ) {
             Ok(b) => b,
             Err(e) => {
                 self.args.metrics.bad_blocks.inc();
@@ -140,26 +150,18 @@ impl IndexerState {
                 return Step::Wait;
             }
         };
-        let prev_hash = block.header.prev_blockhash;
         if let Some((_, view_hash)) = self.view_tip() {
-            if prev_hash != view_hash {
+            if block.prev_hash != view_hash {
                 // The node reorged between our two calls; the next step sees it.
                 return Step::Wait;
             }
         }
-        let extracted = extract_bitai_txs(&block);
-        for r in &extracted.rejected {
+        for r in &rejected {
             self.args.metrics.envelopes_rejected.inc();
             tracing::info!(txid = %r.txid, input = r.input, offset = r.offset, reason = %r.reason,
                 "BitAI envelope rejected");
         }
-        let event = IndexerEvent::BlockConnected(ConnectedBlock {
-            height: next_height,
-            hash,
-            prev_hash,
-            time: block.header.time,
-            bitai_txs: extracted.txs,
-        });
+        let event = IndexerEvent::BlockConnected(block);
         self.emit(event, self.args.clock.now_ms());
         Step::Emitted
     }
@@ -170,7 +172,9 @@ impl IndexerState {
             // Settle what is in flight first; acknowledgements bring us back here.
             return Step::Wait;
         }
-        let Some((tip_height, tip_hash)) = self.acked.tip() else { return Step::Wait };
+        let Some((tip_height, tip_hash)) = self.acked.tip() else {
+            return Step::Wait;
+        };
         let mut fork: Option<u64> = None;
         for &(h, hash) in self.acked.iter_down() {
             match self.port(self.args.bitcoin.block_hash(h)) {
@@ -206,13 +210,18 @@ impl IndexerState {
             ));
         }
         tracing::warn!(height = tip_height, hash = %tip_hash, depth, "reorg: disconnecting");
-        let event = IndexerEvent::BlockDisconnected { height: tip_height, hash: tip_hash };
+        let event = IndexerEvent::BlockDisconnected {
+            height: tip_height,
+            hash: tip_hash,
+        };
         self.emit(event, self.args.clock.now_ms());
         Step::Emitted
     }
 
     fn on_ack(&mut self, ack: Ack) -> Result<(), ActorProcessingErr> {
-        let Some(front) = self.in_flight.front() else { return Ok(()) };
+        let Some(front) = self.in_flight.front() else {
+            return Ok(());
+        };
         if front.ack() != ack {
             tracing::debug!(height = ack.height, "stale acknowledgement ignored");
             return Ok(());
@@ -223,7 +232,10 @@ impl IndexerState {
         }
         self.in_flight.pop_front();
         self.last_progress_ms = self.args.clock.now_ms();
-        self.args.metrics.acked_height.set(self.acked.tip().map_or(0, |(h, _)| h) as i64);
+        self.args
+            .metrics
+            .acked_height
+            .set(self.acked.tip().map_or(0, |(h, _)| h) as i64);
         Ok(())
     }
 
@@ -232,7 +244,10 @@ impl IndexerState {
         if !self.in_flight.is_empty()
             && now.saturating_sub(self.last_progress_ms) >= self.args.config.redeliver_after_ms
         {
-            tracing::warn!(events = self.in_flight.len(), "no acknowledgement; redelivering");
+            tracing::warn!(
+                events = self.in_flight.len(),
+                "no acknowledgement; redelivering"
+            );
             for event in &self.in_flight {
                 let _ = self.args.sink.send(event.clone());
             }

@@ -35,23 +35,36 @@ impl ConsumerCursor {
     /// A cursor in `keyspace`, remembering the last `keep` blocks (at least the indexer's
     /// `reorg_depth_max + 1`).
     pub fn new(keyspace: &str, keep: u64) -> Self {
-        Self { keyspace: keyspace.to_owned(), keep: keep.max(2) }
+        Self {
+            keyspace: keyspace.to_owned(),
+            keep: keep.max(2),
+        }
     }
 
     /// The last applied block.
     pub fn tip(&self, store: &dyn Store) -> Result<Option<(u64, BlockHash)>, StoreError> {
         match store.last_in_range(&self.keyspace, &[], None)? {
             None => Ok(None),
-            Some((k, v)) => Ok(Some((decode_height(&self.keyspace, &k)?, decode_hash(&self.keyspace, &v)?))),
+            Some((k, v)) => Ok(Some((
+                decode_height(&self.keyspace, &k)?,
+                decode_hash(&self.keyspace, &v)?,
+            ))),
         }
     }
 
     fn hash_at(&self, store: &dyn Store, height: u64) -> Result<Option<BlockHash>, StoreError> {
-        store.get(&self.keyspace, &key(height))?.map(|v| decode_hash(&self.keyspace, &v)).transpose()
+        store
+            .get(&self.keyspace, &key(height))?
+            .map(|v| decode_hash(&self.keyspace, &v))
+            .transpose()
     }
 
     /// Classifies `event` against what was applied.
-    pub fn classify(&self, store: &dyn Store, event: &IndexerEvent) -> Result<Delivery, StoreError> {
+    pub fn classify(
+        &self,
+        store: &dyn Store,
+        event: &IndexerEvent,
+    ) -> Result<Delivery, StoreError> {
         let tip = self.tip(store)?;
         Ok(match event {
             IndexerEvent::BlockConnected(b) => match tip {
@@ -95,11 +108,13 @@ impl ConsumerCursor {
 }
 
 fn decode_height(keyspace: &str, k: &[u8]) -> Result<u64, StoreError> {
-    k.try_into().map(u64::from_be_bytes).map_err(|_| StoreError::Corrupt {
-        keyspace: keyspace.into(),
-        key: format!("{k:02x?}"),
-        reason: "cursor key is not a height".into(),
-    })
+    k.try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            keyspace: keyspace.into(),
+            key: format!("{k:02x?}"),
+            reason: "cursor key is not a height".into(),
+        })
 }
 
 fn decode_hash(keyspace: &str, v: &[u8]) -> Result<BlockHash, StoreError> {

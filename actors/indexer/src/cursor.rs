@@ -27,7 +27,12 @@ pub(crate) struct AckedChain {
 impl AckedChain {
     /// Loads the window from the store.
     pub(crate) fn load(store: SharedStore, keep: usize) -> Result<Self, StoreError> {
-        let entries = store.range(KEYSPACE, &[CHAIN_PREFIX], Some(&[CHAIN_PREFIX + 1]), usize::MAX)?;
+        let entries = store.range(
+            KEYSPACE,
+            &[CHAIN_PREFIX],
+            Some(&[CHAIN_PREFIX + 1]),
+            usize::MAX,
+        )?;
         let mut blocks = VecDeque::with_capacity(entries.len());
         for (k, v) in entries {
             let corrupt = |reason: &str| StoreError::Corrupt {
@@ -36,7 +41,9 @@ impl AckedChain {
                 reason: reason.into(),
             };
             let height = u64::from_be_bytes(
-                k.get(1..9).and_then(|s| s.try_into().ok()).ok_or_else(|| corrupt("bad key"))?,
+                k.get(1..9)
+                    .and_then(|s| s.try_into().ok())
+                    .ok_or_else(|| corrupt("bad key"))?,
             );
             let hash = BlockHash::from_slice(&v).map_err(|_| corrupt("bad hash"))?;
             if let Some((prev, _)) = blocks.back() {
@@ -46,7 +53,11 @@ impl AckedChain {
             }
             blocks.push_back((height, hash));
         }
-        Ok(Self { store, blocks, keep })
+        Ok(Self {
+            store,
+            blocks,
+            keep,
+        })
     }
 
     pub(crate) fn tip(&self) -> Option<(u64, BlockHash)> {
@@ -67,7 +78,10 @@ impl AckedChain {
     }
 
     pub(crate) fn below_tip(&self) -> Option<(u64, BlockHash)> {
-        self.blocks.len().checked_sub(2).and_then(|i| self.blocks.get(i).copied())
+        self.blocks
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.blocks.get(i).copied())
     }
 
     /// Persists that `(height, hash)` is connected on top of the tip, pruning the window.

@@ -3,11 +3,9 @@
 //! envelopes and keep those marked BitAI. Nothing here trusts the node: every failure is a
 //! typed error or a rejected envelope, never a panic.
 
-use crate::event::IndexedTx;
+use crate::event::{ConnectedBlock, IndexedTx};
 use bitai_protocol::envelope;
-use bitcoin::blockdata::script::Instruction;
-use bitcoin::opcodes::all::OP_CHECKSIG;
-use bitcoin::{Block, BlockHash, Transaction, Txid};
+use bitcoin::{Block, BlockHash, Txid};
 use thiserror::Error;
 
 /// Why the node's block bytes are not the block asked for.
@@ -46,13 +44,19 @@ pub fn decode_block(
     check_merkle_root: bool,
 ) -> Result<Block, BlockDecodeError> {
     if bytes.len() > max_bytes {
-        return Err(BlockDecodeError::TooLarge { len: bytes.len(), max: max_bytes });
+        return Err(BlockDecodeError::TooLarge {
+            len: bytes.len(),
+            max: max_bytes,
+        });
     }
     let block: Block = bitcoin::consensus::deserialize(bytes)
         .map_err(|e| BlockDecodeError::Malformed(e.to_string()))?;
     let got = block.block_hash();
     if &got != expected {
-        return Err(BlockDecodeError::WrongBlock { expected: *expected, got });
+        return Err(BlockDecodeError::WrongBlock {
+            expected: *expected,
+            got,
+        });
     }
     if check_merkle_root && !block.check_merkle_root() {
         return Err(BlockDecodeError::BadMerkleRoot(got));
@@ -82,20 +86,6 @@ pub struct Extracted {
     pub rejected: Vec<RejectedEnvelope>,
 }
 
-/// The x-only key of a tapscript that starts `<32-byte key> OP_CHECKSIG`.
-fn leading_key(tx: &Transaction, input: usize) -> Option<[u8; 32]> {
-    let script = tx.input.get(input)?.witness.tapscript()?;
-    let mut ins = script.instructions();
-    let key = match ins.next()? {
-        Ok(Instruction::PushBytes(p)) if p.len() == 32 => p.as_bytes(),
-        _ => return None,
-    };
-    match ins.next()? {
-        Ok(Instruction::Op(op)) if op == OP_CHECKSIG => key.try_into().ok(),
-        _ => None,
-    }
-}
-
 /// Every BitAI envelope of `block`, decoded or rejected.
 pub fn extract_bitai_txs(block: &Block) -> Extracted {
     let mut out = Extracted::default();
@@ -112,7 +102,7 @@ pub fn extract_bitai_txs(block: &Block) -> Extracted {
                     tx_index: tx_index as u32,
                     input: env.input,
                     offset: env.offset,
-                    sender: leading_key(tx, env.input as usize),
+                    sender: env.reveal_key,
                     tx: bitai,
                 }),
                 Err(e) => out.rejected.push(RejectedEnvelope {
@@ -125,4 +115,25 @@ pub fn extract_bitai_txs(block: &Block) -> Extracted {
         }
     }
     out
+}
+
+/// Decodes the raw block `bytes` of `height`/`hash` and extracts its BitAI transactions: the
+/// whole per-block work of the indexer, between fetching the bytes and emitting the event.
+pub fn index_block(
+    height: u64,
+    hash: &BlockHash,
+    bytes: &[u8],
+    max_bytes: usize,
+    check_merkle_root: bool,
+) -> Result<(ConnectedBlock, Vec<RejectedEnvelope>), BlockDecodeError> {
+    let block = decode_block(bytes, hash, max_bytes, check_merkle_root)?;
+    let extracted = extract_bitai_txs(&block);
+    let connected = ConnectedBlock {
+        height,
+        hash: *hash,
+        prev_hash: block.header.prev_blockhash,
+        time: block.header.time,
+        bitai_txs: extracted.txs,
+    };
+    Ok((connected, extracted.rejected))
 }

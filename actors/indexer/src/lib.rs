@@ -21,7 +21,9 @@ pub use actor::{Indexer, IndexerArgs, IndexerState};
 pub use config::IndexerConfig;
 pub use consumer::{ConsumerCursor, Delivery};
 pub use event::{Ack, ConnectedBlock, IndexedTx, IndexerEvent, IndexerMsg, IndexerStatus};
-pub use extract::{decode_block, extract_bitai_txs, BlockDecodeError, Extracted, RejectedEnvelope};
+pub use extract::{
+    decode_block, extract_bitai_txs, index_block, BlockDecodeError, Extracted, RejectedEnvelope,
+};
 pub use metrics::IndexerMetrics;
 
 #[cfg(test)]

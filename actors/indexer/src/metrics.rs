@@ -30,9 +30,11 @@ impl IndexerMetrics {
             let _ = registry.register(Box::new(c.clone()));
             c
         };
-        let acked_height =
-            IntGauge::new("bitai_indexer_acked_height", "height of the last acknowledged block")
-                .expect("metric names are valid");
+        let acked_height = IntGauge::new(
+            "bitai_indexer_acked_height",
+            "height of the last acknowledged block",
+        )
+        .expect("metric names are valid");
         let _ = registry.register(Box::new(acked_height.clone()));
         Self {
             blocks_connected: counter("bitai_indexer_blocks_connected_total", "blocks connected"),
@@ -40,13 +42,22 @@ impl IndexerMetrics {
                 "bitai_indexer_blocks_disconnected_total",
                 "blocks disconnected by reorgs",
             ),
-            bitai_txs: counter("bitai_indexer_bitai_txs_total", "BitAI transactions extracted"),
+            bitai_txs: counter(
+                "bitai_indexer_bitai_txs_total",
+                "BitAI transactions extracted",
+            ),
             envelopes_rejected: counter(
                 "bitai_indexer_envelopes_rejected_total",
                 "BitAI envelopes whose body did not decode",
             ),
-            bad_blocks: counter("bitai_indexer_bad_blocks_total", "blocks that did not decode"),
-            port_errors: counter("bitai_indexer_port_errors_total", "failed calls to the node"),
+            bad_blocks: counter(
+                "bitai_indexer_bad_blocks_total",
+                "blocks that did not decode",
+            ),
+            port_errors: counter(
+                "bitai_indexer_port_errors_total",
+                "failed calls to the node",
+            ),
             acked_height,
         }
     }

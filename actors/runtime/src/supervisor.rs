@@ -119,6 +119,7 @@ pub struct SupervisorState {
     crash_requested: BTreeSet<String>,
     policy: RestartPolicy,
     clock: SharedClock,
+    halt: Option<tokio::sync::watch::Sender<Option<String>>>,
 }
 
 /// Start-up arguments of a supervisor.
@@ -129,6 +130,9 @@ pub struct SupervisorArgs {
     pub policy: RestartPolicy,
     /// The injected clock (for the restart window).
     pub clock: SharedClock,
+    /// Where to report why the supervisor stopped on its own (a child's deliberate stop, or
+    /// the restart limit); the node's main loop watches it to exit with that reason.
+    pub halt: Option<tokio::sync::watch::Sender<Option<String>>>,
 }
 
 /// The supervisor actor.
@@ -136,6 +140,14 @@ pub struct SupervisorArgs {
 pub struct Supervisor;
 
 impl SupervisorState {
+    fn halt(&self, myself: &ActorRef<SupervisorMsg>, reason: String) {
+        tracing::error!(%reason, "supervisor stopping");
+        if let Some(halt) = &self.halt {
+            let _ = halt.send(Some(reason.clone()));
+        }
+        myself.stop(Some(reason));
+    }
+
     fn index_of(&self, cell: &ActorCell) -> Option<usize> {
         let id = cell.get_id();
         self.children
@@ -170,6 +182,7 @@ impl Actor for Supervisor {
             crash_requested: BTreeSet::new(),
             policy: args.policy,
             clock: args.clock,
+            halt: args.halt,
         })
     }
 
@@ -240,7 +253,7 @@ impl Actor for Supervisor {
                     tracing::error!(child = %name, %reason, "child stopped; stopping the node");
                     state.children[i].cell = None;
                     (state.children[i].spec.detach)();
-                    myself.stop(Some(format!("{name} stopped: {reason}")));
+                    state.halt(&myself, format!("{name} stopped: {reason}"));
                     return Ok(());
                 }
             }
@@ -264,19 +277,18 @@ impl Actor for Supervisor {
         }
         let reason = failure.unwrap_or_default();
         if child.recent_restarts_ms.len() as u32 > policy.max_restarts {
-            tracing::error!(child = %child.spec.name, %reason, "restart limit reached");
-            myself.stop(Some(format!(
+            let why = format!(
                 "{} failed {} times within {} ms; last: {reason}",
                 child.spec.name,
                 policy.max_restarts + 1,
                 policy.window_ms
-            )));
+            );
+            state.halt(&myself, why);
             return Ok(());
         }
         tracing::warn!(child = %child.spec.name, %reason, "child failed; restarting");
         child.restarts += 1;
-        let cell = (child.spec.start)(myself.get_cell()).await?;
-        child.cell = Some(cell);
+        child.cell = Some((child.spec.start)(myself.get_cell()).await?);
         Ok(())
     }
 }

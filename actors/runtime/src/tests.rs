@@ -55,11 +55,13 @@ struct World {
     supervisor: ActorRef<SupervisorMsg>,
     handle: ractor::concurrency::JoinHandle<()>,
     starts: Arc<AtomicU64>,
+    halt: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 async fn world(policy: RestartPolicy) -> World {
     let total = Arc::new(AtomicU64::new(0));
     let starts = Arc::new(AtomicU64::new(0));
+    let (halt_tx, halt) = tokio::sync::watch::channel(None);
     let role = RoleRef::<AdderMsg>::spawn(None, "adder", 1000)
         .await
         .expect("proxy spawns");
@@ -77,6 +79,7 @@ async fn world(policy: RestartPolicy) -> World {
         children: vec![spec],
         policy,
         clock: Arc::new(TokioClock::starting_at(0)),
+        halt: Some(halt_tx),
     };
     let (supervisor, handle) = Actor::spawn(None, Supervisor, args)
         .await
@@ -86,6 +89,7 @@ async fn world(policy: RestartPolicy) -> World {
         supervisor,
         handle,
         starts,
+        halt,
     }
 }
 
@@ -137,6 +141,8 @@ async fn deliberate_stop_stops_the_supervisor_with_the_reason() {
         .expect("send");
     w.handle.await.expect("supervisor stops");
     assert_eq!(w.starts.load(Ordering::SeqCst), 1, "not restarted");
+    let reason = w.halt.borrow().clone().expect("a reason is reported");
+    assert_eq!(reason, "adder stopped: reorg deeper than finality");
 }
 
 #[tokio::test]
@@ -152,6 +158,8 @@ async fn crash_loop_hits_the_restart_limit() {
     }
     w.handle.await.expect("supervisor stops");
     assert_eq!(w.starts.load(Ordering::SeqCst), 4, "1 start + 3 restarts");
+    let reason = w.halt.borrow().clone().expect("a reason is reported");
+    assert!(reason.starts_with("adder failed 4 times"), "{reason}");
 }
 
 #[tokio::test]
