@@ -208,8 +208,8 @@ impl CoreRpc {
     }
 }
 
-/// BTC/kvB as satoshis per 1000 vB, as a [`FeeRate`] (per 1000 weight units, a quarter of a
-/// vB): rounded up to the next whole sat/kwu, so never below what was asked.
+/// Satoshis per 1000 vB as a [`FeeRate`], which counts satoshis per 1000 weight units (250
+/// vB): divided by 4 and rounded up to a whole sat/kwu, so never below what was asked.
 fn fee_rate_from_sat_per_kvb(sat_per_kvb: u64) -> FeeRate {
     FeeRate::from_sat_per_kwu(sat_per_kvb.div_ceil(4))
 }

@@ -371,3 +371,76 @@ proptest! {
         }));
     }
 }
+
+/// Any JSON value, with the keys of a `listunspent` entry likely.
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{json, Value};
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        "[0-9a-f]{0,70}".prop_map(Value::String),
+        "\\PC{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 6, |inner| {
+        let key = prop_oneof![
+            Just("txid".to_owned()),
+            Just("vout".to_owned()),
+            Just("scriptPubKey".to_owned()),
+            Just("amount".to_owned()),
+            Just("confirmations".to_owned()),
+            "[a-z]{1,8}",
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map(key, inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    /// Whatever a node sends as a `listunspent` entry, reading it returns, never panics.
+    #[test]
+    fn any_listunspent_entry_is_read_without_panicking(entry in any_json()) {
+        let scripts = BTreeSet::from([ScriptBuf::from_bytes(vec![0x51, 0x20, 7])]);
+        let _ = utxo(&entry, &scripts);
+        let _ = btc_to_amount(&entry);
+    }
+
+    /// A well-formed entry reads back exactly.
+    #[test]
+    fn well_formed_listunspent_entries_read_back_exactly(
+        txid in proptest::array::uniform32(any::<u8>()),
+        vout in any::<u32>(),
+        sat in 0..=Amount::MAX_MONEY.to_sat(),
+        confirmations in any::<u32>(),
+        script in proptest::collection::vec(any::<u8>(), 0..100),
+    ) {
+        use bitcoin::hashes::Hash;
+        let txid = Txid::from_byte_array(txid);
+        let script = ScriptBuf::from_bytes(script);
+        let amount: serde_json::Value =
+            serde_json::from_str(&format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000)).expect("a number");
+        let entry = serde_json::json!({
+            "txid": txid.to_string(),
+            "vout": vout,
+            "scriptPubKey": script.to_hex_string(),
+            "amount": amount,
+            "confirmations": confirmations,
+            "spendable": true,
+            "safe": true,
+        });
+        let read = utxo(&entry, &BTreeSet::from([script.clone()])).expect("well formed");
+        prop_assert_eq!(read, Utxo {
+            outpoint: OutPoint { txid, vout },
+            value: Amount::from_sat(sat),
+            script_pubkey: script,
+            confirmations,
+        });
+    }
+}
