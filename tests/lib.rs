@@ -1,9 +1,14 @@
-//! Test doubles and helpers shared by the end-to-end scenarios: a recording consumer of the
-//! indexer's events that keeps the delivery contract (and logs every effect it applies, so a
-//! scenario can check exactly-once), and the wiring of an indexer world under a supervisor.
+//! Test doubles and helpers shared by the end-to-end scenarios: a double of Bitcoin Core's
+//! JSON-RPC, a recording consumer of the indexer's events that keeps the delivery contract
+//! (and logs every effect it applies, so a scenario can check exactly-once), and the wiring
+//! of an indexer world under a supervisor.
 
 pub mod support {
-    //! Helpers, one module each.
+    //! Helpers and doubles of outside systems, one module each.
+    pub mod canonical;
+    pub mod core_rpc_double;
+    pub mod hostile_node;
+    pub mod inscribe;
     pub mod recording_consumer;
     pub mod world;
 }

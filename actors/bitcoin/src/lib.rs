@@ -7,8 +7,10 @@
 //! HTTP request at a time. Blocks travel as raw consensus bytes, so the indexer decodes
 //! (with limits) what a possibly hostile node sent, in one place.
 
+pub mod core_rpc;
 mod port;
 
+pub use core_rpc::{CoreNetwork, CoreRpc, CoreRpcConfig, CoreRpcError};
 pub use port::{
     BitcoinPort, ChainTip, MempoolReject, PortError, ReplacementViolation, SharedBitcoin, Utxo,
 };
