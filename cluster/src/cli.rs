@@ -21,9 +21,19 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run the whole pipeline in one process on the embedded defaults (SimBitcoin, fjall in
+    /// a data directory, local roles), with a live progress line and a summary.
+    Devnet(crate::devnet::DevnetArgs),
+    /// Run a BitAI node against the Bitcoin backend its config names (Bitcoin Core over
+    /// JSON-RPC, or SimBitcoin), keeping its state across restarts.
+    Node(crate::node::NodeArgs),
+}
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Devnet(args) => crate::devnet::run(args),
+        Command::Node(args) => crate::node::run_command(args),
+    }
 }

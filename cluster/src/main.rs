@@ -3,6 +3,10 @@
 //! whose meaning the `--help` text states.
 
 mod cli;
+mod config;
+mod devnet;
+mod node;
+mod telemetry;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -114,13 +114,21 @@ pub fn net_chain(log: &[Effect]) -> Vec<(u64, BlockHash, Vec<(Txid, Vec<u8>)>)> 
         match e {
             Effect::Connected { height, hash, txs } => {
                 if let Some((h, _, _)) = chain.last() {
-                    assert_eq!(*height, h + 1, "effect {i}: connected {height} on top of {h}");
+                    assert_eq!(
+                        *height,
+                        h + 1,
+                        "effect {i}: connected {height} on top of {h}"
+                    );
                 }
                 chain.push((*height, *hash, txs.clone()));
             }
             Effect::Disconnected { height, hash } => {
                 let (h, tip, _) = chain.pop().expect("disconnect with an empty chain");
-                assert_eq!((h, tip), (*height, *hash), "effect {i}: disconnect of a non-tip");
+                assert_eq!(
+                    (h, tip),
+                    (*height, *hash),
+                    "effect {i}: disconnect of a non-tip"
+                );
             }
         }
     }
@@ -159,7 +167,11 @@ impl Actor for RecordingConsumer {
         args: ConsumerArgs,
     ) -> Result<ConsumerState, ActorProcessingErr> {
         let cursor = ConsumerCursor::new(CURSOR, args.keep);
-        Ok(ConsumerState { args, cursor, applied: 0 })
+        Ok(ConsumerState {
+            args,
+            cursor,
+            applied: 0,
+        })
     }
 
     async fn handle(
@@ -188,13 +200,17 @@ impl Actor for RecordingConsumer {
                             .bitai_txs
                             .iter()
                             .map(|t| {
-                                (t.txid, bitai_protocol::encode_tx(&t.tx).expect("re-encodes"))
+                                (
+                                    t.txid,
+                                    bitai_protocol::encode_tx(&t.tx).expect("re-encodes"),
+                                )
                             })
                             .collect(),
                     },
-                    IndexerEvent::BlockDisconnected { height, hash } => {
-                        Effect::Disconnected { height: *height, hash: *hash }
-                    }
+                    IndexerEvent::BlockDisconnected { height, hash } => Effect::Disconnected {
+                        height: *height,
+                        hash: *hash,
+                    },
                 };
                 let seq = store.last_in_range(LOG, &[], None)?.map_or(0, |(k, _)| {
                     u64::from_be_bytes(k.as_slice().try_into().expect("8-byte keys")) + 1
@@ -207,7 +223,10 @@ impl Actor for RecordingConsumer {
             }
         }
         let (height, hash) = event.id();
-        let _ = state.args.indexer.send(IndexerMsg::Acked(Ack { height, hash }));
+        let _ = state
+            .args
+            .indexer
+            .send(IndexerMsg::Acked(Ack { height, hash }));
         Ok(())
     }
 }

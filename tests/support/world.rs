@@ -3,7 +3,9 @@
 
 use super::recording_consumer::{ConsumerArgs, ConsumerMsg, RecordingConsumer};
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, IndexerStatus};
+use bitai_indexer::{
+    Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, IndexerStatus,
+};
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };
@@ -22,6 +24,10 @@ pub struct IndexerWorld {
     pub supervisor: ActorRef<SupervisorMsg>,
     /// Completes when the supervisor stops.
     pub handle: JoinHandle<()>,
+    /// The indexer's metrics.
+    pub metrics: IndexerMetrics,
+    /// Why the supervisor stopped on its own, once it has.
+    pub halt: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 impl IndexerWorld {
@@ -32,32 +38,54 @@ impl IndexerWorld {
         config: IndexerConfig,
         clock: SharedClock,
     ) -> Self {
-        let indexer = RoleRef::<IndexerMsg>::spawn(None, "indexer", 10_000).await.expect("proxy");
-        let consumer =
-            RoleRef::<ConsumerMsg>::spawn(None, "consumer", 10_000).await.expect("proxy");
+        let indexer = RoleRef::<IndexerMsg>::spawn(None, "indexer", 10_000)
+            .await
+            .expect("proxy");
+        let consumer = RoleRef::<ConsumerMsg>::spawn(None, "consumer", 10_000)
+            .await
+            .expect("proxy");
         let keep = u64::from(config.reorg_depth_max) + 1;
-        let consumer_args = ConsumerArgs { store: store.clone(), indexer: indexer.clone(), keep };
+        let consumer_args = ConsumerArgs {
+            store: store.clone(),
+            indexer: indexer.clone(),
+            keep,
+        };
+        let metrics = IndexerMetrics::new(&prometheus::Registry::new());
         let indexer_args = IndexerArgs {
             config,
             bitcoin,
             store,
             sink: Arc::new(consumer.clone()),
             clock: clock.clone(),
-            metrics: IndexerMetrics::new(&prometheus::Registry::new()),
+            metrics: metrics.clone(),
         };
         let children = vec![
             ChildSpec::role("consumer", consumer.clone(), move || {
                 (RecordingConsumer, consumer_args.clone())
             }),
-            ChildSpec::role("indexer", indexer.clone(), move || (Indexer, indexer_args.clone())),
+            ChildSpec::role("indexer", indexer.clone(), move || {
+                (Indexer, indexer_args.clone())
+            }),
         ];
+        let (halt_tx, halt) = tokio::sync::watch::channel(None);
         let args = SupervisorArgs {
             children,
-            policy: RestartPolicy { max_restarts: 1_000_000, window_ms: 1 },
+            policy: RestartPolicy {
+                max_restarts: 1_000_000,
+                window_ms: 1,
+            },
             clock,
+            halt: Some(halt_tx),
         };
         let (supervisor, handle) = Actor::spawn(None, Supervisor, args).await.expect("spawns");
-        Self { indexer, consumer, supervisor, handle }
+        Self {
+            indexer,
+            consumer,
+            supervisor,
+            handle,
+            metrics,
+            halt,
+        }
     }
 
     /// The indexer's status (None if it did not answer in time, e.g. while restarting).
