@@ -1,1 +1,17 @@
-//! placeholder
+//! The simulated world of bitai. So far: [`bitcoin`], SimBitcoin, an in-process Bitcoin
+//! network (regtest parameters) that makes real consensus-encoded blocks, keeps a
+//! policy-enforcing mempool that verifies taproot signatures, mines on a seeded exponential
+//! schedule ([`SimMiner`] drives it under tokio time) and reorgs on demand. It implements
+//! `bitai_bitcoin::BitcoinPort`, so the inscriber and the indexer run against it unchanged.
+//!
+//! Everything here takes its time from an injected `bitai_runtime::Clock` and its randomness
+//! from `bitai_runtime::seeded_rng`, and keeps ordered collections only: the same seed and the
+//! same calls give the same chain.
+
+pub mod bitcoin;
+
+pub use crate::bitcoin::{
+    BlockFiller, FeeEstimateConfig, ReorgMempool, ReorgReport, ScriptPathOutput, SimBitcoin,
+    SimBitcoinConfig, SimBitcoinError, SimMiner, SimMinerArguments, SimMinerMsg, SimWallet,
+    SpendOptions, WalletError,
+};

@@ -101,6 +101,20 @@ pub enum MempoolReject {
     /// Too many unconfirmed ancestors or descendants (too-long-mempool-chain).
     #[error("too long mempool chain: {0}")]
     ChainTooLong(String),
+    /// An input spends a coinbase output with fewer confirmations than the coinbase maturity
+    /// (100 in Bitcoin Core).
+    #[error(
+        "input {input} spends a coinbase with {confirmations} of {required} confirmations \
+         (bad-txns-premature-spend-of-coinbase)"
+    )]
+    PrematureCoinbaseSpend {
+        /// Input index.
+        input: usize,
+        /// Confirmations the coinbase has at the tip.
+        confirmations: u32,
+        /// Confirmations required.
+        required: u32,
+    },
     /// Already in the chain (txn-already-known / already in block chain).
     #[error("transaction already known")]
     AlreadyKnown,

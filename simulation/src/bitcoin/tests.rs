@@ -1,0 +1,12 @@
+//! Unit tests of SimBitcoin, one file per concern, sharing the fixture in `helpers`.
+
+mod actor;
+mod blocks;
+mod fees;
+mod helpers;
+mod mempool;
+mod props;
+mod reorg;
+mod replacement;
+mod schedule;
+mod scripts;
