@@ -2,6 +2,8 @@
 //! subcommand. Exit codes: 0 success, 1 the work failed (a check did not hold, a node
 //! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors).
 
+pub mod inscription;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -21,9 +23,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Inscription envelopes: decode the ones in a raw transaction.
+    Inscription(inscription::InscriptionArgs),
+}
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Inscription(args) => inscription::run(args),
+    }
 }
