@@ -2,6 +2,8 @@
 //! subcommand. Exit codes: 0 success, 1 the work failed (a check did not hold, a node
 //! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors).
 
+pub mod inscription;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -28,6 +30,8 @@ pub enum Command {
     /// Run a BitAI node against the Bitcoin backend its config names (Bitcoin Core over
     /// JSON-RPC, or SimBitcoin), keeping its state across restarts.
     Node(crate::node::NodeArgs),
+    /// Inscription envelopes: decode the ones in a raw transaction.
+    Inscription(inscription::InscriptionArgs),
 }
 
 /// Runs the parsed command.
@@ -35,5 +39,6 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Devnet(args) => crate::devnet::run(args),
         Command::Node(args) => crate::node::run_command(args),
+        Command::Inscription(args) => inscription::run(args),
     }
 }
