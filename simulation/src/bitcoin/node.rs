@@ -94,7 +94,8 @@ impl Node {
 
     /// Unspent outputs paying to `scripts`: mature confirmed coins not spent in the mempool
     /// (with their confirmations), then mempool outputs not spent in the mempool (0
-    /// confirmations), each group in outpoint order.
+    /// confirmations), each group in outpoint order. It scans the whole UTXO set (linear in
+    /// its size; there is no index by script).
     pub fn utxos(&self, scripts: &BTreeSet<ScriptBuf>) -> Vec<Utxo> {
         let height = self.chain.height();
         let maturity = u64::from(self.config.coinbase_maturity);

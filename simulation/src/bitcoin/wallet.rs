@@ -114,7 +114,8 @@ impl SimWallet {
         Self::from_seed(derive_seed(network_seed, "simbitcoin.miner_wallet"))
     }
 
-    /// The wallet of `secret`.
+    /// The wallet of `secret`. (The secp256k1 context blinds itself with OS randomness when
+    /// created; blinding never changes a key, a signature or a verification.)
     pub fn from_secret_key(secret: SecretKey) -> Self {
         let secp = Secp256k1::new();
         let keypair = Keypair::from_secret_key(&secp, &secret);
