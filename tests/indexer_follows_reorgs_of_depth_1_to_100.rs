@@ -127,7 +127,7 @@ async fn a_reorg_deeper_than_the_limit_stops_the_indexer_with_a_clear_error() {
         .expect("joins");
     let reason = halt.borrow().clone().expect("a reason is given");
     assert!(
-        reason.contains("indexer stopped") && reason.contains("exceeds reorg_depth_max = 10"),
+        reason.starts_with("indexer stopped: reorg") && reason.contains("reorg_depth_max = 10"),
         "{reason}"
     );
     let applied = net_chain(&effect_log(&store));

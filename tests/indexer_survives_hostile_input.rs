@@ -1,8 +1,8 @@
 //! Hostile input reaches the indexer from two sides and it goes on: envelopes on Bitcoin that
-//! are malformed (a BitAI body that does not decode, an oversized body, an unknown even tag, an
-//! envelope interrupted by an opcode) beside valid ones, and a node that serves blocks corrupt, truncated,
-//! oversized or wrong, and tip replies of the wrong shape. Every valid BitAI transaction is
-//! delivered once, every bad one is counted, and the indexer never stops.
+//! are malformed (a BitAI body that does not decode, an oversized body, an unknown even tag),
+//! mixed with valid ones and plain ord inscriptions, and a node that serves blocks corrupt,
+//! truncated, oversized or wrong, and tip replies of the wrong shape. Every valid BitAI
+//! transaction is delivered once, every bad one is counted, and the indexer never stops.
 
 use bitai_bitcoin::BitcoinPort;
 use bitai_indexer::IndexerConfig;
@@ -16,7 +16,7 @@ use bitai_tests::support::hostile_node::{HostileNode, Mangle};
 use bitai_tests::support::inscribe::TestInscriber;
 use bitai_tests::support::recording_consumer::{effect_log, net_chain};
 use bitai_tests::support::world::IndexerWorld;
-use bitcoin::opcodes::all::{OP_ENDIF, OP_IF, OP_NOP};
+use bitcoin::opcodes::all::{OP_ENDIF, OP_IF};
 use bitcoin::opcodes::OP_FALSE;
 use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::ScriptBuf;
@@ -39,9 +39,17 @@ fn push(b: Builder, bytes: &[u8]) -> Builder {
     b.push_slice(PushBytesBuf::try_from(bytes.to_vec()).expect("under 4 GB"))
 }
 
-/// An envelope with the BitAI tags, optional extra tag/value pairs, and `body` in chunks;
-/// `interrupted` puts a non-push opcode in the body, which makes ord abandon the envelope.
-fn envelope(extra: &[(&[u8], &[u8])], body: &[u8], interrupted: bool) -> ScriptBuf {
+/// An ord text inscription without a metaprotocol.
+fn plain_inscription(body: &[u8]) -> ScriptBuf {
+    let b = Builder::new().push_opcode(OP_FALSE).push_opcode(OP_IF);
+    let b = push(push(push(b, b"ord"), &[1]), b"text/plain;charset=utf-8");
+    push(b.push_opcode(OP_FALSE), body)
+        .push_opcode(OP_ENDIF)
+        .into_script()
+}
+
+/// An envelope with the BitAI tags, optional extra tag/value pairs, and `body` in chunks.
+fn envelope(extra: &[(&[u8], &[u8])], body: &[u8]) -> ScriptBuf {
     let mut b = Builder::new().push_opcode(OP_FALSE).push_opcode(OP_IF);
     b = push(b, b"ord");
     b = push(push(b, &[1]), BITAI_CONTENT_TYPE);
@@ -52,9 +60,6 @@ fn envelope(extra: &[(&[u8], &[u8])], body: &[u8], interrupted: bool) -> ScriptB
     b = b.push_opcode(OP_FALSE);
     for chunk in body.chunks(520) {
         b = push(b, chunk);
-    }
-    if interrupted {
-        b = b.push_opcode(OP_NOP);
     }
     b.push_opcode(OP_ENDIF).into_script()
 }
@@ -75,20 +80,14 @@ async fn malformed_envelopes_and_a_misbehaving_node_do_not_stop_the_indexer() {
         b
     };
     let cases: Vec<Vec<ScriptBuf>> = vec![
-        vec![
-            envelope(&[], &bad_body, false),
-            envelope(&[], &valid(1), false),
-        ],
-        vec![
-            envelope(&[], &oversized, false),
-            envelope(&[], &valid(2), false),
-        ],
+        vec![envelope(&[], &bad_body), envelope(&[], &valid(1))],
+        vec![envelope(&[], &oversized), envelope(&[], &valid(2))],
         // An unknown even tag: ord marks the inscription unbound but reads its body.
-        vec![envelope(&[(&[66], b"x")], &valid(3), false)],
-        // A non-push opcode inside: not an envelope for ord, nor for us.
+        vec![envelope(&[(&[66], b"x")], &valid(3))],
+        // A plain ord inscription (no BitAI metaprotocol) beside a BitAI one: ignored.
         vec![
-            envelope(&[], &valid(4), false),
-            envelope(&[], &valid(5), true),
+            plain_inscription(b"hello, ordinals"),
+            envelope(&[], &valid(4)),
         ],
     ];
     let expected_payloads = [

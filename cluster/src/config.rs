@@ -37,7 +37,11 @@ pub struct NodeSection {
 
 impl Default for NodeSection {
     fn default() -> Self {
-        Self { data_dir: PathBuf::from(".devnet"), seed: 1, fsync: false }
+        Self {
+            data_dir: PathBuf::from(".devnet"),
+            seed: 1,
+            fsync: false,
+        }
     }
 }
 
@@ -75,7 +79,9 @@ pub struct MetricsSection {
 
 impl Default for MetricsSection {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:9184".into() }
+        Self {
+            listen: "127.0.0.1:9184".into(),
+        }
     }
 }
 
@@ -92,7 +98,10 @@ pub struct LogSection {
 
 impl Default for LogSection {
     fn default() -> Self {
-        Self { file: PathBuf::from("bitai.log"), filter: "info".into() }
+        Self {
+            file: PathBuf::from("bitai.log"),
+            filter: "info".into(),
+        }
     }
 }
 
@@ -124,15 +133,19 @@ pub enum ConfigError {
 impl NodeConfig {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
     /// Parses and checks config text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: NodeConfig = toml::from_str(text)
-            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source })?;
+        let config: NodeConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
         config.check()?;
         Ok(config)
     }
@@ -144,7 +157,9 @@ impl NodeConfig {
             ));
         }
         if self.indexer.max_in_flight == 0 {
-            return Err(ConfigError::Invalid("indexer.max_in_flight must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "indexer.max_in_flight must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -155,7 +170,9 @@ mod tests {
     use super::*;
 
     fn shipped(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../configs")
+            .join(name)
     }
 
     #[test]
@@ -176,7 +193,14 @@ mod tests {
             .collect();
         names.sort();
         // node configs are parsed above; the Core backend's own file by bitai-bitcoin's tests.
-        assert_eq!(names, ["bitcoin-core-regtest.toml", "devnet.toml", "node-regtest.toml"]);
+        assert_eq!(
+            names,
+            [
+                "bitcoin-core-regtest.toml",
+                "devnet.toml",
+                "node-regtest.toml"
+            ]
+        );
     }
 
     #[test]

@@ -62,7 +62,10 @@ pub fn run(args: DevnetArgs) -> ExitCode {
             return ExitCode::from(crate::cli::EXIT_BAD_INPUT);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -117,12 +120,18 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
     let registry = prometheus::Registry::new();
     if !config.metrics.listen.is_empty() {
         let addr = telemetry::serve_metrics(&config.metrics.listen, registry.clone())?;
-        eprintln!("metrics: http://{addr}/metrics   logs: {}", log_file.display());
+        eprintln!(
+            "metrics: http://{addr}/metrics   logs: {}",
+            log_file.display()
+        );
     }
-    let durability = if config.node.fsync { Durability::Power } else { Durability::Process };
-    let store: SharedStore = Arc::new(
-        FjallStore::open(data_dir.join("db"), durability).context("opening the store")?,
-    );
+    let durability = if config.node.fsync {
+        Durability::Power
+    } else {
+        Durability::Process
+    };
+    let store: SharedStore =
+        Arc::new(FjallStore::open(data_dir.join("db"), durability).context("opening the store")?);
     let clock: SharedClock = Arc::new(TokioClock::real());
     let sim = SimBitcoin::new(config.bitcoin.sim.clone(), clock.clone())
         .context("starting SimBitcoin")?;
@@ -154,7 +163,9 @@ fn check_and_summarise(
     start: u64,
     started: std::time::Instant,
 ) -> anyhow::Result<String> {
-    let Some((height, hash)) = status.tip else { bail!("nothing was indexed") };
+    let Some((height, hash)) = status.tip else {
+        bail!("nothing was indexed")
+    };
     let canonical = sim.block_hash(height).context("reading SimBitcoin")?;
     if canonical != Some(hash) {
         bail!("indexed tip {height} {hash} is not on SimBitcoin's best chain ({canonical:?})");
@@ -169,10 +180,19 @@ fn check_and_summarise(
 }
 
 /// The SimMiner role: mines `sim` on its seeded schedule by `clock`.
-pub(crate) async fn miner_child(sim: &SimBitcoin, clock: &SharedClock) -> anyhow::Result<ChildSpec> {
+pub(crate) async fn miner_child(
+    sim: &SimBitcoin,
+    clock: &SharedClock,
+) -> anyhow::Result<ChildSpec> {
     let miner = RoleRef::spawn(Some("sim_miner".into()), "sim_miner", 1_000).await?;
     let (sim, clock) = (sim.clone(), clock.clone());
     Ok(ChildSpec::role("sim_miner", miner, move || {
-        (SimMiner, SimMinerArguments { bitcoin: sim.clone(), clock: clock.clone() })
+        (
+            SimMiner,
+            SimMinerArguments {
+                bitcoin: sim.clone(),
+                clock: clock.clone(),
+            },
+        )
     }))
 }

@@ -10,9 +10,7 @@ use crate::devnet::chain_log::{ChainLog, ChainLogArgs, ChainLogMsg, ChainLogStat
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg};
-use bitai_runtime::{
-    ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs,
-};
+use bitai_runtime::{ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs};
 use bitai_storage::SharedStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use ractor::Actor;
@@ -47,13 +45,21 @@ pub struct NodeParts {
 
 /// Starts the graph and runs until `goal_height` is applied (if any), a role halts the node,
 /// or Ctrl-C. Stops the graph before returning.
-pub async fn run(parts: NodeParts, goal_height: Option<u64>, progress: bool) -> anyhow::Result<Outcome> {
+pub async fn run(
+    parts: NodeParts,
+    goal_height: Option<u64>,
+    progress: bool,
+) -> anyhow::Result<Outcome> {
     let indexer = RoleRef::<IndexerMsg>::spawn(Some("indexer".into()), "indexer", 10_000).await?;
     let chain_log =
         RoleRef::<ChainLogMsg>::spawn(Some("chain_log".into()), "chain_log", 10_000).await?;
     let keep = u64::from(parts.indexer.reorg_depth_max) + 1;
     let start = parts.indexer.start_height;
-    let log_args = ChainLogArgs { store: parts.store.clone(), indexer: indexer.clone(), keep };
+    let log_args = ChainLogArgs {
+        store: parts.store.clone(),
+        indexer: indexer.clone(),
+        keep,
+    };
     let indexer_args = IndexerArgs {
         config: parts.indexer,
         bitcoin: parts.bitcoin.clone(),
@@ -66,7 +72,9 @@ pub async fn run(parts: NodeParts, goal_height: Option<u64>, progress: bool) -> 
     children.push(ChildSpec::role("chain_log", chain_log.clone(), move || {
         (ChainLog, log_args.clone())
     }));
-    children.push(ChildSpec::role("indexer", indexer, move || (Indexer, indexer_args.clone())));
+    children.push(ChildSpec::role("indexer", indexer, move || {
+        (Indexer, indexer_args.clone())
+    }));
     let (halt_tx, mut halt) = tokio::sync::watch::channel(None);
     let args = SupervisorArgs {
         children,
@@ -89,7 +97,9 @@ pub async fn run(parts: NodeParts, goal_height: Option<u64>, progress: bool) -> 
             }
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
-        let Some(status) = chain_log.ask(ChainLogMsg::Status, 2_000).await else { continue };
+        let Some(status) = chain_log.ask(ChainLogMsg::Status, 2_000).await else {
+            continue;
+        };
         let tip = parts.bitcoin.tip().ok();
         show_progress(&bar, tip.map(|t| t.height), &status, start);
         if let (Some(goal), Some((h, _))) = (goal_height, status.tip) {
@@ -113,7 +123,10 @@ fn progress_bar(hidden: bool, goal_blocks: Option<u64>) -> ProgressBar {
             ProgressBar::new(n),
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} blocks indexed  {msg}",
         ),
-        None => (ProgressBar::new_spinner(), "{spinner} [{elapsed_precise}] {pos} blocks indexed  {msg}"),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} [{elapsed_precise}] {pos} blocks indexed  {msg}",
+        ),
     };
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid"));
     bar
@@ -159,7 +172,10 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -172,7 +188,10 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
         Ok(Outcome::Reached(status)) => {
-            println!("node: applied up to {:?}; {} BitAI transactions", status.tip, status.bitai_txs);
+            println!(
+                "node: applied up to {:?}; {} BitAI transactions",
+                status.tip, status.bitai_txs
+            );
             ExitCode::SUCCESS
         }
         Ok(Outcome::Interrupted) => ExitCode::SUCCESS,
@@ -207,13 +226,20 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
     let mut extra_children = Vec::new();
     let bitcoin: SharedBitcoin = match config.bitcoin.backend {
         BitcoinBackend::Core => {
-            let core = config.bitcoin.core.clone().context("[bitcoin.core] is required")?;
+            let core = config
+                .bitcoin
+                .core
+                .clone()
+                .context("[bitcoin.core] is required")?;
             Arc::new(bitai_bitcoin::CoreRpc::connect(&core).context("connecting to Bitcoin Core")?)
         }
         BitcoinBackend::Sim => {
             // SimBitcoin keeps its chain in memory: a node on it starts from genesis.
-            let sim = bitai_simulation::bitcoin::SimBitcoin::new(config.bitcoin.sim.clone(), clock.clone())
-                .context("starting SimBitcoin")?;
+            let sim = bitai_simulation::bitcoin::SimBitcoin::new(
+                config.bitcoin.sim.clone(),
+                clock.clone(),
+            )
+            .context("starting SimBitcoin")?;
             extra_children.push(crate::devnet::miner_child(&sim, &clock).await?);
             Arc::new(sim)
         }
@@ -227,5 +253,10 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
         registry,
         extra_children,
     };
-    run(parts, args.bitcoin_blocks.map(|n| start + n.saturating_sub(1)), !args.no_progress).await
+    run(
+        parts,
+        args.bitcoin_blocks.map(|n| start + n.saturating_sub(1)),
+        !args.no_progress,
+    )
+    .await
 }

@@ -53,4 +53,3 @@ pub fn serve_metrics(listen: &str, registry: Registry) -> anyhow::Result<std::ne
         .context("starting the metrics thread")?;
     Ok(addr)
 }
-

@@ -69,16 +69,23 @@ fn main() {
             })
             .collect();
         let warm = filler.coin_count() < 10_000;
-        let hash = filler.mine_full_block(&sim, if warm { &[] } else { &envelopes }).expect("mines");
+        let hash = filler
+            .mine_full_block(&sim, if warm { &[] } else { &envelopes })
+            .expect("mines");
         if !warm {
             let height = sim.block_height(&hash).expect("on chain");
             hashes.push((height, hash));
         }
     }
-    let raw: Vec<Vec<u8>> = hashes.iter().map(|(_, h)| sim.block(h).expect("block")).collect();
+    let raw: Vec<Vec<u8>> = hashes
+        .iter()
+        .map(|(_, h)| sim.block(h).expect("block"))
+        .collect();
     let total_bytes: usize = raw.iter().map(Vec::len).sum();
-    let decoded: Vec<Block> =
-        raw.iter().map(|b| bitcoin::consensus::deserialize(b).expect("decodes")).collect();
+    let decoded: Vec<Block> = raw
+        .iter()
+        .map(|b| bitcoin::consensus::deserialize(b).expect("decodes"))
+        .collect();
     let txs: usize = decoded.iter().map(|b| b.txdata.len()).sum();
     let weight: u64 = decoded.iter().map(|b| b.weight().to_wu()).sum();
     println!(
@@ -120,7 +127,11 @@ fn main() {
     let per_s = |d: Duration| raw.len() as f64 / d.as_secs_f64();
     let mb_s = |d: Duration| total_bytes as f64 / 1e6 / d.as_secs_f64();
     println!("best of {rounds} rounds over {} blocks:", raw.len());
-    println!("  bare deserialize:            {:8.1} blocks/s  {:8.1} MB/s", per_s(bare), mb_s(bare));
+    println!(
+        "  bare deserialize:            {:8.1} blocks/s  {:8.1} MB/s",
+        per_s(bare),
+        mb_s(bare)
+    );
     println!(
         "  indexer (merkle checked):    {:8.1} blocks/s  {:8.1} MB/s  ratio {:.2}",
         per_s(indexer),

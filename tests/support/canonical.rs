@@ -3,9 +3,10 @@
 //! envelope parser under test).
 
 use super::inscribe::Inscribed;
+use super::recording_consumer::ChainEntry;
 use bitai_bitcoin::BitcoinPort;
 use bitai_simulation::bitcoin::SimBitcoin;
-use bitcoin::{Block, BlockHash, Txid};
+use bitcoin::{Block, Txid};
 use std::collections::BTreeMap;
 
 /// Reveal txid to payloads, for every reveal a scenario made.
@@ -37,7 +38,7 @@ impl Ledger {
         &self,
         sim: &SimBitcoin,
         start: u64,
-    ) -> Vec<(u64, BlockHash, Vec<(Txid, Vec<u8>)>)> {
+    ) -> Vec<ChainEntry> {
         let tip = sim.tip().expect("tip").height;
         (start..=tip)
             .map(|h| {

@@ -56,7 +56,7 @@ impl BitcoinPort for HostileNode {
     fn tip(&self) -> Result<ChainTip, PortError> {
         let mut calls = self.tip_calls.lock().expect("not poisoned");
         *calls += 1;
-        if self.bad_tip_every > 0 && *calls % self.bad_tip_every == 0 {
+        if self.bad_tip_every > 0 && calls.is_multiple_of(self.bad_tip_every) {
             return Err(PortError::UnexpectedReply {
                 method: "getblockchaininfo",
                 reason: "field `blocks` is a string, expected a number".into(),

@@ -95,6 +95,10 @@ fn decode_effect(mut b: &[u8]) -> Effect {
     Effect::Connected { height, hash, txs }
 }
 
+/// A block as a scenario compares it: height, hash, and (reveal txid, encoded BitAI
+/// transaction) in block order.
+pub type ChainEntry = (u64, BlockHash, Vec<(Txid, Vec<u8>)>);
+
 /// Reads the effect log of a consumer from its store, in the order applied.
 pub fn effect_log(store: &SharedStore) -> Vec<Effect> {
     store
@@ -108,8 +112,8 @@ pub fn effect_log(store: &SharedStore) -> Vec<Effect> {
 /// The chain the log leaves once disconnections are netted out, checking on the way that no
 /// block was applied twice and every disconnect undid the tip. Panics with a description on
 /// any violation.
-pub fn net_chain(log: &[Effect]) -> Vec<(u64, BlockHash, Vec<(Txid, Vec<u8>)>)> {
-    let mut chain: Vec<(u64, BlockHash, Vec<(Txid, Vec<u8>)>)> = Vec::new();
+pub fn net_chain(log: &[Effect]) -> Vec<ChainEntry> {
+    let mut chain: Vec<ChainEntry> = Vec::new();
     for (i, e) in log.iter().enumerate() {
         match e {
             Effect::Connected { height, hash, txs } => {

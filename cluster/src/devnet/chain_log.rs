@@ -94,7 +94,10 @@ impl Actor for ChainLog {
             ChainLogMsg::Event(e) => e,
             ChainLogMsg::Status(reply) => {
                 let tip = state.cursor.tip(store.as_ref())?;
-                let _ = reply.send(ChainLogStatus { tip, bitai_txs: bitai_txs(store)? });
+                let _ = reply.send(ChainLogStatus {
+                    tip,
+                    bitai_txs: bitai_txs(store)?,
+                });
                 return Ok(());
             }
         };
