@@ -12,9 +12,12 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad usage or input that could not be read.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
-/// bitai: AI chains, ZK rollups that settle on Bitcoin.
+/// bitai: AI chains, ZK-rollup L2s that settle on Bitcoin.
+///
+/// One binary for every node kind and operator tool. Exit codes: 0 success; 1 the work
+/// failed (a check did not hold, a node stopped with an error); 2 bad usage or input.
 #[derive(Debug, Parser)]
-#[command(name = "bitai", version, about, long_about = None, propagate_version = true)]
+#[command(name = "bitai", version, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -24,11 +27,20 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline in one process on the embedded defaults (SimBitcoin, fjall in
-    /// a data directory, local roles), with a live progress line and a summary.
+    /// Run the whole pipeline in one process on the embedded defaults.
+    ///
+    /// SimBitcoin mines real blocks in process on a seeded schedule, the indexer follows it
+    /// under a supervisor, fjall keeps state in the data directory (recreated at start), logs
+    /// go to a file in it and Prometheus metrics to the `[metrics]` address. The roles of the
+    /// pipeline join as they are built. Exit codes: 0 goal reached (or Ctrl-C) with every
+    /// check holding; 1 a role stopped the node or a check failed; 2 unusable config.
     Devnet(crate::devnet::DevnetArgs),
-    /// Run a BitAI node against the Bitcoin backend its config names (Bitcoin Core over
-    /// JSON-RPC, or SimBitcoin), keeping its state across restarts.
+    /// Run a BitAI node against the Bitcoin backend its config names.
+    ///
+    /// Bitcoin Core over JSON-RPC (see configs/node-regtest.toml) or SimBitcoin; state is
+    /// kept in `node.data_dir` across restarts and the indexer resumes where it stopped.
+    /// Exit codes: 0 on Ctrl-C or when --bitcoin-blocks is reached; 1 a role stopped the
+    /// node (for example a reorg deeper than indexer.reorg_depth_max); 2 unusable config.
     Node(crate::node::NodeArgs),
     /// Inscription envelopes: decode the ones in a raw transaction.
     Inscription(inscription::InscriptionArgs),

@@ -34,11 +34,7 @@ impl Ledger {
 
     /// The best chain from `start` to the tip: height, hash, and (reveal txid, payload) of
     /// every recorded reveal in the block, in block order.
-    pub fn canonical(
-        &self,
-        sim: &SimBitcoin,
-        start: u64,
-    ) -> Vec<ChainEntry> {
+    pub fn canonical(&self, sim: &SimBitcoin, start: u64) -> Vec<ChainEntry> {
         let tip = sim.tip().expect("tip").height;
         (start..=tip)
             .map(|h| {

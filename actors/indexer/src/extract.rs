@@ -58,7 +58,7 @@ pub fn decode_block(
             got,
         });
     }
-    if check_merkle_root && !block.check_merkle_root() {
+    if check_merkle_root && !crate::txid::check_merkle_root(&block, bytes) {
         return Err(BlockDecodeError::BadMerkleRoot(got));
     }
     Ok(block)
@@ -94,7 +94,7 @@ pub fn extract_bitai_txs(block: &Block) -> Extracted {
         if envelopes.is_empty() {
             continue;
         }
-        let txid = tx.compute_txid();
+        let txid = crate::txid::txid(tx);
         for env in envelopes.into_iter().filter(|e| e.is_bitai()) {
             match env.bitai_tx() {
                 Ok(bitai) => out.txs.push(IndexedTx {

@@ -16,6 +16,7 @@ mod cursor;
 mod event;
 mod extract;
 mod metrics;
+mod txid;
 
 pub use actor::{Indexer, IndexerArgs, IndexerState};
 pub use config::IndexerConfig;
@@ -25,6 +26,7 @@ pub use extract::{
     decode_block, extract_bitai_txs, index_block, BlockDecodeError, Extracted, RejectedEnvelope,
 };
 pub use metrics::IndexerMetrics;
+pub use txid::{check_merkle_root, txid, txids};
 
 #[cfg(test)]
 mod tests;

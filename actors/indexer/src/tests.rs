@@ -39,6 +39,33 @@ fn real_mainnet_block_decodes_checks_and_holds_no_envelope() {
 }
 
 #[test]
+fn fast_txids_and_merkle_check_agree_with_rust_bitcoin() {
+    let raw = mainnet_block();
+    let block: bitcoin::Block = bitcoin::consensus::deserialize(&raw).expect("decodes");
+    assert!(check_merkle_root(&block, &raw) && block.check_merkle_root());
+    let from_raw = txids(&block, &raw);
+    assert_eq!(from_raw.len(), 2_500);
+    for (tx, id) in block.txdata.iter().zip(&from_raw) {
+        assert_eq!(*id, tx.compute_txid());
+        assert_eq!(txid(tx), tx.compute_txid());
+    }
+    // Raw bytes that do not match the block: the ids fall back to re-encoding.
+    assert_eq!(txids(&block, &raw[..raw.len() - 1]), from_raw);
+    let mut broken = block.clone();
+    broken.txdata.swap(1, 2);
+    let broken_raw = bitcoin::consensus::serialize(&broken);
+    assert!(!check_merkle_root(&broken, &broken_raw));
+    // Odd counts at every level: prefixes of the block agree with rust-bitcoin's root.
+    for n in [1usize, 2, 3, 5, 6, 7, 100, 333] {
+        let mut part = block.clone();
+        part.txdata.truncate(n);
+        part.header.merkle_root = part.compute_merkle_root().expect("non-empty");
+        let part_raw = bitcoin::consensus::serialize(&part);
+        assert!(check_merkle_root(&part, &part_raw), "{n} transactions");
+    }
+}
+
+#[test]
 fn hostile_block_bytes_give_typed_errors() {
     let bytes = mainnet_block();
     let hash = mainnet_hash();
