@@ -96,6 +96,13 @@ async fn every_canonical_block_exactly_once_across_random_kills() {
         assert_eq!(a, e, "block at height {} (seed {seed})", e.0);
     }
     assert!(kills >= 50, "the run killed actors {kills} times");
+    let children = ractor::call!(world.supervisor, SupervisorMsg::Status).expect("status");
+    let restarts: u64 = children.iter().map(|c| c.restarts).sum();
+    assert_eq!(
+        restarts,
+        u64::from(kills),
+        "every kill was a real crash and restart"
+    );
     assert!(reorgs >= 5, "the run made {reorgs} reorgs");
     assert!(
         ledger.len() >= 50,

@@ -2,7 +2,7 @@
 //! are opened on first use and their handles cached; a [`Batch`] becomes one fjall
 //! `WriteBatch`, which fjall applies atomically across keyspaces.
 
-use crate::{check_keyspace, Batch, Entry, Op, Store, StoreError};
+use crate::{check_batch, check_key, check_keyspace, Batch, Entry, Op, Store, StoreError};
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -83,11 +83,13 @@ fn bounds(from: &[u8], to: Option<&[u8]>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
 
 impl Store for FjallStore {
     fn get(&self, keyspace: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        check_key(key)?;
         let ks = self.keyspace(keyspace)?;
         Ok(ks.get(key).map_err(engine)?.map(|v| v.to_vec()))
     }
 
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        check_batch(&batch)?;
         if batch.is_empty() {
             return Ok(());
         }

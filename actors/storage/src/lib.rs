@@ -27,6 +27,12 @@ pub enum StoreError {
     /// The keyspace name is not allowed (letters, digits, `_`, `-`, `.`, `#`; 1 to 64 bytes).
     #[error("invalid keyspace name {0:?}")]
     InvalidKeyspace(String),
+    /// The key is empty or longer than [`MAX_KEY_BYTES`].
+    #[error("invalid key of {len} bytes (1 to {MAX_KEY_BYTES} allowed)")]
+    InvalidKey {
+        /// The key's length.
+        len: usize,
+    },
     /// The engine failed (I/O, corruption).
     #[error("storage engine: {0}")]
     Engine(String),
@@ -45,7 +51,8 @@ pub enum StoreError {
 /// The storage port every actor receives. Implementations are cheap to clone behind an
 /// `Arc` and safe to share across actors and threads.
 pub trait Store: Send + Sync + 'static {
-    /// Reads one value.
+    /// Reads one value. Keys are 1 to [`MAX_KEY_BYTES`] bytes; scans and ranges take any
+    /// bounds.
     fn get(&self, keyspace: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Applies every operation of `batch` atomically: after a crash either all are visible or
@@ -102,6 +109,29 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Longest key a store accepts (fjall's limit is 65,536 bytes; ours leaves a margin).
+pub const MAX_KEY_BYTES: usize = 4096;
+
+/// Checks a key against the rules both implementations share.
+pub(crate) fn check_key(key: &[u8]) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        Err(StoreError::InvalidKey { len: key.len() })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks every key and keyspace of a batch before anything is applied.
+pub(crate) fn check_batch(batch: &Batch) -> Result<(), StoreError> {
+    for op in &batch.ops {
+        check_keyspace(op.keyspace())?;
+        match op {
+            Op::Put { key, .. } | Op::Delete { key, .. } => check_key(key)?,
+        }
+    }
+    Ok(())
 }
 
 /// Checks a keyspace name against the rules both implementations share.

@@ -2,7 +2,7 @@
 //! is atomic by construction. Cloning shares the same data, which is how a simulated node
 //! "restarts from disk": the actors die, the store lives on.
 
-use crate::{check_keyspace, Batch, Entry, Op, Store, StoreError};
+use crate::{check_batch, check_key, check_keyspace, Batch, Entry, Op, Store, StoreError};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,6 +40,7 @@ fn bounds<'a>(from: &'a [u8], to: Option<&'a [u8]>) -> (Bound<&'a [u8]>, Bound<&
 impl Store for MemoryStore {
     fn get(&self, keyspace: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         check_keyspace(keyspace)?;
+        check_key(key)?;
         Ok(self
             .lock()
             .get(keyspace)
@@ -47,9 +48,7 @@ impl Store for MemoryStore {
     }
 
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
-        for op in &batch.ops {
-            check_keyspace(op.keyspace())?;
-        }
+        check_batch(&batch)?;
         let mut guard = self.lock();
         for op in batch.ops {
             match op {

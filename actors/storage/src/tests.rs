@@ -16,6 +16,10 @@ fn ks(i: u8) -> String {
 }
 
 fn arb_key() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0u8..4, 1..4)
+}
+
+fn arb_bound() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(0u8..4, 0..4)
 }
 
@@ -73,10 +77,11 @@ fn dump(store: &dyn Store) -> Vec<(String, Vec<Entry>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // Each case opens a fjall database (a few hundred ms); the sequences are long instead.
+    #![proptest_config(ProptestConfig::with_cases(16))]
     #[test]
-    fn fjall_and_memory_agree(actions in prop::collection::vec(arb_action(), 0..40),
-                              prefix in arb_key(), from in arb_key(), to in arb_key()) {
+    fn fjall_and_memory_agree(actions in prop::collection::vec(arb_action(), 0..80),
+                              prefix in arb_bound(), from in arb_bound(), to in arb_bound()) {
         let dir = tempfile::tempdir().expect("tempdir");
         let fjall = FjallStore::open(dir.path(), Durability::Process).expect("open");
         let memory = MemoryStore::new();
@@ -110,6 +115,31 @@ fn fjall_keeps_acknowledged_batches_across_reopen() {
     let store = FjallStore::open(dir.path(), Durability::Process).expect("reopen");
     assert_eq!(store.get("a", b"k1").expect("get"), Some(b"v1".to_vec()));
     assert_eq!(store.get("b", b"k2").expect("get"), Some(b"v2".to_vec()));
+}
+
+#[test]
+fn empty_and_oversized_keys_are_refused_by_both_stores_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fjall = FjallStore::open(dir.path(), Durability::Process).expect("open");
+    let memory = MemoryStore::new();
+    for store in [&fjall as &dyn Store, &memory] {
+        assert!(matches!(
+            store.get("a", b""),
+            Err(StoreError::InvalidKey { len: 0 })
+        ));
+        let mut b = Batch::default();
+        b.put("a", b"fine", b"v")
+            .put("a", &[1; MAX_KEY_BYTES + 1], b"v");
+        assert!(matches!(store.write(b), Err(StoreError::InvalidKey { .. })));
+        assert_eq!(
+            store.get("a", b"fine").expect("reads"),
+            None,
+            "the batch is all or none"
+        );
+        let mut b = Batch::default();
+        b.delete("a", b"");
+        assert!(store.write(b).is_err());
+    }
 }
 
 #[test]
