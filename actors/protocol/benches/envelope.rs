@@ -2,13 +2,13 @@
 //! `bitcoin::consensus::deserialize` of the same bytes (the indexer does both for every
 //! transaction, so the parse must cost little beside the decode).
 //!
-//! Run: `cargo bench -p bitai-protocol --bench envelope`. Two data sets, built
-//! deterministically: `ordinary` (3.9 MB: 12,000 transactions, P2WPKH and taproot
-//! key-path and script-path spends without envelopes) and `inscriptions` (3.9 MB: 380
-//! reveals, each one input with one 10 KB BitAI envelope).
+//! Run: `cargo bench -p bitai-protocol --bench envelope` (release profile; options after
+//! `--`: `--rounds N`, default 30). Two data sets, built deterministically: `ordinary` (3.9
+//! MB: 12,000 transactions, P2WPKH and taproot key-path and script-path spends without
+//! envelopes) and `inscriptions` (3.9 MB: 380 reveals, each one input with one 10 KB BitAI
+//! envelope). Each figure is the median of the rounds.
 
-// criterion_group! generates a public function without docs.
-#![allow(missing_docs)]
+#![allow(clippy::disallowed_methods)] // A benchmark reads the wall clock by definition.
 
 use bitai_protocol::envelope::{parse_transaction, Reveal};
 use bitcoin::absolute::LockTime;
@@ -16,7 +16,8 @@ use bitcoin::hashes::Hash;
 use bitcoin::key::{Keypair, Secp256k1};
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 /// Deterministic filler bytes (a linear congruential generator).
 fn filler(seed: u64, len: usize) -> Vec<u8> {
@@ -105,43 +106,65 @@ fn inscriptions() -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn bench(c: &mut Criterion) {
-    for (name, set) in [("ordinary", ordinary()), ("inscriptions", inscriptions())] {
-        let bytes: usize = set.iter().map(Vec::len).sum();
-        let mut group = c.benchmark_group(name);
-        group.throughput(Throughput::Bytes(bytes as u64));
-        group.sample_size(20);
-        group.bench_function("deserialize", |b| {
-            b.iter(|| {
-                set.iter()
-                    .map(|raw| bitcoin::consensus::deserialize::<Transaction>(raw).expect("valid"))
-                    .map(|tx| tx.input.len())
-                    .sum::<usize>()
-            })
-        });
-        group.bench_function("deserialize_and_parse", |b| {
-            b.iter(|| {
-                set.iter()
-                    .map(|raw| bitcoin::consensus::deserialize::<Transaction>(raw).expect("valid"))
-                    .map(|tx| parse_transaction(&tx).len())
-                    .sum::<usize>()
-            })
-        });
-        let decoded: Vec<Transaction> = set
-            .iter()
-            .map(|raw| bitcoin::consensus::deserialize(raw).expect("valid"))
-            .collect();
-        group.bench_function("parse_only", |b| {
-            b.iter(|| {
-                decoded
-                    .iter()
-                    .map(|tx| parse_transaction(tx).len())
-                    .sum::<usize>()
-            })
-        });
-        group.finish();
-    }
+fn rounds() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// Median wall time of `rounds` runs of `work`, after one warm-up run.
+fn median(rounds: usize, mut work: impl FnMut() -> usize) -> Duration {
+    black_box(work());
+    let mut times: Vec<Duration> = (0..rounds.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            black_box(work());
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let rounds = rounds();
+    for (name, set) in [("ordinary", ordinary()), ("inscriptions", inscriptions())] {
+        let bytes: usize = set.iter().map(Vec::len).sum();
+        let decode = |raw: &Vec<u8>| {
+            bitcoin::consensus::deserialize::<Transaction>(raw).expect("the set is valid")
+        };
+        let decoded: Vec<Transaction> = set.iter().map(decode).collect();
+        let deserialize = median(rounds, || {
+            set.iter().map(|raw| decode(raw).input.len()).sum()
+        });
+        let both = median(rounds, || {
+            set.iter()
+                .map(|raw| parse_transaction(&decode(raw)).len())
+                .sum()
+        });
+        let parse = median(rounds, || {
+            decoded.iter().map(|tx| parse_transaction(tx).len()).sum()
+        });
+        let envelopes: usize = decoded.iter().map(|tx| parse_transaction(tx).len()).sum();
+        println!(
+            "{name}: {} transactions, {bytes} bytes, {envelopes} envelopes",
+            set.len()
+        );
+        for (label, time) in [
+            ("deserialize", deserialize),
+            ("deserialize + parse", both),
+            ("parse only", parse),
+        ] {
+            let mb_per_s = bytes as f64 / time.as_secs_f64() / 1e6;
+            println!(
+                "  {label:<20} {:>8.3} ms  {mb_per_s:>8.0} MB/s",
+                time.as_secs_f64() * 1e3
+            );
+        }
+        let ratio = deserialize.as_secs_f64() / both.as_secs_f64();
+        println!("  ratio deserialize / (deserialize + parse): {ratio:.2}");
+    }
+}
