@@ -1,7 +1,8 @@
 //! The wire format of a BitAI transaction: one format-version byte, then the postcard
 //! encoding of [`BitaiTx`]. Decoding checks the total size before postcard sees a byte (so a
 //! hostile length prefix cannot make it allocate more than the input), then the version, then
-//! every field limit, and refuses trailing bytes so each transaction has one encoding.
+//! every field limit, and refuses trailing bytes and non-canonical forms (re-encoding must
+//! give back the input) so each transaction has one encoding.
 
 use crate::limits::MAX_TX_BYTES;
 use crate::tx::BitaiTx;
@@ -34,6 +35,11 @@ pub enum DecodeError {
     /// Bytes left over after a complete transaction.
     #[error("{0} trailing bytes after the transaction")]
     TrailingBytes(usize),
+    /// The bytes decode, but are not the transaction's canonical encoding (postcard reads
+    /// over-long varints and non-minimal forms); accepting them would give one transaction
+    /// several byte strings, hence several hashes.
+    #[error("not the canonical encoding of the transaction")]
+    NonCanonical,
     /// A field is over its limit.
     #[error("field {field} is {len} bytes, over the limit of {max}")]
     FieldTooLarge {
@@ -92,6 +98,10 @@ pub fn decode_tx(bytes: &[u8]) -> Result<BitaiTx, DecodeError> {
         return Err(DecodeError::TrailingBytes(rest.len()));
     }
     tx.validate()?;
+    let canonical = postcard::to_stdvec(&tx).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if canonical != body {
+        return Err(DecodeError::NonCanonical);
+    }
     Ok(tx)
 }
 

@@ -23,6 +23,7 @@
 
 pub mod build;
 mod decode;
+mod instructions;
 pub mod parse;
 mod scan;
 

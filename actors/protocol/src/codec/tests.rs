@@ -146,3 +146,27 @@ fn chain_id_is_the_hash_of_the_encoding() {
     other.salt = 43;
     assert_ne!(c.chain_id(), other.chain_id());
 }
+
+/// Found by the `bitai_tx_decode` fuzz target: postcard reads the varint 93 written in two
+/// bytes (`dd 00`); the codec must refuse it so every transaction has one encoding.
+#[test]
+fn over_long_varints_are_refused() {
+    let tx = BitaiTx::CreateChain(CreateChain {
+        name: "chain".into(),
+        proof_system: ProofSystem::Groth16Bn254,
+        verifying_key: vec![1, 2, 3],
+        genesis_state_root: Hash32([5; 32]),
+        limits: ChainLimits {
+            max_block_txs: 93,
+            max_proof_bytes: 50,
+        },
+        salt: 7,
+    });
+    let canonical = encode_tx(&tx).expect("valid");
+    let at = canonical.len() - 3; // max_block_txs, then max_proof_bytes and salt (1 byte each)
+    assert_eq!(canonical[at], 93);
+    let mut over_long = canonical.clone();
+    over_long.splice(at..=at, [93 | 0x80, 0x00]);
+    assert_eq!(decode_tx(&over_long), Err(DecodeError::NonCanonical));
+    assert_eq!(decode_tx(&canonical), Ok(tx));
+}

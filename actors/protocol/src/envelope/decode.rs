@@ -4,8 +4,9 @@
 //! body length, and only then assembles the body, once, if it is within the limit. Nothing is
 //! allocated beyond the fields themselves and the body.
 
-use bitcoin::script::{Instruction, Script};
+use bitcoin::script::Script;
 
+use super::instructions::{Instruction, Instructions};
 use super::scan::{pushnum_value, RawEnvelope};
 use super::{
     tag, Body, Envelope, EnvelopeFlags, Field, Fields, ParseLimits, BITAI_METAPROTOCOL,
@@ -16,13 +17,11 @@ use super::{
 /// The range was walked by the scan already, so every instruction in it parses and is a push
 /// or a push number; anything else would be skipped.
 fn payload_pushes(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    Script::from_bytes(bytes)
-        .instruction_indices()
-        .filter_map(|item| match item {
-            Ok((position, Instruction::PushBytes(push))) => Some((position, push.as_bytes())),
-            Ok((position, Instruction::Op(op))) => pushnum_value(op.to_u8()).map(|v| (position, v)),
-            Err(_) => None,
-        })
+    Instructions::new(bytes).filter_map(|item| match item {
+        Ok((position, Instruction::Push(push))) => Some((position, push)),
+        Ok((position, Instruction::Op(op))) => pushnum_value(op).map(|v| (position, v)),
+        Err(_) => None,
+    })
 }
 
 /// Single-valued tags ord takes, in the order of [`Singles::values`].

@@ -17,14 +17,12 @@ pub enum TapscriptError {
     /// An instruction does not parse (a push runs past the end of the script). ord ignores
     /// every envelope of such a tapscript, complete or not.
     #[error(
-        "tapscript does not parse at byte {position}: {error} \
+        "tapscript does not parse: the push at byte {position} runs past the end \
          ({envelopes_discarded} complete envelopes before it are ignored, as ord does)"
     )]
     Malformed {
-        /// Byte offset of the instruction that does not parse.
+        /// Byte offset of the push that runs past the end.
         position: usize,
-        /// The script error.
-        error: bitcoin::script::Error,
         /// Complete envelopes that preceded it.
         envelopes_discarded: usize,
     },
@@ -60,7 +58,6 @@ pub fn parse_tapscript(
     }
     let raw = scan(script).map_err(|e| TapscriptError::Malformed {
         position: e.position,
-        error: e.error,
         envelopes_discarded: e.envelopes_before,
     })?;
     if raw.is_empty() {

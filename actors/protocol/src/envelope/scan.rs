@@ -3,15 +3,19 @@
 //! opcode), and records each complete envelope as a byte range of the script, allocating
 //! nothing for scripts without an envelope. [`super::decode`] then reads the ranges.
 
-use bitcoin::blockdata::opcodes::all::{
-    OP_ENDIF, OP_IF, OP_PUSHNUM_1, OP_PUSHNUM_16, OP_PUSHNUM_NEG1,
-};
-use bitcoin::script::{Instruction, InstructionIndices, Script};
+use bitcoin::script::Script;
 use bitcoin::taproot::TAPROOT_ANNEX_PREFIX;
 use bitcoin::Witness;
-use std::iter::Peekable;
 
+use super::instructions::{Instruction, Instructions, Truncated};
 use super::PROTOCOL_ID;
+
+const OP_IF: u8 = 0x63;
+const OP_ENDIF: u8 = 0x68;
+const OP_CHECKSIG: u8 = 0xac;
+const OP_1NEGATE: u8 = 0x4f;
+const OP_1: u8 = 0x51;
+const OP_16: u8 = 0x60;
 
 /// The tapscript of a witness, by ord's rule (the taproot script-path layout, ignoring the
 /// leaf version and whether the output really is taproot): the second-to-last element, or the
@@ -28,12 +32,18 @@ pub fn tapscript(witness: &Witness) -> Option<&Script> {
     Some(Script::from_bytes(script))
 }
 
-/// Whether `bytes` could hold an envelope at all: it must contain the protocol id. Cheap, so
-/// the parser skips the instruction walk for nearly every witness of a block.
+/// Whether `bytes` could hold an envelope at all: it must contain the protocol id. Cheap
+/// (a vectorized search for its first byte, which random signature bytes rarely hold), so the
+/// parser skips the instruction walk for nearly every witness of a block.
 pub(super) fn may_hold_envelope(bytes: &[u8]) -> bool {
-    bytes
-        .windows(PROTOCOL_ID.len())
-        .any(|window| window == PROTOCOL_ID)
+    let Some((&first, _)) = PROTOCOL_ID.split_first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, bytes).any(|at| {
+        bytes
+            .get(at..)
+            .is_some_and(|rest| rest.starts_with(PROTOCOL_ID))
+    })
 }
 
 /// A complete envelope's place in its tapscript.
@@ -54,13 +64,9 @@ pub(super) struct RawEnvelope {
 pub(super) struct ScanError {
     /// Byte offset of the instruction that does not parse.
     pub position: usize,
-    /// Why.
-    pub error: bitcoin::script::Error,
     /// Complete envelopes found before it (ord drops them with the rest of the input).
     pub envelopes_before: usize,
 }
-
-type Instructions<'a> = Peekable<InstructionIndices<'a>>;
 
 /// The payload value of a push-number opcode, as ord reads it, or `None` for other opcodes.
 pub(super) fn pushnum_value(opcode: u8) -> Option<&'static [u8]> {
@@ -83,43 +89,38 @@ pub(super) fn pushnum_value(opcode: u8) -> Option<&'static [u8]> {
         [15],
         [16],
     ];
-    if opcode == OP_PUSHNUM_NEG1.to_u8() {
-        return Some(&VALUES[0]);
+    match opcode {
+        OP_1NEGATE => VALUES.first().map(|v| &v[..]),
+        OP_1..=OP_16 => VALUES.get(usize::from(opcode - OP_1) + 1).map(|v| &v[..]),
+        _ => None,
     }
-    if (OP_PUSHNUM_1.to_u8()..=OP_PUSHNUM_16.to_u8()).contains(&opcode) {
-        let index = usize::from(opcode - OP_PUSHNUM_1.to_u8()) + 1;
-        return Some(&VALUES[index]);
-    }
-    None
 }
 
-fn is_empty_push(instruction: &Instruction<'_>) -> bool {
-    matches!(instruction, Instruction::PushBytes(bytes) if bytes.is_empty())
-}
-
-fn next_is_empty_push(instructions: &mut Instructions<'_>) -> bool {
-    matches!(instructions.peek(), Some(Ok((_, instruction))) if is_empty_push(instruction))
+fn next_is_empty_push(instructions: &Instructions<'_>) -> bool {
+    matches!(instructions.peek(), Some(Ok(Instruction::Push(&[]))))
 }
 
 /// Finds every complete envelope of `script`. Errors when any instruction, anywhere in the
 /// script, does not parse: ord then ignores the whole input.
 pub(super) fn scan(script: &Script) -> Result<Vec<RawEnvelope>, ScanError> {
     let mut found = Vec::new();
-    let mut instructions = script.instruction_indices().peekable();
+    let mut instructions = Instructions::new(script.as_bytes());
     let mut stuttered = false;
+    let failed = |instructions: &Instructions<'_>, found: &Vec<RawEnvelope>| ScanError {
+        position: instructions.offset(),
+        envelopes_before: found.len(),
+    };
     loop {
-        let instruction = match instructions.next() {
+        match instructions.next() {
             None => return Ok(found),
-            Some(Ok((_, instruction))) => instruction,
-            Some(Err(error)) => return Err(scan_error(script, error, found.len())),
-        };
-        if !is_empty_push(&instruction) {
-            continue;
+            Some(Ok((_, Instruction::Push(&[])))) => {}
+            Some(Ok(_)) => continue,
+            Some(Err(Truncated)) => return Err(failed(&instructions, &found)),
         }
         match envelope_after_false(&mut instructions, stuttered) {
             Ok(Attempt::Found(envelope)) => found.push(envelope),
             Ok(Attempt::Abandoned { stutter }) => stuttered = stutter,
-            Err(error) => return Err(scan_error(script, error, found.len())),
+            Err(Truncated) => return Err(failed(&instructions, &found)),
         }
     }
 }
@@ -133,36 +134,30 @@ enum Attempt {
 fn envelope_after_false(
     instructions: &mut Instructions<'_>,
     stutter: bool,
-) -> Result<Attempt, bitcoin::script::Error> {
-    let opens = matches!(instructions.peek(), Some(Ok((_, Instruction::Op(op)))) if *op == OP_IF);
-    if !opens {
+) -> Result<Attempt, Truncated> {
+    if instructions.peek() != Some(Ok(Instruction::Op(OP_IF))) {
         return Ok(Attempt::Abandoned {
             stutter: next_is_empty_push(instructions),
         });
     }
     instructions.next();
-    let protocol = matches!(
-        instructions.peek(),
-        Some(Ok((_, Instruction::PushBytes(bytes)))) if bytes.as_bytes() == PROTOCOL_ID
-    );
-    if !protocol {
+    if instructions.peek() != Some(Ok(Instruction::Push(PROTOCOL_ID))) {
         return Ok(Attempt::Abandoned {
             stutter: next_is_empty_push(instructions),
         });
     }
     instructions.next();
 
-    let mut start = None;
+    let start = instructions.offset();
     let mut pushnum = false;
     loop {
         let (position, instruction) = match instructions.next() {
             None => return Ok(Attempt::Abandoned { stutter: false }),
             Some(item) => item?,
         };
-        let start = *start.get_or_insert(position);
         match instruction {
-            Instruction::PushBytes(_) => {}
-            Instruction::Op(op) if op == OP_ENDIF => {
+            Instruction::Push(_) => {}
+            Instruction::Op(OP_ENDIF) => {
                 return Ok(Attempt::Found(RawEnvelope {
                     start,
                     end: position,
@@ -170,38 +165,16 @@ fn envelope_after_false(
                     stutter,
                 }));
             }
-            Instruction::Op(op) if pushnum_value(op.to_u8()).is_some() => pushnum = true,
+            Instruction::Op(op) if pushnum_value(op).is_some() => pushnum = true,
             Instruction::Op(_) => return Ok(Attempt::Abandoned { stutter: false }),
         }
-    }
-}
-
-/// Locates the instruction that does not parse (rare: only malformed scripts get here).
-fn scan_error(
-    script: &Script,
-    error: bitcoin::script::Error,
-    envelopes_before: usize,
-) -> ScanError {
-    let mut instructions = script.instruction_indices();
-    let position = loop {
-        let remaining = instructions.as_script().len();
-        match instructions.next() {
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => break script.len() - remaining,
-        }
-    };
-    ScanError {
-        position,
-        error,
-        envelopes_before,
     }
 }
 
 /// The key of a tapscript that starts `<32-byte push> OP_CHECKSIG`.
 pub(super) fn reveal_key(script: &Script) -> Option<[u8; 32]> {
     let bytes = script.as_bytes();
-    let starts_with_key = bytes.first() == Some(&0x20)
-        && bytes.get(33) == Some(&bitcoin::opcodes::all::OP_CHECKSIG.to_u8());
+    let starts_with_key = bytes.first() == Some(&0x20) && bytes.get(33) == Some(&OP_CHECKSIG);
     if !starts_with_key {
         return None;
     }

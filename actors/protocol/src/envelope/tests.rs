@@ -4,6 +4,7 @@
 
 mod build;
 mod hostile;
+mod instructions;
 mod reference;
 mod rules;
 mod support;

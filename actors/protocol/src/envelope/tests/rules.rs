@@ -9,6 +9,7 @@ use bitcoin::opcodes::all::{OP_AND, OP_CHECKSIG, OP_ENDIF, OP_IF, OP_NOP, OP_PUS
 use bitcoin::opcodes::OP_FALSE;
 use bitcoin::script::Builder;
 use bitcoin::Witness;
+use proptest::prelude::*;
 
 const TEXT: &[u8] = b"text/plain;charset=utf-8";
 
@@ -323,5 +324,23 @@ fn stutter_is_flagged_as_ord_flags_it() {
         let found = parse_script(script.as_bytes());
         assert_eq!(found.len(), 1, "{script:?}");
         assert_eq!(found[0].flags.stutter, stutter, "{script:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// ord calls rust-bitcoin's deprecated `Witness::tapscript()`; ours must pick the same
+    /// element for every witness shape (annexes included).
+    #[test]
+    fn tapscript_choice_matches_rust_bitcoin(elements in prop::collection::vec(
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..4),
+            prop::collection::vec(any::<u8>(), 0..4).prop_map(|rest| [vec![0x50], rest].concat()),
+        ], 0..5)) {
+        let witness = Witness::from_slice(&elements);
+        #[allow(deprecated)] // the very function ord calls
+        let theirs = witness.tapscript();
+        prop_assert_eq!(crate::envelope::tapscript(&witness), theirs);
     }
 }
