@@ -32,7 +32,16 @@ fn exp_error_ok(x: Fx) -> Result<(), String> {
 #[test]
 fn exp_known_values() {
     assert_eq!(exp(Fx::ZERO), (Fx::ONE, false));
-    for v in [1.0, -1.0, 0.5, 10.0, -10.0, 21.0, -22.0, std::f64::consts::LN_2] {
+    for v in [
+        1.0,
+        -1.0,
+        0.5,
+        10.0,
+        -10.0,
+        21.0,
+        -22.0,
+        std::f64::consts::LN_2,
+    ] {
         exp_error_ok(fx(v)).expect("within bound");
     }
     assert_eq!(exp(fx(22.0)), (Fx::MAX, true));
