@@ -63,6 +63,13 @@ impl At<'_> {
     }
 }
 
+/// The product of `dims`, or an error when it overflows.
+fn product(at: &At<'_>, dims: &[usize]) -> Result<usize, ModelError> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| at.shape(format!("weight shape {dims:?} overflows")))
+}
+
 /// The kernel geometry of a window over an image.
 pub fn window2d(window: &Window, hwc: (usize, usize, usize)) -> Result<Window2d, String> {
     let pair = |p: (u32, u32)| (p.0 as usize, p.1 as usize);
@@ -97,8 +104,16 @@ fn recurrent(
     if units == 0 {
         return Err(at.shape("zero units"));
     }
-    at.weight("kernel", p.kernel.len(), features * gates * units)?;
-    at.weight("recurrent kernel", p.recurrent.len(), units * gates * units)?;
+    at.weight(
+        "kernel",
+        p.kernel.len(),
+        product(at, &[features, gates, units])?,
+    )?;
+    at.weight(
+        "recurrent kernel",
+        p.recurrent.len(),
+        product(at, &[units, gates, units])?,
+    )?;
     at.opt_weight("bias", &p.bias, gates * units)?;
     Ok(if p.return_sequences {
         vec![steps, units]
@@ -126,7 +141,7 @@ pub fn infer(index: usize, node: &Node, inputs: &[&[usize]]) -> Result<Vec<usize
             };
             let units = *units as usize;
             check_activation(&at, *activation, true)?;
-            at.weight("kernel", kernel.len(), in_dim * units)?;
+            at.weight("kernel", kernel.len(), product(&at, &[in_dim, units])?)?;
             at.opt_weight("bias", bias, units)?;
             Ok(outer.iter().copied().chain([units]).collect())
         }
@@ -141,7 +156,8 @@ pub fn infer(index: usize, node: &Node, inputs: &[&[usize]]) -> Result<Vec<usize
             let g = window2d(window, hwc).map_err(|e| at.shape(e))?;
             let f = *filters as usize;
             check_activation(&at, *activation, true)?;
-            at.weight("kernel", kernel.len(), g.kernel_h * g.kernel_w * hwc.2 * f)?;
+            let n = product(&at, &[g.kernel_h, g.kernel_w, hwc.2, f])?;
+            at.weight("kernel", kernel.len(), n)?;
             at.opt_weight("bias", bias, f)?;
             Ok(vec![g.out_h, g.out_w, f])
         }
@@ -154,9 +170,10 @@ pub fn infer(index: usize, node: &Node, inputs: &[&[usize]]) -> Result<Vec<usize
         } => {
             let hwc = at.image(inputs)?;
             let g = window2d(window, hwc).map_err(|e| at.shape(e))?;
-            let out_c = hwc.2 * *depth_multiplier as usize;
+            let out_c = product(&at, &[hwc.2, *depth_multiplier as usize])?;
             check_activation(&at, *activation, true)?;
-            at.weight("kernel", kernel.len(), g.kernel_h * g.kernel_w * out_c)?;
+            let n = product(&at, &[g.kernel_h, g.kernel_w, out_c])?;
+            at.weight("kernel", kernel.len(), n)?;
             at.opt_weight("bias", bias, out_c)?;
             Ok(vec![g.out_h, g.out_w, out_c])
         }

@@ -57,12 +57,12 @@ pub fn check_dense(
     out: &[Fx],
 ) -> Result<(), KernelError> {
     let (in_dim, out_dim) = dims;
-    check_len("dense input", x.len(), rows * in_dim)?;
-    check_len("dense kernel", kernel.len(), in_dim * out_dim)?;
+    check_len("dense input", x.len(), rows.saturating_mul(in_dim))?;
+    check_len("dense kernel", kernel.len(), in_dim.saturating_mul(out_dim))?;
     if let Some(b) = bias {
         check_len("dense bias", b.len(), out_dim)?;
     }
-    check_len("dense output", out.len(), rows * out_dim)
+    check_len("dense output", out.len(), rows.saturating_mul(out_dim))
 }
 
 /// Dense outputs at flat indices `first..first + out.len()` (row-major `rows x out_dim`); a
@@ -116,7 +116,9 @@ pub fn check_conv(
     check_len(
         "conv2d kernel",
         kernel.len(),
-        geom.kernel_h * geom.kernel_w * geom.channels * filters,
+        [geom.kernel_w, geom.channels, filters]
+            .iter()
+            .fold(geom.kernel_h, |a, &b| a.saturating_mul(b)),
     )?;
     if let Some(b) = bias {
         check_len("conv2d bias", b.len(), filters)?;
@@ -184,7 +186,7 @@ pub fn check_depthwise(
     bias: Option<&[Fx]>,
     out: &[Fx],
 ) -> Result<(), KernelError> {
-    let out_c = geom.channels * multiplier;
+    let out_c = geom.channels.saturating_mul(multiplier);
     check_len("depthwise input", x.len(), geom.input_len())?;
     check_len(
         "depthwise kernel",

@@ -174,6 +174,13 @@ fn channels(cfg: &Cfg<'_>, shapes: &[Vec<usize>]) -> Result<usize, ImportError> 
     }
 }
 
+/// The product of `dims`, or an error when it overflows.
+fn product(cfg: &Cfg<'_>, dims: &[usize]) -> Result<usize, ImportError> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| cfg.err(format!("weight shape {dims:?} overflows")))
+}
+
 /// A scalar or list parameter (Rescaling's scale and offset).
 fn scalar_or_list(cfg: &Cfg<'_>, key: &str, default: f64) -> Result<Vec<Fx>, ImportError> {
     match cfg.get(key) {
@@ -213,7 +220,10 @@ pub(super) fn convert(
     Ok(match class.as_str() {
         "Dense" => {
             let units = cfg.uint("units")?;
-            let kernel = w.take(name, last_dim(&cfg, shapes)? * units as usize)?;
+            let kernel = w.take(
+                name,
+                product(&cfg, &[last_dim(&cfg, shapes)?, units as usize])?,
+            )?;
             Layer::Dense {
                 units,
                 activation: cfg.activation("activation", "linear")?,
@@ -245,8 +255,9 @@ pub(super) fn convert(
             cfg.channels_last()?;
             let window = cfg.window("kernel_size", false)?;
             let depth_multiplier = cfg.uint("depth_multiplier")?;
-            let out_c = channels(&cfg, shapes)? * depth_multiplier as usize;
-            let kernel = w.take(name, (window.size.0 * window.size.1) as usize * out_c)?;
+            let out_c = product(&cfg, &[channels(&cfg, shapes)?, depth_multiplier as usize])?;
+            let dims = [window.size.0 as usize, window.size.1 as usize, out_c];
+            let kernel = w.take(name, product(&cfg, &dims)?)?;
             let activation = cfg.activation("activation", "linear")?;
             Layer::DepthwiseConv2D {
                 depth_multiplier,
@@ -361,9 +372,9 @@ pub(super) fn convert(
             cfg.require_false(&["return_state", "go_backwards", "stateful"])?;
             let gates = if class == "LSTM" { 4 } else { 1 };
             let units = cfg.uint("units")?;
-            let width = gates * units as usize;
-            let kernel = w.take(name, last_dim(&cfg, shapes)? * width)?;
-            let recurrent = w.take(name, units as usize * width)?;
+            let width = product(&cfg, &[gates, units as usize])?;
+            let kernel = w.take(name, product(&cfg, &[last_dim(&cfg, shapes)?, width])?)?;
+            let recurrent = w.take(name, product(&cfg, &[units as usize, width])?)?;
             let params = RecurrentParams {
                 units,
                 return_sequences: cfg.bool_or("return_sequences", false)?,
