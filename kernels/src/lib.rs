@@ -14,6 +14,9 @@ pub mod layout;
 pub mod nonlinear;
 pub mod ops;
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
+
 pub use backend::{Backend, RecurrentWeights};
 pub use cpu::CpuBackend;
 pub use fixed::{FixedError, Fx, Saturations};

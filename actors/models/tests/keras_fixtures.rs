@@ -103,3 +103,34 @@ fn vision_misc_matches_keras() {
 fn sequence_misc_matches_keras() {
     check_fixture("sequence_misc");
 }
+
+/// On a GPU: every fixture model gives the same bits on CUDA as on the CPU.
+#[cfg(feature = "cuda")]
+#[test]
+fn cuda_fixtures_match_cpu_bit_for_bit() {
+    let gpu = match bitai_kernels::cuda::CudaBackend::new() {
+        Ok(gpu) => gpu,
+        Err(e) => {
+            println!("cuda: skipping GPU-versus-CPU fixtures, no CUDA device: {e:?}");
+            return;
+        }
+    };
+    let cpu = CpuBackend::new(2).expect("pool");
+    for name in ["lenet5", "lstm_text", "vision_misc", "sequence_misc"] {
+        let dir = fixtures();
+        let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("config");
+        let weights = std::fs::read(dir.join(format!("{name}.weights.f32"))).expect("weights");
+        let model = import(&json, &weights, &Limits::default()).expect("imports");
+        assert_eq!(
+            run_all(&model, name, &cpu),
+            run_all(&model, name, &gpu),
+            "{name} on {}",
+            gpu.name()
+        );
+        println!(
+            "cuda: {name} bit-identical on {} and {}",
+            cpu.name(),
+            gpu.name()
+        );
+    }
+}
