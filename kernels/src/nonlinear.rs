@@ -30,8 +30,10 @@ fn exp_reduced_q62(r_q62: u128) -> u128 {
     let mut term: u128 = 1 << 62;
     let mut n: u64 = 1;
     while n <= EXP_TERMS {
-        // term < 2^62 and r < 2^62, so the product is below 2^124.
-        term = ((term * r_q62) >> 62) / u128::from(n);
+        // term < 2^62 and r < 2^62, so the product is below 2^124 and the shifted product
+        // fits in 64 bits: divide there (a 128-bit division is a slow library call).
+        let shifted = ((term * r_q62) >> 62) as u64;
+        term = u128::from(shifted / n);
         sum += term;
         n += 1;
     }

@@ -46,7 +46,16 @@ fn run_all(model: &CheckedModel, name: &str, backend: &dyn Backend) -> Vec<f32> 
     all
 }
 
-fn check_fixture(name: &str) -> f64 {
+/// FNV-1a over the output bits: the consensus-relevant result of a model on its inputs.
+fn digest(values: &[f32]) -> u64 {
+    let mut d: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in values.iter().flat_map(|v| v.to_le_bytes()) {
+        d = (d ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    d
+}
+
+fn check_fixture(name: &str, pinned_digest: u64) -> f64 {
     let dir = fixtures();
     let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("config");
     let weights = std::fs::read(dir.join(format!("{name}.weights.f32"))).expect("weights");
@@ -68,9 +77,12 @@ fn check_fixture(name: &str) -> f64 {
         .map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs())
         .fold(0.0, f64::max);
     println!(
-        "{name}: {} outputs, largest |ours - keras| = {max_err:.3e}",
-        ours.len()
+        "{name}: {} outputs, largest |ours - keras| = {max_err:.3e}, digest {:#x}",
+        ours.len(),
+        digest(&ours)
     );
+    // The bits themselves are pinned: any machine, and any change, must reproduce them.
+    assert_eq!(digest(&ours), pinned_digest, "{name}: output bits changed");
     assert!(
         max_err <= KERAS_ABS_ERROR_MAX,
         "{name}: error {max_err:e} above bound"
@@ -86,22 +98,22 @@ fn check_fixture(name: &str) -> f64 {
 
 #[test]
 fn lenet5_matches_keras() {
-    check_fixture("lenet5");
+    check_fixture("lenet5", 0x1145_5a08_b900_b117);
 }
 
 #[test]
 fn lstm_text_matches_keras() {
-    check_fixture("lstm_text");
+    check_fixture("lstm_text", 0x5ecd_009e_432c_7a78);
 }
 
 #[test]
 fn vision_misc_matches_keras() {
-    check_fixture("vision_misc");
+    check_fixture("vision_misc", 0x4064_f49c_82a7_756a);
 }
 
 #[test]
 fn sequence_misc_matches_keras() {
-    check_fixture("sequence_misc");
+    check_fixture("sequence_misc", 0xc0aa_80cb_17df_7ef5);
 }
 
 /// On a GPU: every fixture model gives the same bits on CUDA as on the CPU.
