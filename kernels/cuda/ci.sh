@@ -54,7 +54,7 @@ cargo check -p bitai-kernels -p bitai-models --features cuda --all-targets
 cargo test -p bitai-kernels -p bitai-models --features cuda --no-run
 
 echo "== cuda: GPU tests (they skip without a device)"
-if ldconfig -p | grep -q 'libcuda\.so\.1'; then
+if ldconfig -p 2>/dev/null | grep 'libcuda\.so\.1' >/dev/null; then
     cargo test -p bitai-kernels -p bitai-models --features cuda -- cuda
 else
     LD_LIBRARY_PATH=$STUB/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
