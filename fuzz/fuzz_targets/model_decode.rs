@@ -8,11 +8,22 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     // Small limits keep each run fast; the checks are the same as with the defaults.
-    let limits = Limits { file_bytes_max: 1 << 20, tensor_values_max: 1 << 14, params_max: 1 << 16, ..Limits::default() };
-    let Ok(model) = CheckedModel::decode(data, &limits) else { return };
+    let limits = Limits {
+        file_bytes_max: 1 << 20,
+        tensor_values_max: 1 << 14,
+        params_max: 1 << 16,
+        ..Limits::default()
+    };
+    let Ok(model) = CheckedModel::decode(data, &limits) else {
+        return;
+    };
     assert_eq!(model.bytes(), data, "decoded models are canonical");
     let cpu = CpuBackend::new(1).expect("one-thread pool");
-    let inputs = model.input_sizes().iter().map(|&n| vec![Fx::ZERO; n]).collect();
+    let inputs = model
+        .input_sizes()
+        .iter()
+        .map(|&n| vec![Fx::ZERO; n])
+        .collect();
     // Embedding indices of zero are valid; any other failure must be a typed error.
     let _ = Executor::new(&model, &cpu).run(inputs);
 });

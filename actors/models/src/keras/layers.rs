@@ -238,9 +238,8 @@ pub(super) fn convert(
             }
             let window = cfg.window("kernel_size", false)?;
             let filters = cfg.uint("filters")?;
-            let n = (window.size.0 * window.size.1) as usize
-                * channels(&cfg, shapes)?
-                * filters as usize;
+            let (kh, kw) = (window.size.0 as usize, window.size.1 as usize);
+            let n = product(&cfg, &[kh, kw, channels(&cfg, shapes)?, filters as usize])?;
             let kernel = w.take(name, n)?;
             let activation = cfg.activation("activation", "linear")?;
             Layer::Conv2D {

@@ -1,6 +1,7 @@
 //! Hostile and unusual Keras inputs give typed errors, never a panic.
 
 use super::*;
+use proptest::prelude::*;
 use serde_json::json;
 
 fn dense_model(units: u64, activation: &str) -> String {
@@ -136,4 +137,62 @@ fn shape_mismatches_are_refused() {
         matches!(&err, Err(ImportError::Config { reason, .. }) if reason.contains("nowhere")),
         "{err:?}"
     );
+}
+
+/// Every number or string leaf of a real config, replaced by a hostile value.
+fn mutate(value: &mut Value, target: usize, seen: &mut usize, replacement: &Value) {
+    match value {
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| mutate(v, target, seen, replacement)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| mutate(v, target, seen, replacement)),
+        leaf => {
+            if *seen == target {
+                *leaf = replacement.clone();
+            }
+            *seen += 1;
+        }
+    }
+}
+
+fn fixture(name: &str) -> (String, Vec<u8>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("config");
+    let weights = std::fs::read(dir.join(format!("{name}.weights.f32"))).expect("weights");
+    (json, weights)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Hostile edits to real configs and weights give an error or a model, never a panic.
+    #[test]
+    fn mutated_keras_configs_never_panic(
+        model in 0usize..4,
+        target in 0usize..600,
+        replacement in prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u32>().prop_map(Value::from),
+            (-3i64..70).prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[a-z_]{0,12}".prop_map(Value::from),
+            Just(Value::Null),
+            Just(json!([1, 2])),
+        ],
+        cut in 0usize..64,
+    ) {
+        let name = ["lenet5", "lstm_text", "vision_misc", "sequence_misc"][model];
+        let (json, weights) = fixture(name);
+        let mut value: Value = serde_json::from_str(&json).expect("fixture json");
+        mutate(&mut value, target, &mut 0, &replacement);
+        if let Ok(model) = import(&value.to_string(), &weights, &Limits::default()) {
+            // What imports also runs (on zeros) without a panic.
+            let cpu = bitai_kernels::CpuBackend::new(1).expect("pool");
+            let zeros = model.input_sizes().iter().map(|&n| vec![bitai_kernels::Fx::ZERO; n]).collect();
+            let _ = crate::Executor::new(&model, &cpu).run(zeros);
+        }
+        let _ = import(&json, &weights[..weights.len().saturating_sub(cut)], &Limits::default());
+    }
 }
