@@ -12,8 +12,12 @@ use std::path::PathBuf;
 /// The documented bound on |ours - Keras| for every fixture output.
 const KERAS_ABS_ERROR_MAX: f64 = 1e-5;
 
+/// The fixtures folder; `BITAI_MODEL_FIXTURES` overrides it when the test binary runs
+/// elsewhere (carried to a GPU machine).
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    std::env::var_os("BITAI_MODEL_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
 }
 
 fn floats(path: &PathBuf) -> Vec<f32> {
