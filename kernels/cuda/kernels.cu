@@ -96,16 +96,24 @@ __device__ __forceinline__ i64 acc_finish(const Acc *acc, int *sat) {
     return v;
 }
 
-__device__ u128 exp_reduced_q62(u128 r) {
-    u128 sum = (u128)1 << 62;
-    u128 term = (u128)1 << 62;
-    for (u64 n = 1; n <= EXP_TERMS; n++) {
-        // term < 2^62 and r < 2^62: the shifted product fits in 64 bits.
-        u64 t = (u64)((term * r) >> 62);
-        term = (u128)(t / n);
-        sum += term;
+// Taylor coefficients floor(2^62 / n!), n = 0..20 (src/nonlinear.rs EXP_COEFFS_Q62).
+__constant__ u64 EXP_COEFFS_Q62[EXP_TERMS + 1] = {
+    4611686018427387904ULL, 4611686018427387904ULL, 2305843009213693952ULL,
+    768614336404564650ULL, 192153584101141162ULL, 38430716820228232ULL,
+    6405119470038038ULL, 915017067148291ULL, 114377133393536ULL,
+    12708570377059ULL, 1270857037705ULL, 115532457973ULL,
+    9627704831ULL, 740592679ULL, 52899477ULL,
+    3526631ULL, 220414ULL, 12965ULL,
+    720ULL, 37ULL, 1ULL,
+};
+
+// Horner's rule over the coefficients, truncating each step (src/nonlinear.rs).
+__device__ u64 exp_reduced_q62(u64 r) {
+    u64 p = EXP_COEFFS_Q62[EXP_TERMS];
+    for (int n = EXP_TERMS - 1; n >= 0; n--) {
+        p = EXP_COEFFS_Q62[n] + (u64)(((u128)p * (u128)r) >> 62);
     }
-    return sum;
+    return p;
 }
 
 __device__ i64 fx_exp(i64 x, int *sat) {
@@ -115,7 +123,7 @@ __device__ i64 fx_exp(i64 x, int *sat) {
     i128 k = x_q62 / LN2_Q62;
     i128 r = x_q62 - k * LN2_Q62;
     if (r < 0) { k -= 1; r += LN2_Q62; }
-    u128 e_r = exp_reduced_q62((u128)r);
+    u128 e_r = (u128)exp_reduced_q62((u64)r);
     int shift = 30 - (int)k;
     u128 raw = shift > 0 ? (e_r + ((u128)1 << (shift - 1))) >> shift : e_r << (-shift);
     if (raw > (u128)I64_MAX) { *sat = 1; return I64_MAX; }

@@ -2,8 +2,8 @@
 //!
 //! None of them touches floating point, so every machine gets the same bits. `exp` reduces
 //! its argument to `x = k ln2 + r` with `0 <= r < ln2` in Q2.62, sums the Taylor series of
-//! `e^r` to 20 terms in Q2.62 (truncation error below 2^-70), and scales by `2^k` with one
-//! rounding. Sigmoid and tanh are exact integer divisions of `exp` results; rsqrt is an
+//! `e^r` to 20 terms by Horner's rule in Q2.62 (error below 2^-57), and scales by `2^k`
+//! with one rounding. Sigmoid and tanh are exact integer divisions of `exp` results; rsqrt is an
 //! integer square root. The CUDA kernels (`cuda/kernels.cu`) implement the same steps.
 //!
 //! Error bounds, against the exact real function, for any input (tested in `tests.rs`):
@@ -16,28 +16,44 @@ use crate::fixed::{div_round_i128, Fx, Saturations, FRAC_BITS, ONE_RAW};
 
 /// ln 2 in Q2.62: round(ln(2) * 2^62).
 pub const LN2_Q62: i128 = 3_196_577_161_300_663_915;
-/// Number of Taylor terms after the constant one.
+/// Degree of the Taylor polynomial (terms after the constant one).
 pub const EXP_TERMS: u64 = 20;
 /// Above this raw input, `exp` saturates: ln(2^31) ≈ 21.487 (raw 92_288_378_626).
 pub const EXP_MAX_INPUT_RAW: i64 = 92_288_378_626;
 /// Below this raw input, `exp` is 0: e^x < 2^-33 for x < -22.87 (raw -98_242_467_570).
 pub const EXP_MIN_INPUT_RAW: i64 = -98_242_467_570;
 
-/// e^r for 0 <= r < ln 2, both in Q2.62 (the result is in [1, 2)).
-#[inline]
-fn exp_reduced_q62(r_q62: u128) -> u128 {
-    let mut sum: u128 = 1 << 62;
-    let mut term: u128 = 1 << 62;
-    let mut n: u64 = 1;
-    while n <= EXP_TERMS {
-        // term < 2^62 and r < 2^62, so the product is below 2^124 and the shifted product
-        // fits in 64 bits: divide there (a 128-bit division is a slow library call).
-        let shifted = ((term * r_q62) >> 62) as u64;
-        term = u128::from(shifted / n);
-        sum += term;
+/// The Taylor coefficients of e^r in Q2.62: `EXP_COEFFS_Q62[n] = floor(2^62 / n!)`.
+/// (Repeated floor division by n is exact: floor(floor(a / b) / c) = floor(a / (b c)).)
+/// The CUDA kernels carry the same table; a test checks the two agree.
+pub const EXP_COEFFS_Q62: [u64; EXP_TERMS as usize + 1] = exp_coeffs();
+
+const fn exp_coeffs() -> [u64; EXP_TERMS as usize + 1] {
+    let mut c = [0u64; EXP_TERMS as usize + 1];
+    let mut v: u64 = 1 << 62;
+    let mut n = 0;
+    while n <= EXP_TERMS as usize {
+        if n > 0 {
+            v /= n as u64;
+        }
+        c[n] = v;
         n += 1;
     }
-    sum
+    c
+}
+
+/// e^r for 0 <= r < ln 2, both in Q2.62 (the result is in [1, 2)): Horner's rule over
+/// [`EXP_COEFFS_Q62`], truncating each step (error below 21 * 2^-62).
+#[inline]
+fn exp_reduced_q62(r_q62: u64) -> u64 {
+    let mut p = EXP_COEFFS_Q62[EXP_TERMS as usize];
+    let mut n = EXP_TERMS as usize;
+    while n > 0 {
+        n -= 1;
+        // p < 2^63 and r < 2^62: the product fits in 125 bits, the shifted one in 63.
+        p = EXP_COEFFS_Q62[n] + ((u128::from(p) * u128::from(r_q62)) >> 62) as u64;
+    }
+    p
 }
 
 /// e^x in Q32.32. Saturates (and says so) above [`EXP_MAX_INPUT_RAW`].
@@ -52,7 +68,7 @@ pub fn exp(x: Fx) -> (Fx, bool) {
     // Floor division: k = floor(x / ln2), r in [0, ln2).
     let k = x_q62.div_euclid(LN2_Q62);
     let r = x_q62 - k * LN2_Q62;
-    let e_r = exp_reduced_q62(r as u128);
+    let e_r = u128::from(exp_reduced_q62(r as u64));
     // result raw (Q32) = e_r * 2^k / 2^30, rounded half up; k in [-33, 30].
     let shift = 30 - k;
     let raw: u128 = if shift > 0 {

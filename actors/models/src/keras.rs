@@ -3,8 +3,9 @@
 //! Weights come as one file of little-endian float32: for each layer in the order of the
 //! config's `layers` list, that layer's `get_weights()` arrays, each flattened in row-major
 //! (C) order, nothing else (see `fixtures/make_fixtures.py`). This was chosen over
-//! `.weights.h5` because reading HDF5 needs the C libhdf5 (the `hdf5` crate) or an
-//! incomplete pure-Rust reader, while the config already fixes every weight's shape: the
+//! `.weights.h5` because reading HDF5 needs the C libhdf5 (the `hdf5`/`hdf5-metno` crates)
+//! or a young pure-Rust reader (`hdf5-pure`) that would parse hostile files for us, while
+//! the config already fixes every weight's shape: the
 //! importer derives the shapes from the config and the input shapes, and the file must
 //! hold exactly that many floats, so a file for another model is refused rather than
 //! misread. Sequential models and functional models (with `inbound_nodes`) are read; a layer

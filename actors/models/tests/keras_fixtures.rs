@@ -5,7 +5,7 @@
 //! point is exact to about 1e-9 per operation; the difference is dominated by Keras' float32
 //! rounding (relative 6e-8 per operation, over hundreds of terms per dot product).
 
-use bitai_kernels::{Backend, CpuBackend};
+use bitai_kernels::{Backend, CpuBackend, Fx};
 use bitai_models::{import, CheckedModel, Executor, Limits};
 use std::path::PathBuf;
 
@@ -28,8 +28,8 @@ fn floats(path: &PathBuf) -> Vec<f32> {
         .collect()
 }
 
-/// Imports the fixture model and runs every sample on `backend`; returns all outputs.
-fn run_all(model: &CheckedModel, name: &str, backend: &dyn Backend) -> Vec<f32> {
+/// Runs every sample of the fixture on `backend`; returns all outputs in fixed point.
+fn run_all(model: &CheckedModel, name: &str, backend: &dyn Backend) -> Vec<Fx> {
     let inputs = floats(&fixtures().join(format!("{name}.input.f32")));
     let sizes = model.input_sizes();
     let per_sample: usize = sizes.iter().sum();
@@ -40,20 +40,23 @@ fn run_all(model: &CheckedModel, name: &str, backend: &dyn Backend) -> Vec<f32> 
         let mut parts = vec![];
         let mut at = 0;
         for s in &sizes {
-            parts.push(&sample[at..at + s]);
+            let part = sample[at..at + s]
+                .iter()
+                .map(|&v| Fx::from_f32(v).expect("not NaN").0);
+            parts.push(part.collect());
             at += s;
         }
-        let (outs, saturations) = exec.run_f32(&parts).expect("fixture runs");
-        assert_eq!(saturations, 0, "{name}: nothing saturates");
-        all.extend(outs.into_iter().flatten());
+        let out = exec.run(parts).expect("fixture runs");
+        assert_eq!(out.saturations, 0, "{name}: nothing saturates");
+        all.extend(out.outputs.into_iter().flatten());
     }
     all
 }
 
-/// FNV-1a over the output bits: the consensus-relevant result of a model on its inputs.
-fn digest(values: &[f32]) -> u64 {
+/// FNV-1a over the Q32.32 output bits: the consensus-relevant result of a model.
+fn digest(values: &[Fx]) -> u64 {
     let mut d: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in values.iter().flat_map(|v| v.to_le_bytes()) {
+    for b in values.iter().flat_map(|v| v.0.to_le_bytes()) {
         d = (d ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     d
@@ -78,7 +81,7 @@ fn check_fixture(name: &str, pinned_digest: u64) -> f64 {
     let max_err = ours
         .iter()
         .zip(&keras)
-        .map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs())
+        .map(|(a, b)| (f64::from(a.to_f32()) - f64::from(*b)).abs())
         .fold(0.0, f64::max);
     println!(
         "{name}: {} outputs, largest |ours - keras| = {max_err:.3e}, digest {:#x}",
@@ -102,22 +105,22 @@ fn check_fixture(name: &str, pinned_digest: u64) -> f64 {
 
 #[test]
 fn lenet5_matches_keras() {
-    check_fixture("lenet5", 0x1145_5a08_b900_b117);
+    check_fixture("lenet5", 0xa2f4_551a_7440_b27c);
 }
 
 #[test]
 fn lstm_text_matches_keras() {
-    check_fixture("lstm_text", 0x5ecd_009e_432c_7a78);
+    check_fixture("lstm_text", 0x5e8a_58c5_82b6_a19f);
 }
 
 #[test]
 fn vision_misc_matches_keras() {
-    check_fixture("vision_misc", 0x4064_f49c_82a7_756a);
+    check_fixture("vision_misc", 0x99e7_8377_253f_bd23);
 }
 
 #[test]
 fn sequence_misc_matches_keras() {
-    check_fixture("sequence_misc", 0xc0aa_80cb_17df_7ef5);
+    check_fixture("sequence_misc", 0xc688_a250_477f_5df7);
 }
 
 /// On a GPU: every fixture model gives the same bits on CUDA as on the CPU.

@@ -148,4 +148,38 @@ fn function_bits_are_pinned() {
     assert_eq!(digest, PINNED_DIGEST);
 }
 
-const PINNED_DIGEST: u64 = 0x80d0_aa24_3a2e_3e7b;
+const PINNED_DIGEST: u64 = 0x95cc_eb26_4910_8a97;
+
+/// The CUDA kernels carry their own copies of the constants: they must be these.
+#[test]
+fn cuda_source_uses_the_same_constants() {
+    let cu = include_str!("../../cuda/kernels.cu");
+    let define = |name: &str| -> i128 {
+        let line = cu
+            .lines()
+            .find(|l| l.starts_with(&format!("#define {name} ")))
+            .unwrap_or_else(|| panic!("#define {name} in kernels.cu"));
+        let value = line[8 + name.len()..].replace("(i128)", "");
+        let digits: String = value
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        digits.parse().expect("a number")
+    };
+    assert_eq!(define("LN2_Q62"), LN2_Q62);
+    assert_eq!(define("EXP_TERMS"), i128::from(EXP_TERMS));
+    assert_eq!(define("EXP_MAX_INPUT_RAW"), i128::from(EXP_MAX_INPUT_RAW));
+    assert_eq!(define("EXP_MIN_INPUT_RAW"), i128::from(EXP_MIN_INPUT_RAW));
+    assert_eq!(define("FRAC_BITS"), i128::from(FRAC_BITS));
+    let start = cu
+        .find("EXP_COEFFS_Q62[EXP_TERMS + 1] = {")
+        .expect("the coefficient table");
+    let body = &cu[start..start + cu[start..].find("};").expect("table end")];
+    let table: Vec<u64> = body
+        .split(['{', ','])
+        .skip(1)
+        .filter_map(|t| t.trim().strip_suffix("ULL"))
+        .map(|t| t.parse().expect("a coefficient"))
+        .collect();
+    assert_eq!(table, EXP_COEFFS_Q62.to_vec());
+}
