@@ -5,7 +5,9 @@
 //! `i` produces value `inputs.len() + i`; a node may only read values numbered below its
 //! own, so the list is already in execution order. Shapes are per sample (no batch axis).
 //! The SHA-256 of the file's bytes is the model's id, the one the chain stores; decoding
-//! accepts only the canonical encoding, so one model has one id.
+//! accepts only the canonical encoding, so one model has one id. The encoding includes
+//! `bitai_kernels`' `Activation` and `Padding`: append variants, never reorder them, and
+//! bump [`FORMAT_VERSION`] for any change (the fixture tests pin the ids of real models).
 
 use bitai_kernels::{Activation, Fx, Padding};
 use serde::{Deserialize, Serialize};

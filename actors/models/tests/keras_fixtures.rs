@@ -153,3 +153,34 @@ fn cuda_fixtures_match_cpu_bit_for_bit() {
         );
     }
 }
+
+/// The model ids pin the encoding: a change to the format (a field, a variant order in
+/// `Layer`, `Activation` or `Padding`) changes them and must bump `FORMAT_VERSION`.
+#[test]
+fn fixture_model_ids_are_pinned() {
+    let pinned = [
+        (
+            "lenet5",
+            "c402709f6045aa661b081bbf3b20916a0dcb70e32dbed772a77154045693cf16",
+        ),
+        (
+            "lstm_text",
+            "e91b312e08ce94e79b097cb4ea38c7a4d9db483f8494f6d4de3f9ce9bb9644da",
+        ),
+        (
+            "vision_misc",
+            "0e2a25b8b61c3ee903e35549458e01dae5eec959f1b50b4479bfef27c7aeefdf",
+        ),
+        (
+            "sequence_misc",
+            "d5c942d956b3a4e19ae7dc05e010350f10f67cffa7238a9af8473e7c456c7445",
+        ),
+    ];
+    for (name, id) in pinned {
+        let dir = fixtures();
+        let json = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("config");
+        let weights = std::fs::read(dir.join(format!("{name}.weights.f32"))).expect("weights");
+        let model = import(&json, &weights, &Limits::default()).expect("imports");
+        assert_eq!(model.id().to_string(), id, "{name}");
+    }
+}
