@@ -7,6 +7,8 @@ pub mod inscription;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod model;
+
 /// Exit code: the work failed.
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad usage or input that could not be read.
@@ -44,6 +46,8 @@ pub enum Command {
     Node(crate::node::NodeArgs),
     /// Inscription envelopes: decode the ones in a raw transaction.
     Inscription(inscription::InscriptionArgs),
+    /// On-chain AI models: import from Keras, run, describe.
+    Model(model::ModelArgs),
 }
 
 /// Runs the parsed command.
@@ -52,5 +56,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Devnet(args) => crate::devnet::run(args),
         Command::Node(args) => crate::node::run_command(args),
         Command::Inscription(args) => inscription::run(args),
+        Command::Model(args) => model::run(args),
     }
 }

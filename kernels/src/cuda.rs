@@ -1,0 +1,423 @@
+//! The CUDA backend (feature `cuda`): the kernels of `cuda/kernels.cu`, through `cust`.
+//!
+//! The PTX is compiled by `cuda/ci.sh` with nvcc 13.0 (PTX ISA 9.0, `compute_80`, which a
+//! driver for CUDA 13.0 loads on Ampere and Hopper) and committed, so building this needs no
+//! nvcc. Each kernel runs one thread per output with the CPU reference's integer
+//! arithmetic in the same order, so the bits match the CPU. Dense, convolutions, pooling,
+//! activations, the per-channel affine map and the elementwise sum and product run on the
+//! GPU; recurrent layers and global pooling keep the trait's CPU reference (sequential
+//! steps, small). Buffers are copied to the device and back on every call: simple and
+//! correct; keeping activations resident is left for later.
+#![allow(unsafe_code)] // launching a CUDA kernel is `unsafe` in cust
+
+use crate::backend::Backend;
+use crate::cpu::{elementwise, linear, pool};
+use crate::fixed::{Fx, Saturations};
+use crate::ops::{check_len, Activation, KernelError, Window2d};
+use cust::context::{Context, CurrentContext};
+use cust::device::Device;
+use cust::error::CudaError;
+use cust::launch;
+use cust::memory::{CopyDestination, DeviceBuffer, DeviceCopy, DevicePointer};
+use cust::module::Module;
+use cust::stream::{Stream, StreamFlags};
+
+/// The PTX of `cuda/kernels.cu`.
+pub const PTX: &str = include_str!("../cuda/kernels.ptx");
+/// Threads per block.
+const BLOCK: u32 = 256;
+
+/// A CUDA device with the kernels loaded.
+pub struct CudaBackend {
+    context: Context,
+    module: Module,
+    stream: Stream,
+    device_name: String,
+}
+
+impl std::fmt::Debug for CudaBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CudaBackend")
+            .field("device", &self.device_name)
+            .finish()
+    }
+}
+
+fn cuda_err(e: CudaError) -> KernelError {
+    KernelError::Cuda(format!("{e:?}"))
+}
+
+fn upload<T: DeviceCopy>(v: &[T]) -> Result<DeviceBuffer<T>, KernelError> {
+    DeviceBuffer::from_slice(v).map_err(cuda_err)
+}
+
+fn upload_fx(v: &[Fx]) -> Result<DeviceBuffer<i64>, KernelError> {
+    let raw: Vec<i64> = v.iter().map(|f| f.0).collect();
+    upload(&raw)
+}
+
+fn upload_opt(v: Option<&[Fx]>) -> Result<Option<DeviceBuffer<i64>>, KernelError> {
+    v.map(upload_fx).transpose()
+}
+
+fn ptr_or_null(b: &Option<DeviceBuffer<i64>>) -> DevicePointer<i64> {
+    b.as_ref()
+        .map_or(DevicePointer::null(), |b| b.as_device_ptr())
+}
+
+fn download(buf: &DeviceBuffer<i64>, out: &mut [Fx]) -> Result<(), KernelError> {
+    let mut raw = vec![0i64; out.len()];
+    buf.copy_to(&mut raw[..]).map_err(cuda_err)?;
+    for (o, r) in out.iter_mut().zip(raw) {
+        *o = Fx(r);
+    }
+    Ok(())
+}
+
+fn grid(n: usize) -> Result<u32, KernelError> {
+    u32::try_from(n.div_ceil(BLOCK as usize))
+        .map_err(|_| KernelError::Cuda(format!("{n} threads is too many for one launch")))
+}
+
+fn geometry(g: &Window2d) -> Result<DeviceBuffer<i64>, KernelError> {
+    let v = [
+        g.in_h,
+        g.in_w,
+        g.channels,
+        g.kernel_h,
+        g.kernel_w,
+        g.stride_h,
+        g.stride_w,
+        g.dilation_h,
+        g.dilation_w,
+        g.pad_top,
+        g.pad_left,
+        g.out_h,
+        g.out_w,
+    ];
+    upload(&v.map(|d| d as i64))
+}
+
+/// (kind, slope, max value, has max, threshold) as the kernels take them.
+fn activation_params(act: Activation) -> (i32, i64, i64, i32, i64) {
+    match act {
+        Activation::Linear => (0, 0, 0, 0, 0),
+        Activation::Relu {
+            negative_slope,
+            max_value,
+            threshold,
+        } => (
+            1,
+            negative_slope.0,
+            max_value.map_or(0, |m| m.0),
+            i32::from(max_value.is_some()),
+            threshold.0,
+        ),
+        Activation::LeakyRelu { alpha } => (2, alpha.0, 0, 0, 0),
+        Activation::Sigmoid => (3, 0, 0, 0, 0),
+        Activation::Tanh => (4, 0, 0, 0, 0),
+        Activation::Softmax => (5, 0, 0, 0, 0),
+    }
+}
+
+/// A saturation counter on the device.
+struct Counter(DeviceBuffer<u64>);
+
+impl Counter {
+    fn new() -> Result<Counter, KernelError> {
+        Ok(Counter(upload(&[0u64])?))
+    }
+
+    fn ptr(&self) -> DevicePointer<u64> {
+        self.0.as_device_ptr()
+    }
+
+    fn read(&self) -> Result<Saturations, KernelError> {
+        let mut v = [0u64];
+        self.0.copy_to(&mut v[..]).map_err(cuda_err)?;
+        Ok(Saturations(v[0]))
+    }
+}
+
+impl CudaBackend {
+    /// Initialises CUDA on device 0 and loads the kernels; fails where there is no device.
+    pub fn new() -> Result<CudaBackend, KernelError> {
+        let context = cust::quick_init().map_err(cuda_err)?;
+        let device_name = Device::get_device(0)
+            .and_then(|d| d.name())
+            .unwrap_or_else(|_| "unknown device".to_string());
+        let module = Module::from_ptx(PTX, &[]).map_err(cuda_err)?;
+        let stream = Stream::new(StreamFlags::NON_BLOCKING, None).map_err(cuda_err)?;
+        Ok(CudaBackend {
+            context,
+            module,
+            stream,
+            device_name,
+        })
+    }
+
+    /// The device's name.
+    pub fn device_name(&self) -> &str {
+        &self.device_name
+    }
+
+    /// Makes the context current on the calling thread (CUDA contexts are per thread).
+    fn bind(&self) -> Result<(), KernelError> {
+        CurrentContext::set_current(&self.context).map_err(cuda_err)
+    }
+
+    fn sync(&self) -> Result<(), KernelError> {
+        self.stream.synchronize().map_err(cuda_err)
+    }
+
+    fn pool(
+        &self,
+        x: &[Fx],
+        geom: &Window2d,
+        out: &mut [Fx],
+        mode: i32,
+    ) -> Result<(), KernelError> {
+        pool::check_pool(x, geom, out)?;
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.bind()?;
+        let (xb, gb, ob) = (upload_fx(x)?, geometry(geom)?, upload_fx(out)?);
+        let func = self.module.get_function("pool2d").map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
+                xb.as_device_ptr(), gb.as_device_ptr(), ob.as_device_ptr(), mode
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&ob, out)
+    }
+
+    fn binary(
+        &self,
+        a: &[Fx],
+        b: &[Fx],
+        out: &mut [Fx],
+        op: i32,
+    ) -> Result<Saturations, KernelError> {
+        elementwise::check_binary(a, b, out)?;
+        if out.is_empty() {
+            return Ok(Saturations::default());
+        }
+        self.bind()?;
+        let (ab, bb, ob, sats) = (
+            upload_fx(a)?,
+            upload_fx(b)?,
+            upload_fx(out)?,
+            Counter::new()?,
+        );
+        let func = self.module.get_function("binary").map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
+                ab.as_device_ptr(), bb.as_device_ptr(), ob.as_device_ptr(), out.len() as u64, op,
+                sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&ob, out)?;
+        sats.read()
+    }
+}
+
+impl Backend for CudaBackend {
+    fn name(&self) -> String {
+        format!("cuda({})", self.device_name)
+    }
+
+    fn dense(
+        &self,
+        x: &[Fx],
+        rows: usize,
+        in_dim: usize,
+        out_dim: usize,
+        kernel: &[Fx],
+        bias: Option<&[Fx]>,
+        out: &mut [Fx],
+    ) -> Result<Saturations, KernelError> {
+        linear::check_dense(x, rows, (in_dim, out_dim), kernel, bias, out)?;
+        if out.is_empty() || x.is_empty() {
+            return Ok(linear::dense_span(
+                x,
+                (in_dim, out_dim),
+                kernel,
+                bias,
+                0,
+                out,
+            ));
+        }
+        self.bind()?;
+        let (xb, kb, bb) = (upload_fx(x)?, upload_fx(kernel)?, upload_opt(bias)?);
+        let (ob, sats) = (upload_fx(out)?, Counter::new()?);
+        let func = self.module.get_function("dense").map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
+                xb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb), ob.as_device_ptr(),
+                rows as u64, in_dim as u64, out_dim as u64, sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&ob, out)?;
+        sats.read()
+    }
+
+    fn conv2d(
+        &self,
+        x: &[Fx],
+        geom: &Window2d,
+        filters: usize,
+        kernel: &[Fx],
+        bias: Option<&[Fx]>,
+        out: &mut [Fx],
+    ) -> Result<Saturations, KernelError> {
+        linear::check_conv(x, geom, filters, kernel, bias, out)?;
+        self.bind()?;
+        let (xb, gb, kb, bb) = (
+            upload_fx(x)?,
+            geometry(geom)?,
+            upload_fx(kernel)?,
+            upload_opt(bias)?,
+        );
+        let (ob, sats) = (upload_fx(out)?, Counter::new()?);
+        let func = self.module.get_function("conv2d").map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
+                xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
+                ob.as_device_ptr(), filters as u64, sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&ob, out)?;
+        sats.read()
+    }
+
+    fn depthwise_conv2d(
+        &self,
+        x: &[Fx],
+        geom: &Window2d,
+        multiplier: usize,
+        kernel: &[Fx],
+        bias: Option<&[Fx]>,
+        out: &mut [Fx],
+    ) -> Result<Saturations, KernelError> {
+        linear::check_depthwise(x, geom, multiplier, kernel, bias, out)?;
+        self.bind()?;
+        let (xb, gb, kb, bb) = (
+            upload_fx(x)?,
+            geometry(geom)?,
+            upload_fx(kernel)?,
+            upload_opt(bias)?,
+        );
+        let (ob, sats) = (upload_fx(out)?, Counter::new()?);
+        let func = self
+            .module
+            .get_function("depthwise_conv2d")
+            .map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
+                xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
+                ob.as_device_ptr(), multiplier as u64, sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&ob, out)?;
+        sats.read()
+    }
+
+    fn max_pool2d(&self, x: &[Fx], geom: &Window2d, out: &mut [Fx]) -> Result<(), KernelError> {
+        self.pool(x, geom, out, 0)
+    }
+
+    fn avg_pool2d(&self, x: &[Fx], geom: &Window2d, out: &mut [Fx]) -> Result<(), KernelError> {
+        self.pool(x, geom, out, 1)
+    }
+
+    fn activation(
+        &self,
+        act: Activation,
+        data: &mut [Fx],
+        last_dim: usize,
+    ) -> Result<Saturations, KernelError> {
+        elementwise::check_rows(data.len(), last_dim)?;
+        if act == Activation::Linear || data.is_empty() {
+            return Ok(Saturations::default());
+        }
+        self.bind()?;
+        let (db, sats) = (upload_fx(data)?, Counter::new()?);
+        let threads = if act == Activation::Softmax {
+            data.len() / last_dim
+        } else {
+            data.len()
+        };
+        let (kind, slope, max_value, has_max, threshold) = activation_params(act);
+        let func = self.module.get_function("activation").map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(threads)?, BLOCK, 0, stream>>>(
+                db.as_device_ptr(), data.len() as u64, last_dim as u64, kind, slope, max_value,
+                has_max, threshold, sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&db, data)?;
+        sats.read()
+    }
+
+    fn affine_channels(
+        &self,
+        data: &mut [Fx],
+        scale: &[Fx],
+        shift: &[Fx],
+    ) -> Result<Saturations, KernelError> {
+        elementwise::check_affine(data.len(), scale, shift)?;
+        check_len("affine scale", scale.len(), shift.len())?;
+        if data.is_empty() {
+            return Ok(Saturations::default());
+        }
+        self.bind()?;
+        let (db, ab, bb, sats) = (
+            upload_fx(data)?,
+            upload_fx(scale)?,
+            upload_fx(shift)?,
+            Counter::new()?,
+        );
+        let func = self
+            .module
+            .get_function("affine_channels")
+            .map_err(cuda_err)?;
+        let stream = &self.stream;
+        unsafe {
+            launch!(func<<<grid(data.len())?, BLOCK, 0, stream>>>(
+                db.as_device_ptr(), data.len() as u64, ab.as_device_ptr(), bb.as_device_ptr(),
+                scale.len() as u64, sats.ptr()
+            ))
+            .map_err(cuda_err)?;
+        }
+        self.sync()?;
+        download(&db, data)?;
+        sats.read()
+    }
+
+    fn add(&self, a: &[Fx], b: &[Fx], out: &mut [Fx]) -> Result<Saturations, KernelError> {
+        self.binary(a, b, out, 0)
+    }
+
+    fn multiply(&self, a: &[Fx], b: &[Fx], out: &mut [Fx]) -> Result<Saturations, KernelError> {
+        self.binary(a, b, out, 1)
+    }
+}
