@@ -7,12 +7,18 @@
 //! - [`smt`], [`tx`], [`stf`]: the account tree, the signed transactions and the state
 //!   transition function shared by the sequencer and the circuit.
 //! - [`circuit`]: the block circuit on arkworks' R1CS with its gadgets.
+//! - [`groth16`]: our Groth16 prover on halo2curves, the devnet setup and the key cache.
+//! - [`gnark`], [`verifier`], [`snarkjs`]: gnark's binary format, verification through
+//!   gnark-bn254-verifier keyed by proof system, and export for snarkjs.
 
 pub mod babyjubjub;
 pub mod circuit;
 pub mod eddsa;
 pub mod field;
+pub mod gnark;
+pub mod groth16;
 pub mod poseidon;
 pub mod smt;
 pub mod stf;
 pub mod tx;
+pub mod verifier;

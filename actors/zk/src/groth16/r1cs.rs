@@ -11,7 +11,7 @@ use ark_relations::r1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisError, SynthesisMode,
 };
 use halo2curves::bn256::Fr;
-use halo2curves::ff::PrimeField as _;
+use halo2curves::ff::{Field, PrimeField as _};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -37,20 +37,24 @@ pub struct R1cs {
 pub fn to_halo2(x: &ArkFr) -> Fr {
     let mut repr = [0u8; 32];
     repr.copy_from_slice(&x.into_bigint().to_bytes_le());
-    Fr::from_repr(repr).expect("a canonical arkworks scalar is canonical in halo2curves")
+    Fr::from_repr(repr.into()).expect("a canonical arkworks scalar is canonical in halo2curves")
 }
 
 /// Converts a halo2curves BN254 scalar to arkworks'.
 pub fn to_ark(x: &Fr) -> ArkFr {
-    ArkFr::from_le_bytes_mod_order(&x.to_repr())
+    ArkFr::from_le_bytes_mod_order(x.to_repr().as_ref())
 }
 
 impl R1cs {
     /// Synthesises `circuit` and extracts its matrices.
-    pub fn from_circuit<C: ConstraintSynthesizer<ArkFr>>(circuit: C) -> Result<Self, SynthesisError> {
+    pub fn from_circuit<C: ConstraintSynthesizer<ArkFr>>(
+        circuit: C,
+    ) -> Result<Self, SynthesisError> {
         let cs = ConstraintSystem::<ArkFr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove { construct_matrices: true });
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: true,
+        });
         circuit.generate_constraints(cs.clone())?;
         cs.finalize();
         let m = cs.to_matrices().ok_or(SynthesisError::MissingCS)?;
@@ -88,7 +92,7 @@ impl R1cs {
             for row in matrix {
                 h.update((row.len() as u64).to_le_bytes());
                 for (coeff, index) in row {
-                    h.update(coeff.to_repr());
+                    h.update(coeff.to_repr().as_ref());
                     h.update(index.to_le_bytes());
                 }
             }
@@ -100,15 +104,16 @@ impl R1cs {
     /// prover's own assertions).
     pub fn is_satisfied(&self, z: &[Fr]) -> bool {
         z.len() == self.num_variables()
-            && (0..self.num_constraints()).into_par_iter().all(|j| {
-                eval(&self.a[j], z) * eval(&self.b[j], z) == eval(&self.c[j], z)
-            })
+            && (0..self.num_constraints())
+                .into_par_iter()
+                .all(|j| eval(&self.a[j], z) * eval(&self.b[j], z) == eval(&self.c[j], z))
     }
 }
 
 /// `<row, z>`.
 pub fn eval(row: &Row, z: &[Fr]) -> Fr {
-    row.iter().fold(Fr::zero(), |acc, (c, i)| acc + *c * z[*i as usize])
+    row.iter()
+        .fold(Fr::ZERO, |acc, (c, i)| acc + *c * z[*i as usize])
 }
 
 /// The full assignment `z = (1, public inputs, witness)` of `circuit`, computed without
@@ -118,7 +123,9 @@ pub fn assignment<C: ConstraintSynthesizer<ArkFr>>(
 ) -> Result<(Vec<Fr>, Vec<ArkFr>), SynthesisError> {
     let cs = ConstraintSystem::<ArkFr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove { construct_matrices: false });
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+    });
     circuit.generate_constraints(cs.clone())?;
     let inner = cs.into_inner().ok_or(SynthesisError::MissingCS)?;
     let public = inner.instance_assignment[1..].to_vec();
@@ -129,14 +136,4 @@ pub fn assignment<C: ConstraintSynthesizer<ArkFr>>(
         .map(to_halo2)
         .collect();
     Ok((z, public))
-}
-
-use halo2curves::ff::Field as _;
-trait Zero {
-    fn zero() -> Self;
-}
-impl Zero for Fr {
-    fn zero() -> Self {
-        <Fr as halo2curves::ff::Field>::ZERO
-    }
 }
