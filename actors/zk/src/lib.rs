@@ -19,6 +19,10 @@ pub mod gnark;
 pub mod groth16;
 pub mod poseidon;
 pub mod smt;
+pub mod snarkjs;
 pub mod stf;
 pub mod tx;
 pub mod verifier;
+
+#[cfg(test)]
+mod interop_tests;
