@@ -11,6 +11,7 @@
 //! the root through. With a tree of depth 16 (2^32 accounts) a slot costs about 26,000
 //! constraints; see `circuit::tests` for the measured counts.
 
+pub mod codec;
 pub mod eddsa;
 pub mod merkle;
 pub mod point;

@@ -17,9 +17,8 @@
 //! outside the prime-order subgroup, infinity with stray bits, untrusted counts.
 
 use crate::groth16::keys::{Proof, VerifyingKey};
-use halo2curves::bn256::{Fq, Fq2, G1Affine, G2Affine, G2};
+use halo2curves::bn256::{Fq, Fq2, Fr, G1Affine, G2Affine, G2};
 use halo2curves::ff::{Field, PrimeField};
-use halo2curves::group::cofactor::CofactorGroup;
 use halo2curves::group::prime::PrimeCurveAffine;
 use halo2curves::CurveAffine;
 
@@ -200,7 +199,10 @@ pub fn read_g2(bytes: &[u8], what: &'static str) -> Result<G2Affine, GnarkError>
     let y: Fq2 = Option::from(y2.sqrt()).ok_or(GnarkError::NotOnCurve(what))?;
     let y = if fq2_is_larger(&y) == larger { y } else { -y };
     let p: G2Affine = Option::from(G2Affine::from_xy(x, y)).ok_or(GnarkError::NotOnCurve(what))?;
-    if !bool::from(G2::from(p).is_torsion_free()) {
+    // [r - 1] P == -P  iff  [r] P == O, with r the group order. (halo2curves'
+    // `is_torsion_free` would do, but with its `std` feature it prints to stdout.)
+    let q = G2::from(p);
+    if q * -Fr::ONE != -q {
         return Err(GnarkError::NotInSubgroup(what));
     }
     Ok(p)

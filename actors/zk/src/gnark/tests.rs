@@ -69,6 +69,24 @@ fn points_round_trip() {
 }
 
 #[test]
+fn g2_points_outside_the_subgroup_are_refused() {
+    use halo2curves::bn256::{Fq, Fq2};
+    use halo2curves::ff::Field;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+    let mut refused = 0;
+    while refused < 3 {
+        let x = Fq2::new(Fq::random(&mut rng), Fq::random(&mut rng));
+        let y2 = x.square() * x + G2Affine::b();
+        if let Some(y) = Option::<Fq2>::from(y2.sqrt()) {
+            let on_curve = G2Affine { x, y };
+            let bytes = write_g2(&on_curve);
+            assert_eq!(read_g2(&bytes, "g2"), Err(GnarkError::NotInSubgroup("g2")));
+            refused += 1;
+        }
+    }
+}
+
+#[test]
 fn the_fixture_verifies_and_keys_round_trip() {
     let f = fixture();
     assert_eq!(check(&f.vk, &f.proof), Ok(()));
