@@ -1,0 +1,23 @@
+//! The proving side of the pipeline: the `ProverPool` actor that owns the persisted queue of
+//! blocks to prove and hands leases to `Prover` actors, which make Groth16 proofs with
+//! `bitai-zk` and report back; the pool turns proofs into `SubmitProof` transactions in block
+//! order per chain.
+//!
+//! - [`queue`]: the persisted job queue on the storage port;
+//! - [`pool`]: leases with deadlines, retries, in-order emission, back-pressure;
+//! - [`worker`]: the prover actor;
+//! - [`messages`], [`metrics`]: the protocol between them and the pool's metrics.
+
+pub mod messages;
+pub mod metrics;
+pub mod pool;
+pub mod queue;
+pub mod worker;
+
+pub use messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
+pub use metrics::PoolMetrics;
+pub use pool::{PoolArgs, PoolConfig, ProverPool};
+pub use worker::{Prover, ProverArgs};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,72 @@
+//! The messages between the pool, its provers and whoever consumes the proofs. Everything a
+//! prover receives or sends is plain data (bytes and ids), so a prover on another node of the
+//! cluster can speak the same protocol.
+
+use crate::queue::JobId;
+use bitai_protocol::SubmitProof;
+use ractor::{ActorRef, RpcReplyPort};
+
+/// Why the pool refused a block.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// The queue is at its bound; try again later (back-pressure).
+    #[error("prover queue is full ({0} jobs)")]
+    QueueFull(usize),
+    /// The block is not a valid encoded circuit.
+    #[error("block circuit: {0}")]
+    BadCircuit(String),
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Store(String),
+}
+
+/// Commands and events of the [`crate::ProverPool`].
+#[derive(Debug)]
+pub enum PoolMsg {
+    /// Prove this encoded block circuit; the reply comes once the job is persisted.
+    ProveBlock {
+        /// `bitai_zk::circuit::BlockCircuit::to_bytes`.
+        circuit: Vec<u8>,
+        /// Acknowledgement (or why not).
+        reply: RpcReplyPort<Result<(), PoolError>>,
+    },
+    /// A prover offers itself for work.
+    WorkerJoined(ActorRef<ProverMsg>),
+    /// A prover finished a lease.
+    ProofFinished {
+        /// The job.
+        job: JobId,
+        /// The lease it was given.
+        lease_id: u64,
+        /// The proof in gnark's format, or why proving failed.
+        result: Result<Vec<u8>, String>,
+        /// How long proving took, by the prover's clock.
+        prove_ms: u64,
+    },
+    /// Periodic check of lease deadlines.
+    Tick,
+}
+impl ractor::Message for PoolMsg {}
+
+/// Commands to a [`crate::Prover`].
+#[derive(Debug)]
+pub enum ProverMsg {
+    /// Prove a leased job and report to `pool`.
+    Prove {
+        /// The job.
+        job: JobId,
+        /// The lease id to quote back.
+        lease_id: u64,
+        /// The encoded block circuit.
+        circuit: Vec<u8>,
+        /// Where to report.
+        pool: ActorRef<PoolMsg>,
+    },
+}
+impl ractor::Message for ProverMsg {}
+
+/// A proof ready for the BitAI mempool, emitted in block order per chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofEmitted(pub SubmitProof);
+impl ractor::Message for ProofEmitted {}

@@ -1,0 +1,43 @@
+//! The pool's metrics: queue depth, leases out, proofs and failures, prove time.
+
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge, Registry};
+
+/// Metrics of one pool.
+#[derive(Clone, Debug)]
+pub struct PoolMetrics {
+    /// Jobs not yet emitted (pending, leased or proved but waiting for an earlier block).
+    pub queue_depth: IntGauge,
+    /// Leases currently out.
+    pub leases_out: IntGauge,
+    /// Proofs made.
+    pub proofs: IntCounter,
+    /// Failed attempts (errors and expired leases).
+    pub failed_attempts: IntCounter,
+    /// Prove time in seconds.
+    pub prove_seconds: Histogram,
+}
+
+impl PoolMetrics {
+    /// New metrics, registered in `registry`.
+    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let m = PoolMetrics {
+            queue_depth: IntGauge::new("prover_pool_queue_depth", "jobs not yet emitted")?,
+            leases_out: IntGauge::new("prover_pool_leases_out", "leases currently out")?,
+            proofs: IntCounter::new("prover_pool_proofs_total", "proofs made")?,
+            failed_attempts: IntCounter::new(
+                "prover_pool_failed_attempts_total",
+                "attempts that failed or whose lease expired",
+            )?,
+            prove_seconds: Histogram::with_opts(
+                HistogramOpts::new("prover_pool_prove_seconds", "prove time")
+                    .buckets(vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 60.0, 120.0, 300.0]),
+            )?,
+        };
+        registry.register(Box::new(m.queue_depth.clone()))?;
+        registry.register(Box::new(m.leases_out.clone()))?;
+        registry.register(Box::new(m.proofs.clone()))?;
+        registry.register(Box::new(m.failed_attempts.clone()))?;
+        registry.register(Box::new(m.prove_seconds.clone()))?;
+        Ok(m)
+    }
+}

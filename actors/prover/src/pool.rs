@@ -1,0 +1,371 @@
+//! The `ProverPool` actor: keeps the persisted queue of blocks to prove, leases each to an
+//! idle prover with a deadline, takes a job back when its lease expires or its prover
+//! fails (up to `max_attempts`, then parks it as failed for an operator), proves independent
+//! blocks in parallel on as many provers as it has, and emits `SubmitProof` for each chain
+//! strictly in block order.
+//!
+//! Guarantees: a `ProveBlock` is acknowledged only after the job is persisted; after a
+//! restart the pool reloads every job from the store (leases are not persisted: whatever
+//! was leased is leased again). Emission is at least once: a crash between sending a proof
+//! and recording it re-sends it after restart, and the mempool drops the duplicate.
+
+use crate::messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
+use crate::metrics::PoolMetrics;
+use crate::queue::{JobId, JobQueue, JobRecord, JobState};
+use bitai_protocol::SubmitProof;
+use bitai_runtime::Clock;
+use bitai_storage::SharedStore;
+use bitai_zk::circuit::BlockCircuit;
+use bitai_zk::field::fr_to_hash;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Pool settings.
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    /// How long a prover may hold a job before it is taken back, in milliseconds.
+    pub lease_timeout_ms: u64,
+    /// Attempts per job before it is parked as failed.
+    pub max_attempts: u32,
+    /// Most jobs in the queue; more are refused with [`PoolError::QueueFull`].
+    pub max_queue: usize,
+    /// How often lease deadlines are checked, in milliseconds.
+    pub tick_interval_ms: u64,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            lease_timeout_ms: 600_000,
+            max_attempts: 3,
+            max_queue: 1024,
+            tick_interval_ms: 1_000,
+        }
+    }
+}
+
+/// What the pool is started with.
+pub struct PoolArgs {
+    /// Storage for the queue.
+    pub store: SharedStore,
+    /// The clock for lease deadlines.
+    pub clock: Arc<dyn Clock>,
+    /// Where proofs go, in block order per chain (the mempool's inbox).
+    pub sink: ActorRef<ProofEmitted>,
+    /// Settings.
+    pub config: PoolConfig,
+    /// Metrics.
+    pub metrics: PoolMetrics,
+}
+
+struct Lease {
+    lease_id: u64,
+    worker: usize,
+    deadline_ms: u64,
+}
+
+/// The pool's state.
+pub struct PoolState {
+    queue: JobQueue,
+    clock: Arc<dyn Clock>,
+    sink: ActorRef<ProofEmitted>,
+    config: PoolConfig,
+    metrics: PoolMetrics,
+    workers: Vec<ActorRef<ProverMsg>>,
+    idle: BTreeSet<usize>,
+    pending: BTreeSet<JobId>,
+    leases: BTreeMap<JobId, Lease>,
+    /// Provers whose lease expired, by that lease id: back in rotation when they report.
+    lost: BTreeMap<u64, usize>,
+    jobs: usize,
+    next_lease_id: u64,
+}
+
+/// The prover pool actor.
+pub struct ProverPool;
+
+impl Actor for ProverPool {
+    type Msg = PoolMsg;
+    type State = PoolState;
+    type Arguments = PoolArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        args: PoolArgs,
+    ) -> Result<PoolState, ActorProcessingErr> {
+        let queue = JobQueue::new(args.store);
+        let all = queue.all()?;
+        let pending: BTreeSet<JobId> = all
+            .iter()
+            .filter(|(_, r)| matches!(r.state, JobState::Pending(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        let jobs = all
+            .iter()
+            .filter(|(_, r)| !matches!(r.state, JobState::Failed(_)))
+            .count();
+        tracing::info!(jobs, pending = pending.len(), "prover pool starting");
+        myself.send_interval(Duration::from_millis(args.config.tick_interval_ms), || {
+            PoolMsg::Tick
+        });
+        let mut state = PoolState {
+            queue,
+            clock: args.clock,
+            sink: args.sink,
+            config: args.config,
+            metrics: args.metrics,
+            workers: Vec::new(),
+            idle: BTreeSet::new(),
+            pending,
+            leases: BTreeMap::new(),
+            lost: BTreeMap::new(),
+            jobs,
+            next_lease_id: 0,
+        };
+        state.metrics.queue_depth.set(jobs as i64);
+        // Proofs finished before a restart may be emittable now.
+        let chains: BTreeSet<_> = all.iter().map(|(id, _)| id.chain_id).collect();
+        for chain in chains {
+            state.emit_ready(&chain)?;
+        }
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        msg: PoolMsg,
+        state: &mut PoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            PoolMsg::ProveBlock { circuit, reply } => {
+                let outcome = state.accept(circuit);
+                if reply.send(outcome).is_err() {
+                    tracing::debug!("ProveBlock caller went away before the acknowledgement");
+                }
+            }
+            PoolMsg::WorkerJoined(worker) => {
+                state.workers.push(worker);
+                state.idle.insert(state.workers.len() - 1);
+            }
+            PoolMsg::ProofFinished {
+                job,
+                lease_id,
+                result,
+                prove_ms,
+            } => {
+                state.finished(job, lease_id, result, prove_ms)?;
+            }
+            PoolMsg::Tick => state.expire_leases()?,
+        }
+        state.dispatch(&myself)?;
+        Ok(())
+    }
+}
+
+impl PoolState {
+    fn accept(&mut self, circuit: Vec<u8>) -> Result<(), PoolError> {
+        if self.jobs >= self.config.max_queue {
+            return Err(PoolError::QueueFull(self.jobs));
+        }
+        let decoded =
+            BlockCircuit::from_bytes(&circuit).map_err(|e| PoolError::BadCircuit(e.to_string()))?;
+        let id = JobId {
+            chain_id: decoded.public.chain_id,
+            block_number: decoded.public.block_number,
+        };
+        let added = self
+            .queue
+            .insert(&id, circuit)
+            .map_err(|e| PoolError::Store(e.to_string()))?;
+        if added {
+            self.pending.insert(id);
+            self.jobs += 1;
+            self.metrics.queue_depth.set(self.jobs as i64);
+        }
+        Ok(())
+    }
+
+    /// Leases pending jobs (lowest block first) to idle provers.
+    fn dispatch(&mut self, myself: &ActorRef<PoolMsg>) -> Result<(), ActorProcessingErr> {
+        while let (Some(&worker), Some(&job)) = (self.idle.first(), self.pending.first()) {
+            let Some(record) = self.queue.get(&job)? else {
+                self.pending.remove(&job);
+                continue;
+            };
+            let JobState::Pending(circuit) = record.state else {
+                self.pending.remove(&job);
+                continue;
+            };
+            self.idle.remove(&worker);
+            self.pending.remove(&job);
+            self.next_lease_id += 1;
+            let lease_id = self.next_lease_id;
+            let deadline_ms = self.clock.now_ms() + self.config.lease_timeout_ms;
+            self.leases.insert(
+                job,
+                Lease {
+                    lease_id,
+                    worker,
+                    deadline_ms,
+                },
+            );
+            self.metrics.leases_out.set(self.leases.len() as i64);
+            let msg = ProverMsg::Prove {
+                job,
+                lease_id,
+                circuit,
+                pool: myself.clone(),
+            };
+            if let Err(e) = self.workers[worker].cast(msg) {
+                // The prover is gone: the lease will expire and the job be retried.
+                tracing::warn!(worker, error = %e, "prover unreachable");
+            }
+        }
+        Ok(())
+    }
+
+    fn finished(
+        &mut self,
+        job: JobId,
+        lease_id: u64,
+        result: Result<Vec<u8>, String>,
+        prove_ms: u64,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(worker) = self.lost.remove(&lease_id) {
+            tracing::debug!(?job, "late report on an expired lease; the prover is back");
+            self.idle.insert(worker);
+            return Ok(());
+        }
+        let Some(lease) = self.leases.get(&job).filter(|l| l.lease_id == lease_id) else {
+            tracing::debug!(?job, "report for a lease this pool does not know");
+            return Ok(());
+        };
+        let worker = lease.worker;
+        self.leases.remove(&job);
+        self.metrics.leases_out.set(self.leases.len() as i64);
+        self.idle.insert(worker);
+        let Some(record) = self.queue.get(&job)? else {
+            return Ok(());
+        };
+        let JobState::Pending(circuit) = record.state else {
+            return Ok(());
+        };
+        match result {
+            Ok(proof) => {
+                self.metrics.proofs.inc();
+                self.metrics.prove_seconds.observe(prove_ms as f64 / 1e3);
+                let state = JobState::Proved { circuit, proof };
+                self.queue.put(
+                    &job,
+                    &JobRecord {
+                        attempts: record.attempts + 1,
+                        state,
+                    },
+                )?;
+                self.emit_ready(&job.chain_id)?;
+            }
+            Err(reason) => {
+                tracing::warn!(?job, %reason, "proving failed");
+                self.retry_or_park(
+                    job,
+                    JobRecord {
+                        attempts: record.attempts + 1,
+                        state: JobState::Pending(circuit),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn expire_leases(&mut self) -> Result<(), ActorProcessingErr> {
+        let now = self.clock.now_ms();
+        let expired: Vec<JobId> = self
+            .leases
+            .iter()
+            .filter(|(_, l)| l.deadline_ms <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for job in expired {
+            let Some(lease) = self.leases.remove(&job) else {
+                continue;
+            };
+            tracing::warn!(?job, "lease expired; the job goes back to the queue");
+            // The prover that held it stays out of rotation until it reports.
+            self.lost.insert(lease.lease_id, lease.worker);
+            if let Some(record) = self.queue.get(&job)? {
+                if let JobState::Pending(circuit) = record.state {
+                    let next = JobRecord {
+                        attempts: record.attempts + 1,
+                        state: JobState::Pending(circuit),
+                    };
+                    self.retry_or_park(job, next)?;
+                }
+            }
+        }
+        self.metrics.leases_out.set(self.leases.len() as i64);
+        Ok(())
+    }
+
+    fn retry_or_park(&mut self, job: JobId, record: JobRecord) -> Result<(), ActorProcessingErr> {
+        self.metrics.failed_attempts.inc();
+        if record.attempts >= self.config.max_attempts {
+            let JobState::Pending(circuit) = record.state else {
+                return Ok(());
+            };
+            tracing::error!(
+                ?job,
+                attempts = record.attempts,
+                "giving up on the job; parked as failed"
+            );
+            self.queue.put(
+                &job,
+                &JobRecord {
+                    attempts: record.attempts,
+                    state: JobState::Failed(circuit),
+                },
+            )?;
+            self.jobs -= 1;
+            self.metrics.queue_depth.set(self.jobs as i64);
+        } else {
+            self.queue.put(&job, &record)?;
+            self.pending.insert(job);
+        }
+        Ok(())
+    }
+
+    /// Emits every proved block of `chain` that is next in line.
+    fn emit_ready(&mut self, chain: &bitai_protocol::ChainId) -> Result<(), ActorProcessingErr> {
+        while let Some(next) = self.queue.cursor(chain)? {
+            let id = JobId {
+                chain_id: *chain,
+                block_number: next,
+            };
+            let Some(JobRecord {
+                state: JobState::Proved { circuit, proof },
+                ..
+            }) = self.queue.get(&id)?
+            else {
+                return Ok(());
+            };
+            let statement = BlockCircuit::from_bytes(&circuit)?.public;
+            let tx = SubmitProof {
+                chain_id: statement.chain_id,
+                block_number: statement.block_number,
+                prev_state_root: fr_to_hash(&statement.prev_root),
+                new_state_root: fr_to_hash(&statement.new_root),
+                da_commitment: statement.da_commitment,
+                proof,
+            };
+            self.sink.cast(ProofEmitted(tx))?;
+            self.queue.emitted(&id)?;
+            self.jobs -= 1;
+            self.metrics.queue_depth.set(self.jobs as i64);
+        }
+        Ok(())
+    }
+}

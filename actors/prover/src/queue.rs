@@ -1,0 +1,295 @@
+//! The prover pool's persisted job queue, on the storage port.
+//!
+//! One record per block to prove, keyed `chain id || block number (big-endian)` so a scan
+//! lists each chain's blocks in order: a state byte, the attempts made so far, then the
+//! encoded circuit (pending) or the gnark proof (proved). Per chain, the next block to emit
+//! is the stored cursor once something was emitted, before that the chain's lowest queued
+//! block; a proved block is emitted and deleted, and the cursor advanced, in one atomic
+//! batch, only once every earlier block of its chain has been emitted. A block below the
+//! cursor was emitted already and is not queued again.
+
+use bitai_protocol::ChainId;
+use bitai_storage::{Batch, SharedStore, StoreError};
+
+/// Keyspace of the job records.
+pub const JOBS: &str = "prover_pool.jobs";
+/// Keyspace of the per-chain emission cursors.
+pub const CURSORS: &str = "prover_pool.cursors";
+/// Most records one scan reads (the queue bound keeps the queue far below this).
+const SCAN_LIMIT: usize = 1 << 20;
+
+/// A block to prove: its chain and number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// The block number.
+    pub block_number: u64,
+}
+
+impl JobId {
+    /// The storage key.
+    pub fn key(&self) -> [u8; 40] {
+        let mut k = [0u8; 40];
+        k[..32].copy_from_slice(self.chain_id.0.as_bytes());
+        k[32..].copy_from_slice(&self.block_number.to_be_bytes());
+        k
+    }
+
+    fn from_key(key: &[u8]) -> Option<Self> {
+        if key.len() != 40 {
+            return None;
+        }
+        let mut chain = [0u8; 32];
+        chain.copy_from_slice(&key[..32]);
+        let number = u64::from_be_bytes(key[32..].try_into().ok()?);
+        Some(JobId {
+            chain_id: ChainId(bitai_protocol::Hash32(chain)),
+            block_number: number,
+        })
+    }
+}
+
+/// Where a job stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for (or leased to) a prover; the encoded circuit.
+    Pending(Vec<u8>),
+    /// Proved; the proof in gnark's format, with the encoded circuit (its statement).
+    Proved {
+        /// The encoded circuit.
+        circuit: Vec<u8>,
+        /// The proof.
+        proof: Vec<u8>,
+    },
+    /// Given up after too many attempts; the encoded circuit, kept for an operator.
+    Failed(Vec<u8>),
+}
+
+/// A stored job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRecord {
+    /// Attempts made.
+    pub attempts: u32,
+    /// State.
+    pub state: JobState,
+}
+
+fn corrupt(key: &[u8], reason: &str) -> StoreError {
+    StoreError::Corrupt {
+        keyspace: JOBS.into(),
+        key: format!("{key:02x?}"),
+        reason: reason.into(),
+    }
+}
+
+impl JobRecord {
+    fn encode(&self) -> Vec<u8> {
+        let (tag, parts): (u8, Vec<&[u8]>) = match &self.state {
+            JobState::Pending(c) => (0, vec![c]),
+            JobState::Proved { circuit, proof } => (1, vec![circuit, proof]),
+            JobState::Failed(c) => (2, vec![c]),
+        };
+        let mut out = vec![tag];
+        out.extend_from_slice(&self.attempts.to_be_bytes());
+        for part in parts {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    fn decode(key: &[u8], bytes: &[u8]) -> Result<Self, StoreError> {
+        let take = |r: &mut &[u8]| -> Result<Vec<u8>, StoreError> {
+            if r.len() < 4 {
+                return Err(corrupt(key, "truncated length"));
+            }
+            let n = u32::from_be_bytes([r[0], r[1], r[2], r[3]]) as usize;
+            if r.len() < 4 + n {
+                return Err(corrupt(key, "truncated part"));
+            }
+            let part = r[4..4 + n].to_vec();
+            *r = &r[4 + n..];
+            Ok(part)
+        };
+        if bytes.len() < 5 {
+            return Err(corrupt(key, "truncated header"));
+        }
+        let attempts = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+        let mut r = &bytes[5..];
+        let state = match bytes[0] {
+            0 => JobState::Pending(take(&mut r)?),
+            1 => JobState::Proved {
+                circuit: take(&mut r)?,
+                proof: take(&mut r)?,
+            },
+            2 => JobState::Failed(take(&mut r)?),
+            _ => return Err(corrupt(key, "unknown state")),
+        };
+        if !r.is_empty() {
+            return Err(corrupt(key, "trailing bytes"));
+        }
+        Ok(JobRecord { attempts, state })
+    }
+}
+
+/// The queue.
+#[derive(Clone)]
+pub struct JobQueue {
+    store: SharedStore,
+}
+
+impl JobQueue {
+    /// A queue on `store`.
+    pub fn new(store: SharedStore) -> Self {
+        JobQueue { store }
+    }
+
+    /// Every job, in key order (chain, then block number).
+    pub fn all(&self) -> Result<Vec<(JobId, JobRecord)>, StoreError> {
+        self.store
+            .range(JOBS, &[], None, SCAN_LIMIT)?
+            .into_iter()
+            .map(|(k, v)| {
+                let id = JobId::from_key(&k).ok_or_else(|| corrupt(&k, "bad key"))?;
+                Ok((id, JobRecord::decode(&k, &v)?))
+            })
+            .collect()
+    }
+
+    /// One job.
+    pub fn get(&self, id: &JobId) -> Result<Option<JobRecord>, StoreError> {
+        let key = id.key();
+        self.store
+            .get(JOBS, &key)?
+            .map(|v| JobRecord::decode(&key, &v))
+            .transpose()
+    }
+
+    /// Writes one job.
+    pub fn put(&self, id: &JobId, record: &JobRecord) -> Result<(), StoreError> {
+        self.store.put(JOBS, &id.key(), &record.encode())
+    }
+
+    /// The next block number to emit for `chain` (None: nothing queued or emitted yet).
+    pub fn cursor(&self, chain: &ChainId) -> Result<Option<u64>, StoreError> {
+        match self.store.get(CURSORS, chain.0.as_bytes())? {
+            None => {
+                let lowest = self.store.scan_prefix(JOBS, chain.0.as_bytes(), 1)?;
+                Ok(lowest
+                    .first()
+                    .and_then(|(k, _)| JobId::from_key(k))
+                    .map(|id| id.block_number))
+            }
+            Some(v) => {
+                let bytes: [u8; 8] = v.as_slice().try_into().map_err(|_| StoreError::Corrupt {
+                    keyspace: CURSORS.into(),
+                    key: chain.to_string(),
+                    reason: "cursor is not 8 bytes".into(),
+                })?;
+                Ok(Some(u64::from_be_bytes(bytes)))
+            }
+        }
+    }
+
+    /// Adds a pending job. Returns false, writing nothing, if the job exists or its block
+    /// was already emitted.
+    pub fn insert(&self, id: &JobId, circuit: Vec<u8>) -> Result<bool, StoreError> {
+        let emitted = self.store.get(CURSORS, id.chain_id.0.as_bytes())?.is_some()
+            && self
+                .cursor(&id.chain_id)?
+                .is_some_and(|c| id.block_number < c);
+        if emitted || self.get(id)?.is_some() {
+            return Ok(false);
+        }
+        self.put(
+            id,
+            &JobRecord {
+                attempts: 0,
+                state: JobState::Pending(circuit),
+            },
+        )?;
+        Ok(true)
+    }
+
+    /// Removes the emitted job and advances the chain's cursor past it, atomically.
+    pub fn emitted(&self, id: &JobId) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.delete(JOBS, &id.key());
+        batch.put(
+            CURSORS,
+            id.chain_id.0.as_bytes(),
+            &(id.block_number + 1).to_be_bytes(),
+        );
+        self.store.write(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitai_protocol::Hash32;
+    use bitai_storage::MemoryStore;
+    use std::sync::Arc;
+
+    fn id(n: u64) -> JobId {
+        JobId {
+            chain_id: ChainId(Hash32::sha256(b"c")),
+            block_number: n,
+        }
+    }
+
+    #[test]
+    fn jobs_persist_in_block_order_and_emission_advances_the_cursor() {
+        let q = JobQueue::new(Arc::new(MemoryStore::new()));
+        assert!(q.insert(&id(5), vec![5]).expect("store"));
+        assert!(q.insert(&id(3), vec![3]).expect("store"));
+        assert!(!q.insert(&id(5), vec![9]).expect("store"), "idempotent");
+        assert_eq!(
+            q.cursor(&id(0).chain_id).expect("store"),
+            Some(3),
+            "lowest queued"
+        );
+        let order: Vec<u64> = q
+            .all()
+            .expect("store")
+            .iter()
+            .map(|(i, _)| i.block_number)
+            .collect();
+        assert_eq!(order, vec![3, 5]);
+        q.put(
+            &id(5),
+            &JobRecord {
+                attempts: 2,
+                state: JobState::Proved {
+                    circuit: vec![5],
+                    proof: vec![1, 2],
+                },
+            },
+        )
+        .expect("store");
+        assert_eq!(q.get(&id(5)).expect("store").expect("exists").attempts, 2);
+        q.emitted(&id(3)).expect("store");
+        q.emitted(&id(4)).expect("store");
+        q.emitted(&id(5)).expect("store");
+        assert_eq!(q.cursor(&id(0).chain_id).expect("store"), Some(6));
+        assert!(
+            !q.insert(&id(5), vec![5]).expect("store"),
+            "already emitted"
+        );
+        assert!(q.insert(&id(6), vec![6]).expect("store"));
+    }
+
+    #[test]
+    fn corrupt_records_are_typed_errors() {
+        let store: SharedStore = Arc::new(MemoryStore::new());
+        store
+            .put(JOBS, &id(1).key(), &[7, 0, 0, 0, 0])
+            .expect("store");
+        assert!(JobQueue::new(store.clone()).all().is_err());
+        store
+            .put(JOBS, &id(1).key(), &[0, 0, 0, 0, 0, 0, 0, 0, 9])
+            .expect("store");
+        assert!(JobQueue::new(store).get(&id(1)).is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! The block circuit: one Groth16 statement per AI-chain block, saying "these transactions,
+//! applied to the state with root `prev_root`, are all valid and give `new_root`".
+//!
+//! Public inputs, in this order (7 field elements):
+//! `chain_id_hi, chain_id_lo, block_number, prev_root, new_root, da_hi, da_lo`, where the
+//! 32-byte chain id and DA commitment are split into their high and low 16 bytes. The chain id
+//! enters every signed message; the block number and the DA commitment are bound by the
+//! proof (Groth16 ties every public input to the proof) but not recomputed inside it.
+//!
+//! A block has a fixed number of slots (the circuit size); unused slots are no-ops that pass
+//! the root through. With a tree of depth 16 (2^32 accounts) a slot costs about 26,000
+//! constraints; see `circuit::tests` for the measured counts.
+
+pub mod codec;
+pub mod eddsa;
+pub mod merkle;
+pub mod point;
+pub mod transfer;
+
+use crate::field::{split_hash, Fr};
+use crate::stf::BlockWitness;
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use bitai_protocol::{ChainId, Hash32};
+use transfer::{synthesize_slot, SlotValues};
+
+/// The shape of a block circuit: tree depth and transactions per block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CircuitConfig {
+    /// Levels of the account tree (16 holds 2^32 accounts; at most 16, as indices are u32).
+    pub depth: usize,
+    /// Transaction slots per block.
+    pub max_txs: usize,
+}
+
+impl CircuitConfig {
+    /// The production shape for `max_txs` slots: 2^32 accounts.
+    pub fn production(max_txs: usize) -> Self {
+        CircuitConfig {
+            depth: crate::smt::DEPTH_2_32,
+            max_txs,
+        }
+    }
+}
+
+/// Why a circuit cannot be built.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CircuitError {
+    /// The block has more transactions than the circuit has slots.
+    #[error("block has {got} transactions, the circuit {max} slots")]
+    TooManyTxs {
+        /// Transactions.
+        got: usize,
+        /// Slots.
+        max: usize,
+    },
+    /// The tree depth does not fit the configuration.
+    #[error("tree depth {got} does not match the circuit's {expected}")]
+    DepthMismatch {
+        /// The circuit's depth.
+        expected: usize,
+        /// The witness's depth.
+        got: usize,
+    },
+    /// The configuration is not supported.
+    #[error("unsupported circuit shape: {0}")]
+    BadConfig(&'static str),
+}
+
+/// The public statement of a block proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicInputs {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// The block number.
+    pub block_number: u64,
+    /// State root before the block.
+    pub prev_root: Fr,
+    /// State root after the block.
+    pub new_root: Fr,
+    /// The DA commitment.
+    pub da_commitment: Hash32,
+}
+
+/// Number of public inputs (without the constant one).
+pub const NUM_PUBLIC_INPUTS: usize = 7;
+
+impl PublicInputs {
+    /// The public inputs as field elements, in circuit order.
+    pub fn to_field_elements(&self) -> Vec<Fr> {
+        let [c0, c1] = split_hash(&self.chain_id.0);
+        let [d0, d1] = split_hash(&self.da_commitment);
+        vec![
+            c0,
+            c1,
+            Fr::from(self.block_number),
+            self.prev_root,
+            self.new_root,
+            d0,
+            d1,
+        ]
+    }
+}
+
+/// A block circuit with its witness.
+#[derive(Clone, Debug)]
+pub struct BlockCircuit {
+    /// Shape.
+    pub config: CircuitConfig,
+    /// Public statement.
+    pub public: PublicInputs,
+    /// One entry per slot.
+    pub slots: Vec<SlotValues>,
+}
+
+impl BlockCircuit {
+    /// The circuit of an executed block.
+    pub fn new(config: CircuitConfig, w: &BlockWitness) -> Result<Self, CircuitError> {
+        check_config(&config)?;
+        if w.transfers.len() > config.max_txs {
+            return Err(CircuitError::TooManyTxs {
+                got: w.transfers.len(),
+                max: config.max_txs,
+            });
+        }
+        let mut slots: Vec<SlotValues> = w.transfers.iter().map(SlotValues::from_witness).collect();
+        if let Some(s) = slots
+            .iter()
+            .find(|s| s.sender_siblings.len() != config.depth)
+        {
+            return Err(CircuitError::DepthMismatch {
+                expected: config.depth,
+                got: s.sender_siblings.len(),
+            });
+        }
+        slots.resize(config.max_txs, SlotValues::noop(config.depth));
+        Ok(BlockCircuit {
+            config,
+            public: PublicInputs {
+                chain_id: w.block.chain_id,
+                block_number: w.block.number,
+                prev_root: w.prev_root,
+                new_root: w.new_root,
+                da_commitment: w.block.da_commitment,
+            },
+            slots,
+        })
+    }
+
+    /// A circuit of no-ops (the shape only), for the setup.
+    pub fn blank(config: CircuitConfig) -> Result<Self, CircuitError> {
+        check_config(&config)?;
+        let root = crate::smt::empty_nodes(config.depth)[config.depth];
+        Ok(BlockCircuit {
+            config,
+            public: PublicInputs {
+                chain_id: ChainId::default(),
+                block_number: 0,
+                prev_root: root,
+                new_root: root,
+                da_commitment: Hash32::default(),
+            },
+            slots: vec![SlotValues::noop(config.depth); config.max_txs],
+        })
+    }
+}
+
+fn check_config(config: &CircuitConfig) -> Result<(), CircuitError> {
+    if config.depth == 0 || config.depth > crate::smt::DEPTH_2_32 {
+        return Err(CircuitError::BadConfig("tree depth must be 1..=16"));
+    }
+    if config.max_txs == 0 || config.max_txs > 1024 {
+        return Err(CircuitError::BadConfig("slots must be 1..=1024"));
+    }
+    Ok(())
+}
+
+impl ConstraintSynthesizer<Fr> for BlockCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let inputs = self.public.to_field_elements();
+        let vars = inputs
+            .iter()
+            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let chain = [vars[0].clone(), vars[1].clone()];
+        let mut root = vars[3].clone();
+        for slot in &self.slots {
+            root = synthesize_slot(&cs, &chain, &root, slot, self.config.depth)?;
+        }
+        root.enforce_equal(&vars[4])
+    }
+}
+
+#[cfg(test)]
+mod tests;

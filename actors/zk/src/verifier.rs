@@ -1,0 +1,154 @@
+//! Proof verification behind a small interface keyed by the proof system a chain registers,
+//! for the verifier contract of the state machine.
+//!
+//! The Groth16 implementation parses the key and the proof with our strict gnark parser
+//! ([`crate::gnark`]), checks the number of public inputs, and only then calls
+//! `gnark_bn254_verifier::verify`, inside `catch_unwind` as a last line of defence: malformed
+//! bytes are a typed error, never a panic in an actor.
+
+use crate::circuit::{PublicInputs, NUM_PUBLIC_INPUTS};
+use crate::field::{fr_from_hash, FieldError, Fr};
+use crate::gnark::{self, GnarkError};
+use ark_ff::{BigInteger, PrimeField};
+use bitai_protocol::{ProofSystem, SubmitProof};
+
+/// Why a proof was not accepted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// No verifier for this proof system here.
+    #[error("no verifier for proof system {0:?}")]
+    Unsupported(ProofSystem),
+    /// The verifying key does not parse.
+    #[error("verifying key: {0}")]
+    BadKey(GnarkError),
+    /// The proof does not parse.
+    #[error("proof: {0}")]
+    BadProof(GnarkError),
+    /// The number of public inputs does not match the key.
+    #[error("{got} public inputs, the key expects {expected}")]
+    PublicInputCount {
+        /// Inputs the key expects.
+        expected: usize,
+        /// Inputs given.
+        got: usize,
+    },
+    /// A public input is not a field element (a state root at or above the modulus).
+    #[error("public input: {0}")]
+    BadPublicInput(FieldError),
+    /// The key's G1 copies of beta or delta do not match its G2 ones.
+    #[error("verifying key is not self-consistent")]
+    InconsistentKey,
+    /// The pairing check failed: the proof is not valid for this key and these inputs.
+    #[error("proof does not verify")]
+    Invalid,
+    /// The underlying verifier panicked on input our parser accepted (a bug to report).
+    #[error("verifier panicked on accepted input")]
+    VerifierPanicked,
+}
+
+/// A proof system's verifier.
+pub trait ProofVerifier: Send + Sync {
+    /// The proof system this verifier checks.
+    fn system(&self) -> ProofSystem;
+
+    /// Checks that `vk` is a well-formed, self-consistent key of this system (at chain
+    /// registration).
+    fn check_key(&self, vk: &[u8]) -> Result<(), VerifyError>;
+
+    /// Verifies `proof` against `vk` and the public inputs (without the leading one).
+    fn verify(&self, vk: &[u8], proof: &[u8], public_inputs: &[Fr]) -> Result<(), VerifyError>;
+}
+
+/// Groth16 over BN254 in gnark's format, checked by gnark-bn254-verifier.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Groth16Verifier;
+
+impl ProofVerifier for Groth16Verifier {
+    fn system(&self) -> ProofSystem {
+        ProofSystem::Groth16Bn254
+    }
+
+    fn check_key(&self, vk: &[u8]) -> Result<(), VerifyError> {
+        let key = gnark::read_vk(vk).map_err(VerifyError::BadKey)?;
+        if gnark::vk_is_consistent(&key) {
+            Ok(())
+        } else {
+            Err(VerifyError::InconsistentKey)
+        }
+    }
+
+    fn verify(&self, vk: &[u8], proof: &[u8], public_inputs: &[Fr]) -> Result<(), VerifyError> {
+        let key = gnark::read_vk(vk).map_err(VerifyError::BadKey)?;
+        if key.ic.len() != public_inputs.len() + 1 {
+            return Err(VerifyError::PublicInputCount {
+                expected: key.ic.len() - 1,
+                got: public_inputs.len(),
+            });
+        }
+        gnark::read_proof(proof).map_err(VerifyError::BadProof)?;
+        let inputs: Vec<gnark_bn254_verifier::Fr> = public_inputs.iter().map(to_gnark_fr).collect();
+        let proof_body = &proof[..gnark::PROOF_BYTES];
+        let outcome = std::panic::catch_unwind(|| {
+            gnark_bn254_verifier::verify(
+                proof_body,
+                vk,
+                &inputs,
+                gnark_bn254_verifier::ProvingSystem::Groth16,
+            )
+        });
+        match outcome {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(VerifyError::Invalid),
+            Err(_) => {
+                tracing::error!("gnark-bn254-verifier panicked on input our parser accepted");
+                Err(VerifyError::VerifierPanicked)
+            }
+        }
+    }
+}
+
+/// The verifier of `system`, if this build has one.
+pub fn verifier_for(system: ProofSystem) -> Result<&'static dyn ProofVerifier, VerifyError> {
+    static GROTH16: Groth16Verifier = Groth16Verifier;
+    match system {
+        ProofSystem::Groth16Bn254 => Ok(&GROTH16),
+        other => Err(VerifyError::Unsupported(other)),
+    }
+}
+
+/// The public inputs a `SubmitProof` claims, as the block circuit orders them.
+pub fn submit_proof_inputs(tx: &SubmitProof) -> Result<Vec<Fr>, VerifyError> {
+    let statement = PublicInputs {
+        chain_id: tx.chain_id,
+        block_number: tx.block_number,
+        prev_root: fr_from_hash(&tx.prev_state_root).map_err(VerifyError::BadPublicInput)?,
+        new_root: fr_from_hash(&tx.new_state_root).map_err(VerifyError::BadPublicInput)?,
+        da_commitment: tx.da_commitment,
+    };
+    let inputs = statement.to_field_elements();
+    debug_assert_eq!(inputs.len(), NUM_PUBLIC_INPUTS);
+    Ok(inputs)
+}
+
+/// The verifier contract's check of a `SubmitProof` against the chain's registered key.
+pub fn verify_submit_proof(
+    system: ProofSystem,
+    vk: &[u8],
+    tx: &SubmitProof,
+) -> Result<(), VerifyError> {
+    let inputs = submit_proof_inputs(tx)?;
+    verifier_for(system)?.verify(vk, &tx.proof, &inputs)
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Our field element as the verifier's (ark-bn254 0.4), through integers.
+fn to_gnark_fr(x: &Fr) -> gnark_bn254_verifier::Fr {
+    let bytes = x.into_bigint().to_bytes_le();
+    let lo = u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes"));
+    let hi = u128::from_le_bytes(bytes[16..].try_into().expect("16 bytes"));
+    let two_64 = gnark_bn254_verifier::Fr::from(1u128 << 64);
+    gnark_bn254_verifier::Fr::from(hi) * two_64 * two_64 + gnark_bn254_verifier::Fr::from(lo)
+}
