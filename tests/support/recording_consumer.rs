@@ -21,6 +21,8 @@ pub enum ConsumerMsg {
     Applied(RpcReplyPort<u64>),
 }
 
+impl ractor::Message for ConsumerMsg {}
+
 impl From<IndexerEvent> for ConsumerMsg {
     fn from(e: IndexerEvent) -> Self {
         ConsumerMsg::Event(e)

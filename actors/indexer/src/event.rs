@@ -101,6 +101,8 @@ pub enum IndexerMsg {
     Status(RpcReplyPort<IndexerStatus>),
 }
 
+impl ractor::Message for IndexerMsg {}
+
 impl From<Ack> for IndexerMsg {
     fn from(ack: Ack) -> Self {
         IndexerMsg::Acked(ack)

@@ -25,6 +25,8 @@ pub enum ProxyMsg<M> {
     Status(RpcReplyPort<ProxyStatus>),
 }
 
+impl<M: Message> Message for ProxyMsg<M> {}
+
 /// A proxy's counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyStatus {

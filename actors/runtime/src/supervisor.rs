@@ -95,6 +95,8 @@ pub enum SupervisorMsg {
     Status(RpcReplyPort<Vec<ChildStatus>>),
 }
 
+impl ractor::Message for SupervisorMsg {}
+
 /// One child's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildStatus {

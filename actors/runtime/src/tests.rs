@@ -20,6 +20,8 @@ enum AdderMsg {
     Total(RpcReplyPort<u64>),
 }
 
+impl ractor::Message for AdderMsg {}
+
 impl Actor for Adder {
     type Msg = AdderMsg;
     type State = ();

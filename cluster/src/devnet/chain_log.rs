@@ -20,6 +20,8 @@ pub enum ChainLogMsg {
     Status(RpcReplyPort<ChainLogStatus>),
 }
 
+impl ractor::Message for ChainLogMsg {}
+
 impl From<IndexerEvent> for ChainLogMsg {
     fn from(e: IndexerEvent) -> Self {
         ChainLogMsg::Event(e)

@@ -48,6 +48,8 @@ pub enum SimMinerMsg {
     },
 }
 
+impl ractor::Message for SimMinerMsg {}
+
 impl SimMinerState {
     fn schedule_tick(&self, myself: &ActorRef<SimMinerMsg>) {
         let wait_ms = self
