@@ -10,6 +10,8 @@
 
 mod chain;
 mod tend;
+#[cfg(test)]
+mod tests;
 
 use crate::config::InscriberConfig;
 use crate::fault::{CrashPoint, SharedFaults};
@@ -331,9 +333,8 @@ impl Engine {
     pub(crate) fn update_gauges(&self) {
         let balance: u64 = self.spendable().iter().map(|(_, v)| v).sum();
         self.metrics.balance_sat.set(balance as i64);
-        if balance < self.cfg.low_funds_sat {
-            tracing::debug!(balance, "inscriber wallet is low on funds");
-        }
+        let low = balance < self.cfg.low_funds_sat;
+        self.metrics.funds_below_threshold.set(i64::from(low));
         let queued: u64 = self
             .queue
             .values()

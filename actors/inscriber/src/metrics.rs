@@ -25,6 +25,8 @@ pub struct InscriberMetrics {
     pub funds_low: IntCounter,
     /// Spendable confirmed balance, sat.
     pub balance_sat: IntGauge,
+    /// 1 while the spendable balance is under `low_funds_sat`.
+    pub funds_below_threshold: IntGauge,
     /// Weight of the payloads queued or in unconfirmed reveals, WU.
     pub pending_weight_wu: IntGauge,
 }
@@ -78,6 +80,10 @@ impl InscriberMetrics {
                 "batches or bumps the wallet could not pay for",
             ),
             balance_sat: gauge("bitai_inscriber_balance_sat", "spendable balance, sat"),
+            funds_below_threshold: gauge(
+                "bitai_inscriber_funds_low",
+                "1 while the spendable balance is under low_funds_sat",
+            ),
             pending_weight_wu: gauge(
                 "bitai_inscriber_pending_weight_wu",
                 "weight of payloads not yet confirmed, WU",
