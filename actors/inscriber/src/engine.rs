@@ -317,13 +317,15 @@ impl Engine {
         locked
     }
 
-    /// Spendable coins, largest first.
+    /// Spendable coins (unlocked, and mature in the next block), largest first.
     pub(crate) fn spendable(&self) -> Vec<(OutPoint, u64)> {
         let locked = self.locked();
+        let next = self.tip_height + 1;
         let mut coins: Vec<(OutPoint, u64)> = self
             .coins
             .iter()
             .filter(|(op, _)| !locked.contains(op))
+            .filter(|(_, c)| !c.coinbase || next >= c.height + crate::records::COINBASE_MATURITY)
             .map(|(op, c)| (*op, c.value_sat))
             .collect();
         coins.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -116,7 +116,12 @@ pub struct Coin {
     pub value_sat: u64,
     /// Height of the block that created it.
     pub height: u64,
+    /// Created by a coinbase (spendable after [`COINBASE_MATURITY`] confirmations).
+    pub coinbase: bool,
 }
+
+/// Confirmations a coinbase output needs before it is spent (consensus).
+pub const COINBASE_MATURITY: u64 = 100;
 
 /// Which transaction of a batch a block confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,6 +67,7 @@ impl Engine {
                     let coin = Coin {
                         value_sat: o.value.to_sat(),
                         height: h,
+                        coinbase: w.tx.is_coinbase(),
                     };
                     self.coins.insert(op, coin);
                     undo.created.push(outpoint_key(&op));
