@@ -9,6 +9,8 @@ pub mod support {
     pub mod core_rpc_double;
     pub mod hostile_node;
     pub mod inscribe;
+    pub mod inscriber_world;
+    pub mod payloads;
     pub mod recording_consumer;
     pub mod world;
 }

@@ -16,6 +16,8 @@ pub struct NodeConfig {
     pub bitcoin: BitcoinSection,
     /// `[indexer]`: how the chain is followed.
     pub indexer: IndexerConfig,
+    /// `[inscriber]`: how BitAI transactions are put on Bitcoin (the devnet runs it).
+    pub inscriber: bitai_inscriber::InscriberConfig,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsSection,
     /// `[log]`: where logs go.

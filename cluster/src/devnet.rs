@@ -51,6 +51,11 @@ pub struct DevnetArgs {
     /// No live progress line (for logs and CI).
     #[arg(long)]
     pub no_progress: bool,
+    /// Send this many demo BitAI transactions (SubmitProofs with 256-byte proofs) to the
+    /// inscriber at start; its wallet is funded by the coinbases, which mature after
+    /// `coinbase_maturity` blocks. Default 0.
+    #[arg(long, default_value_t = 0)]
+    pub inscriptions: u64,
 }
 
 /// Runs the devnet.
@@ -139,14 +144,38 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
     tracing::info!(seed = config.node.seed, "devnet starting on SimBitcoin");
 
     let miner_child = miner_child(&sim, &clock).await?;
+    let inscriber = crate::inscriber::roles(
+        config.inscriber.clone(),
+        config.node.seed,
+        bitcoin.clone(),
+        store.clone(),
+        clock.clone(),
+        &registry,
+    )
+    .await?;
+    // The devnet funds the inscriber from coinbase.
+    sim.set_coinbase_script_pubkey(inscriber.wallet_script_pubkey.clone());
+    for n in 0..args.inscriptions {
+        let payload = demo_payload(n);
+        let id = bitai_protocol::Hash32::sha256(&payload).0;
+        let _ = inscriber
+            .role
+            .send(bitai_inscriber::InscriberMsg::Inscribe {
+                id,
+                payload,
+                reply: None,
+            });
+    }
     let start = config.indexer.start_height;
+    let mut extra_children = vec![miner_child];
+    extra_children.extend(inscriber.children);
     let parts = NodeParts {
         bitcoin,
         store,
         clock,
         indexer: config.indexer.clone(),
         registry,
-        extra_children: vec![miner_child],
+        extra_children,
     };
     let goal = args.bitcoin_blocks.map(|n| start + n.saturating_sub(1));
     let outcome = node::run(parts, goal, !args.no_progress).await?;
@@ -177,6 +206,20 @@ fn check_and_summarise(
         started.elapsed().as_secs_f64(),
         status.bitai_txs
     ))
+}
+
+/// The `n`th demo BitAI transaction: a SubmitProof with a Groth16-size proof.
+fn demo_payload(n: u64) -> Vec<u8> {
+    use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, SubmitProof};
+    encode_tx(&BitaiTx::SubmitProof(SubmitProof {
+        chain_id: ChainId(Hash32::sha256(b"devnet")),
+        block_number: n + 1,
+        prev_state_root: Hash32::sha256(&n.to_le_bytes()),
+        new_state_root: Hash32::sha256(&(n + 1).to_le_bytes()),
+        da_commitment: Hash32::sha256(b"da"),
+        proof: vec![(n % 251) as u8; 256],
+    }))
+    .expect("a demo SubmitProof encodes")
 }
 
 /// The SimMiner role: mines `sim` on its seeded schedule by `clock`.

@@ -5,6 +5,7 @@
 mod cli;
 mod config;
 mod devnet;
+mod inscriber;
 mod node;
 mod telemetry;
 

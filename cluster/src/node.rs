@@ -64,6 +64,8 @@ pub async fn run(
         config: parts.indexer,
         bitcoin: parts.bitcoin.clone(),
         store: parts.store,
+        keyspace: bitai_indexer::DEFAULT_KEYSPACE.to_owned(),
+        watch: None,
         sink: Arc::new(chain_log.clone()),
         clock: parts.clock.clone(),
         metrics: IndexerMetrics::new(&parts.registry),

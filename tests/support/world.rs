@@ -55,6 +55,8 @@ impl IndexerWorld {
             config,
             bitcoin,
             store,
+            keyspace: bitai_indexer::DEFAULT_KEYSPACE.to_owned(),
+            watch: None,
             sink: Arc::new(consumer.clone()),
             clock: clock.clone(),
             metrics: metrics.clone(),

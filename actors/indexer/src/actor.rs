@@ -11,8 +11,9 @@
 use crate::config::IndexerConfig;
 use crate::cursor::AckedChain;
 use crate::event::{Ack, IndexerEvent, IndexerMsg, IndexerStatus};
-use crate::extract::index_block;
+use crate::extract::index_block_watching;
 use crate::metrics::IndexerMetrics;
+use crate::watch::WatchFilter;
 use bitai_bitcoin::{PortError, SharedBitcoin};
 use bitai_runtime::{SharedClock, Sink};
 use bitai_storage::SharedStore;
@@ -33,8 +34,14 @@ pub struct IndexerArgs {
     pub config: IndexerConfig,
     /// The Bitcoin node.
     pub bitcoin: SharedBitcoin,
-    /// The node's store (the indexer uses the `indexer` keyspace).
+    /// The node's store.
     pub store: SharedStore,
+    /// The keyspace of its cursor ([`crate::DEFAULT_KEYSPACE`] for the node's indexer; each
+    /// other instance on the same store needs its own).
+    pub keyspace: String,
+    /// Transactions to deliver whole in [`crate::ConnectedBlock::watched_txs`]; `None` for
+    /// none.
+    pub watch: Option<WatchFilter>,
     /// The consumer of events.
     pub sink: Arc<dyn Sink<IndexerEvent>>,
     /// The injected clock.
@@ -136,12 +143,13 @@ impl IndexerState {
             return Step::Wait;
         };
         let cfg = &self.args.config;
-        let (block, rejected) = match index_block(
+        let (block, rejected) = match index_block_watching(
             next_height,
             &hash,
             &bytes,
             cfg.max_block_bytes,
             cfg.check_merkle_root,
+            self.args.watch.as_ref(),
         ) {
             Ok(b) => b,
             Err(e) => {
@@ -289,7 +297,7 @@ impl Actor for Indexer {
         args: IndexerArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let keep = args.config.reorg_depth_max as usize + 1;
-        let acked = AckedChain::load(args.store.clone(), keep)?;
+        let acked = AckedChain::load(args.store.clone(), &args.keyspace, keep)?;
         if let Some((h, hash)) = acked.tip() {
             tracing::info!(height = h, %hash, "indexer resuming after the last acknowledged block");
         }

@@ -6,7 +6,8 @@ use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;
 use std::collections::VecDeque;
 
-const KEYSPACE: &str = "indexer";
+/// The keyspace of the node's main indexer; another instance (the inscriber's) is given its own.
+pub const DEFAULT_KEYSPACE: &str = "indexer";
 const CHAIN_PREFIX: u8 = b'c';
 
 fn key(height: u64) -> [u8; 9] {
@@ -19,6 +20,7 @@ fn key(height: u64) -> [u8; 9] {
 /// The acknowledged chain window, in memory and in the store.
 pub(crate) struct AckedChain {
     store: SharedStore,
+    keyspace: String,
     /// Ascending by height, contiguous.
     blocks: VecDeque<(u64, BlockHash)>,
     keep: usize,
@@ -26,9 +28,13 @@ pub(crate) struct AckedChain {
 
 impl AckedChain {
     /// Loads the window from the store.
-    pub(crate) fn load(store: SharedStore, keep: usize) -> Result<Self, StoreError> {
+    pub(crate) fn load(
+        store: SharedStore,
+        keyspace: &str,
+        keep: usize,
+    ) -> Result<Self, StoreError> {
         let entries = store.range(
-            KEYSPACE,
+            keyspace,
             &[CHAIN_PREFIX],
             Some(&[CHAIN_PREFIX + 1]),
             usize::MAX,
@@ -36,7 +42,7 @@ impl AckedChain {
         let mut blocks = VecDeque::with_capacity(entries.len());
         for (k, v) in entries {
             let corrupt = |reason: &str| StoreError::Corrupt {
-                keyspace: KEYSPACE.into(),
+                keyspace: keyspace.into(),
                 key: format!("{k:02x?}"),
                 reason: reason.into(),
             };
@@ -55,6 +61,7 @@ impl AckedChain {
         }
         Ok(Self {
             store,
+            keyspace: keyspace.to_owned(),
             blocks,
             keep,
         })
@@ -87,11 +94,11 @@ impl AckedChain {
     /// Persists that `(height, hash)` is connected on top of the tip, pruning the window.
     pub(crate) fn connect(&mut self, height: u64, hash: BlockHash) -> Result<(), StoreError> {
         let mut batch = Batch::default();
-        batch.put(KEYSPACE, &key(height), hash.as_byte_array());
+        batch.put(&self.keyspace, &key(height), hash.as_byte_array());
         let mut pruned = 0;
         while self.blocks.len() + 1 - pruned > self.keep {
             let (h, _) = self.blocks[pruned];
-            batch.delete(KEYSPACE, &key(h));
+            batch.delete(&self.keyspace, &key(h));
             pruned += 1;
         }
         self.store.write(batch)?;
@@ -103,7 +110,7 @@ impl AckedChain {
     /// Persists that the tip `(height, _)` is disconnected.
     pub(crate) fn disconnect(&mut self, height: u64) -> Result<(), StoreError> {
         let mut batch = Batch::default();
-        batch.delete(KEYSPACE, &key(height));
+        batch.delete(&self.keyspace, &key(height));
         self.store.write(batch)?;
         self.blocks.pop_back();
         Ok(())

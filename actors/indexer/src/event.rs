@@ -1,6 +1,7 @@
 //! What the indexer says (events to its consumer) and what it hears (acknowledgements, polls,
 //! status requests).
 
+use crate::watch::WatchedTx;
 use bitai_protocol::BitaiTx;
 use bitcoin::{BlockHash, Txid};
 use ractor::RpcReplyPort;
@@ -36,6 +37,9 @@ pub struct ConnectedBlock {
     pub time: u32,
     /// The BitAI transactions in block order (then input, then envelope order).
     pub bitai_txs: Vec<IndexedTx>,
+    /// The transactions matching the indexer's watch filter, in block order (empty without
+    /// a filter).
+    pub watched_txs: Vec<WatchedTx>,
 }
 
 /// What the indexer tells its consumer, in chain order.

@@ -4,6 +4,7 @@
 //! typed error or a rejected envelope, never a panic.
 
 use crate::event::{ConnectedBlock, IndexedTx};
+use crate::watch::WatchFilter;
 use bitai_protocol::envelope;
 use bitcoin::{Block, BlockHash, Txid};
 use thiserror::Error;
@@ -126,7 +127,20 @@ pub fn index_block(
     max_bytes: usize,
     check_merkle_root: bool,
 ) -> Result<(ConnectedBlock, Vec<RejectedEnvelope>), BlockDecodeError> {
+    index_block_watching(height, hash, bytes, max_bytes, check_merkle_root, None)
+}
+
+/// [`index_block`], also collecting the transactions that match `watch`.
+pub fn index_block_watching(
+    height: u64,
+    hash: &BlockHash,
+    bytes: &[u8],
+    max_bytes: usize,
+    check_merkle_root: bool,
+    watch: Option<&WatchFilter>,
+) -> Result<(ConnectedBlock, Vec<RejectedEnvelope>), BlockDecodeError> {
     let block = decode_block(bytes, hash, max_bytes, check_merkle_root)?;
+    let watched_txs = watch.map_or_else(Vec::new, |w| w.select(&block.txdata));
     let extracted = extract_bitai_txs(&block);
     let connected = ConnectedBlock {
         height,
@@ -134,6 +148,7 @@ pub fn index_block(
         prev_hash: block.header.prev_blockhash,
         time: block.header.time,
         bitai_txs: extracted.txs,
+        watched_txs,
     };
     Ok((connected, extracted.rejected))
 }

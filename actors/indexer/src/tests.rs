@@ -124,6 +124,7 @@ fn connected(height: u64, h: u8, prev: u8) -> IndexerEvent {
         prev_hash: hash(prev),
         time: 0,
         bitai_txs: vec![],
+        watched_txs: vec![],
     })
 }
 

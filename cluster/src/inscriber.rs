@@ -1,0 +1,82 @@
+//! The inscriber's place in the node: its role, its own indexer instance (keyspace
+//! `inscriber_indexer`, with the wallet's watch filter) and their child specs, to run under
+//! the node's supervisor. Requests sent to the role before the node starts are buffered by
+//! its proxy.
+
+use bitai_bitcoin::SharedBitcoin;
+use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, WatchFilter};
+use bitai_inscriber::{
+    wallet_keys, Inscriber, InscriberArgs, InscriberConfig, InscriberMetrics, InscriberMsg,
+    INDEXER_KEYSPACE,
+};
+use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
+use bitai_storage::SharedStore;
+use bitcoin::ScriptBuf;
+use std::sync::Arc;
+
+/// The inscriber's children and its role.
+pub struct InscriberRoles {
+    /// The child specs (the inscriber first, so its watch filter is complete before its
+    /// indexer reads a block).
+    pub children: Vec<ChildSpec>,
+    /// The inscriber's role.
+    pub role: RoleRef<InscriberMsg>,
+    /// The wallet's script (the devnet pays coinbases to it).
+    pub wallet_script_pubkey: ScriptBuf,
+}
+
+/// Builds the inscriber's roles over the node's ports.
+pub async fn roles(
+    config: InscriberConfig,
+    seed: u64,
+    bitcoin: SharedBitcoin,
+    store: SharedStore,
+    clock: SharedClock,
+    registry: &prometheus::Registry,
+) -> anyhow::Result<InscriberRoles> {
+    let role =
+        RoleRef::<InscriberMsg>::spawn(Some("inscriber".into()), "inscriber", 100_000).await?;
+    let indexer = RoleRef::<IndexerMsg>::spawn(
+        Some("inscriber_indexer".into()),
+        "inscriber_indexer",
+        10_000,
+    )
+    .await?;
+    let keys = wallet_keys(&config, &store, seed)?;
+    let watch = WatchFilter::new();
+    watch.add_script(keys.script_pubkey().clone());
+    let indexer_args = IndexerArgs {
+        config: IndexerConfig::default(),
+        bitcoin: bitcoin.clone(),
+        store: store.clone(),
+        keyspace: INDEXER_KEYSPACE.to_owned(),
+        watch: Some(watch.clone()),
+        sink: Arc::new(role.clone()),
+        clock,
+        // Its own registry: the node's indexer owns the indexer metric names.
+        metrics: IndexerMetrics::new(&prometheus::Registry::new()),
+    };
+    let inscriber_args = InscriberArgs {
+        config,
+        bitcoin,
+        store,
+        indexer: indexer.clone(),
+        watch,
+        seed,
+        metrics: InscriberMetrics::new(registry),
+        faults: None,
+    };
+    let children = vec![
+        ChildSpec::role("inscriber", role.clone(), move || {
+            (Inscriber, inscriber_args.clone())
+        }),
+        ChildSpec::role("inscriber_indexer", indexer, move || {
+            (Indexer, indexer_args.clone())
+        }),
+    ];
+    Ok(InscriberRoles {
+        children,
+        role,
+        wallet_script_pubkey: keys.script_pubkey().clone(),
+    })
+}
