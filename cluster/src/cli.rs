@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod proof;
+
 /// Exit code: the work failed.
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad usage or input that could not be read.
@@ -21,9 +23,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Verify and export AI-chain proofs.
+    Proof(proof::ProofArgs),
+}
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Proof(args) => proof::run(args),
+    }
 }

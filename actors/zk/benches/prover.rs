@@ -131,7 +131,60 @@ fn compare<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) 
     );
 }
 
+/// Where our prover's time goes on `full`: synthesis, the quotient's FFTs, each MSM.
+fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
+    use bitai_zk::groth16::prover::{msm_sparse, quotient};
+    let keys = Groth16Keys::devnet(blank, b"bench").expect("setup");
+    let t = Instant::now();
+    let (z, _) = bitai_zk::groth16::r1cs::assignment(full).expect("assignment");
+    let synth = secs(t);
+    let zeros = z
+        .iter()
+        .filter(|x| bool::from(halo2curves::ff::Field::is_zero(*x)))
+        .count();
+    let ones = z
+        .iter()
+        .filter(|x| **x == <halo2curves::bn256::Fr as halo2curves::ff::Field>::ONE)
+        .count();
+    let t = Instant::now();
+    let h = quotient(&keys.r1cs, &keys.domain, &z).expect("satisfied");
+    let fft = secs(t);
+    let pk = &keys.pk;
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.a_query, &z);
+    let a = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.b_g1_query, &z);
+    let b1 = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.b_g2_query, &z);
+    let b2 = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.l_query, &z);
+    let l = secs(t);
+    let t = Instant::now();
+    let _ = halo2curves::msm::msm_best(&h[..pk.h_query.len()], &pk.h_query);
+    let hm = secs(t);
+    println!(
+        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b1:.2} | {b2:.2} | {l:.2} | {hm:.2} |",
+        z.len(),
+        100.0 * zeros as f64 / z.len() as f64,
+        100.0 * ones as f64 / z.len() as f64,
+    );
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "phases") {
+        println!("| circuit | assignment | synthesis s | quotient (7 FFTs) s | A s | B G1 s | B G2 s | L s | H s |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        phases("block, 1 transfer", block_circuit(1), block_circuit(1));
+        phases(
+            "synthetic 2^16",
+            Synthetic { n: 1 << 16 },
+            Synthetic { n: 1 << 16 },
+        );
+        return;
+    }
     let quick = std::env::args().any(|a| a == "quick");
     println!("threads: {}", rayon::current_num_threads());
     println!("| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |");
