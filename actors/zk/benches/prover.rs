@@ -3,7 +3,8 @@
 //! bare gnark-bn254-verifier call. One run each; figures go to docs/benchmarks/proofs.md.
 //!
 //! `cargo bench -p bitai-zk --bench prover` runs everything; `-- quick` skips the 2^18
-//! synthetic circuit and the 32-transfer block.
+//! synthetic circuit and the 32-transfer block; `-- synthetic`, `-- verify` and `-- phases`
+//! run one part.
 // A benchmark measures wall time: the clock ban of clippy.toml is for actors, not for this.
 #![allow(clippy::disallowed_methods, missing_docs)]
 
@@ -204,36 +205,47 @@ fn main() {
         return;
     }
     let quick = std::env::args().any(|a| a == "quick");
+    let verify_only = std::env::args().any(|a| a == "verify");
     println!("threads: {}", rayon::current_num_threads());
-    println!("| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    compare(
-        "block, 1 transfer, 2^32 accounts",
-        block_circuit(1),
-        block_circuit(1),
-    );
-    compare(
-        "block, 8 transfers, 2^32 accounts",
-        block_circuit(8),
-        block_circuit(8),
-    );
-    compare(
-        "synthetic 2^16",
-        Synthetic { n: 1 << 16 },
-        Synthetic { n: 1 << 16 },
-    );
-    if !quick {
-        compare(
-            "synthetic 2^18",
-            Synthetic { n: 1 << 18 },
-            Synthetic { n: 1 << 18 },
+    if !verify_only {
+        println!(
+            "| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |"
         );
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
+        compare(
+            "block, 1 transfer, 2^32 accounts",
+            block_circuit(1),
+            block_circuit(1),
+        );
+        compare(
+            "block, 8 transfers, 2^32 accounts",
+            block_circuit(8),
+            block_circuit(8),
+        );
+        compare(
+            "synthetic 2^16",
+            Synthetic { n: 1 << 16 },
+            Synthetic { n: 1 << 16 },
+        );
+        if !quick {
+            compare(
+                "synthetic 2^18",
+                Synthetic { n: 1 << 18 },
+                Synthetic { n: 1 << 18 },
+            );
+        }
     }
 
     println!();
     println!("| transfers per block | constraints | per transfer | prove (ours) |");
     println!("| --- | --- | --- | --- |");
-    let sizes: &[usize] = if quick { &[1, 8] } else { &[1, 8, 32] };
+    let sizes: &[usize] = if verify_only {
+        &[1]
+    } else if quick {
+        &[1, 8]
+    } else {
+        &[1, 8, 32]
+    };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
     let mut vk_and_proof = None;
     for &txs in sizes {
