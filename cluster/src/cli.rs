@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod model;
+pub mod proof;
 
 /// Exit code: the work failed.
 pub const EXIT_FAILURE: u8 = 1;
@@ -48,6 +49,8 @@ pub enum Command {
     Inscription(inscription::InscriptionArgs),
     /// On-chain AI models: import from Keras, run, describe.
     Model(model::ModelArgs),
+    /// Verify and export AI-chain proofs.
+    Proof(proof::ProofArgs),
 }
 
 /// Runs the parsed command.
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Node(args) => crate::node::run_command(args),
         Command::Inscription(args) => inscription::run(args),
         Command::Model(args) => model::run(args),
+        Command::Proof(args) => proof::run(args),
     }
 }

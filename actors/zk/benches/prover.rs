@@ -3,7 +3,8 @@
 //! bare gnark-bn254-verifier call. One run each; figures go to docs/benchmarks/proofs.md.
 //!
 //! `cargo bench -p bitai-zk --bench prover` runs everything; `-- quick` skips the 2^18
-//! synthetic circuit and the 32-transfer block.
+//! synthetic circuit and the 32-transfer block; `-- synthetic`, `-- verify` and `-- phases`
+//! run one part.
 // A benchmark measures wall time: the clock ban of clippy.toml is for actors, not for this.
 #![allow(clippy::disallowed_methods, missing_docs)]
 
@@ -26,7 +27,8 @@ use rand::SeedableRng;
 use std::time::Instant;
 
 /// Half multiplications of dense values, half boolean constraints on pseudo-random bits:
-/// `n` constraints in all.
+/// `n - 2` constraints in all (the last product and its check are two), so that with its
+/// two instance rows (the one and `out`) the QAP domain is exactly `n`.
 #[derive(Clone, Copy)]
 struct Synthetic {
     n: usize,
@@ -37,10 +39,10 @@ impl ConstraintSynthesizer<Fr> for Synthetic {
         let out = FpVar::new_input(cs.clone(), || Ok(Fr::from(0u64)))?;
         let mut x = FpVar::new_witness(cs.clone(), || Ok(Fr::from(3u64)))?;
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..self.n / 2 - 1 {
+        for _ in 0..self.n / 2 - 2 {
             x = &x * &x + Fr::from(1u64);
         }
-        for _ in 0..self.n / 2 {
+        for _ in 0..self.n / 2 - 2 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
@@ -131,38 +133,119 @@ fn compare<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) 
     );
 }
 
+/// Where our prover's time goes on `full`: synthesis, the quotient's FFTs, each MSM.
+fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
+    use bitai_zk::groth16::prover::{msm_sparse, quotient};
+    let keys = Groth16Keys::devnet(blank, b"bench").expect("setup");
+    let t = Instant::now();
+    let (z, _) = bitai_zk::groth16::r1cs::assignment(full).expect("assignment");
+    let synth = secs(t);
+    let zeros = z
+        .iter()
+        .filter(|x| bool::from(halo2curves::ff::Field::is_zero(*x)))
+        .count();
+    let ones = z
+        .iter()
+        .filter(|x| **x == <halo2curves::bn256::Fr as halo2curves::ff::Field>::ONE)
+        .count();
+    let t = Instant::now();
+    let h = quotient(&keys.r1cs, &keys.domain, &z).expect("satisfied");
+    let fft = secs(t);
+    let pk = &keys.pk;
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.a_query, &z);
+    let a = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.b_g1_query, &z);
+    let b1 = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.b_g2_query, &z);
+    let b2 = secs(t);
+    let t = Instant::now();
+    let _ = msm_sparse(&pk.l_query, &z);
+    let l = secs(t);
+    let t = Instant::now();
+    let _ = halo2curves::msm::msm_best(&h[..pk.h_query.len()], &pk.h_query);
+    let hm = secs(t);
+    println!(
+        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b1:.2} | {b2:.2} | {l:.2} | {hm:.2} |",
+        z.len(),
+        100.0 * zeros as f64 / z.len() as f64,
+        100.0 * ones as f64 / z.len() as f64,
+    );
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
-    println!("threads: {}", rayon::current_num_threads());
-    println!("| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    compare(
-        "block, 1 transfer, 2^32 accounts",
-        block_circuit(1),
-        block_circuit(1),
-    );
-    compare(
-        "block, 8 transfers, 2^32 accounts",
-        block_circuit(8),
-        block_circuit(8),
-    );
-    compare(
-        "synthetic 2^16",
-        Synthetic { n: 1 << 16 },
-        Synthetic { n: 1 << 16 },
-    );
-    if !quick {
+    if std::env::args().any(|a| a == "phases") {
+        println!("| circuit | assignment | synthesis s | quotient (7 FFTs) s | A s | B G1 s | B G2 s | L s | H s |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        phases("block, 1 transfer", block_circuit(1), block_circuit(1));
+        phases(
+            "synthetic 2^16",
+            Synthetic { n: 1 << 16 },
+            Synthetic { n: 1 << 16 },
+        );
+        return;
+    }
+    if std::env::args().any(|a| a == "synthetic") {
+        println!(
+            "| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
+        compare(
+            "synthetic 2^16",
+            Synthetic { n: 1 << 16 },
+            Synthetic { n: 1 << 16 },
+        );
         compare(
             "synthetic 2^18",
             Synthetic { n: 1 << 18 },
             Synthetic { n: 1 << 18 },
         );
+        return;
+    }
+    let quick = std::env::args().any(|a| a == "quick");
+    let verify_only = std::env::args().any(|a| a == "verify");
+    println!("threads: {}", rayon::current_num_threads());
+    if !verify_only {
+        println!(
+            "| circuit | constraints | ours | ark-groth16 | ark / ours | our setup | ark setup |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
+        compare(
+            "block, 1 transfer, 2^32 accounts",
+            block_circuit(1),
+            block_circuit(1),
+        );
+        compare(
+            "block, 8 transfers, 2^32 accounts",
+            block_circuit(8),
+            block_circuit(8),
+        );
+        compare(
+            "synthetic 2^16",
+            Synthetic { n: 1 << 16 },
+            Synthetic { n: 1 << 16 },
+        );
+        if !quick {
+            compare(
+                "synthetic 2^18",
+                Synthetic { n: 1 << 18 },
+                Synthetic { n: 1 << 18 },
+            );
+        }
     }
 
     println!();
     println!("| transfers per block | constraints | per transfer | prove (ours) |");
     println!("| --- | --- | --- | --- |");
-    let sizes: &[usize] = if quick { &[1, 8] } else { &[1, 8, 32] };
+    let sizes: &[usize] = if verify_only {
+        &[1]
+    } else if quick {
+        &[1, 8]
+    } else {
+        &[1, 8, 32]
+    };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
     let mut vk_and_proof = None;
     for &txs in sizes {

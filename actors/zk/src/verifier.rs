@@ -2,15 +2,19 @@
 //! for the verifier contract of the state machine.
 //!
 //! The Groth16 implementation parses the key and the proof with our strict gnark parser
-//! ([`crate::gnark`]), checks the number of public inputs, and only then calls
-//! `gnark_bn254_verifier::verify`, inside `catch_unwind` as a last line of defence: malformed
-//! bytes are a typed error, never a panic in an actor.
+//! ([`crate::gnark`]; the bytes of a key once, then remembered by hash), checks the number
+//! of public inputs, and only then calls `gnark_bn254_verifier::verify`, inside
+//! `catch_unwind` as a last line of defence: malformed bytes are a typed error, never a
+//! panic in an actor.
 
 use crate::circuit::{PublicInputs, NUM_PUBLIC_INPUTS};
 use crate::field::{fr_from_hash, FieldError, Fr};
 use crate::gnark::{self, GnarkError};
 use ark_ff::{BigInteger, PrimeField};
 use bitai_protocol::{ProofSystem, SubmitProof};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Why a proof was not accepted.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -79,10 +83,10 @@ impl ProofVerifier for Groth16Verifier {
     }
 
     fn verify(&self, vk: &[u8], proof: &[u8], public_inputs: &[Fr]) -> Result<(), VerifyError> {
-        let key = gnark::read_vk(vk).map_err(VerifyError::BadKey)?;
-        if key.ic.len() != public_inputs.len() + 1 {
+        let ic_len = validated_key(vk)?;
+        if ic_len != public_inputs.len() + 1 {
             return Err(VerifyError::PublicInputCount {
-                expected: key.ic.len() - 1,
+                expected: ic_len - 1,
                 got: public_inputs.len(),
             });
         }
@@ -106,6 +110,33 @@ impl ProofVerifier for Groth16Verifier {
             }
         }
     }
+}
+
+/// Keys that passed [`gnark::read_vk`], by SHA-256 of their bytes, with their `K` count: a
+/// chain's key is verified against on every proof, and its six G2 subgroup checks are most of
+/// our parsing cost. Bounded; cleared when full.
+static VALIDATED_KEYS: Mutex<BTreeMap<[u8; 32], usize>> = Mutex::new(BTreeMap::new());
+/// Most keys remembered.
+const VALIDATED_KEYS_MAX: usize = 1024;
+
+/// Parses `vk` unless these exact bytes were parsed before; returns its number of `K` points.
+fn validated_key(vk: &[u8]) -> Result<usize, VerifyError> {
+    let digest: [u8; 32] = Sha256::digest(vk).into();
+    let cached = VALIDATED_KEYS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&digest)
+        .copied();
+    if let Some(ic_len) = cached {
+        return Ok(ic_len);
+    }
+    let ic_len = gnark::read_vk(vk).map_err(VerifyError::BadKey)?.ic.len();
+    let mut keys = VALIDATED_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    if keys.len() >= VALIDATED_KEYS_MAX {
+        keys.clear();
+    }
+    keys.insert(digest, ic_len);
+    Ok(ic_len)
 }
 
 /// The verifier of `system`, if this build has one.

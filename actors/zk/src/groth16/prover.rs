@@ -98,7 +98,7 @@ pub fn prove(
 }
 
 /// The coefficients of `h(x)` (length n; the top one is zero for a satisfying assignment).
-fn quotient(r1cs: &R1cs, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, ProveError> {
+pub fn quotient(r1cs: &R1cs, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, ProveError> {
     let n = domain.size();
     let m = r1cs.num_constraints();
     let evaluate = |matrix: &[super::r1cs::Row], instance_rows: bool| -> Vec<Fr> {
