@@ -146,6 +146,7 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
     let miner_child = miner_child(&sim, &clock).await?;
     let inscriber = crate::inscriber::roles(
         config.inscriber.clone(),
+        config.indexer.clone(),
         config.node.seed,
         bitcoin.clone(),
         store.clone(),

@@ -28,6 +28,7 @@ pub struct InscriberRoles {
 /// Builds the inscriber's roles over the node's ports.
 pub async fn roles(
     config: InscriberConfig,
+    indexer_config: IndexerConfig,
     seed: u64,
     bitcoin: SharedBitcoin,
     store: SharedStore,
@@ -46,7 +47,7 @@ pub async fn roles(
     let watch = WatchFilter::new();
     watch.add_script(keys.script_pubkey().clone());
     let indexer_args = IndexerArgs {
-        config: IndexerConfig::default(),
+        config: indexer_config,
         bitcoin: bitcoin.clone(),
         store: store.clone(),
         keyspace: INDEXER_KEYSPACE.to_owned(),

@@ -226,6 +226,10 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
     );
     let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::real());
     let mut extra_children = Vec::new();
+    let network = match (&config.bitcoin.backend, &config.bitcoin.core) {
+        (BitcoinBackend::Core, Some(core)) => core.network.to_bitcoin(),
+        _ => ::bitcoin::Network::Regtest,
+    };
     let bitcoin: SharedBitcoin = match config.bitcoin.backend {
         BitcoinBackend::Core => {
             let core = config
@@ -246,6 +250,25 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
             Arc::new(sim)
         }
     };
+    // The inscriber, with its own indexer instance; the operator funds its wallet.
+    let inscriber = crate::inscriber::roles(
+        config.inscriber.clone(),
+        config.indexer.clone(),
+        config.node.seed,
+        bitcoin.clone(),
+        store.clone(),
+        clock.clone(),
+        &registry,
+    )
+    .await?;
+    match ::bitcoin::Address::from_script(&inscriber.wallet_script_pubkey, network) {
+        Ok(address) => eprintln!("inscriber wallet: send funds to {address}"),
+        Err(_) => eprintln!(
+            "inscriber wallet script: {:x}",
+            inscriber.wallet_script_pubkey
+        ),
+    }
+    extra_children.extend(inscriber.children);
     let start = config.indexer.start_height;
     let parts = NodeParts {
         bitcoin,
