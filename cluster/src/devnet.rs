@@ -8,13 +8,11 @@
 pub(crate) mod chain_log;
 
 use crate::config::{BitcoinBackend, NodeConfig};
-use crate::node::{self, NodeParts, Outcome};
-use crate::telemetry;
+use crate::node::{self, NodeBase, NodeParts, Outcome};
 use anyhow::{bail, Context};
 use bitai_bitcoin::{BitcoinPort, SharedBitcoin};
-use bitai_runtime::{ChildSpec, RoleRef, SharedClock, TokioClock};
+use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_simulation::bitcoin::{SimBitcoin, SimMiner, SimMinerArguments};
-use bitai_storage::{Durability, FjallStore, SharedStore};
 use chain_log::ChainLogStatus;
 use clap::Args;
 use std::path::PathBuf;
@@ -67,15 +65,9 @@ pub fn run(args: DevnetArgs) -> ExitCode {
             return ExitCode::from(crate::cli::EXIT_BAD_INPUT);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match node::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: starting the runtime: {e}");
-            return ExitCode::from(crate::cli::EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run_devnet(config, &args)) {
         Ok(summary) => {
@@ -113,31 +105,17 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
 async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<String> {
     #[allow(clippy::disallowed_methods)] // The summary's wall time, outside the actors.
     let started = std::time::Instant::now();
-    let data_dir = config.node.data_dir.clone();
+    // SimBitcoin keeps its chain in memory, so the devnet starts from an empty data dir.
+    let data_dir = &config.node.data_dir;
     if data_dir.exists() {
-        std::fs::remove_dir_all(&data_dir)
+        std::fs::remove_dir_all(data_dir)
             .with_context(|| format!("recreating data dir {}", data_dir.display()))?;
     }
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("creating data dir {}", data_dir.display()))?;
-    let log_file = data_dir.join(&config.log.file);
-    telemetry::init_logs(&log_file, &config.log.filter)?;
-    let registry = prometheus::Registry::new();
-    if !config.metrics.listen.is_empty() {
-        let addr = telemetry::serve_metrics(&config.metrics.listen, registry.clone())?;
-        eprintln!(
-            "metrics: http://{addr}/metrics   logs: {}",
-            log_file.display()
-        );
-    }
-    let durability = if config.node.fsync {
-        Durability::Power
-    } else {
-        Durability::Process
-    };
-    let store: SharedStore =
-        Arc::new(FjallStore::open(data_dir.join("db"), durability).context("opening the store")?);
-    let clock: SharedClock = Arc::new(TokioClock::real());
+    let NodeBase {
+        store,
+        registry,
+        clock,
+    } = NodeBase::open(&config)?;
     let sim = SimBitcoin::new(config.bitcoin.sim.clone(), clock.clone())
         .context("starting SimBitcoin")?;
     let bitcoin: SharedBitcoin = Arc::new(sim.clone());
@@ -145,9 +123,7 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
 
     let miner_child = miner_child(&sim, &clock).await?;
     let inscriber = crate::inscriber::roles(
-        config.inscriber.clone(),
-        config.indexer.clone(),
-        config.node.seed,
+        &config,
         bitcoin.clone(),
         store.clone(),
         clock.clone(),

@@ -4,10 +4,9 @@
 //! its proxy.
 
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, WatchFilter};
+use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics, IndexerMsg, WatchFilter};
 use bitai_inscriber::{
-    wallet_keys, Inscriber, InscriberArgs, InscriberConfig, InscriberMetrics, InscriberMsg,
-    INDEXER_KEYSPACE,
+    wallet_keys, Inscriber, InscriberArgs, InscriberMetrics, InscriberMsg, INDEXER_KEYSPACE,
 };
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_storage::SharedStore;
@@ -27,14 +26,13 @@ pub struct InscriberRoles {
 
 /// Builds the inscriber's roles over the node's ports.
 pub async fn roles(
-    config: InscriberConfig,
-    indexer_config: IndexerConfig,
-    seed: u64,
+    node: &crate::config::NodeConfig,
     bitcoin: SharedBitcoin,
     store: SharedStore,
     clock: SharedClock,
     registry: &prometheus::Registry,
 ) -> anyhow::Result<InscriberRoles> {
+    let (config, seed) = (node.inscriber.clone(), node.node.seed);
     let role =
         RoleRef::<InscriberMsg>::spawn(Some("inscriber".into()), "inscriber", 100_000).await?;
     let indexer = RoleRef::<IndexerMsg>::spawn(
@@ -47,7 +45,8 @@ pub async fn roles(
     let watch = WatchFilter::new();
     watch.add_script(keys.script_pubkey().clone());
     let indexer_args = IndexerArgs {
-        config: indexer_config,
+        // The inscriber follows the chain from the node's start height.
+        config: node.indexer.clone(),
         bitcoin: bitcoin.clone(),
         store: store.clone(),
         keyspace: INDEXER_KEYSPACE.to_owned(),

@@ -17,6 +17,62 @@ use ractor::Actor;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What every node process opens before its roles: the data directory, the log file, the
+/// Prometheus endpoint, the store and the clock. `bitai node` and `bitai devnet` share it.
+pub struct NodeBase {
+    /// The node's store (fjall in `data_dir/db`).
+    pub store: SharedStore,
+    /// The metrics registry, served on `[metrics] listen`.
+    pub registry: prometheus::Registry,
+    /// The real-time clock.
+    pub clock: SharedClock,
+}
+
+impl NodeBase {
+    /// Creates the data directory if needed and opens everything in it.
+    pub fn open(config: &crate::config::NodeConfig) -> anyhow::Result<Self> {
+        let data_dir = &config.node.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+        let log_file = data_dir.join(&config.log.file);
+        crate::telemetry::init_logs(&log_file, &config.log.filter)?;
+        let registry = prometheus::Registry::new();
+        if !config.metrics.listen.is_empty() {
+            let addr = crate::telemetry::serve_metrics(&config.metrics.listen, registry.clone())?;
+            eprintln!(
+                "metrics: http://{addr}/metrics   logs: {}",
+                log_file.display()
+            );
+        }
+        let durability = if config.node.fsync {
+            bitai_storage::Durability::Power
+        } else {
+            bitai_storage::Durability::Process
+        };
+        let store: SharedStore = Arc::new(
+            bitai_storage::FjallStore::open(data_dir.join("db"), durability)
+                .context("opening the store")?,
+        );
+        let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::real());
+        Ok(Self {
+            store,
+            registry,
+            clock,
+        })
+    }
+}
+
+/// The multi-threaded runtime a node runs on, or the exit code that says it could not start.
+pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: starting the runtime: {e}");
+            std::process::ExitCode::from(crate::cli::EXIT_FAILURE)
+        })
+}
+
 /// How a run ended.
 pub enum Outcome {
     /// The goal height was applied.
@@ -174,15 +230,9 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: starting the runtime: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run_node(config, &args)) {
         Ok(Outcome::Halted(reason)) => {
@@ -206,25 +256,11 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
 
 async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow::Result<Outcome> {
     use crate::config::BitcoinBackend;
-    let data_dir = &config.node.data_dir;
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating data dir {}", data_dir.display()))?;
-    crate::telemetry::init_logs(&data_dir.join(&config.log.file), &config.log.filter)?;
-    let registry = prometheus::Registry::new();
-    if !config.metrics.listen.is_empty() {
-        let addr = crate::telemetry::serve_metrics(&config.metrics.listen, registry.clone())?;
-        eprintln!("metrics: http://{addr}/metrics");
-    }
-    let durability = if config.node.fsync {
-        bitai_storage::Durability::Power
-    } else {
-        bitai_storage::Durability::Process
-    };
-    let store: SharedStore = Arc::new(
-        bitai_storage::FjallStore::open(data_dir.join("db"), durability)
-            .context("opening the store")?,
-    );
-    let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::real());
+    let NodeBase {
+        store,
+        registry,
+        clock,
+    } = NodeBase::open(&config)?;
     let mut extra_children = Vec::new();
     let network = match (&config.bitcoin.backend, &config.bitcoin.core) {
         (BitcoinBackend::Core, Some(core)) => core.network.to_bitcoin(),
@@ -252,9 +288,7 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
     };
     // The inscriber, with its own indexer instance; the operator funds its wallet.
     let inscriber = crate::inscriber::roles(
-        config.inscriber.clone(),
-        config.indexer.clone(),
-        config.node.seed,
+        &config,
         bitcoin.clone(),
         store.clone(),
         clock.clone(),

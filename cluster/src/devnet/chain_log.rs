@@ -55,6 +55,9 @@ pub struct ChainLogArgs {
 pub struct ChainLogState {
     args: ChainLogArgs,
     cursor: ConsumerCursor,
+    /// BitAI transactions in the applied chain: read from the store at start, then kept in
+    /// step with every batch written.
+    bitai_txs: u64,
 }
 
 fn height_key(height: u64) -> [u8; 9] {
@@ -82,7 +85,12 @@ impl Actor for ChainLog {
         args: ChainLogArgs,
     ) -> Result<ChainLogState, ActorProcessingErr> {
         let cursor = ConsumerCursor::new(CURSOR, args.keep);
-        Ok(ChainLogState { args, cursor })
+        let bitai_txs = bitai_txs(&args.store)?;
+        Ok(ChainLogState {
+            args,
+            cursor,
+            bitai_txs,
+        })
     }
 
     async fn handle(
@@ -98,7 +106,7 @@ impl Actor for ChainLog {
                 let tip = state.cursor.tip(store.as_ref())?;
                 let _ = reply.send(ChainLogStatus {
                     tip,
-                    bitai_txs: bitai_txs(store)?,
+                    bitai_txs: state.bitai_txs,
                 });
                 return Ok(());
             }
@@ -107,7 +115,7 @@ impl Actor for ChainLog {
             Delivery::OutOfOrder => return Ok(()),
             Delivery::AlreadyApplied => {}
             Delivery::Apply => {
-                let mut count = bitai_txs(store)?;
+                let mut count = state.bitai_txs;
                 let mut batch = Batch::default();
                 match &event {
                     IndexerEvent::BlockConnected(b) => {
@@ -137,6 +145,7 @@ impl Actor for ChainLog {
                 batch.put(COUNTS, BITAI_TXS_KEY, &count.to_be_bytes());
                 state.cursor.record(&event, &mut batch);
                 store.write(batch)?;
+                state.bitai_txs = count;
             }
         }
         let _ = state.args.indexer.send(IndexerMsg::Acked(event.ack()));
