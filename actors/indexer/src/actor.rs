@@ -14,7 +14,7 @@ use crate::event::{Ack, IndexerEvent, IndexerMsg, IndexerStatus};
 use crate::extract::index_block_watching;
 use crate::metrics::IndexerMetrics;
 use crate::watch::WatchFilter;
-use bitai_bitcoin::{PortError, SharedBitcoin};
+use bitai_bitcoin::{ChainTip, PortError, SharedBitcoin};
 use bitai_runtime::{SharedClock, Sink};
 use bitai_storage::SharedStore;
 use bitcoin::BlockHash;
@@ -114,24 +114,25 @@ impl IndexerState {
     }
 
     /// One step: emit the next event if there is one to emit now.
-    fn step(&mut self) -> Step {
+    fn step(&mut self, tip: ChainTip) -> Step {
         if self.in_flight.len() >= self.args.config.max_in_flight as usize {
             return Step::Wait;
         }
-        let Some(tip) = self.port(self.args.bitcoin.tip()) else {
-            return Step::Wait;
-        };
         let next_height = match self.view_tip() {
             None => self.args.config.start_height,
-            Some((h, hash)) => {
+            Some((h, hash)) if tip.height <= h => {
+                // Caught up: a reorg can only show as our tip leaving the best chain.
                 let Some(canonical) = self.port(self.args.bitcoin.block_hash(h)) else {
                     return Step::Wait;
                 };
                 if canonical != Some(hash) {
                     return self.unwind();
                 }
-                h + 1
+                return Step::Wait;
             }
+            // Behind: the next block's parent hash tells whether our tip is still on the best
+            // chain, so no extra call is needed per block.
+            Some((h, _)) => h + 1,
         };
         if next_height > tip.height {
             return Step::Wait;
@@ -160,8 +161,8 @@ impl IndexerState {
         };
         if let Some((_, view_hash)) = self.view_tip() {
             if block.prev_hash != view_hash {
-                // The node reorged between our two calls; the next step sees it.
-                return Step::Wait;
+                // The best chain's block at our tip's height is another one: unwind.
+                return self.unwind();
             }
         }
         for r in &rejected {
@@ -267,14 +268,17 @@ impl IndexerState {
 impl Indexer {
     /// Emits as much as the window allows, then schedules the next poll if needed.
     fn advance(myself: &ActorRef<IndexerMsg>, state: &mut IndexerState) {
-        loop {
-            match state.step() {
-                Step::Emitted => continue,
-                Step::Wait => break,
-                Step::Fatal(reason) => {
-                    tracing::error!(%reason, "indexer stopping");
-                    myself.stop(Some(reason));
-                    return;
+        // One tip query per round; the blocks up to it are then fetched two calls each.
+        if let Some(tip) = state.port(state.args.bitcoin.tip()) {
+            loop {
+                match state.step(tip) {
+                    Step::Emitted => continue,
+                    Step::Wait => break,
+                    Step::Fatal(reason) => {
+                        tracing::error!(%reason, "indexer stopping");
+                        myself.stop(Some(reason));
+                        return;
+                    }
                 }
             }
         }
