@@ -177,6 +177,28 @@ impl Window2d {
             .checked_sub(self.pad_left)
             .filter(|&x| x < self.in_w)
     }
+
+    /// Calls `visit(tap, input_offset)` for every kernel tap of output pixel (oy, ox) that
+    /// falls inside the input, in row-major tap order (the fixed order every kernel reduces
+    /// in): `tap` is `ky * kernel_w + kx`, `input_offset` the index of the input pixel's
+    /// channel 0.
+    #[inline]
+    pub fn for_each_tap(&self, oy: usize, ox: usize, mut visit: impl FnMut(usize, usize)) {
+        for ky in 0..self.kernel_h {
+            let Some(iy) = self.in_row(oy, ky) else {
+                continue;
+            };
+            for kx in 0..self.kernel_w {
+                let Some(ix) = self.in_col(ox, kx) else {
+                    continue;
+                };
+                visit(
+                    ky * self.kernel_w + kx,
+                    (iy * self.in_w + ix) * self.channels,
+                );
+            }
+        }
+    }
 }
 
 /// An activation function, applied after a layer or as a layer of its own.

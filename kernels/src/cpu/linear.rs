@@ -150,24 +150,16 @@ pub fn conv_rows(
         for (f, acc) in accs.iter_mut().enumerate() {
             *acc = Acc::with_bias(bias.map(|b| b[f]));
         }
-        for ky in 0..geom.kernel_h {
-            let Some(iy) = geom.in_row(oy, ky) else {
-                continue;
-            };
-            for kx in 0..geom.kernel_w {
-                let Some(ix) = geom.in_col(ox, kx) else {
-                    continue;
-                };
-                let x_px = &x[(iy * geom.in_w + ix) * c..(iy * geom.in_w + ix + 1) * c];
-                let k_base = (ky * geom.kernel_w + kx) * c * filters;
-                for (ci, &xv) in x_px.iter().enumerate() {
-                    let k_row = &kernel[k_base + ci * filters..k_base + (ci + 1) * filters];
-                    for (acc, &w) in accs.iter_mut().zip(k_row) {
-                        acc.mac(xv, w);
-                    }
+        geom.for_each_tap(oy, ox, |tap, offset| {
+            let x_px = &x[offset..offset + c];
+            let k_base = tap * c * filters;
+            for (ci, &xv) in x_px.iter().enumerate() {
+                let k_row = &kernel[k_base + ci * filters..k_base + (ci + 1) * filters];
+                for (acc, &w) in accs.iter_mut().zip(k_row) {
+                    acc.mac(xv, w);
                 }
             }
-        }
+        });
         for (o, acc) in out_px.iter_mut().zip(&accs) {
             let (v, sat) = acc.finish();
             *o = v;
@@ -223,21 +215,13 @@ pub fn depthwise_rows(
         for (o, acc) in accs.iter_mut().enumerate() {
             *acc = Acc::with_bias(bias.map(|b| b[o]));
         }
-        for ky in 0..geom.kernel_h {
-            let Some(iy) = geom.in_row(oy, ky) else {
-                continue;
-            };
-            for kx in 0..geom.kernel_w {
-                let Some(ix) = geom.in_col(ox, kx) else {
-                    continue;
-                };
-                let x_px = &x[(iy * geom.in_w + ix) * c..(iy * geom.in_w + ix + 1) * c];
-                let k_px = &kernel[(ky * geom.kernel_w + kx) * out_c..][..out_c];
-                for (o, acc) in accs.iter_mut().enumerate() {
-                    acc.mac(x_px[o / multiplier], k_px[o]);
-                }
+        geom.for_each_tap(oy, ox, |tap, offset| {
+            let x_px = &x[offset..offset + c];
+            let k_px = &kernel[tap * out_c..][..out_c];
+            for (o, acc) in accs.iter_mut().enumerate() {
+                acc.mac(x_px[o / multiplier], k_px[o]);
             }
-        }
+        });
         for (o, acc) in out_px.iter_mut().zip(&accs) {
             let (v, sat) = acc.finish();
             *o = v;

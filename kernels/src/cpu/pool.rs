@@ -20,17 +20,7 @@ pub fn check_pool(x: &[Fx], geom: &Window2d, out: &[Fx]) -> Result<(), KernelErr
 /// Calls `visit(input_offset)` for every input cell of output pixel (oy, ox), channel 0.
 #[inline]
 fn for_window(geom: &Window2d, oy: usize, ox: usize, mut visit: impl FnMut(usize)) {
-    for ky in 0..geom.kernel_h {
-        let Some(iy) = geom.in_row(oy, ky) else {
-            continue;
-        };
-        for kx in 0..geom.kernel_w {
-            let Some(ix) = geom.in_col(ox, kx) else {
-                continue;
-            };
-            visit((iy * geom.in_w + ix) * geom.channels);
-        }
-    }
+    geom.for_each_tap(oy, ox, |_, offset| visit(offset));
 }
 
 /// Max-pool output rows from `first_row` into `out` (whole rows).
