@@ -20,7 +20,7 @@ pub(crate) struct Coin {
 }
 
 /// A block as stored: its serialization plus what disconnecting it needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct StoredBlock {
     header: Header,
     height: u64,
@@ -32,7 +32,7 @@ struct StoredBlock {
 }
 
 /// Blocks, best chain and UTXO set.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Chain {
     blocks: BTreeMap<BlockHash, StoredBlock>,
     best: Vec<BlockHash>,

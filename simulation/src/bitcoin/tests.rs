@@ -2,6 +2,8 @@
 
 mod actor;
 mod blocks;
+mod durable;
+mod durable_faults;
 mod fees;
 mod helpers;
 mod mempool;
