@@ -9,11 +9,14 @@ use bitai_bitcoin::{BitcoinPort, ChainTip, MempoolReject, PortError, Utxo};
 use bitai_runtime::{ManualClock, SharedClock};
 use bitai_storage::{Durability, FjallStore, SharedStore};
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A data directory, its network's config and clock, and the wallet the coinbases pay.
 pub struct Disk {
-    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    /// The temporary directory at `path`, when the disk made it (removed on drop).
+    _dir: Option<tempfile::TempDir>,
     pub config: SimBitcoinConfig,
     pub clock: ManualClock,
     pub wallet: SimWallet,
@@ -22,6 +25,14 @@ pub struct Disk {
 impl Disk {
     /// A fresh directory; coinbases to the wallet, maturity 2, blocks every minute on average.
     pub fn new(seed: u64) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut disk = Self::at(seed, dir.path());
+        disk._dir = Some(dir);
+        disk
+    }
+
+    /// The disk at `path` (not removed on drop).
+    pub fn at(seed: u64, path: &Path) -> Self {
         let wallet = SimWallet::from_seed(seed ^ 0x77);
         let config = SimBitcoinConfig {
             seed,
@@ -31,7 +42,8 @@ impl Disk {
             ..SimBitcoinConfig::default()
         };
         Self {
-            dir: tempfile::tempdir().expect("a temporary directory"),
+            path: path.to_owned(),
+            _dir: None,
             config,
             clock: ManualClock::new(START_MS),
             wallet,
@@ -40,7 +52,7 @@ impl Disk {
 
     /// The fjall store of the directory.
     pub fn store(&self) -> SharedStore {
-        Arc::new(FjallStore::open(self.dir.path(), Durability::Process).expect("fjall opens"))
+        Arc::new(FjallStore::open(&self.path, Durability::Process).expect("fjall opens"))
     }
 
     /// The network the directory holds (a new one if it is empty).
