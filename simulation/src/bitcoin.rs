@@ -56,7 +56,7 @@ pub use block::{block_subsidy, REGTEST_BITS, SUBSIDY_HALVING_INTERVAL_BLOCKS};
 pub use config::{FeeEstimateConfig, SimBitcoinConfig, REGTEST_GENESIS_TIME_MS};
 pub use filler::BlockFiller;
 pub use reorg::{ReorgMempool, ReorgReport};
-pub use store::{MetaError, KEYSPACE as STORE_KEYSPACE};
+pub use store::KEYSPACE as STORE_KEYSPACE;
 pub use wallet::{ScriptPathOutput, SimWallet, SpendOptions, WalletError};
 
 use bitai_bitcoin::{BitcoinPort, ChainTip, MempoolReject, PortError, Utxo};
@@ -166,6 +166,13 @@ impl SimBitcoin {
     /// validation, and the miner resumes its schedule (next due time and rng position), extra
     /// nonce, coinbase script, minimum fee rate and fee spike. Later changes are written
     /// before they become visible (see the module docs).
+    ///
+    /// The stored network wins over `config` where they overlap: the seed and genesis time
+    /// must match (else `StoreMismatch`), and the coinbase script and miner minimum fee rate
+    /// are the stored (last set) ones; the other knobs (block interval, policy limits, fee
+    /// estimates) are read from `config` at every open. Consensus knobs
+    /// (`max_block_weight_wu`, `coinbase_maturity`) must not change across opens: the replay
+    /// checks the stored blocks against them and refuses what they no longer allow.
     ///
     /// What a restart does not keep: the mempool (unconfirmed transactions are gone and must
     /// be broadcast again) and with it the mempool's rolling minimum fee. The schedule's due

@@ -8,7 +8,8 @@
 //!   meta, written after the block is assembled and before it is connected;
 //! - a reorg: it runs in memory with the writes deferred into one batch (every new block,
 //!   log entry and best-chain entry, then the meta); the chain and mempool are snapshotted
-//!   first and put back if the write fails;
+//!   first and put back if the write fails (stored blocks are shared, so the snapshot costs
+//!   a copy of the block index, the UTXO set and the mempool, not of the blocks);
 //! - a runtime setting (coinbase script, miner minimum fee rate, fee spike): the meta alone,
 //!   at once (and again with every later block).
 

@@ -151,7 +151,7 @@ impl Meta {
 /// Why a stored [`Meta`] did not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum MetaError {
+pub(crate) enum MetaError {
     /// The record has the wrong length.
     #[error("meta record of {len} bytes, expected {expected}")]
     Length {
