@@ -230,9 +230,13 @@ fn a_reorg_of_depth_six_survives_a_restart_and_reorgs_go_on() {
 }
 
 #[test]
-fn a_store_of_another_network_is_refused() {
+fn a_new_store_reopens_and_a_store_of_another_network_is_refused() {
     let disk = Disk::new(8);
-    drop(disk.open());
+    let fresh = disk.open();
+    let genesis = image(&fresh, &[]);
+    drop(fresh);
+    // A genesis-only store reopens as it was, schedule included.
+    assert_eq!(image(&disk.open(), &[]), genesis);
     let other = SimBitcoinConfig {
         seed: 9,
         ..disk.config.clone()
