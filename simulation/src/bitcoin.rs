@@ -14,11 +14,27 @@
 //! the seed, and every collection is ordered, so the same seed and calls give the same chain.
 //!
 //! [`SimBitcoin`] is a cheap handle (`Arc<Mutex<..>>`); clones share one network.
+//!
+//! **Durability.** [`SimBitcoin::new`] keeps everything in memory. [`SimBitcoin::open`] keeps
+//! the chain in a `bitai_storage` store (keyspace `simbitcoin`): every block it connects, on
+//! the best chain or on a branch a reorg left behind, is written with its connection-log
+//! entry, the best-chain index and the miner's state in one batch before any
+//! `BitcoinPort` call can see it (a reorg is one batch), so the process may be killed at any
+//! moment and `open` on the same store resumes at the last block: it replays the stored
+//! blocks through SimBitcoin's own validation (rebuilding the UTXO set, best chain and stale
+//! branches) and the miner goes on from its stored schedule position and extra nonce. The
+//! **mempool is not persisted** (like Bitcoin Core after a crash, without `mempool.dat`):
+//! unconfirmed transactions are lost at a restart, and their senders rebroadcast them (the
+//! inscriber does so for its own). With the same seed and the same calls, a network
+//! restarted at a block boundary (empty mempool, or its transactions broadcast again in the
+//! same order) and read with the same clock makes the same blocks byte for byte as one that
+//! never stopped; what differs otherwise is listed on [`SimBitcoin::open`].
 
 mod actor;
 mod block;
 mod chain;
 mod config;
+mod durable;
 mod filler;
 mod mempool;
 mod miner;
@@ -26,6 +42,8 @@ mod node;
 mod policy;
 mod reorg;
 mod replacement;
+mod restore;
+mod store;
 mod template;
 mod verify;
 mod wallet;
@@ -38,10 +56,12 @@ pub use block::{block_subsidy, REGTEST_BITS, SUBSIDY_HALVING_INTERVAL_BLOCKS};
 pub use config::{FeeEstimateConfig, SimBitcoinConfig, REGTEST_GENESIS_TIME_MS};
 pub use filler::BlockFiller;
 pub use reorg::{ReorgMempool, ReorgReport};
+pub use store::KEYSPACE as STORE_KEYSPACE;
 pub use wallet::{ScriptPathOutput, SimWallet, SpendOptions, WalletError};
 
 use bitai_bitcoin::{BitcoinPort, ChainTip, MempoolReject, PortError, Utxo};
 use bitai_runtime::SharedClock;
+use bitai_storage::SharedStore;
 use bitcoin::{Address, BlockHash, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
 use node::Node;
 use policy::AcceptOptions;
@@ -90,6 +110,17 @@ pub enum SimBitcoinError {
         /// Weight available beside the coinbase.
         max_wu: u64,
     },
+    /// The store of a durable network failed (nothing changed: the change that needed the
+    /// write was not applied).
+    #[error("simbitcoin store: {0}")]
+    Store(String),
+    /// The store holds data that does not replay (a block that fails validation, a broken
+    /// index, a meta record that does not decode).
+    #[error("simbitcoin store is corrupt: {0}")]
+    CorruptStore(String),
+    /// The store holds another network (another seed or genesis than the config's).
+    #[error("simbitcoin store belongs to another network: {0}")]
+    StoreMismatch(String),
 }
 
 /// sat/kvB to a [`FeeRate`] (sat/kwu), rounded up.
@@ -129,6 +160,48 @@ impl SimBitcoin {
         })
     }
 
+    /// A durable network on `store` (keyspace `simbitcoin`). An empty store starts a new
+    /// network (genesis only, its schedule starting at `clock`'s now, like [`new`](Self::new));
+    /// a store with data resumes the network it holds: its blocks are replayed through
+    /// validation, and the miner resumes its schedule (next due time and rng position), extra
+    /// nonce, coinbase script, minimum fee rate and fee spike. Later changes are written
+    /// before they become visible (see the module docs).
+    ///
+    /// The stored network wins over `config` where they overlap: the seed and genesis time
+    /// must match (else `StoreMismatch`), and the coinbase script and miner minimum fee rate
+    /// are the stored (last set) ones; the other knobs (block interval, policy limits, fee
+    /// estimates) are read from `config` at every open. Consensus knobs
+    /// (`max_block_weight_wu`, `coinbase_maturity`) must not change across opens: the replay
+    /// checks the stored blocks against them and refuses what they no longer allow.
+    ///
+    /// What a restart does not keep: the mempool (unconfirmed transactions are gone and must
+    /// be broadcast again) and with it the mempool's rolling minimum fee. The schedule's due
+    /// times are absolute times of the injected clock: under a clock that kept running while
+    /// the process was down (the real clock) every block due in the gap is mined at once by
+    /// the next [`mine_due`](Self::mine_due), each stamped with its due time (the network
+    /// went on mining while this node was away); blocks mined on demand take the clock's time,
+    /// so their bytes depend on when the restarted process mines them.
+    ///
+    /// Errors: [`SimBitcoinError::Config`] for a bad config, `StoreMismatch` when the store
+    /// holds a network of another seed or genesis, `CorruptStore` when its data does not
+    /// replay, `Store` when the store fails.
+    pub fn open(
+        config: SimBitcoinConfig,
+        clock: SharedClock,
+        store: SharedStore,
+    ) -> Result<Self, SimBitcoinError> {
+        let seed = config.seed;
+        Ok(Self {
+            node: Arc::new(Mutex::new(Node::open(config, clock, store)?)),
+            seed,
+        })
+    }
+
+    /// Whether this network writes its chain to a store ([`open`](Self::open)).
+    pub fn is_durable(&self) -> bool {
+        self.node().durable.is_some()
+    }
+
     fn node(&self) -> MutexGuard<'_, Node> {
         // A panic while holding the lock leaves no half-done state worth refusing.
         self.node.lock().unwrap_or_else(PoisonError::into_inner)
@@ -144,19 +217,37 @@ impl SimBitcoin {
         SimWallet::miner(self.seed)
     }
 
-    /// Makes later coinbases pay to `script_pubkey`.
+    /// Makes later coinbases pay to `script_pubkey` (stored at once on a durable network).
     pub fn set_coinbase_script_pubkey(&self, script_pubkey: ScriptBuf) {
-        self.node().coinbase_script_pubkey = script_pubkey;
+        let mut node = self.node();
+        node.coinbase_script_pubkey = script_pubkey;
+        node.persist_settings();
     }
 
     /// Mines one block now (clock time) from the mempool; returns its hash.
+    ///
+    /// # Panics
+    ///
+    /// If a durable network cannot write its store (nothing was mined then); use
+    /// [`try_mine_block`](Self::try_mine_block) to get the error instead.
     pub fn mine_block(&self) -> BlockHash {
+        self.try_mine_block()
+            .unwrap_or_else(|e| panic!("mining a block: {e}"))
+    }
+
+    /// Mines one block now (clock time) from the mempool; returns its hash, or
+    /// [`SimBitcoinError::Store`] (and nothing changes) when a durable network cannot write it.
+    pub fn try_mine_block(&self) -> Result<BlockHash, SimBitcoinError> {
         let mut node = self.node();
         let now_ms = node.clock.now_ms();
         node.mine_block_at(now_ms, true, &BTreeSet::new())
     }
 
     /// Mines `n` blocks now.
+    ///
+    /// # Panics
+    ///
+    /// As [`mine_block`](Self::mine_block).
     pub fn mine_blocks(&self, n: u64) -> Vec<BlockHash> {
         (0..n).map(|_| self.mine_block()).collect()
     }
@@ -175,19 +266,37 @@ impl SimBitcoin {
     }
 
     /// Mines every scheduled block due by `now_ms` (each stamped with its due time).
+    ///
+    /// # Panics
+    ///
+    /// As [`mine_block`](Self::mine_block); [`try_mine_due`](Self::try_mine_due) returns the
+    /// error instead.
     pub fn mine_due(&self, now_ms: u64) -> Vec<BlockHash> {
+        self.try_mine_due(now_ms)
+            .unwrap_or_else(|e| panic!("mining scheduled blocks: {e}"))
+    }
+
+    /// Mines every scheduled block due by `now_ms` (each stamped with its due time). When a
+    /// durable network cannot write a block it stops there with [`SimBitcoinError::Store`]:
+    /// the blocks before it stay mined, that one and the schedule are as they were.
+    pub fn try_mine_due(&self, now_ms: u64) -> Result<Vec<BlockHash>, SimBitcoinError> {
         self.node().mine_due(now_ms)
     }
 
-    /// Simulated miners skip packages below `fee_rate` from now on.
+    /// Simulated miners skip packages below `fee_rate` from now on (stored at once on a
+    /// durable network).
     pub fn set_miner_min_fee_rate(&self, fee_rate: FeeRate) {
-        self.node().miner_min_fee_rate_sat_per_kvb = sat_per_kvb(fee_rate);
+        let mut node = self.node();
+        node.miner_min_fee_rate_sat_per_kvb = sat_per_kvb(fee_rate);
+        node.persist_settings();
     }
 
     /// A fee spike: while set, fee estimates are at least `fee_rate`. (Pair it with
     /// [`set_miner_min_fee_rate`](Self::set_miner_min_fee_rate) to make miners demand it too.)
     pub fn set_fee_spike(&self, fee_rate: Option<FeeRate>) {
-        self.node().fee_spike_sat_per_kvb = fee_rate.map(sat_per_kvb);
+        let mut node = self.node();
+        node.fee_spike_sat_per_kvb = fee_rate.map(sat_per_kvb);
+        node.persist_settings();
     }
 
     /// Drops `txid` and its descendants from the mempool, as an eviction would; returns what

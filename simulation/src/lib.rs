@@ -3,6 +3,8 @@
 //! policy-enforcing mempool that verifies taproot signatures, mines on a seeded exponential
 //! schedule ([`SimMiner`] drives it under tokio time) and reorgs on demand. It implements
 //! `bitai_bitcoin::BitcoinPort`, so the inscriber and the indexer run against it unchanged.
+//! It keeps its chain in memory (`SimBitcoin::new`) or, opened on a `bitai_storage` store
+//! (`SimBitcoin::open`), durably: a killed process reopens it at its last block.
 //!
 //! Everything here takes its time from an injected `bitai_runtime::Clock` and its randomness
 //! from `bitai_runtime::seeded_rng`, and keeps ordered collections only: the same seed and the

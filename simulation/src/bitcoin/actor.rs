@@ -2,7 +2,9 @@
 //! next block is due (`SimBitcoin::next_block_due_ms`, by the injected clock), mines every
 //! block due, and sleeps again. Under a paused tokio runtime with a `TokioClock`, time jumps
 //! straight to each block, so a simulation advances block by block, deterministically. It also
-//! takes commands: mine a block now, or reorg.
+//! takes commands: mine a block now, or reorg. On a durable network (`SimBitcoin::open`) a
+//! store that refuses a block fails the actor, and a miner spawned on a reopened network
+//! resumes the stored schedule.
 
 use super::{ReorgMempool, ReorgReport, SimBitcoin, SimBitcoinError};
 use bitai_runtime::SharedClock;
@@ -94,14 +96,16 @@ impl Actor for SimMiner {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             SimMinerMsg::Tick => {
-                let mined = state.bitcoin.mine_due(state.clock.now_ms());
+                // A durable network that cannot write its store fails the actor (its
+                // supervisor decides); the store still holds every block mined before.
+                let mined = state.bitcoin.try_mine_due(state.clock.now_ms())?;
                 for hash in &mined {
                     tracing::debug!(%hash, "simbitcoin: block mined on schedule");
                 }
                 state.schedule_tick(&myself);
             }
             SimMinerMsg::MineNow(reply) => {
-                let hash = state.bitcoin.mine_block();
+                let hash = state.bitcoin.try_mine_block()?;
                 // The caller may have given up waiting; the block is mined either way.
                 let _ = reply.send(hash);
             }

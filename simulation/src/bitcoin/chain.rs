@@ -7,6 +7,7 @@ use bitai_bitcoin::ChainTip;
 use bitcoin::block::Header;
 use bitcoin::{Block, BlockHash, OutPoint, TxOut, Txid};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An unspent output of the best chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,9 @@ pub(crate) struct Coin {
     pub is_coinbase: bool,
 }
 
-/// A block as stored: its serialization plus what disconnecting it needs.
+/// A block as stored: its serialization plus what disconnecting it needs. Never changed once
+/// stored, so the chain shares it (`Arc`) and a copy of the chain (a durable reorg's
+/// snapshot) copies pointers, not blocks.
 #[derive(Debug)]
 struct StoredBlock {
     header: Header,
@@ -32,9 +35,9 @@ struct StoredBlock {
 }
 
 /// Blocks, best chain and UTXO set.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Chain {
-    blocks: BTreeMap<BlockHash, StoredBlock>,
+    blocks: BTreeMap<BlockHash, Arc<StoredBlock>>,
     best: Vec<BlockHash>,
     utxos: BTreeMap<OutPoint, Coin>,
 }
@@ -51,7 +54,7 @@ impl Chain {
             fee_rates_sat_per_kvb: Vec::new(),
         };
         Self {
-            blocks: BTreeMap::from([(hash, stored)]),
+            blocks: BTreeMap::from([(hash, Arc::new(stored))]),
             best: vec![hash],
             utxos: BTreeMap::new(),
         }
@@ -184,7 +187,7 @@ impl Chain {
             undo,
             fee_rates_sat_per_kvb,
         };
-        self.blocks.insert(hash, stored);
+        self.blocks.insert(hash, Arc::new(stored));
         self.best.push(hash);
     }
 

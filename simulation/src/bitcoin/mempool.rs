@@ -111,7 +111,7 @@ impl Entry {
 }
 
 /// The mempool.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Mempool {
     pub entries: BTreeMap<Txid, Entry>,
     /// Which mempool transaction spends each outpoint.

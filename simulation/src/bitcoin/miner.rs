@@ -17,9 +17,12 @@ use bitcoin::{Amount, Block, BlockHash, OutPoint, Transaction, TxOut, Txid, Wtxi
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Label of the schedule's rng stream (derived from the network's seed).
+pub(crate) const SCHEDULE_RNG_LABEL: &str = "simbitcoin.miner";
+
 /// When the next blocks are found: exponential intervals of a given mean, drawn from the
 /// network's seeded rng.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct BlockSchedule {
     rng: SimRng,
     mean_ms: u64,
@@ -54,26 +57,43 @@ impl BlockSchedule {
     pub fn advance(&mut self) {
         self.next_due_ms = self.next_due_ms.saturating_add(self.draw_interval_ms());
     }
+
+    /// Position of the rng's stream, in 32-bit words (what a durable network stores).
+    pub fn rng_word_pos(&self) -> u128 {
+        self.rng.get_word_pos()
+    }
+
+    /// A schedule resumed from a stored position: `rng` is the fresh stream of the same seed,
+    /// moved to `rng_word_pos`, and the next block is due at `next_due_ms`.
+    pub fn resume(mut rng: SimRng, mean_ms: u64, next_due_ms: u64, rng_word_pos: u128) -> Self {
+        rng.set_word_pos(rng_word_pos);
+        Self {
+            rng,
+            mean_ms,
+            next_due_ms,
+        }
+    }
 }
 
 /// Transactions of a block with what assembling and storing it needs.
-struct BlockBody {
-    txs: Vec<Transaction>,
-    txids: Vec<Txid>,
-    wtxids: Vec<Wtxid>,
-    fees: Amount,
-    fee_rates_sat_per_kvb: Vec<u64>,
+pub(crate) struct BlockBody {
+    pub txs: Vec<Transaction>,
+    pub txids: Vec<Txid>,
+    pub wtxids: Vec<Wtxid>,
+    pub fees: Amount,
+    pub fee_rates_sat_per_kvb: Vec<u64>,
 }
 
 impl Node {
     /// Mines one block found at `at_ms`: from the mempool unless `include_mempool` is false,
-    /// leaving out `exclude` and its descendants.
+    /// leaving out `exclude` and its descendants. On a durable network the block is stored
+    /// before it is connected; if that fails nothing changes.
     pub(crate) fn mine_block_at(
         &mut self,
         at_ms: u64,
         include_mempool: bool,
         exclude: &BTreeSet<Txid>,
-    ) -> BlockHash {
+    ) -> Result<BlockHash, SimBitcoinError> {
         let selected = if include_mempool {
             self.mempool.select_template(&TemplateRules {
                 weight_max_wu: self.config.max_block_weight_wu - COINBASE_RESERVED_WEIGHT_WU,
@@ -97,10 +117,10 @@ impl Node {
             body.fees += Amount::from_sat(e.fee_sat);
             body.fee_rates_sat_per_kvb.push(e.rate_sat_per_kvb());
         }
-        let hash = self.connect_new_block(at_ms, body);
+        let hash = self.connect_new_block(at_ms, body)?;
         self.mempool.remove_set(&selected.into_iter().collect());
         self.mempool.block_connected();
-        hash
+        Ok(hash)
     }
 
     /// Validates `txs` as a block's transactions on the tip and mines them (and nothing
@@ -125,7 +145,7 @@ impl Node {
             }
         }
         let now_ms = self.clock.now_ms();
-        let hash = self.connect_new_block(now_ms, body);
+        let hash = self.connect_new_block(now_ms, body)?;
         self.mempool.remove_set(&confirmed);
         for c in conflicts.difference(&confirmed) {
             self.mempool.remove_with_descendants(c);
@@ -134,18 +154,31 @@ impl Node {
         Ok(hash)
     }
 
-    /// Mines every block due by `now_ms`, each stamped with its due time.
-    pub(crate) fn mine_due(&mut self, now_ms: u64) -> Vec<BlockHash> {
+    /// Mines every block due by `now_ms`, each stamped with its due time. The schedule moves
+    /// on before each block is stored, so the stored state has it; a failed store write
+    /// puts it back and stops (the blocks before stay mined).
+    pub(crate) fn mine_due(&mut self, now_ms: u64) -> Result<Vec<BlockHash>, SimBitcoinError> {
         let mut hashes = Vec::new();
         while self.schedule.next_due_ms() <= now_ms {
             let due_ms = self.schedule.next_due_ms();
-            hashes.push(self.mine_block_at(due_ms, true, &BTreeSet::new()));
+            let before = self.schedule.clone();
             self.schedule.advance();
+            match self.mine_block_at(due_ms, true, &BTreeSet::new()) {
+                Ok(hash) => hashes.push(hash),
+                Err(e) => {
+                    self.schedule = before;
+                    return Err(e);
+                }
+            }
         }
-        hashes
+        Ok(hashes)
     }
 
-    fn connect_new_block(&mut self, at_ms: u64, body: BlockBody) -> BlockHash {
+    fn connect_new_block(
+        &mut self,
+        at_ms: u64,
+        body: BlockBody,
+    ) -> Result<BlockHash, SimBitcoinError> {
         let tip = self.chain.tip();
         let template = BlockTemplate {
             prev_blockhash: tip.hash,
@@ -167,14 +200,21 @@ impl Node {
         );
         let bytes = bitcoin::consensus::serialize(&block);
         let hash = block.block_hash();
+        if let Err(e) = self.persist_connect(&hash, tip.height + 1, &bytes) {
+            self.blocks_built -= 1;
+            return Err(e);
+        }
         self.chain
             .connect(&block, &txids, bytes, body.fee_rates_sat_per_kvb);
-        hash
+        Ok(hash)
     }
 
     /// Consensus validation of a block's transactions on the tip (Core's CheckBlock and
     /// ConnectBlock, less what SimBitcoin's blocks cannot get wrong).
-    fn validate_block_txs(&self, txs: Vec<Transaction>) -> Result<BlockBody, SimBitcoinError> {
+    pub(crate) fn validate_block_txs(
+        &self,
+        txs: Vec<Transaction>,
+    ) -> Result<BlockBody, SimBitcoinError> {
         let weight_wu: u64 = txs.iter().map(|t| t.weight().to_wu()).sum();
         let max_wu = self.config.max_block_weight_wu - COINBASE_RESERVED_WEIGHT_WU;
         if weight_wu > max_wu {

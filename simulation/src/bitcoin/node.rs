@@ -5,8 +5,9 @@
 use super::block;
 use super::chain::Chain;
 use super::config::{FeeEstimateConfig, SimBitcoinConfig};
+use super::durable::Durable;
 use super::mempool::Mempool;
-use super::miner::BlockSchedule;
+use super::miner::{BlockSchedule, SCHEDULE_RNG_LABEL};
 use super::wallet::SimWallet;
 use super::SimBitcoinError;
 use bitai_bitcoin::Utxo;
@@ -28,6 +29,8 @@ pub(crate) struct Node {
     pub fee_spike_sat_per_kvb: Option<u64>,
     /// Blocks built so far, the coinbase extra nonce of the next one.
     pub blocks_built: u64,
+    /// The store of a durable network (`SimBitcoin::open`); `None` in memory.
+    pub durable: Option<Durable>,
 }
 
 impl Node {
@@ -40,7 +43,7 @@ impl Node {
             .map_err(|_| SimBitcoinError::Config("genesis_time_ms out of range".into()))?;
         let chain = Chain::new(&block::genesis(genesis_time));
         let schedule = BlockSchedule::new(
-            seeded_rng(config.seed, "simbitcoin.miner"),
+            seeded_rng(config.seed, SCHEDULE_RNG_LABEL),
             config.block_interval_mean_ms,
             clock.now_ms(),
         );
@@ -54,6 +57,7 @@ impl Node {
             miner_min_fee_rate_sat_per_kvb: config.block_min_fee_rate_sat_per_kvb,
             fee_spike_sat_per_kvb: None,
             blocks_built: 0,
+            durable: None,
             config,
         })
     }

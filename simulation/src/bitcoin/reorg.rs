@@ -4,6 +4,10 @@
 //! fits is dropped: spends of coinbases gone or now immature, descendants of what did not come
 //! back), and `new_blocks` blocks, more than `depth` so the new branch has more work, are mined
 //! on the fork point. [`ReorgMempool`] chooses what those blocks take from the mempool.
+//!
+//! On a durable network the whole reorg (the new blocks, their connection-log and best-chain
+//! entries, the new meta) is one store batch, written before the node's lock is released; if
+//! the write fails the chain and the mempool are put back as they were before the reorg.
 
 use super::node::Node;
 use super::policy::AcceptOptions;
@@ -62,6 +66,27 @@ impl Node {
                 tip_height,
             });
         }
+        let snapshot = self.begin_deferred();
+        match self.reorg_in_memory(depth, new_blocks, mempool_mode) {
+            Ok(report) => {
+                self.finish_deferred(snapshot)?;
+                Ok(report)
+            }
+            Err(e) => {
+                self.abort_deferred(snapshot);
+                Err(e)
+            }
+        }
+    }
+
+    /// The reorg itself, once its arguments are checked.
+    fn reorg_in_memory(
+        &mut self,
+        depth: u64,
+        new_blocks: u64,
+        mempool_mode: ReorgMempool,
+    ) -> Result<ReorgReport, SimBitcoinError> {
+        let tip_height = self.chain.height();
         let mut blocks = Vec::new();
         for _ in 0..depth {
             blocks.push(self.chain.disconnect_tip());
@@ -99,7 +124,7 @@ impl Node {
         let now_ms = self.clock.now_ms();
         let connected = (0..new_blocks)
             .map(|_| self.mine_block_at(now_ms, include, &exclude))
-            .collect();
+            .collect::<Result<_, _>>()?;
         Ok(ReorgReport {
             fork_height: tip_height - depth,
             disconnected,

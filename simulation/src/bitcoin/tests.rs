@@ -2,6 +2,10 @@
 
 mod actor;
 mod blocks;
+mod durable;
+mod durable_faults;
+mod durable_kill;
+mod durable_props;
 mod fees;
 mod helpers;
 mod mempool;
