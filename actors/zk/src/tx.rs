@@ -23,6 +23,12 @@
 //!
 //! The fee is **burned**: the sender pays `amount + fee`, the recipient receives `amount`, and
 //! the chain's total supply shrinks by the fees. Paying a sequencer is out of scope for now.
+//!
+//! The wire form of a signed transfer (what users submit, what DA blobs hold, what its id
+//! hashes) lives in [`codec`]: [`SignedTransfer::to_bytes`], [`SignedTransfer::from_bytes`],
+//! [`SignedTransfer::hash`].
+
+pub mod codec;
 
 use crate::babyjubjub::Point;
 use crate::eddsa::{PrivateKey, Signature};
@@ -30,6 +36,7 @@ use crate::field::{split_hash, Fr};
 use crate::poseidon::poseidon;
 use ark_ff::PrimeField;
 use bitai_protocol::ChainId;
+pub use codec::{TxCodecError, SIGNED_TRANSFER_BYTES};
 
 /// The kind tag of a transfer in the packed message word.
 pub const KIND_TRANSFER: u64 = 1;
