@@ -1,18 +1,11 @@
 //! The `bitai` binary: one executable for every node kind and every operator tool. Parsing
-//! lives in [`cli`]; each subcommand has its own module there and returns an [`ExitCode`]
-//! whose meaning the `--help` text states.
-
-mod cli;
-mod config;
-mod devnet;
-mod inscriber;
-mod node;
-mod telemetry;
+//! lives in `bitai_cluster::cli`; each subcommand has its own module there and returns an
+//! [`ExitCode`] whose meaning the `--help` text states.
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    cli::run(args)
+    let args = bitai_cluster::cli::Cli::parse();
+    bitai_cluster::cli::run(args)
 }

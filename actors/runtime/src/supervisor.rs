@@ -93,6 +93,10 @@ pub enum SupervisorMsg {
     Crash(String),
     /// Report each child's state.
     Status(RpcReplyPort<Vec<ChildStatus>>),
+    /// Start one more child (a role created while the node runs, such as the sequencer of
+    /// a newly hosted chain); answers whether it started. A name already present is
+    /// refused, so a repeated request starts nothing twice.
+    Start(ChildSpec, RpcReplyPort<Result<(), String>>),
 }
 
 impl ractor::Message for SupervisorMsg {}
@@ -204,7 +208,7 @@ impl Actor for Supervisor {
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
@@ -229,6 +233,26 @@ impl Actor for Supervisor {
                     })
                     .collect();
                 let _ = reply.send(status);
+            }
+            SupervisorMsg::Start(spec, reply) => {
+                let outcome = if state.children.iter().any(|c| c.spec.name == spec.name) {
+                    Err(format!("a child named {} already runs", spec.name))
+                } else {
+                    match (spec.start)(myself.get_cell()).await {
+                        Ok(cell) => {
+                            tracing::info!(child = %spec.name, "started");
+                            state.children.push(Child {
+                                spec,
+                                cell: Some(cell),
+                                restarts: 0,
+                                recent_restarts_ms: VecDeque::new(),
+                            });
+                            Ok(())
+                        }
+                        Err(e) => Err(format!("starting {}: {e}", spec.name)),
+                    }
+                };
+                let _ = reply.send(outcome);
             }
         }
         Ok(())

@@ -195,3 +195,47 @@ async fn proxy_buffers_until_attached_and_bounds_the_buffer() {
         "0 + 1 + 2 replayed in order"
     );
 }
+
+#[tokio::test]
+async fn a_child_started_later_is_supervised_and_a_repeated_name_is_refused() {
+    let w = world(RestartPolicy::default()).await;
+    let late = RoleRef::<AdderMsg>::spawn(None, "late", 1000)
+        .await
+        .expect("proxy spawns");
+    let total = Arc::new(AtomicU64::new(0));
+    let starts = Arc::new(AtomicU64::new(0));
+    let spec = |name: &str| {
+        let (t, s) = (total.clone(), starts.clone());
+        ChildSpec::role(name, late.clone(), move || {
+            (
+                Adder {
+                    total: t.clone(),
+                    starts: s.clone(),
+                },
+                (),
+            )
+        })
+    };
+    let started = ractor::call!(w.supervisor, SupervisorMsg::Start, spec("late")).expect("call");
+    assert_eq!(started, Ok(()));
+    let again = ractor::call!(w.supervisor, SupervisorMsg::Start, spec("late")).expect("call");
+    assert!(again.is_err(), "a second child named late must be refused");
+    late.send(AdderMsg::Add(5)).expect("send");
+    late.send(AdderMsg::Fail).expect("send");
+    for _ in 0..500 {
+        if starts.load(Ordering::SeqCst) >= 2 && late.status(1000).await.is_some_and(|s| s.attached)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    late.send(AdderMsg::Add(2)).expect("send");
+    // Restarted by the supervisor like a child given at start, at the same address.
+    assert_eq!(late.ask(AdderMsg::Total, 1000).await, Some(7));
+    assert_eq!(starts.load(Ordering::SeqCst), 2);
+    let children = ractor::call!(w.supervisor, SupervisorMsg::Status).expect("status");
+    assert_eq!(children.len(), 2);
+    assert_eq!(children[1].restarts, 1);
+    w.supervisor.stop(None);
+    w.handle.await.expect("joins");
+}
