@@ -18,6 +18,8 @@ pub struct NodeConfig {
     pub indexer: IndexerConfig,
     /// `[inscriber]`: how BitAI transactions are put on Bitcoin (the devnet runs it).
     pub inscriber: bitai_inscriber::InscriberConfig,
+    /// `[rpc]`: the JSON-RPC endpoint for users and operators.
+    pub rpc: crate::rpc::RpcConfig,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsSection,
     /// `[log]`: where logs go.
@@ -163,6 +165,7 @@ impl NodeConfig {
                 "indexer.max_in_flight must be at least 1".into(),
             ));
         }
+        self.rpc.check().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }
