@@ -188,6 +188,9 @@ mod tests {
         let regtest = NodeConfig::load(&shipped("node-regtest.toml")).expect("parses");
         assert_eq!(regtest.bitcoin.backend, BitcoinBackend::Core);
         assert!(regtest.bitcoin.core.is_some());
+        // Both files spell out every [rpc] key with its default value.
+        assert_eq!(devnet.rpc, crate::rpc::RpcConfig::default());
+        assert_eq!(regtest.rpc, crate::rpc::RpcConfig::default());
     }
 
     #[test]
@@ -217,6 +220,14 @@ mod tests {
         ));
         assert!(matches!(
             NodeConfig::parse("[bitcoin]\nbackend = \"core\"\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nlisten_addr = \"x\"\n", p),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nmax_connections = 0\n", p),
             Err(ConfigError::Invalid(_))
         ));
         assert!(NodeConfig::parse("", p).is_ok(), "every key has a default");

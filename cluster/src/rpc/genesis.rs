@@ -154,6 +154,33 @@ mod tests {
         assert_ne!(richer.root().expect("valid"), direct.root_hash());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_spec_is_a_state_or_a_typed_error(
+            tree_depth in 0u32..40,
+            max_block_txs in 0u32..3,
+            accounts in proptest::collection::vec(
+                (0u32..300, proptest::prelude::any::<[u8; 32]>(), proptest::prelude::any::<u64>(), 0u8..3),
+                0..4,
+            ),
+        ) {
+            let accounts = accounts
+                .into_iter()
+                .map(|(index, raw, balance, kind)| GenesisAccountSpec {
+                    index,
+                    // A third each: arbitrary bytes, a real key, a real key reused.
+                    public_key: match kind {
+                        0 => raw,
+                        1 => key(raw[0]),
+                        _ => key(1),
+                    },
+                    balance,
+                })
+                .collect();
+            let _ = GenesisSpec { tree_depth, max_block_txs, accounts }.state();
+        }
+    }
+
     #[test]
     fn bad_specs_are_typed_errors() {
         let a = GenesisAccountSpec {

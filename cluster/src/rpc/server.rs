@@ -55,6 +55,11 @@ impl Default for RpcConfig {
 }
 
 impl RpcConfig {
+    /// Whether the endpoint is on (`listen` not empty).
+    pub fn enabled(&self) -> bool {
+        !self.listen.is_empty()
+    }
+
     /// Checks the values that would make the server useless.
     pub fn check(&self) -> Result<(), String> {
         if self.max_request_bytes < 1024 {
@@ -117,6 +122,11 @@ impl RpcServer {
 /// Starts the JSON-RPC server on `config.listen` in front of `api`.
 pub async fn serve(config: &RpcConfig, api: Arc<dyn NodeApi>) -> Result<RpcServer, ServeError> {
     config.check().map_err(ServeError::Config)?;
+    if !config.enabled() {
+        return Err(ServeError::Config(
+            "rpc.listen is empty (the endpoint is off)".into(),
+        ));
+    }
     let batch = match config.batch_limit {
         0 => BatchRequestConfig::Disabled,
         n => BatchRequestConfig::Limit(n),

@@ -448,3 +448,33 @@ async fn waiting_follows_the_stages_and_stops_at_rejection_or_timeout() {
     ));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_answer_over_the_response_limit_is_an_error_not_a_truncation() {
+    let node = Arc::new(TestNode::default());
+    let small = RpcConfig {
+        max_response_bytes: 1024,
+        ..config()
+    };
+    let server = serve(&small, node.clone()).await.expect("server starts");
+    let client = Client::new(&server.url()).expect("client");
+    for number in 1..=10 {
+        let tx = encode_tx(&BitaiTx::SubmitProof(SubmitProof {
+            chain_id: ChainId(Hash32([1; 32])),
+            block_number: number,
+            prev_state_root: Hash32([2; 32]),
+            new_state_root: Hash32([3; 32]),
+            da_commitment: Hash32([4; 32]),
+            proof: vec![5; 8],
+        }))
+        .expect("encodes");
+        client.submit_bitai_tx(tx).await.expect("submitted");
+    }
+    let (_, a) = post(&server, &call(method::MEMPOOL, json!({}))).await;
+    assert_eq!(error_code(&a), -32008, "oversized answer: {a}");
+    assert!(matches!(
+        client.mempool().await,
+        Err(ClientError::Rpc { code: -32008, .. })
+    ));
+    server.stop().await;
+}
