@@ -35,7 +35,8 @@ pub struct RpcConfig {
     /// Largest response body, in bytes; a larger answer becomes error -32008. Default
     /// 16 MiB.
     pub max_response_bytes: u32,
-    /// Most open connections; further ones are refused. Default 64.
+    /// Most requests in progress at once (jsonrpsee counts HTTP requests as connections);
+    /// further ones get HTTP 429 until one finishes. Default 64.
     pub max_connections: u32,
     /// Most calls in one batch request (error -32010 above it); 0 disables batches.
     /// Default 16.

@@ -62,6 +62,9 @@ pub struct TestNode {
     chains: Mutex<BTreeMap<ChainId, TestChain>>,
     statuses: Mutex<BTreeMap<Hash32, TxStatus>>,
     mempool: Mutex<Vec<MempoolEntry>>,
+    /// `mempool` waits for a read lock: a test holding the write lock keeps a call in
+    /// progress.
+    pub gate: tokio::sync::RwLock<()>,
 }
 
 /// The verifying key the double hands out (any bytes do for a CreateChain's encoding).
@@ -326,6 +329,7 @@ impl NodeApi for TestNode {
 
     async fn mempool(&self) -> Result<Vec<MempoolEntry>, ApiError> {
         self.record(Call::Mempool);
+        let _open = self.gate.read().await;
         Ok(self.mempool.lock().expect("not poisoned").clone())
     }
 }

@@ -478,3 +478,30 @@ async fn an_answer_over_the_response_limit_is_an_error_not_a_truncation() {
     ));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn requests_beyond_max_connections_get_429_until_one_finishes() {
+    let node = Arc::new(TestNode::default());
+    let one = RpcConfig {
+        max_connections: 1,
+        ..config()
+    };
+    let server = serve(&one, node.clone()).await.expect("server starts");
+    let client = Client::new(&server.url()).expect("client");
+    let closed = node.gate.write().await;
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.mempool().await }
+    });
+    while !node.calls().contains(&Call::Mempool) {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    match client.chains().await {
+        Err(ClientError::BadResponse(reason)) => assert!(reason.contains("429"), "{reason}"),
+        other => panic!("expected HTTP 429, got {other:?}"),
+    }
+    drop(closed);
+    assert_eq!(first.await.expect("joins").expect("answered"), vec![]);
+    assert_eq!(client.chains().await.expect("a free slot again"), vec![]);
+    server.stop().await;
+}
