@@ -143,15 +143,7 @@ impl NodeApi for TestNode {
             .expect("not poisoned")
             .get(&hash)
             .cloned()
-            .unwrap_or(TxStatus {
-                hash,
-                chain: None,
-                stage: Stage::Unknown,
-                block_number: None,
-                bitcoin_txid: None,
-                bitcoin_height: None,
-                reason: None,
-            }))
+            .unwrap_or_else(|| TxStatus::unknown(hash)))
     }
 
     async fn block(&self, chain: ChainId, number: u64) -> Result<Option<L2Block>, ApiError> {

@@ -90,6 +90,21 @@ pub struct TxStatus {
     pub reason: Option<String>,
 }
 
+impl TxStatus {
+    /// The status of a hash the node has never seen.
+    pub fn unknown(hash: Hash32) -> Self {
+        TxStatus {
+            hash,
+            chain: None,
+            stage: Stage::Unknown,
+            block_number: None,
+            bitcoin_txid: None,
+            bitcoin_height: None,
+            reason: None,
+        }
+    }
+}
+
 /// The sequencer's view of a chain this node sequences.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequencerInfo {
