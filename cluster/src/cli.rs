@@ -2,7 +2,11 @@
 //! subcommand. Exit codes: 0 success, 1 the work failed (a check did not hold, a node
 //! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors).
 
+pub mod chain;
 pub mod inscription;
+pub mod keygen;
+pub mod send;
+pub mod status;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +55,14 @@ pub enum Command {
     Model(model::ModelArgs),
     /// Verify and export AI-chain proofs.
     Proof(proof::ProofArgs),
+    /// Make a signing key for AI-chain accounts (a Baby Jubjub EdDSA key file).
+    Keygen(keygen::KeygenArgs),
+    /// AI chains: create one through a node's JSON-RPC.
+    Chain(chain::ChainArgs),
+    /// Sign a transfer and send it to a chain's sequencer through a node's JSON-RPC.
+    Send(send::SendArgs),
+    /// A transaction's stage, a chain's progress, or every chain, from a node's JSON-RPC.
+    Status(status::StatusArgs),
 }
 
 /// Runs the parsed command.
@@ -61,5 +73,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Inscription(args) => inscription::run(args),
         Command::Model(args) => model::run(args),
         Command::Proof(args) => proof::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Chain(args) => chain::run(args),
+        Command::Send(args) => send::run(args),
+        Command::Status(args) => status::run(args),
     }
 }

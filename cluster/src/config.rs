@@ -18,6 +18,8 @@ pub struct NodeConfig {
     pub indexer: IndexerConfig,
     /// `[inscriber]`: how BitAI transactions are put on Bitcoin (the devnet runs it).
     pub inscriber: bitai_inscriber::InscriberConfig,
+    /// `[rpc]`: the JSON-RPC endpoint for users and operators.
+    pub rpc: crate::rpc::RpcConfig,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsSection,
     /// `[log]`: where logs go.
@@ -163,6 +165,7 @@ impl NodeConfig {
                 "indexer.max_in_flight must be at least 1".into(),
             ));
         }
+        self.rpc.check().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }
@@ -185,6 +188,9 @@ mod tests {
         let regtest = NodeConfig::load(&shipped("node-regtest.toml")).expect("parses");
         assert_eq!(regtest.bitcoin.backend, BitcoinBackend::Core);
         assert!(regtest.bitcoin.core.is_some());
+        // Both files spell out every [rpc] key with its default value.
+        assert_eq!(devnet.rpc, crate::rpc::RpcConfig::default());
+        assert_eq!(regtest.rpc, crate::rpc::RpcConfig::default());
     }
 
     #[test]
@@ -214,6 +220,14 @@ mod tests {
         ));
         assert!(matches!(
             NodeConfig::parse("[bitcoin]\nbackend = \"core\"\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nlisten_addr = \"x\"\n", p),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nmax_connections = 0\n", p),
             Err(ConfigError::Invalid(_))
         ));
         assert!(NodeConfig::parse("", p).is_ok(), "every key has a default");

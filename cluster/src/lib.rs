@@ -7,4 +7,5 @@ pub mod config;
 mod devnet;
 mod inscriber;
 pub mod node;
+pub mod rpc;
 mod telemetry;

@@ -1,0 +1,192 @@
+//! What the node answers: the [`NodeApi`] trait the JSON-RPC server calls, one async method
+//! per RPC method, and [`ApiError`], the typed failures that become JSON-RPC error codes.
+//! The node implements the trait over its actors (sequencers, state machine view, mempool,
+//! prover pool, inscriber); the server only parses, checks and maps, so the same trait can
+//! be served, tested against a double, or called in process.
+
+use super::genesis::GenesisSpec;
+use super::types::{
+    AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob, TxStatus,
+};
+use bitai_protocol::{ChainId, Hash32};
+use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+
+/// The JSON-RPC method names.
+pub mod method {
+    /// Submit a signed AI-chain transfer to the chain's sequencer.
+    pub const SEND_TRANSACTION: &str = "bitai_sendTransaction";
+    /// A transaction's stage.
+    pub const GET_TRANSACTION_STATUS: &str = "bitai_getTransactionStatus";
+    /// An L2 block.
+    pub const GET_BLOCK: &str = "bitai_getBlock";
+    /// An account.
+    pub const GET_ACCOUNT: &str = "bitai_getAccount";
+    /// Every chain the BitAI side knows.
+    pub const LIST_CHAINS: &str = "bitai_listChains";
+    /// One chain.
+    pub const GET_CHAIN: &str = "bitai_getChain";
+    /// The verifying key of the node's provers for one block size.
+    pub const GET_CIRCUIT_KEY: &str = "bitai_getCircuitKey";
+    /// Register a new chain (CreateChain + genesis).
+    pub const CREATE_CHAIN: &str = "bitai_createChain";
+    /// Submit any encoded BitAI transaction to the mempool.
+    pub const SUBMIT_BITAI_TX: &str = "bitai_submitBitaiTx";
+    /// Blocks in the prover pool.
+    pub const PROVER_JOBS: &str = "bitai_proverJobs";
+    /// The inscriber's live batches.
+    pub const INSCRIPTIONS: &str = "bitai_inscriptions";
+    /// The BitAI mempool.
+    pub const MEMPOOL: &str = "bitai_mempool";
+
+    /// Every method, in the order `docs/rpc.md` lists them.
+    pub const ALL: [&str; 12] = [
+        SEND_TRANSACTION,
+        GET_TRANSACTION_STATUS,
+        GET_BLOCK,
+        GET_ACCOUNT,
+        LIST_CHAINS,
+        GET_CHAIN,
+        GET_CIRCUIT_KEY,
+        CREATE_CHAIN,
+        SUBMIT_BITAI_TX,
+        PROVER_JOBS,
+        INSCRIPTIONS,
+        MEMPOOL,
+    ];
+}
+
+/// JSON-RPC error codes of [`ApiError`] (the -32xxx ones are the protocol's own; jsonrpsee
+/// uses -32000..-32011 for transport limits, so ours sit outside the reserved range).
+pub mod code {
+    /// Bad params: bad hex, wrong length, undecodable bytes, inconsistent values.
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// Something the request names does not exist here (a chain, a block).
+    pub const NOT_FOUND: i32 = 4004;
+    /// The chain's sequencer refused the transaction (signature, nonce, balance, fee...).
+    pub const SEQUENCER_REJECTED: i32 = 4010;
+    /// The BitAI mempool refused the transaction (unknown chain, bad proof, duplicate...).
+    pub const MEMPOOL_REJECTED: i32 = 4011;
+    /// A queue is full; the same request may succeed later.
+    pub const BUSY: i32 = 4029;
+    /// The part of the node that would answer is not running here.
+    pub const UNAVAILABLE: i32 = 4503;
+    /// The node failed (storage, a stopped actor).
+    pub const INTERNAL: i32 = -32603;
+}
+
+/// Why a call failed; each variant is one JSON-RPC error code (see [`code`]) whose message
+/// is the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Bad params (-32602).
+    #[error("invalid params: {0}")]
+    InvalidParams(String),
+    /// Not found (4004).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Refused by the sequencer (4010).
+    #[error("rejected by the sequencer: {0}")]
+    SequencerRejected(String),
+    /// Refused by the mempool (4011).
+    #[error("rejected by the mempool: {0}")]
+    MempoolRejected(String),
+    /// A queue is full (4029).
+    #[error("busy: {0}")]
+    Busy(String),
+    /// The answering role is not running on this node (4503).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The node failed (-32603).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The JSON-RPC error code.
+    pub fn code(&self) -> i32 {
+        match self {
+            ApiError::InvalidParams(_) => code::INVALID_PARAMS,
+            ApiError::NotFound(_) => code::NOT_FOUND,
+            ApiError::SequencerRejected(_) => code::SEQUENCER_REJECTED,
+            ApiError::MempoolRejected(_) => code::MEMPOOL_REJECTED,
+            ApiError::Busy(_) => code::BUSY,
+            ApiError::Unavailable(_) => code::UNAVAILABLE,
+            ApiError::Internal(_) => code::INTERNAL,
+        }
+    }
+
+    /// The reason, without the class prefix (the JSON-RPC error message).
+    pub fn reason(&self) -> &str {
+        match self {
+            ApiError::InvalidParams(r)
+            | ApiError::NotFound(r)
+            | ApiError::SequencerRejected(r)
+            | ApiError::MempoolRejected(r)
+            | ApiError::Busy(r)
+            | ApiError::Unavailable(r)
+            | ApiError::Internal(r) => r,
+        }
+    }
+
+    /// The error a JSON-RPC error object stands for, when its code is one of ours.
+    pub fn from_code(code: i32, message: &str) -> Option<Self> {
+        let m = message.to_owned();
+        Some(match code {
+            code::INVALID_PARAMS => ApiError::InvalidParams(m),
+            code::NOT_FOUND => ApiError::NotFound(m),
+            code::SEQUENCER_REJECTED => ApiError::SequencerRejected(m),
+            code::MEMPOOL_REJECTED => ApiError::MempoolRejected(m),
+            code::BUSY => ApiError::Busy(m),
+            code::UNAVAILABLE => ApiError::Unavailable(m),
+            code::INTERNAL => ApiError::Internal(m),
+            _ => return None,
+        })
+    }
+}
+
+impl From<ApiError> for ErrorObjectOwned {
+    fn from(e: ApiError) -> Self {
+        ErrorObject::owned(e.code(), e.reason(), None::<()>)
+    }
+}
+
+/// The node as the JSON-RPC server sees it. Every byte argument has passed the server's
+/// checks (sizes, and decoding where the server can decode it); implementations still own
+/// the semantic checks (signature, nonce, chain state).
+#[async_trait::async_trait]
+pub trait NodeApi: Send + Sync + 'static {
+    /// Hands `SignedTransfer::to_bytes()` to `chain`'s sequencer; Ok once it is persisted,
+    /// with the transaction hash (SHA-256 of the bytes).
+    async fn send_transaction(&self, chain: ChainId, tx_bytes: Vec<u8>)
+        -> Result<Hash32, ApiError>;
+    /// Where a transaction stands (`Stage::Unknown` when never seen).
+    async fn transaction_status(&self, hash: Hash32) -> Result<TxStatus, ApiError>;
+    /// An L2 block of a chain this node sequences.
+    async fn block(&self, chain: ChainId, number: u64) -> Result<Option<L2Block>, ApiError>;
+    /// An account of a chain this node sequences, as of the sequencer's head.
+    async fn account(&self, chain: ChainId, index: u32) -> Result<Option<AccountInfo>, ApiError>;
+    /// Every chain registered on the BitAI side.
+    async fn chains(&self) -> Result<Vec<ChainInfo>, ApiError>;
+    /// One chain (None: not registered, nor pending registration here).
+    async fn chain(&self, chain: ChainId) -> Result<Option<ChainInfo>, ApiError>;
+    /// The proof system and verifying key the node's provers use for blocks of
+    /// `max_block_txs` transactions.
+    async fn circuit_key(&self, max_block_txs: u32) -> Result<CircuitKey, ApiError>;
+    /// Registers a chain: `create` is an encoded `BitaiTx::CreateChain` (the server checked
+    /// that it decodes and that `genesis` has its root and block size); the node starts a
+    /// sequencer from `genesis` and submits `create` to its mempool. Returns the chain id.
+    async fn create_chain(
+        &self,
+        create: Vec<u8>,
+        genesis: GenesisSpec,
+    ) -> Result<ChainId, ApiError>;
+    /// Submits an encoded BitAI transaction (checked to decode) to the mempool; its id.
+    async fn submit_bitai_tx(&self, tx: Vec<u8>) -> Result<Hash32, ApiError>;
+    /// Blocks in the prover pool.
+    async fn prover_jobs(&self) -> Result<Vec<ProverJob>, ApiError>;
+    /// The inscriber's live batches.
+    async fn inscriptions(&self) -> Result<Vec<InscriptionJob>, ApiError>;
+    /// The BitAI mempool's entries.
+    async fn mempool(&self) -> Result<Vec<MempoolEntry>, ApiError>;
+}

@@ -1,0 +1,207 @@
+//! The genesis of a new AI chain as `bitai_createChain` carries it: the tree depth, the block
+//! size and the funded accounts. The node rebuilds the state from it and accepts the chain
+//! only if the root equals the `CreateChain`'s `genesis_state_root`, so the genesis a
+//! sequencer starts from is exactly the one the chain registered on Bitcoin.
+
+use super::hexser;
+use bitai_protocol::Hash32;
+use bitai_zk::babyjubjub::unpack_point;
+use bitai_zk::stf::{Account, State};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Most accounts a genesis may fund. The server rebuilds the genesis tree on its runtime to
+/// check the root (about 16 Poseidon hashes per account), so this bounds that work too.
+pub const MAX_GENESIS_ACCOUNTS: usize = 1024;
+
+/// The tree depth `bitai chain create` uses (4^16 = 2^32 accounts).
+pub const DEFAULT_TREE_DEPTH: u32 = 16;
+
+/// One funded account at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAccountSpec {
+    /// Its index in the account tree.
+    pub index: u32,
+    /// Packed Baby Jubjub public key (`bitai_zk::babyjubjub::pack_point`), 64 hex digits.
+    #[serde(with = "hexser::bytes32")]
+    pub public_key: [u8; 32],
+    /// Starting balance.
+    pub balance: u64,
+}
+
+/// A chain's genesis state, as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisSpec {
+    /// Levels of the arity-four account tree (1..=31; 16 holds 2^32 accounts).
+    pub tree_depth: u32,
+    /// Transactions per L2 block; must equal the `CreateChain`'s `max_block_txs`.
+    pub max_block_txs: u32,
+    /// The funded accounts (distinct indices, at most [`MAX_GENESIS_ACCOUNTS`]).
+    pub accounts: Vec<GenesisAccountSpec>,
+}
+
+/// Why a genesis spec is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenesisError {
+    /// The depth is outside 1..=31.
+    #[error("tree depth {0} is outside 1..={max}", max = bitai_zk::smt::MAX_DEPTH)]
+    BadDepth(u32),
+    /// Blocks of no transactions.
+    #[error("max_block_txs must be at least 1")]
+    ZeroBlockTxs,
+    /// Too many accounts.
+    #[error("{0} accounts, the most is {MAX_GENESIS_ACCOUNTS}")]
+    TooManyAccounts(usize),
+    /// An index appears twice.
+    #[error("account index {0} appears twice")]
+    DuplicateIndex(u32),
+    /// A key is not a valid packed subgroup point.
+    #[error("account {index}: public key: {reason}")]
+    BadKey {
+        /// The account.
+        index: u32,
+        /// Why.
+        reason: String,
+    },
+    /// The state transition function refused the accounts (an index beyond the tree).
+    #[error("genesis state: {0}")]
+    State(String),
+}
+
+impl GenesisSpec {
+    /// Checks the spec and builds the genesis state with [`State::genesis`].
+    pub fn state(&self) -> Result<State, GenesisError> {
+        let depth = self.tree_depth as usize;
+        if depth == 0 || depth > bitai_zk::smt::MAX_DEPTH {
+            return Err(GenesisError::BadDepth(self.tree_depth));
+        }
+        if self.max_block_txs == 0 {
+            return Err(GenesisError::ZeroBlockTxs);
+        }
+        if self.accounts.len() > MAX_GENESIS_ACCOUNTS {
+            return Err(GenesisError::TooManyAccounts(self.accounts.len()));
+        }
+        let mut seen = BTreeSet::new();
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for a in &self.accounts {
+            if !seen.insert(a.index) {
+                return Err(GenesisError::DuplicateIndex(a.index));
+            }
+            let public_key = unpack_point(&a.public_key).map_err(|e| GenesisError::BadKey {
+                index: a.index,
+                reason: e.to_string(),
+            })?;
+            accounts.push((
+                a.index,
+                Account {
+                    public_key,
+                    balance: a.balance,
+                    nonce: 0,
+                },
+            ));
+        }
+        State::genesis(depth, accounts).map_err(|e| GenesisError::State(e.to_string()))
+    }
+
+    /// The genesis state root (what `CreateChain::genesis_state_root` must be).
+    pub fn root(&self) -> Result<Hash32, GenesisError> {
+        Ok(self.state()?.root_hash())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitai_zk::babyjubjub::pack_point;
+    use bitai_zk::eddsa::PrivateKey;
+
+    fn key(seed: u8) -> [u8; 32] {
+        pack_point(&PrivateKey([seed; 32]).public_key())
+    }
+
+    fn spec(accounts: Vec<GenesisAccountSpec>) -> GenesisSpec {
+        GenesisSpec {
+            tree_depth: 4,
+            max_block_txs: 4,
+            accounts,
+        }
+    }
+
+    #[test]
+    fn root_matches_state_genesis_and_depends_on_balances() {
+        let a = GenesisAccountSpec {
+            index: 0,
+            public_key: key(1),
+            balance: 1000,
+        };
+        let s = spec(vec![a.clone()]);
+        let direct = State::genesis(
+            4,
+            [(
+                0,
+                Account {
+                    public_key: PrivateKey([1; 32]).public_key(),
+                    balance: 1000,
+                    nonce: 0,
+                },
+            )],
+        )
+        .expect("valid genesis");
+        assert_eq!(s.root().expect("valid"), direct.root_hash());
+        let richer = spec(vec![GenesisAccountSpec { balance: 1001, ..a }]);
+        assert_ne!(richer.root().expect("valid"), direct.root_hash());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_spec_is_a_state_or_a_typed_error(
+            tree_depth in 0u32..40,
+            max_block_txs in 0u32..3,
+            accounts in proptest::collection::vec(
+                (0u32..300, proptest::prelude::any::<[u8; 32]>(), proptest::prelude::any::<u64>(), 0u8..3),
+                0..4,
+            ),
+        ) {
+            let accounts = accounts
+                .into_iter()
+                .map(|(index, raw, balance, kind)| GenesisAccountSpec {
+                    index,
+                    // A third each: arbitrary bytes, a real key, a real key reused.
+                    public_key: match kind {
+                        0 => raw,
+                        1 => key(raw[0]),
+                        _ => key(1),
+                    },
+                    balance,
+                })
+                .collect();
+            let _ = GenesisSpec { tree_depth, max_block_txs, accounts }.state();
+        }
+    }
+
+    #[test]
+    fn bad_specs_are_typed_errors() {
+        let a = GenesisAccountSpec {
+            index: 3,
+            public_key: key(2),
+            balance: 1,
+        };
+        let mut s = spec(vec![a.clone(), a.clone()]);
+        assert_eq!(s.state().err(), Some(GenesisError::DuplicateIndex(3)));
+        s.accounts.pop();
+        s.tree_depth = 0;
+        assert_eq!(s.state().err(), Some(GenesisError::BadDepth(0)));
+        s.tree_depth = 1;
+        s.accounts[0].index = 4; // a depth-1 tree has 4 leaves
+        assert!(matches!(s.state(), Err(GenesisError::State(_))));
+        s.accounts[0].index = 0;
+        s.accounts[0].public_key = [0xff; 32];
+        assert!(matches!(s.state(), Err(GenesisError::BadKey { .. })));
+        s.accounts[0].public_key = key(2);
+        s.max_block_txs = 0;
+        assert_eq!(s.state().err(), Some(GenesisError::ZeroBlockTxs));
+    }
+}
