@@ -13,7 +13,7 @@ use crate::messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobId, JobQueue, JobRecord, JobState};
 use bitai_protocol::SubmitProof;
-use bitai_runtime::Clock;
+use bitai_runtime::{Clock, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::field::fr_to_hash;
@@ -52,8 +52,10 @@ pub struct PoolArgs {
     pub store: SharedStore,
     /// The clock for lease deadlines.
     pub clock: Arc<dyn Clock>,
-    /// Where proofs go, in block order per chain (the mempool's inbox).
-    pub sink: ActorRef<ProofEmitted>,
+    /// Where proofs go, in block order per chain (the mempool, usually behind its role
+    /// proxy: `bitai_runtime::RoleRef<MempoolMsg>` is a sink when `MempoolMsg:
+    /// From<ProofEmitted>`; tests use `ActorSink` or `ChannelSink`).
+    pub sink: Arc<dyn Sink<ProofEmitted>>,
     /// Settings.
     pub config: PoolConfig,
     /// Metrics.
@@ -70,7 +72,7 @@ struct Lease {
 pub struct PoolState {
     queue: JobQueue,
     clock: Arc<dyn Clock>,
-    sink: ActorRef<ProofEmitted>,
+    sink: Arc<dyn Sink<ProofEmitted>>,
     config: PoolConfig,
     metrics: PoolMetrics,
     workers: Vec<ActorRef<ProverMsg>>,
@@ -361,7 +363,7 @@ impl PoolState {
                 da_commitment: statement.da_commitment,
                 proof,
             };
-            self.sink.cast(ProofEmitted(tx))?;
+            self.sink.send(ProofEmitted(tx))?;
             self.queue.emitted(&id)?;
             self.jobs -= 1;
             self.metrics.queue_depth.set(self.jobs as i64);
