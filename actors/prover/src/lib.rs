@@ -15,9 +15,9 @@ pub mod pool;
 pub mod queue;
 pub mod worker;
 
-pub use messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
+pub use messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 pub use metrics::PoolMetrics;
-pub use pool::{PoolArgs, PoolConfig, ProverPool};
+pub use pool::{PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
 pub use worker::{Prover, ProverArgs, ProverBackend};
 
 #[cfg(test)]

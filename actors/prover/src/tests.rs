@@ -4,6 +4,7 @@
 //! emits simulation proofs of two chains in order per chain.
 
 use super::*;
+use crate::queue::JobId;
 use bitai_protocol::{ChainId, Hash32, ProofSystem};
 use bitai_runtime::{ActorSink, ChannelSink, Sink, TokioClock};
 use bitai_storage::{MemoryStore, SharedStore};
@@ -347,4 +348,123 @@ async fn a_simulation_proof_is_no_groth16_proof() {
         bitai_zk::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx).is_err(),
         "a chain registered with Groth16 refuses a simulation proof"
     );
+}
+
+async fn jobs(pool: &ActorRef<PoolMsg>) -> Vec<JobSummary> {
+    ractor::call!(pool, |reply| PoolMsg::Jobs { reply }).expect("pool answers")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_every_job_and_where_it_stands() {
+    let mut h = start_pool(Arc::new(MemoryStore::new()), fast()).await;
+    let circuits = blocks(3);
+    submit(&h.pool, circuits[0].clone())
+        .await
+        .expect("accepted");
+    submit(&h.pool, circuits[1].clone())
+        .await
+        .expect("accepted");
+    let ids = |n: u64| JobId {
+        chain_id: chain(),
+        block_number: n,
+    };
+    let before = jobs(&h.pool).await;
+    assert_eq!(
+        before,
+        vec![
+            JobSummary {
+                job: ids(1),
+                state: JobStatus::Pending,
+                attempts: 0,
+                prove_ms: None
+            },
+            JobSummary {
+                job: ids(2),
+                state: JobStatus::Pending,
+                attempts: 0,
+                prove_ms: None
+            },
+        ]
+    );
+    // A hung prover takes block 1: leased.
+    let (hung, _) = Actor::spawn(None, Hung, ()).await.expect("hung prover");
+    h.pool
+        .cast(PoolMsg::WorkerJoined(hung))
+        .expect("pool alive");
+    let leased = jobs(&h.pool).await;
+    assert_eq!(leased[0].state, JobStatus::Leased);
+    assert_eq!(leased[1].state, JobStatus::Pending);
+    // A simulation prover takes block 2: proved, but waiting for block 1.
+    add_prover_with(&h.pool, 1, ProverBackend::Simulation).await;
+    let proved = loop {
+        let now = jobs(&h.pool).await;
+        if now[1].state == JobStatus::Proved {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(proved[0].state, JobStatus::Leased);
+    assert_eq!(proved[1].attempts, 1);
+    assert!(
+        proved[1].prove_ms.is_some(),
+        "a proved job has its prove time"
+    );
+    // Block 3 arrives; nothing is emitted while block 1 hangs.
+    submit(&h.pool, circuits[2].clone())
+        .await
+        .expect("accepted");
+    assert!(
+        h.emitted.try_recv().is_err(),
+        "block 1 holds the chain back"
+    );
+    assert_eq!(jobs(&h.pool).await.len(), 3);
+    let states = |v: &[JobSummary]| v.iter().map(|s| s.state).collect::<Vec<_>>();
+    // The hung lease never ends (60 s); a job that fails every attempt is parked as failed.
+    let parked = start_pool(
+        Arc::new(MemoryStore::new()),
+        PoolConfig {
+            max_attempts: 1,
+            ..fast()
+        },
+    )
+    .await;
+    submit(&parked.pool, vec_with_unknown_shape())
+        .await
+        .expect("accepted");
+    add_prover(&parked.pool, 2).await;
+    let failed = loop {
+        let now = jobs(&parked.pool).await;
+        if now.first().map(|s| s.state) == Some(JobStatus::Failed) {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(failed[0].attempts, 1);
+    assert_eq!(failed[0].prove_ms, None);
+    // Emitted jobs stay visible after they leave the store.
+    let mut sim = start_pool(Arc::new(MemoryStore::new()), fast()).await;
+    add_prover_with(&sim.pool, 3, ProverBackend::Simulation).await;
+    for c in &circuits {
+        submit(&sim.pool, c.clone()).await.expect("accepted");
+    }
+    for n in 1..=3 {
+        assert_eq!(next(&mut sim).await.block_number, n);
+    }
+    let done = jobs(&sim.pool).await;
+    assert_eq!(
+        states(&done),
+        vec![JobStatus::Emitted; 3],
+        "every block emitted and remembered"
+    );
+    assert!(done.iter().all(|s| s.attempts == 1 && s.prove_ms.is_some()));
+}
+
+/// A valid circuit of a shape no Groth16 prover here has keys for: every attempt fails.
+fn vec_with_unknown_shape() -> Vec<u8> {
+    BlockCircuit::blank(CircuitConfig {
+        depth: 2,
+        max_txs: 1,
+    })
+    .expect("shape")
+    .to_bytes()
 }
