@@ -14,7 +14,7 @@ pub mod blob;
 pub mod embedded;
 pub mod rederive;
 
-pub use blob::{BlobCodecError, BlockData, DaBlob, GenesisAccount, GenesisData};
+pub use blob::{BlobCodecError, BlockData, DaBlob, GenesisAccount, GenesisData, GenesisError};
 pub use embedded::{EmbeddedDa, DA_KEYSPACE};
 pub use rederive::rederive_state;
 

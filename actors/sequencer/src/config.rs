@@ -3,8 +3,8 @@
 //! ([`SequencerConfig`]) and its injected ports ([`SequencerArgs`]).
 
 use crate::metrics::SequencerMetrics;
-use bitai_da::{GenesisData, SharedDa};
-use bitai_protocol::{ChainId, CreateChain};
+use bitai_da::{GenesisAccount, GenesisData, SharedDa};
+use bitai_protocol::{ChainId, ChainLimits, CreateChain, ProofSystem};
 use bitai_prover::PoolMsg;
 use bitai_runtime::{RoleRef, SharedClock};
 use bitai_storage::SharedStore;
@@ -38,7 +38,7 @@ pub enum SpecError {
     Shape(String),
     /// The genesis does not give a state.
     #[error("genesis: {0}")]
-    Genesis(#[from] bitai_da::blob::GenesisError),
+    Genesis(#[from] bitai_da::GenesisError),
     /// The registered genesis root is not the genesis accounts' root.
     #[error("registered genesis root {registered} is not the genesis state's {computed}")]
     GenesisRoot {
@@ -50,6 +50,47 @@ pub enum SpecError {
 }
 
 impl ChainSpec {
+    /// A new chain's spec from its genesis accounts: computes the genesis root, builds the
+    /// `CreateChain` (limits from `circuit`) and names the genesis after its id.
+    #[allow(clippy::too_many_arguments)] // Every argument is a distinct part of a registration.
+    pub fn new(
+        name: String,
+        proof_system: ProofSystem,
+        verifying_key: Vec<u8>,
+        accounts: Vec<GenesisAccount>,
+        circuit: CircuitConfig,
+        max_proof_bytes: u32,
+        salt: u64,
+    ) -> Result<Self, SpecError> {
+        let mut genesis = GenesisData {
+            chain_id: ChainId::default(),
+            tree_depth: u32::try_from(circuit.depth)
+                .map_err(|_| SpecError::Shape(format!("tree depth {}", circuit.depth)))?,
+            max_block_txs: u32::try_from(circuit.max_txs)
+                .map_err(|_| SpecError::Shape(format!("block size {}", circuit.max_txs)))?,
+            accounts,
+        };
+        let create = CreateChain {
+            name,
+            proof_system,
+            verifying_key,
+            genesis_state_root: genesis.state()?.root_hash(),
+            limits: ChainLimits {
+                max_block_txs: genesis.max_block_txs,
+                max_proof_bytes,
+            },
+            salt,
+        };
+        genesis.chain_id = create.chain_id();
+        let spec = ChainSpec {
+            create,
+            genesis,
+            circuit,
+        };
+        spec.check()?;
+        Ok(spec)
+    }
+
     /// The chain id.
     pub fn chain_id(&self) -> ChainId {
         self.create.chain_id()

@@ -6,8 +6,10 @@
 //! - `refusals`: every refusal, pending-aware nonces and balances, idempotent submits;
 //! - `replay`: 200 transfers from 10 accounts re-derive from DA and replay to the same roots;
 //! - `restart`: a restart mid-way loses and duplicates nothing, on memory and on fjall;
-//! - `prover`: hand-off retries, and a real `ProverPool` gets every block once, in order.
+//! - `prover`: hand-off retries, and a real `ProverPool` gets every block once, in order;
+//! - `failures`: a failing DA layer, a spec whose parts disagree.
 
+mod failures;
 mod harness;
 mod prover;
 mod refusals;

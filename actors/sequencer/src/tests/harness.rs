@@ -6,8 +6,8 @@ use crate::{
     ChainSpec, L2TxStatus, Sequencer, SequencerArgs, SequencerConfig, SequencerHead,
     SequencerMetrics, SequencerMsg, SubmitError,
 };
-use bitai_da::{EmbeddedDa, GenesisAccount, GenesisData, SharedDa};
-use bitai_protocol::{ChainId, ChainLimits, CreateChain, Hash32, ProofSystem};
+use bitai_da::{EmbeddedDa, GenesisAccount, SharedDa};
+use bitai_protocol::{Hash32, ProofSystem};
 use bitai_prover::{PoolError, PoolMsg};
 use bitai_runtime::{ManualClock, RoleRef};
 use bitai_storage::{MemoryStore, SharedStore};
@@ -35,36 +35,23 @@ pub fn key(i: u32) -> PrivateKey {
 
 /// A chain with accounts 0..ACCOUNTS funded, tree depth 4, blocks of `max_txs`.
 pub fn spec_with(depth: usize, max_txs: usize, salt: u64) -> ChainSpec {
-    let mut genesis = GenesisData {
-        chain_id: ChainId::default(),
-        tree_depth: depth as u32,
-        max_block_txs: max_txs as u32,
-        accounts: (0..ACCOUNTS.min(4u32.pow(depth as u32)))
-            .map(|i| GenesisAccount {
-                index: i,
-                public_key: pack_point(&key(i).public_key()),
-                balance: BALANCE,
-            })
-            .collect(),
-    };
-    let root = genesis.state().expect("genesis").root_hash();
-    let create = CreateChain {
-        name: "seq-test".into(),
-        proof_system: ProofSystem::SimulationOnly,
-        verifying_key: Vec::new(),
-        genesis_state_root: root,
-        limits: ChainLimits {
-            max_block_txs: max_txs as u32,
-            max_proof_bytes: 1024,
-        },
+    let accounts = (0..ACCOUNTS.min(4u32.pow(depth as u32)))
+        .map(|i| GenesisAccount {
+            index: i,
+            public_key: pack_point(&key(i).public_key()),
+            balance: BALANCE,
+        })
+        .collect();
+    ChainSpec::new(
+        "seq-test".into(),
+        ProofSystem::SimulationOnly,
+        Vec::new(),
+        accounts,
+        CircuitConfig { depth, max_txs },
+        1024,
         salt,
-    };
-    genesis.chain_id = create.chain_id();
-    ChainSpec {
-        create,
-        genesis,
-        circuit: CircuitConfig { depth, max_txs },
-    }
+    )
+    .expect("a consistent spec")
 }
 
 pub fn spec() -> ChainSpec {
