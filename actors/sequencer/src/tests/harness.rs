@@ -160,6 +160,15 @@ impl World {
     }
 
     pub async fn start(&self, config: SequencerConfig) -> ActorRef<SequencerMsg> {
+        self.start_with_clock(config, Arc::new(self.clock.clone()))
+            .await
+    }
+
+    pub async fn start_with_clock(
+        &self,
+        config: SequencerConfig,
+        clock: bitai_runtime::SharedClock,
+    ) -> ActorRef<SequencerMsg> {
         let metrics = SequencerMetrics::new(&prometheus::Registry::new(), &self.spec.chain_id())
             .expect("metrics");
         let args = SequencerArgs {
@@ -167,7 +176,7 @@ impl World {
             config,
             store: self.store.clone(),
             da: self.da.clone(),
-            clock: Arc::new(self.clock.clone()),
+            clock,
             pool: self.pool.clone(),
             metrics,
         };

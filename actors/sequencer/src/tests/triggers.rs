@@ -62,3 +62,26 @@ async fn a_partial_block_waits_for_the_interval_and_no_block_is_empty() {
     assert_eq!(block(&seq, 2).await, None);
     stop(seq).await;
 }
+
+/// Under paused tokio time with the tokio clock, as the simulation runs it: the sequencer's
+/// own tick cuts the block once the interval has passed, with no tick sent by the test.
+#[tokio::test(start_paused = true)]
+async fn the_self_scheduled_tick_cuts_a_block_after_the_interval() {
+    let (world, mut seen) = World::memory().await;
+    let config = crate::SequencerConfig {
+        block_interval_ms: 1_000,
+        tick_interval_ms: 100,
+        ..config()
+    };
+    let clock = std::sync::Arc::new(bitai_runtime::TokioClock::starting_at(0));
+    let seq = world.start_with_clock(config, clock).await;
+    submit(&seq, transfer(&world.spec, 0, 1, 5, 0))
+        .await
+        .expect("accepted");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(head(&seq).await.number, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(head(&seq).await.number, 1);
+    assert_eq!(seen.recv().await, Some(1));
+    stop(seq).await;
+}
