@@ -1,0 +1,183 @@
+//! The `Sequencer` actor: one per AI chain. It owns a [`SequencerCore`] and a hand-off in
+//! flight; `Submit` checks and persists a transfer, then cuts a block if a full one is
+//! pending; `Tick` (every `tick_interval_ms`) collects the hand-off's report, cuts a block if
+//! the interval passed, and starts the next hand-off. Queries read the core.
+//!
+//! Nothing in a handler waits on another actor: the pool is asked from the hand-off task.
+//! A failure to cut a block (DA or store down) is logged and retried on the next tick; the
+//! transfers stay pending.
+
+use crate::config::SequencerArgs;
+use crate::core::SequencerCore;
+use crate::handoff::{HandOff, HANDOFF_BATCH};
+use crate::messages::SequencerMsg;
+use bitai_prover::PoolMsg;
+use bitai_runtime::RoleRef;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use std::time::Duration;
+
+/// The sequencer actor.
+pub struct Sequencer;
+
+/// The sequencer's state: its core, the pool's address and the hand-off in flight.
+pub struct SequencerState {
+    core: SequencerCore,
+    pool: RoleRef<PoolMsg>,
+    handoff: Option<HandOff>,
+}
+
+impl Actor for Sequencer {
+    type Msg = SequencerMsg;
+    type State = SequencerState;
+    type Arguments = SequencerArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<SequencerMsg>,
+        args: SequencerArgs,
+    ) -> Result<SequencerState, ActorProcessingErr> {
+        let tick_ms = args.config.tick_interval_ms.max(1);
+        let core = SequencerCore::open(
+            args.spec,
+            args.config,
+            args.store,
+            args.da,
+            args.clock,
+            args.metrics,
+        )?;
+        myself.send_interval(Duration::from_millis(tick_ms), || SequencerMsg::Tick);
+        let mut state = SequencerState {
+            core,
+            pool: args.pool,
+            handoff: None,
+        };
+        // Blocks left unhanded by a previous run go first.
+        state.start_handoff(&myself)?;
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<SequencerMsg>,
+        msg: SequencerMsg,
+        state: &mut SequencerState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            SequencerMsg::Submit { tx, reply } => {
+                let outcome = state.core.submit(&tx);
+                match &outcome {
+                    Ok(_) => state.core.metrics.txs_accepted.inc(),
+                    Err(e) => {
+                        tracing::debug!(chain = %state.core.chain_id, error = %e, "transfer refused");
+                        state
+                            .core
+                            .metrics
+                            .txs_refused
+                            .with_label_values(&[e.reason()])
+                            .inc();
+                    }
+                }
+                let _ = reply.send(outcome);
+                state.cut_due_blocks(&myself)?;
+            }
+            SequencerMsg::Tick => {
+                state.collect_handoff();
+                state.cut_due_blocks(&myself)?;
+                state.start_handoff(&myself)?;
+            }
+            SequencerMsg::TxStatus { hash, reply } => {
+                let _ = reply.send(state.core.tx_status(&hash)?);
+            }
+            SequencerMsg::Account { index, reply } => {
+                let _ = reply.send(state.core.account(index));
+            }
+            SequencerMsg::Block { number, reply } => {
+                let _ = reply.send(state.core.block(number)?);
+            }
+            SequencerMsg::Head { reply } => {
+                let _ = reply.send(state.core.head());
+            }
+        }
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<SequencerMsg>,
+        state: &mut SequencerState,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(h) = state.handoff.take() {
+            h.abort();
+        }
+        Ok(())
+    }
+}
+
+impl SequencerState {
+    /// Cuts blocks while one is due; a failure is logged and retried on the next tick.
+    fn cut_due_blocks(
+        &mut self,
+        myself: &ActorRef<SequencerMsg>,
+    ) -> Result<(), ActorProcessingErr> {
+        let mut cut = false;
+        while self.core.block_due() {
+            match self.core.cut_block() {
+                Ok(Some(_)) => cut = true,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(chain = %self.core.chain_id, error = %e,
+                        "cutting a block failed; retrying on the next tick");
+                    break;
+                }
+            }
+        }
+        if cut {
+            self.start_handoff(myself)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the finished hand-off's report and advances the persisted cursor.
+    fn collect_handoff(&mut self) {
+        let Some(outcome) = self.handoff.as_mut().and_then(HandOff::poll) else {
+            return;
+        };
+        self.handoff = None;
+        if let Some(through) = outcome.through {
+            if let Err(e) = self.core.handed(through) {
+                // The pool has the blocks; they are re-handed (and ignored) after a restart.
+                tracing::error!(chain = %self.core.chain_id, error = %e, "persisting the hand-off cursor failed");
+            }
+        }
+        if let Some(reason) = outcome.error {
+            self.core.metrics.handoff_failures.inc();
+            tracing::warn!(chain = %self.core.chain_id, %reason, "hand-off to the prover pool stopped; retrying on the next tick");
+        }
+    }
+
+    /// Starts handing the next unhanded blocks, unless a hand-off is in flight.
+    fn start_handoff(&mut self, myself: &ActorRef<SequencerMsg>) -> Result<(), ActorProcessingErr> {
+        if self.handoff.is_some() || self.core.handed_through >= self.core.head_number() {
+            return Ok(());
+        }
+        let first = self.core.handed_through + 1;
+        let last = self
+            .core
+            .head_number()
+            .min(first + HANDOFF_BATCH as u64 - 1);
+        let mut blocks = Vec::new();
+        for number in first..=last {
+            match self.core.store.circuit(number)? {
+                Some(c) => blocks.push((number, c)),
+                None => {
+                    tracing::error!(chain = %self.core.chain_id, number, "unhanded block has no stored circuit");
+                    break;
+                }
+            }
+        }
+        if !blocks.is_empty() {
+            self.handoff = Some(HandOff::start(self.pool.clone(), blocks, myself.clone()));
+        }
+        Ok(())
+    }
+}

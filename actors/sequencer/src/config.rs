@@ -1,0 +1,172 @@
+//! What a sequencer is started with: the chain it sequences ([`ChainSpec`]: its registration,
+//! genesis and circuit shape, which must agree with each other), its tunables
+//! ([`SequencerConfig`]) and its injected ports ([`SequencerArgs`]).
+
+use crate::metrics::SequencerMetrics;
+use bitai_da::{GenesisAccount, GenesisData, SharedDa};
+use bitai_protocol::{ChainId, ChainLimits, CreateChain, ProofSystem};
+use bitai_prover::PoolMsg;
+use bitai_runtime::{RoleRef, SharedClock};
+use bitai_storage::SharedStore;
+use bitai_zk::circuit::CircuitConfig;
+
+/// One AI chain as its sequencer sees it.
+#[derive(Clone, Debug)]
+pub struct ChainSpec {
+    /// The chain's registration (its id is `create.chain_id()`).
+    pub create: CreateChain,
+    /// The genesis accounts and shape.
+    pub genesis: GenesisData,
+    /// The block circuit the chain's verifying key is for.
+    pub circuit: CircuitConfig,
+}
+
+/// Why a [`ChainSpec`] does not hold together.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The genesis names another chain.
+    #[error("genesis is for chain {genesis}, the registration gives {created}")]
+    ChainMismatch {
+        /// The genesis's chain id.
+        genesis: ChainId,
+        /// The registration's chain id.
+        created: ChainId,
+    },
+    /// Tree depth or block size differ between genesis, registration and circuit.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// The genesis does not give a state.
+    #[error("genesis: {0}")]
+    Genesis(#[from] bitai_da::GenesisError),
+    /// The registered genesis root is not the genesis accounts' root.
+    #[error("registered genesis root {registered} is not the genesis state's {computed}")]
+    GenesisRoot {
+        /// In the `CreateChain`.
+        registered: bitai_protocol::Hash32,
+        /// Of the genesis accounts.
+        computed: bitai_protocol::Hash32,
+    },
+}
+
+impl ChainSpec {
+    /// A new chain's spec from its genesis accounts: computes the genesis root, builds the
+    /// `CreateChain` (limits from `circuit`) and names the genesis after its id.
+    #[allow(clippy::too_many_arguments)] // Every argument is a distinct part of a registration.
+    pub fn new(
+        name: String,
+        proof_system: ProofSystem,
+        verifying_key: Vec<u8>,
+        accounts: Vec<GenesisAccount>,
+        circuit: CircuitConfig,
+        max_proof_bytes: u32,
+        salt: u64,
+    ) -> Result<Self, SpecError> {
+        let mut genesis = GenesisData {
+            chain_id: ChainId::default(),
+            tree_depth: u32::try_from(circuit.depth)
+                .map_err(|_| SpecError::Shape(format!("tree depth {}", circuit.depth)))?,
+            max_block_txs: u32::try_from(circuit.max_txs)
+                .map_err(|_| SpecError::Shape(format!("block size {}", circuit.max_txs)))?,
+            accounts,
+        };
+        let create = CreateChain {
+            name,
+            proof_system,
+            verifying_key,
+            genesis_state_root: genesis.state()?.root_hash(),
+            limits: ChainLimits {
+                max_block_txs: genesis.max_block_txs,
+                max_proof_bytes,
+            },
+            salt,
+        };
+        genesis.chain_id = create.chain_id();
+        let spec = ChainSpec {
+            create,
+            genesis,
+            circuit,
+        };
+        spec.check()?;
+        Ok(spec)
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> ChainId {
+        self.create.chain_id()
+    }
+
+    /// Checks that registration, genesis and circuit agree, and returns the genesis state.
+    pub fn check(&self) -> Result<bitai_zk::stf::State, SpecError> {
+        let created = self.chain_id();
+        if self.genesis.chain_id != created {
+            return Err(SpecError::ChainMismatch {
+                genesis: self.genesis.chain_id,
+                created,
+            });
+        }
+        let g = &self.genesis;
+        let sizes = [
+            g.max_block_txs as usize,
+            self.circuit.max_txs,
+            self.create.limits.max_block_txs as usize,
+        ];
+        if sizes.iter().any(|s| *s != sizes[0]) || g.tree_depth as usize != self.circuit.depth {
+            return Err(SpecError::Shape(format!(
+                "genesis depth {} / block {}, circuit {:?}, registered block {}",
+                g.tree_depth, g.max_block_txs, self.circuit, self.create.limits.max_block_txs
+            )));
+        }
+        let state = g.state()?;
+        if state.root_hash() != self.create.genesis_state_root {
+            return Err(SpecError::GenesisRoot {
+                registered: self.create.genesis_state_root,
+                computed: state.root_hash(),
+            });
+        }
+        Ok(state)
+    }
+}
+
+/// A sequencer's tunables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SequencerConfig {
+    /// A block is cut once this long (by the injected clock) has passed since the last one
+    /// and transactions are pending; default 1,000.
+    pub block_interval_ms: u64,
+    /// Most transactions accepted but not yet in a block; more are refused; default 10,000.
+    pub max_pending_txs: usize,
+    /// Smallest fee a transfer may pay; default 0.
+    pub min_fee: u64,
+    /// How often the sequencer checks its block timer and retries hand-offs; default 100.
+    pub tick_interval_ms: u64,
+}
+
+impl Default for SequencerConfig {
+    fn default() -> Self {
+        SequencerConfig {
+            block_interval_ms: 1_000,
+            max_pending_txs: 10_000,
+            min_fee: 0,
+            tick_interval_ms: 100,
+        }
+    }
+}
+
+/// What a [`crate::Sequencer`] is spawned with.
+pub struct SequencerArgs {
+    /// The chain.
+    pub spec: ChainSpec,
+    /// Tunables.
+    pub config: SequencerConfig,
+    /// The node's store (keyspace `seq`, keys prefixed by chain id).
+    pub store: SharedStore,
+    /// Where block data goes.
+    pub da: SharedDa,
+    /// The clock for the block timer.
+    pub clock: SharedClock,
+    /// The prover pool's role address.
+    pub pool: RoleRef<PoolMsg>,
+    /// Metrics.
+    pub metrics: SequencerMetrics,
+}

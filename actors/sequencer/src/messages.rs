@@ -1,0 +1,195 @@
+//! What a sequencer answers to, and the answers: users submit signed transfers and ask for
+//! their status; operators and the RPC ask for accounts, blocks and the head; the actor
+//! sends itself `Tick` to run its block timer and retry hand-offs to the prover pool.
+
+use bitai_protocol::{ChainId, Hash32};
+use bitai_zk::stf::Account;
+use bitai_zk::tx::SignedTransfer;
+use ractor::RpcReplyPort;
+
+/// Commands and queries of a [`crate::Sequencer`].
+#[derive(Debug)]
+pub enum SequencerMsg {
+    /// Accept a signed transfer. `Ok(hash)` only once it is persisted; the same transfer
+    /// submitted again gets the same hash and is not queued twice.
+    Submit {
+        /// The transfer.
+        tx: SignedTransfer,
+        /// Its hash, or why it is refused.
+        reply: RpcReplyPort<Result<Hash32, SubmitError>>,
+    },
+    /// Check the block timer and the hand-off to the prover pool (self-scheduled every
+    /// `tick_interval_ms`; the hand-off task sends one when it finishes).
+    Tick,
+    /// Where a transaction is.
+    TxStatus {
+        /// Its hash.
+        hash: Hash32,
+        /// None: unknown to this sequencer.
+        reply: RpcReplyPort<Option<L2TxStatus>>,
+    },
+    /// An account in the state of the newest block (pending transfers not applied).
+    Account {
+        /// Its index.
+        index: u32,
+        /// None: no such account.
+        reply: RpcReplyPort<Option<Account>>,
+    },
+    /// A block.
+    Block {
+        /// Its number (1 is the first).
+        number: u64,
+        /// None: no such block yet.
+        reply: RpcReplyPort<Option<BlockSummary>>,
+    },
+    /// The sequencer's head.
+    Head {
+        /// The answer.
+        reply: RpcReplyPort<SequencerHead>,
+    },
+}
+impl ractor::Message for SequencerMsg {}
+
+/// Where a transaction is, as the sequencer knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L2TxStatus {
+    /// Accepted and persisted, not yet in a block.
+    Pending,
+    /// In this block.
+    InBlock(u64),
+}
+
+/// A block as the sequencer made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSummary {
+    /// Its number.
+    pub number: u64,
+    /// State root before.
+    pub prev_state_root: Hash32,
+    /// State root after.
+    pub new_state_root: Hash32,
+    /// Its DA blob's commitment (what the proof binds).
+    pub da_commitment: Hash32,
+    /// Its transactions' hashes, in order.
+    pub tx_hashes: Vec<Hash32>,
+    /// When it was cut, by the sequencer's clock.
+    pub created_ms: u64,
+    /// Whether the prover pool acknowledged it.
+    pub handed_to_prover: bool,
+}
+
+/// A sequencer's position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SequencerHead {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// The newest block (0: none yet).
+    pub number: u64,
+    /// The state root after it.
+    pub state_root: Hash32,
+    /// Its DA commitment (the genesis blob's before block 1).
+    pub da_commitment: Hash32,
+    /// The genesis blob's DA commitment.
+    pub genesis_commitment: Hash32,
+    /// Transactions accepted and not yet in a block.
+    pub pending: usize,
+    /// Blocks `1..=handed_through` were acknowledged by the prover pool.
+    pub handed_through: u64,
+}
+
+/// Why a transfer is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubmitError {
+    /// No account at the sender's index.
+    #[error("sender account {0} does not exist")]
+    UnknownSender(u32),
+    /// The nonce is not the sender's next one (counting its pending transfers).
+    #[error("nonce {got} is not the next nonce {expected}")]
+    BadNonce {
+        /// The next nonce.
+        expected: u64,
+        /// The transfer's.
+        got: u64,
+    },
+    /// The signature does not verify (or is malleated).
+    #[error("bad signature: {0}")]
+    BadSignature(String),
+    /// The sender cannot pay (counting its pending transfers).
+    #[error("overdraft: {0}")]
+    Overdraft(String),
+    /// The fee is below the sequencer's minimum.
+    #[error("fee {fee} is below the minimum {min_fee}")]
+    FeeBelowMinimum {
+        /// The transfer's fee.
+        fee: u64,
+        /// The minimum.
+        min_fee: u64,
+    },
+    /// The fee is over the largest a transfer may sign (`bitai_zk::tx::MAX_FEE`).
+    #[error("fee {0} is over the largest fee")]
+    FeeTooLarge(u64),
+    /// Too many transfers are pending; try again later.
+    #[error("too many pending transactions ({0})")]
+    TooManyPending(usize),
+    /// The recipient key is not a valid point.
+    #[error("bad recipient key: {0}")]
+    BadRecipientKey(String),
+    /// The recipient exists with another key.
+    #[error("recipient account {0} has a different key")]
+    RecipientKeyMismatch(u32),
+    /// An account index is beyond the chain's tree.
+    #[error("account index out of range: {0}")]
+    AccountOutOfRange(String),
+    /// A balance or nonce would overflow.
+    #[error("overflow: {0}")]
+    Overflow(String),
+    /// Any other rule of the state transition function.
+    #[error("invalid transfer: {0}")]
+    Invalid(String),
+    /// The sequencer could not persist the transfer; nothing was accepted.
+    #[error("storage: {0}")]
+    Store(String),
+}
+
+impl SubmitError {
+    /// A short name of the reason, for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SubmitError::UnknownSender(_) => "unknown_sender",
+            SubmitError::BadNonce { .. } => "bad_nonce",
+            SubmitError::BadSignature(_) => "bad_signature",
+            SubmitError::Overdraft(_) => "overdraft",
+            SubmitError::FeeBelowMinimum { .. } => "fee_below_minimum",
+            SubmitError::FeeTooLarge(_) => "fee_too_large",
+            SubmitError::TooManyPending(_) => "too_many_pending",
+            SubmitError::BadRecipientKey(_) => "bad_recipient_key",
+            SubmitError::RecipientKeyMismatch(_) => "recipient_key_mismatch",
+            SubmitError::AccountOutOfRange(_) => "account_out_of_range",
+            SubmitError::Overflow(_) => "overflow",
+            SubmitError::Invalid(_) => "invalid",
+            SubmitError::Store(_) => "store",
+        }
+    }
+
+    /// The refusal for an error of the state transition function.
+    pub fn from_stf(e: &bitai_zk::stf::StfError) -> Self {
+        use bitai_zk::stf::StfError as E;
+        match e {
+            E::UnknownSender(i) => SubmitError::UnknownSender(*i),
+            E::BadNonce { expected, got } => SubmitError::BadNonce {
+                expected: *expected,
+                got: *got,
+            },
+            E::BadSignature(s) => SubmitError::BadSignature(s.to_string()),
+            E::Overdraft { .. } => SubmitError::Overdraft(e.to_string()),
+            E::FeeTooLarge { fee } => SubmitError::FeeTooLarge(*fee),
+            E::BadRecipientKey(p) => SubmitError::BadRecipientKey(p.to_string()),
+            E::RecipientKeyMismatch(i) => SubmitError::RecipientKeyMismatch(*i),
+            E::BalanceOverflow | E::NonceExhausted => SubmitError::Overflow(e.to_string()),
+            E::Tree(t) => SubmitError::AccountOutOfRange(t.to_string()),
+            E::InBlock { source, .. } => SubmitError::from_stf(source),
+            _ => SubmitError::Invalid(e.to_string()),
+        }
+    }
+}

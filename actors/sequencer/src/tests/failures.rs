@@ -1,0 +1,73 @@
+//! Failures: a DA layer that fails leaves the transfers pending and the state as it was, and
+//! the next tick cuts the block; a spec whose parts disagree is refused.
+
+use super::harness::*;
+use super::replay::replay_from_da;
+use crate::{SequencerMsg, SpecError};
+use bitai_da::{DaError, DaPort, EmbeddedDa};
+use bitai_protocol::Hash32;
+use bitai_storage::MemoryStore;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A DA backend that fails its next `put` when armed.
+struct FlakyDa {
+    inner: EmbeddedDa,
+    fail_next: AtomicBool,
+}
+
+impl DaPort for FlakyDa {
+    fn put(&self, blob: &[u8]) -> Result<Hash32, DaError> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(DaError::Missing(Hash32::sha256(blob)));
+        }
+        self.inner.put(blob)
+    }
+    fn get(&self, commitment: &Hash32) -> Result<Option<Vec<u8>>, DaError> {
+        self.inner.get(commitment)
+    }
+}
+
+#[tokio::test]
+async fn a_da_failure_keeps_the_transfers_pending_until_the_next_tick() {
+    let (pool, _seen) = recording_pool(0).await;
+    let store = Arc::new(MemoryStore::new());
+    let flaky = Arc::new(FlakyDa {
+        inner: EmbeddedDa::new(store.clone(), 1 << 20),
+        fail_next: AtomicBool::new(false),
+    });
+    let mut world = World::new(spec(), store, pool);
+    world.da = flaky.clone();
+    let seq = world.start(config()).await;
+    let genesis_root = head(&seq).await.state_root;
+    flaky.fail_next.store(true, Ordering::SeqCst);
+    for nonce in 0..MAX_TXS as u64 {
+        submit(&seq, transfer(&world.spec, 0, 1, 5, nonce))
+            .await
+            .expect("accepted");
+    }
+    let h = head(&seq).await;
+    assert_eq!(
+        (h.number, h.pending, h.state_root),
+        (0, MAX_TXS, genesis_root)
+    );
+    assert_eq!(block(&seq, 1).await, None);
+    seq.cast(SequencerMsg::Tick).expect("alive");
+    let h = head(&seq).await;
+    assert_eq!((h.number, h.pending), (1, 0));
+    replay_from_da(&world, &seq).await;
+    stop(seq).await;
+}
+
+#[test]
+fn a_spec_whose_parts_disagree_is_refused() {
+    let mut s = spec();
+    s.genesis.accounts[0].balance += 1;
+    assert!(matches!(s.check(), Err(SpecError::GenesisRoot { .. })));
+    let mut s = spec();
+    s.circuit.max_txs += 1;
+    assert!(matches!(s.check(), Err(SpecError::Shape(_))));
+    let mut s = spec();
+    s.create.salt += 1;
+    assert!(matches!(s.check(), Err(SpecError::ChainMismatch { .. })));
+}
