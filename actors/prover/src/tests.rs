@@ -57,6 +57,7 @@ fn blocks(n: u64) -> Vec<Vec<u8>> {
                 to: 2,
                 to_public_key: to_key,
                 amount: 1,
+                fee: 1,
                 nonce: number - 1,
             }
             .sign(&chain(), &key);

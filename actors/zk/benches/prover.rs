@@ -80,6 +80,7 @@ fn block_circuit(txs: usize) -> BlockCircuit {
                 to: 4_000_000_000 - i,
                 to_public_key: key(10_000 + i).public_key(),
                 amount: 1_000 + u64::from(i),
+                fee: 10,
                 nonce: 0,
             }
             .sign(&chain_id, &key(i))

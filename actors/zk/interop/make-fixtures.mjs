@@ -58,19 +58,20 @@ for (let i = 0; i < 6; i++) {
 }
 
 // An AI-chain transfer signed by a JS wallet: message = Poseidon(chain_hi, chain_lo, packed,
-// to.x, to.y) with packed = from | to << 32 | amount << 64 | nonce << 128 | kind << 192.
+// to.x, to.y) with packed = from | to << 32 | amount << 64 | nonce << 128 | fee << 192 |
+// kind << 240 (fee below 2^48).
 const chainId = "5fdd0f9e2b9e01b1bd77b8a8e8f0cde4e2c0c1dbe6fd2ef3a0f2a9b5c7d31e42";
 const chainHi = BigInt("0x" + chainId.slice(0, 32));
 const chainLo = BigInt("0x" + chainId.slice(32));
 const transfers = [];
 const sender = Buffer.from(keyHex(100), "hex");
 const recipientKey = zkkit.derivePublicKey(Buffer.from(keyHex(101), "hex")).map(BigInt);
-for (const [from, to, amount, nonce] of [[0n, 3n, 250n, 0n], [0n, 3n, 1n, 1n]]) {
-  const packed = from | (to << 32n) | (amount << 64n) | (nonce << 128n) | (1n << 192n);
+for (const [from, to, amount, fee, nonce] of [[0n, 3n, 250n, 7n, 0n], [0n, 3n, 1n, 2n, 1n]]) {
+  const packed = from | (to << 32n) | (amount << 64n) | (nonce << 128n) | (fee << 192n) | (1n << 240n);
   const message = hash([chainHi, chainLo, packed, recipientKey[0], recipientKey[1]]);
   const sig = zkkit.signMessage(sender, message);
   transfers.push({
-    from: Number(from), to: Number(to), amount: dec(amount), nonce: dec(nonce),
+    from: Number(from), to: Number(to), amount: dec(amount), fee: dec(fee), nonce: dec(nonce),
     to_public_key: recipientKey.map(dec), message: dec(message),
     r8: sig.R8.map((x) => dec(BigInt(x))), s: dec(BigInt(sig.S)),
   });

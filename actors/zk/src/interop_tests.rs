@@ -111,6 +111,7 @@ fn transfers_signed_by_a_js_wallet_are_valid_natively_and_in_the_circuit() {
                 to: t["to"].as_u64().expect("u32") as u32,
                 to_public_key: point(&t["to_public_key"]),
                 amount: t["amount"].as_str().expect("text").parse().expect("u64"),
+                fee: t["fee"].as_str().expect("text").parse().expect("u64"),
                 nonce: t["nonce"].as_str().expect("text").parse().expect("u64"),
             };
             assert_eq!(
@@ -147,6 +148,11 @@ fn transfers_signed_by_a_js_wallet_are_valid_natively_and_in_the_circuit() {
         .apply_block(&block, config.max_txs)
         .expect("JS-signed transfers are valid");
     assert_eq!(state.account(3).map(|a| a.balance), Some(251));
+    assert_eq!(
+        state.account(0).map(|a| a.balance),
+        Some(1_000 - 251 - 9),
+        "the sender paid both fees"
+    );
     let cs = ConstraintSystem::<Fr>::new_ref();
     BlockCircuit::new(config, &w)
         .expect("fits")

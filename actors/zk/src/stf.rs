@@ -4,18 +4,22 @@
 //!
 //! State: accounts `(public key, balance, nonce)` in an arity-four Poseidon sparse Merkle tree
 //! ([`crate::smt`]), leaf = `Poseidon(A.x, A.y, balance, nonce)`, empty leaf = 0. A transfer
-//! is valid iff the sender exists, the nonce equals the sender's, the signature verifies, the
-//! amount is at most the sender's balance, the recipient key is a valid subgroup point that
-//! equals the stored key of an existing recipient, and no balance or nonce overflows 64 bits.
-//! It debits and bumps the nonce of the sender first, then credits the recipient (a transfer
-//! to oneself is therefore a no-op on the balance that still uses a nonce).
+//! is valid iff the sender exists, the nonce equals the sender's, the fee is at most
+//! [`crate::tx::MAX_FEE`], the signature verifies, `amount + fee` is at most the sender's
+//! balance, the recipient key is a valid subgroup point that equals the stored key of an
+//! existing recipient, and no balance or nonce overflows 64 bits. It debits `amount + fee` from
+//! the sender and bumps its nonce first, then credits `amount` to the recipient (a transfer to
+//! oneself therefore costs exactly the fee and a nonce).
+//!
+//! **Fees are burned**: nobody is credited the fee, so the sum of all balances shrinks by the
+//! fees of every executed transfer. A sequencer's income is out of scope for now.
 
 use crate::babyjubjub::{checked_point, Point, PointError};
 use crate::eddsa::{verify, SignatureError};
 use crate::field::{fr_to_hash, Fr};
 use crate::poseidon::poseidon;
 use crate::smt::{MerkleProof, SparseMerkleTree, TreeError};
-use crate::tx::{AccountIndex, SignedTransfer};
+use crate::tx::{AccountIndex, SignedTransfer, MAX_FEE};
 use bitai_protocol::{ChainId, Hash32};
 use std::collections::BTreeMap;
 
@@ -60,13 +64,21 @@ pub enum StfError {
     /// The signature does not verify.
     #[error("signature: {0}")]
     BadSignature(#[from] SignatureError),
-    /// The amount exceeds the sender's balance.
-    #[error("amount {amount} exceeds balance {balance}")]
+    /// The amount plus the fee exceeds the sender's balance (or 64 bits).
+    #[error("amount {amount} plus fee {fee} exceeds balance {balance}")]
     Overdraft {
         /// The sender's balance.
         balance: u64,
         /// The amount.
         amount: u64,
+        /// The fee.
+        fee: u64,
+    },
+    /// The fee does not fit the 48 bits of the signed message.
+    #[error("fee {fee} exceeds the largest fee {max}", max = crate::tx::MAX_FEE)]
+    FeeTooLarge {
+        /// The fee.
+        fee: u64,
     },
     /// The recipient key is not a valid point.
     #[error("recipient key: {0}")]
@@ -215,13 +227,18 @@ impl State {
                 got: t.nonce,
             });
         }
+        if t.fee > MAX_FEE {
+            return Err(StfError::FeeTooLarge { fee: t.fee });
+        }
         verify(&sender.public_key, t.message(chain_id), &tx.signature)?;
-        if t.amount > sender.balance {
-            return Err(StfError::Overdraft {
+        let debit = t
+            .total_debit()
+            .filter(|debit| *debit <= sender.balance)
+            .ok_or(StfError::Overdraft {
                 balance: sender.balance,
                 amount: t.amount,
-            });
-        }
+                fee: t.fee,
+            })?;
         let key = t.to_public_key;
         checked_point(key.x, key.y)
             .map(drop)
@@ -231,7 +248,7 @@ impl State {
             .checked_add(1)
             .ok_or(StfError::NonceExhausted)?;
         let debited = Account {
-            balance: sender.balance - t.amount,
+            balance: sender.balance - debit,
             nonce: new_nonce,
             ..sender
         };

@@ -11,7 +11,8 @@ use crate::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
 use crate::smt::ARITY;
 use bitai_protocol::{ChainId, Hash32};
 
-const VERSION: u8 = 1;
+/// Version 2: slots carry the transfer's fee (version 1 had none).
+const VERSION: u8 = 2;
 
 /// Why bytes are not an encoded block circuit.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -60,6 +61,13 @@ impl Reader<'_> {
     fn u64(&mut self) -> Result<u64, CodecError> {
         Ok(u64::from_be_bytes(self.array()?))
     }
+    fn fee(&mut self) -> Result<u64, CodecError> {
+        let fee = self.u64()?;
+        if fee > crate::tx::MAX_FEE {
+            return Err(CodecError::Invalid("fee above 2^48 - 1"));
+        }
+        Ok(fee)
+    }
     fn fr(&mut self) -> Result<Fr, CodecError> {
         fr_from_be_bytes(&self.array()?).map_err(|_| CodecError::Invalid("field element"))
     }
@@ -102,6 +110,7 @@ impl BlockCircuit {
             out.extend_from_slice(&s.from.to_be_bytes());
             out.extend_from_slice(&s.to.to_be_bytes());
             out.extend_from_slice(&s.amount.to_be_bytes());
+            out.extend_from_slice(&s.fee.to_be_bytes());
             out.extend_from_slice(&s.new_nonce.to_be_bytes());
             put_point(&mut out, &s.sender_key);
             out.extend_from_slice(&s.sender_new_balance.to_be_bytes());
@@ -146,6 +155,7 @@ impl BlockCircuit {
                     from: r.u32()?,
                     to: r.u32()?,
                     amount: r.u64()?,
+                    fee: r.fee()?,
                     new_nonce: r.u64()?,
                     sender_key: r.point()?,
                     sender_new_balance: r.u64()?,

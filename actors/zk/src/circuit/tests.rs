@@ -33,16 +33,33 @@ fn genesis(depth: usize) -> State {
     State::genesis(depth, accounts).expect("valid genesis")
 }
 
+/// A transfer without a fee, signed by `key(signer)`.
 fn send(from: u32, to: u32, to_key: u8, amount: u64, nonce: u64, signer: u8) -> SignedTransfer {
+    send_with_fee(from, to, to_key, amount, 0, nonce, signer)
+}
+
+fn send_with_fee(
+    from: u32,
+    to: u32,
+    to_key: u8,
+    amount: u64,
+    fee: u64,
+    nonce: u64,
+    signer: u8,
+) -> SignedTransfer {
     Transfer {
         from,
         to,
         to_public_key: key(to_key).public_key(),
         amount,
+        fee,
         nonce,
     }
     .sign(&chain(), &key(signer))
 }
+
+/// The fee of the transfer in [`valid_circuit`].
+const FEE: u64 = 5;
 
 fn block(txs: Vec<SignedTransfer>) -> Block {
     Block {
@@ -65,11 +82,12 @@ fn satisfied(circuit: BlockCircuit) -> bool {
         .expect("all values assigned")
 }
 
-/// A valid one-transfer block in a circuit of `slots` slots.
+/// A valid one-transfer block (300 from account 0 to 1, fee [`FEE`]) in a circuit of `slots`
+/// slots.
 fn valid_circuit(slots: usize) -> BlockCircuit {
     let mut state = genesis(DEPTH);
     let w = state
-        .apply_block(&block(vec![send(0, 1, 2, 300, 0, 1)]), slots)
+        .apply_block(&block(vec![send_with_fee(0, 1, 2, 300, FEE, 0, 1)]), slots)
         .expect("valid");
     BlockCircuit::new(
         CircuitConfig {
@@ -90,9 +108,9 @@ fn a_valid_block_satisfies_the_circuit() {
 fn new_accounts_self_transfers_and_chains_of_transfers_satisfy_the_circuit() {
     let mut state = genesis(DEPTH);
     let txs = vec![
-        send(0, 9, 9, 100, 0, 1),
-        send(9, 1, 2, 40, 0, 9),
-        send(1, 1, 2, 10, 0, 2),
+        send_with_fee(0, 9, 9, 100, 1, 0, 1),
+        send_with_fee(9, 1, 2, 40, 60, 0, 9),
+        send_with_fee(1, 1, 2, 10, 3, 0, 2),
     ];
     let w = state.apply_block(&block(txs), 3).expect("valid");
     let circuit = BlockCircuit::new(
@@ -136,7 +154,7 @@ fn another_chain_id_is_unsatisfiable() {
 #[test]
 fn a_bad_signature_is_unsatisfiable() {
     let mut c = valid_circuit(1);
-    let forged = send(0, 1, 2, 300, 0, 5).signature;
+    let forged = send_with_fee(0, 1, 2, 300, FEE, 0, 5).signature;
     c.slots[0].signature_r8 = forged.r8;
     c.slots[0].signature_s = forged.s.into_bigint();
     assert!(!satisfied(c));
@@ -202,15 +220,59 @@ fn a_reused_nonce_is_unsatisfiable() {
 #[test]
 fn an_overdraft_is_unsatisfiable() {
     let mut c = valid_circuit(1);
-    // Sender had 1,000; claim 1,001 left 2^64 - 1 after sending it all plus one.
-    let signed = send(0, 1, 2, 1_001, 0, 1).signature;
+    // Sender had 1,000; claim 1,001 (plus the fee) left 2^64 - 1 - ... after sending it.
+    let signed = send_with_fee(0, 1, 2, 1_001, FEE, 0, 1).signature;
     let s = &mut c.slots[0];
     s.amount = 1_001;
-    s.sender_new_balance = 1_000u64.wrapping_sub(1_001);
+    s.sender_new_balance = 1_000u64.wrapping_sub(1_001 + FEE);
     s.recipient_new_balance = 50 + 1_001;
     s.signature_r8 = signed.r8;
     s.signature_s = signed.s.into_bigint();
     assert!(!satisfied(c));
+}
+
+#[test]
+fn an_overdraft_by_the_fee_alone_is_unsatisfiable() {
+    // The sender's whole balance as the amount plus a fee of 1, properly signed: no 64-bit
+    // new balance makes `new + amount + fee` equal the stored 1,000.
+    let mut c = valid_circuit(1);
+    let signed = send_with_fee(0, 1, 2, 1_000, 1, 0, 1).signature;
+    let s = &mut c.slots[0];
+    s.amount = 1_000;
+    s.fee = 1;
+    s.recipient_new_balance = 50 + 1_000;
+    s.signature_r8 = signed.r8;
+    s.signature_s = signed.s.into_bigint();
+    for new_balance in [0, u64::MAX, 1_000u64.wrapping_sub(1_001)] {
+        c.slots[0].sender_new_balance = new_balance;
+        assert!(!satisfied(c.clone()), "new balance {new_balance}");
+    }
+}
+
+#[test]
+fn paying_less_fee_than_signed_is_unsatisfiable() {
+    // Debit one unit less than the signed fee: the old leaf no longer matches the state.
+    let mut c = valid_circuit(1);
+    c.slots[0].sender_new_balance += 1;
+    assert!(!satisfied(c));
+    // Claim a smaller fee and debit accordingly: the signature is over the signed fee.
+    let mut c = valid_circuit(1);
+    c.slots[0].fee = FEE - 1;
+    c.slots[0].sender_new_balance += 1;
+    assert!(!satisfied(c));
+    // Credit the fee to the recipient instead of burning it.
+    let mut c = valid_circuit(1);
+    c.slots[0].recipient_new_balance += FEE;
+    assert!(!satisfied(c));
+}
+
+#[test]
+fn the_fee_is_burned_in_the_circuit_as_in_the_stf() {
+    let c = valid_circuit(1);
+    let s = &c.slots[0];
+    assert_eq!(s.sender_new_balance, 1_000 - 300 - FEE);
+    assert_eq!(s.recipient_new_balance, 50 + 300);
+    assert!(satisfied(c));
 }
 
 #[test]

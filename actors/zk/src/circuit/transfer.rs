@@ -2,13 +2,15 @@
 //! passes through unchanged) otherwise. The slot re-checks every rule of
 //! [`crate::stf::State::apply_transfer`]:
 //!
-//! - amounts, balances and nonces are 64-bit: the sender's new balance, the recipient's new
-//!   balance and the sender's new nonce are allocated as 64 bits each, and the old values are
-//!   derived from them (`old = new + amount`, `new - amount`, `new - 1`), so an overdraft, an
-//!   overflow or an exhausted nonce has no witness;
+//! - amounts, balances and nonces are 64-bit and the fee 48-bit: the sender's new balance,
+//!   the recipient's new balance and the sender's new nonce are allocated as 64 bits each, the
+//!   fee as 48, and the old values are derived from them (`old = new + amount + fee` for the
+//!   sender, `new - amount` for the recipient, `new - 1` for the nonce), so an overdraft (also
+//!   one by the fee alone), an overflow or an exhausted nonce has no witness;
+//! - the fee is burned: it leaves the sender and reaches nobody;
 //! - the sender's old leaf `Poseidon(A, balance, nonce)` lies under the previous root (so the
 //!   nonce is the stored one: a reused nonce does not hash to the stored leaf), and the signed
-//!   message uses that same nonce;
+//!   message uses that same nonce and the same fee that is debited;
 //! - the signature verifies under the stored key `A`;
 //! - the recipient's key is `8 * P'` for a `P'` on the curve, hence in the prime-order
 //!   subgroup, with x != 0 (not the identity); its old leaf is either empty (0, with zero
@@ -25,7 +27,7 @@ use crate::field::Fr;
 use crate::poseidon::gadget::poseidon_var;
 use crate::smt::ARITY;
 use crate::stf::TransferWitness;
-use crate::tx::KIND_TRANSFER;
+use crate::tx::{FEE_BITS, KIND_TRANSFER};
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
@@ -46,6 +48,8 @@ pub struct SlotValues {
     pub to: u32,
     /// Amount.
     pub amount: u64,
+    /// Fee (burned), below 2^48.
+    pub fee: u64,
     /// The sender's nonce after the transfer (the signed nonce plus one).
     pub new_nonce: u64,
     /// The sender's key.
@@ -78,6 +82,7 @@ impl SlotValues {
             from: 0,
             to: 0,
             amount: 0,
+            fee: 0,
             new_nonce: 1,
             sender_key: base8(),
             sender_new_balance: 0,
@@ -101,9 +106,10 @@ impl SlotValues {
             from: t.from,
             to: t.to,
             amount: t.amount,
+            fee: t.fee,
             new_nonce: w.sender.nonce + 1,
             sender_key: w.sender.public_key,
-            sender_new_balance: w.sender.balance - t.amount,
+            sender_new_balance: w.sender.balance - t.amount - t.fee,
             sender_siblings: w.sender_proof.siblings.clone(),
             recipient_key: t.to_public_key,
             recipient_empty: w.recipient.is_none(),
@@ -155,22 +161,27 @@ pub fn synthesize_slot(
     let from_bits = alloc_bits(cs, v.from.into(), 2 * depth)?;
     let to_bits = alloc_bits(cs, v.to.into(), 2 * depth)?;
     let amount_bits = alloc_bits(cs, v.amount, 64)?;
+    let fee_bits = alloc_bits(cs, v.fee, FEE_BITS as usize)?;
     let new_nonce_bits = alloc_bits(cs, v.new_nonce, 64)?;
     let sender_new_balance_bits = alloc_bits(cs, v.sender_new_balance, 64)?;
     let recipient_new_balance_bits = alloc_bits(cs, v.recipient_new_balance, 64)?;
     let from = Boolean::le_bits_to_fp(&from_bits)?;
     let to = Boolean::le_bits_to_fp(&to_bits)?;
     let amount = Boolean::le_bits_to_fp(&amount_bits)?;
+    let fee = Boolean::le_bits_to_fp(&fee_bits)?;
     let new_nonce = Boolean::le_bits_to_fp(&new_nonce_bits)?;
     let nonce = &new_nonce - Fr::ONE;
     let two_32 = Fr::from(1u64 << 32);
     let two_64 = two_32.square();
     let two_128 = two_64.square();
+    let two_192 = two_128 * two_64;
+    let two_240 = two_192 * Fr::from(1u64 << FEE_BITS);
     let packed = &from
         + &to * two_32
         + &amount * two_64
         + &nonce * two_128
-        + FpVar::Constant(Fr::from(KIND_TRANSFER) * two_128 * two_64);
+        + &fee * two_192
+        + FpVar::Constant(Fr::from(KIND_TRANSFER) * two_240);
 
     // The recipient's key: 8 * P' with P' on the curve, and not the identity.
     let inv8 = Scalar::from(8u64).inverse().expect("8 is invertible mod l");
@@ -197,7 +208,7 @@ pub fn synthesize_slot(
     // The sender: old leaf under root_in, new leaf gives the intermediate root.
     let sender_key = PointVar::new_witness(cs.clone(), || Ok(v.sender_key))?;
     let sender_new_balance = Boolean::le_bits_to_fp(&sender_new_balance_bits)?;
-    let sender_old_balance = &sender_new_balance + &amount;
+    let sender_old_balance = &sender_new_balance + &amount + &fee;
     let sender_old_leaf = poseidon_var(&[
         sender_key.x.clone(),
         sender_key.y.clone(),

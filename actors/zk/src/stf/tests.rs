@@ -3,6 +3,7 @@
 use super::*;
 use crate::eddsa::PrivateKey;
 use crate::tx::Transfer;
+use ark_ff::Field;
 
 pub(crate) fn key(i: u8) -> PrivateKey {
     PrivateKey([i; 32])
@@ -27,23 +28,42 @@ pub(crate) fn two_accounts(depth: usize) -> State {
     State::genesis(depth, accounts).expect("valid genesis")
 }
 
+/// A transfer without a fee.
 pub(crate) fn transfer(from: u32, to: u32, to_key: u8, amount: u64, nonce: u64) -> Transfer {
     Transfer {
         from,
         to,
         to_public_key: key(to_key).public_key(),
         amount,
+        fee: 0,
         nonce,
     }
 }
 
+fn total_supply(state: &State, indices: &[u32]) -> u64 {
+    indices
+        .iter()
+        .filter_map(|i| state.account(*i))
+        .map(|a| a.balance)
+        .sum()
+}
+
 #[test]
-fn a_transfer_moves_funds_and_bumps_the_nonce() {
+fn a_transfer_moves_funds_burns_the_fee_and_bumps_the_nonce() {
     let mut state = two_accounts(4);
     let root0 = state.root();
-    let tx = transfer(0, 1, 2, 300, 0).sign(&chain(), &key(1));
+    let tx = Transfer {
+        fee: 7,
+        ..transfer(0, 1, 2, 300, 0)
+    }
+    .sign(&chain(), &key(1));
     let w = state.apply_transfer(&chain(), &tx).expect("valid");
-    assert_eq!(state.account(0).expect("sender").balance, 700);
+    assert_eq!(state.account(0).expect("sender").balance, 693);
+    assert_eq!(
+        total_supply(&state, &[0, 1]),
+        1_050 - 7,
+        "the fee is burned"
+    );
     assert_eq!(state.account(0).expect("sender").nonce, 1);
     assert_eq!(state.account(1).expect("recipient").balance, 350);
     assert_eq!(w.roots[0], root0);
@@ -67,12 +87,95 @@ fn a_transfer_to_an_empty_slot_creates_the_account() {
 }
 
 #[test]
-fn a_self_transfer_keeps_the_balance_and_uses_a_nonce() {
+fn a_self_transfer_costs_the_fee_and_a_nonce() {
     let mut state = two_accounts(4);
-    let tx = transfer(0, 0, 1, 100, 0).sign(&chain(), &key(1));
+    let tx = Transfer {
+        fee: 3,
+        ..transfer(0, 0, 1, 100, 0)
+    }
+    .sign(&chain(), &key(1));
     state.apply_transfer(&chain(), &tx).expect("valid");
     let a = state.account(0).expect("exists");
-    assert_eq!((a.balance, a.nonce), (1_000, 1));
+    assert_eq!((a.balance, a.nonce), (997, 1));
+}
+
+#[test]
+fn the_fee_is_signed_and_bounded() {
+    let c = chain();
+    let with_fee = |fee, amount| Transfer {
+        fee,
+        ..transfer(0, 1, 2, amount, 0)
+    };
+    // The fee changed after signing: the signature no longer matches.
+    let mut tx = with_fee(5, 10).sign(&c, &key(1));
+    tx.transfer.fee = 4;
+    let cases: Vec<(SignedTransfer, StfError)> = vec![
+        (
+            tx,
+            StfError::BadSignature(crate::eddsa::SignatureError::Invalid),
+        ),
+        (
+            with_fee(1, 1_000).sign(&c, &key(1)),
+            StfError::Overdraft {
+                balance: 1_000,
+                amount: 1_000,
+                fee: 1,
+            },
+        ),
+        (
+            with_fee(1, u64::MAX).sign(&c, &key(1)),
+            StfError::Overdraft {
+                balance: 1_000,
+                amount: u64::MAX,
+                fee: 1,
+            },
+        ),
+        (
+            with_fee(crate::tx::MAX_FEE + 1, 1).sign(&c, &key(1)),
+            StfError::FeeTooLarge {
+                fee: crate::tx::MAX_FEE + 1,
+            },
+        ),
+    ];
+    for (tx, expected) in cases {
+        let mut state = two_accounts(4);
+        let root = state.root();
+        assert_eq!(state.apply_transfer(&c, &tx), Err(expected));
+        assert_eq!(state.root(), root, "a refused transfer changes nothing");
+    }
+    // Exactly the whole balance, fee included, is fine.
+    let mut state = two_accounts(4);
+    let tx = with_fee(1, 999).sign(&c, &key(1));
+    state
+        .apply_transfer(&c, &tx)
+        .expect("balance covers amount + fee");
+    assert_eq!(state.account(0).expect("sender").balance, 0);
+}
+
+#[test]
+fn the_packed_word_follows_the_documented_layout() {
+    let t = Transfer {
+        from: 0xdead_beef,
+        to: 7,
+        to_public_key: key(2).public_key(),
+        amount: u64::MAX,
+        fee: crate::tx::MAX_FEE,
+        nonce: 42,
+    };
+    let two = |k: u32| Fr::from(2u64).pow([u64::from(k)]);
+    let expected = Fr::from(t.from)
+        + Fr::from(t.to) * two(32)
+        + Fr::from(t.amount) * two(64)
+        + Fr::from(t.nonce) * two(128)
+        + Fr::from(t.fee) * two(192)
+        + Fr::from(crate::tx::KIND_TRANSFER) * two(240);
+    assert_eq!(t.packed(), expected);
+    // A fee beyond 48 bits never reaches the kind bits.
+    let too_big = Transfer {
+        fee: crate::tx::MAX_FEE + 1,
+        ..t
+    };
+    assert_eq!(too_big.packed(), Transfer { fee: 0, ..t }.packed());
 }
 
 #[test]

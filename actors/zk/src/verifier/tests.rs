@@ -45,6 +45,7 @@ fn a_block_proof_verifies_as_a_submit_proof_and_tampering_is_refused() {
         to: 5,
         to_public_key: key(2).public_key(),
         amount: 120,
+        fee: 2,
         nonce: 0,
     }
     .sign(&chain_id, &key(1));
