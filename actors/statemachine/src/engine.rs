@@ -244,11 +244,7 @@ impl Engine {
                     tracing::info!(height = b.height, txid = %itx.txid, kind, "BitAI transaction executed");
                 }
                 Err(e) => {
-                    let chain = match &itx.tx {
-                        BitaiTx::CreateChain(c) => Some(c.chain_id()),
-                        BitaiTx::SubmitProof(p) => Some(p.chain_id),
-                        _ => None,
-                    };
+                    let chain = rules::chain_of(&itx.tx);
                     tracing::warn!(height = b.height, txid = %itx.txid, kind,
                         chain = ?chain, reason = %e, "BitAI transaction rejected");
                     self.metrics

@@ -4,7 +4,7 @@
 //! functions to its projection of the state, so the two can never disagree about what is
 //! valid.
 
-use bitai_protocol::{ChainId, CreateChain, Hash32, ProofSystem, SubmitProof};
+use bitai_protocol::{BitaiTx, ChainId, CreateChain, Hash32, ProofSystem, SubmitProof};
 use serde::{Deserialize, Serialize};
 
 /// Why a BitAI transaction is not valid against a state.
@@ -84,6 +84,19 @@ impl RuleError {
     }
 }
 
+/// The chain a transaction names (a new chain's id for a `CreateChain`), without panicking on
+/// a transaction over a protocol limit (`CreateChain::chain_id` expects one that encodes):
+/// such a `CreateChain` names no chain.
+pub fn chain_of(tx: &BitaiTx) -> Option<ChainId> {
+    match tx {
+        BitaiTx::CreateChain(_) => bitai_protocol::encode_tx(tx)
+            .ok()
+            .map(|bytes| ChainId(Hash32::sha256(&bytes))),
+        BitaiTx::SubmitProof(p) => Some(p.chain_id),
+        _ => None,
+    }
+}
+
 /// The registry's limits, from the node's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegistryRules {
@@ -101,7 +114,7 @@ pub fn check_create_chain(
     chain_count: u64,
     rules: &RegistryRules,
 ) -> Result<ChainId, RuleError> {
-    let tx = bitai_protocol::BitaiTx::CreateChain(create.clone());
+    let tx = BitaiTx::CreateChain(create.clone());
     tx.validate()
         .map_err(|e| RuleError::OverLimit(e.to_string()))?;
     if create.proof_system == ProofSystem::SimulationOnly && !rules.allow_simulation_only {

@@ -56,7 +56,6 @@ pub struct Groth16Chain {
 pub fn groth16_chain(blocks: usize, salt: u64) -> Groth16Chain {
     let keys = keys();
     let sender = PrivateKey([7; 32]);
-    let recipient = PrivateKey([9; 32]);
     let mut state = State::genesis(
         CONFIG.depth,
         [(
@@ -85,7 +84,6 @@ pub fn groth16_chain(blocks: usize, salt: u64) -> Groth16Chain {
     let mut proofs = Vec::with_capacity(blocks);
     for n in 1..=blocks as u64 {
         let tx = transfer(n - 1).sign(&id, &sender);
-        let _ = &recipient;
         let block = Block {
             chain_id: id,
             number: n,
@@ -117,6 +115,7 @@ fn transfer(nonce: u64) -> Transfer {
         to: 1,
         to_public_key: PrivateKey([9; 32]).public_key(),
         amount: 1,
+        fee: 1,
         nonce,
     }
 }
