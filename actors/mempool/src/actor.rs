@@ -7,7 +7,7 @@
 
 use crate::config::MempoolConfig;
 use crate::metrics::MempoolMetrics;
-use crate::pool::Pool;
+use crate::pool::{Evict, Pool};
 use crate::reject::MempoolReject;
 use crate::status::MempoolStatus;
 use bitai_bitcoin::SharedBitcoin;
@@ -234,7 +234,7 @@ impl Actor for BitaiMempool {
             }
             MempoolMsg::ViewChanged => {
                 let view = state.view.borrow_and_update().clone();
-                state.pool.reconcile(&view)?;
+                state.pool.reconcile(&view, Evict::Yes)?;
                 state.retry_deferred();
                 state.hand_off().await?;
             }

@@ -19,6 +19,16 @@ use bitai_statemachine::StateView;
 use bitai_storage::{Batch, SharedStore, StoreError};
 use std::collections::{BTreeMap, VecDeque};
 
+/// Whether [`Pool::reconcile`] may evict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Evict {
+    /// Evict entries that can no longer land (a view the state machine published).
+    Yes,
+    /// Do not: at start the view may still be the placeholder the state machine has not yet
+    /// replaced with its stored state, and evicting against it would delete every entry.
+    No,
+}
+
 /// An accepted entry.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
@@ -90,7 +100,7 @@ impl Pool {
             projection: Projection::default(),
             rejected: VecDeque::new(),
         };
-        pool.reconcile(view)?;
+        pool.reconcile(view, Evict::No)?;
         Ok(pool)
     }
 
@@ -205,8 +215,9 @@ impl Pool {
     }
 
     /// Drops the entries whose effect `view` shows, re-checks the others in order against
-    /// a fresh projection of `view`, and evicts those that can no longer land.
-    pub(crate) fn reconcile(&mut self, view: &StateView) -> Result<(), StoreError> {
+    /// a fresh projection of `view`, and evicts those that can no longer land (with
+    /// [`Evict::No`], keeps them out of the projection but stored, until a later view).
+    pub(crate) fn reconcile(&mut self, view: &StateView, evict: Evict) -> Result<(), StoreError> {
         let rules = self.config.registry_rules();
         let mut projection = Projection::from_view(view);
         let mut batch = Batch::default();
@@ -221,6 +232,10 @@ impl Pool {
             }
             match projection.check(&e.tx, &rules, Depth::Sequence) {
                 Ok(()) => projection.apply(&e.tx),
+                Err(err) if evict == Evict::No => {
+                    tracing::info!(id = %e.id, reason = %err,
+                        "mempool entry does not fit the view at start; kept until the next view");
+                }
                 Err(err) => {
                     tracing::warn!(id = %e.id, kind = e.tx.kind(), chain = ?chain_of(&e.tx),
                         block = ?block_of(&e.tx), handed = e.handed, reason = %err,

@@ -166,10 +166,20 @@ impl World {
     }
 
     pub async fn mempool(&self, store: SharedStore, config: MempoolConfig) -> ActorRef<MempoolMsg> {
+        self.mempool_with_view(store, config, self.view.subscribe())
+            .await
+    }
+
+    pub async fn mempool_with_view(
+        &self,
+        store: SharedStore,
+        config: MempoolConfig,
+        view: watch::Receiver<Arc<StateView>>,
+    ) -> ActorRef<MempoolMsg> {
         let args = MempoolArgs {
             config,
             store,
-            view: self.view.subscribe(),
+            view,
             inscriber: self.inscriber.clone(),
             bitcoin: Arc::new(self.sim.clone()),
             metrics: MempoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),

@@ -7,6 +7,7 @@ use super::harness::{chain_a, config, memory, status, submit, until, World};
 use crate::MempoolMsg;
 use bitai_protocol::BitaiTx;
 use bitai_prover::ProofEmitted;
+use bitai_statemachine::StateView;
 use bitai_storage::{Durability, FjallStore, SharedStore};
 use bitcoin::FeeRate;
 use std::sync::atomic::Ordering;
@@ -123,4 +124,32 @@ async fn a_restart_on_fjall_reloads_in_order_and_re_hands_the_unacknowledged() {
         .expect("block 4");
     let s = status(&m).await;
     assert_eq!(s.pending.last().map(|p| p.seq), Some(3));
+}
+
+#[tokio::test]
+async fn a_restart_before_the_state_machine_publishes_keeps_the_entries() {
+    let a = chain_a();
+    let mut w = World::new().await;
+    w.confirm(&[BitaiTx::CreateChain(a.create.clone())]);
+    let store = memory();
+    let m = w.mempool(store.clone(), config()).await;
+    let id = submit(&m, BitaiTx::SubmitProof(a.proofs[0].clone()))
+        .await
+        .expect("accepted");
+    m.stop_and_wait(None, None).await.expect("stop");
+
+    // The node restarts: the view is still the placeholder when the mempool starts.
+    let (placeholder, rx) = tokio::sync::watch::channel(Arc::new(StateView::default()));
+    let m = w.mempool_with_view(store, config(), rx).await;
+    let s = status(&m).await;
+    assert_eq!(s.pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![id]);
+    assert!(
+        s.rejected.is_empty(),
+        "nothing evicted against the placeholder"
+    );
+    // The state machine publishes its stored state: the entry still fits and stays.
+    placeholder.send_replace(Arc::new(w.engine.view()));
+    let s = until(&m, |s| s.accepted_through.get(&a.id) == Some(&1)).await;
+    assert_eq!(s.pending.len(), 1);
+    assert!(s.rejected.is_empty());
 }
