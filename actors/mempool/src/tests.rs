@@ -3,6 +3,7 @@
 //! that can no longer land, transient refusals of the pool's proofs are retried, and a
 //! restart on fjall re-hands what was not acknowledged.
 
+mod agreement;
 mod harness;
 mod lifecycle;
 mod submit;
