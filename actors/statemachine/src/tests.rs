@@ -3,5 +3,6 @@
 
 mod actor;
 mod contracts;
-mod harness;
+pub(crate) mod harness;
 mod reorg;
+mod rules;
