@@ -86,12 +86,18 @@ pub struct MempoolState {
     metrics: MempoolMetrics,
     deferred: VecDeque<BitaiTx>,
     watcher: Option<JoinHandle<()>>,
+    /// Set when a hand-off failed: further ones wait for the next tick, so a slow or absent
+    /// inscriber does not stall every submission by `hand_timeout_ms`.
+    hand_paused: bool,
 }
 
 impl MempoolState {
     /// Hands the unhanded entries to the inscriber in order; stops at the first that is not
     /// acknowledged (retried on the next tick), so order is kept.
     async fn hand_off(&mut self) -> Result<(), ActorProcessingErr> {
+        if self.hand_paused {
+            return Ok(());
+        }
         for (seq, id, payload) in self.pool.unhanded() {
             let answer = self
                 .inscriber
@@ -111,10 +117,12 @@ impl MempoolState {
                 }
                 Some(Err(e)) => {
                     tracing::warn!(%id, error = %e, "inscriber refused; retrying on tick");
+                    self.hand_paused = true;
                     break;
                 }
                 None => {
                     tracing::warn!(%id, "no answer from the inscriber; retrying on tick");
+                    self.hand_paused = true;
                     break;
                 }
             }
@@ -197,6 +205,7 @@ impl Actor for BitaiMempool {
             metrics: args.metrics,
             deferred: VecDeque::new(),
             watcher: Some(watcher),
+            hand_paused: false,
         })
     }
 
@@ -239,6 +248,7 @@ impl Actor for BitaiMempool {
                 state.hand_off().await?;
             }
             MempoolMsg::Tick => {
+                state.hand_paused = false;
                 state.retry_deferred();
                 state.hand_off().await?;
             }

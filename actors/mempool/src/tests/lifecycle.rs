@@ -153,3 +153,25 @@ async fn a_restart_before_the_state_machine_publishes_keeps_the_entries() {
     assert_eq!(s.pending.len(), 1);
     assert!(s.rejected.is_empty());
 }
+
+#[tokio::test]
+async fn an_unavailable_inscriber_is_retried_on_tick_in_order() {
+    let a = chain_a();
+    let mut w = World::new().await;
+    w.confirm(&[BitaiTx::CreateChain(a.create.clone())]);
+    let m = w.mempool(memory(), config()).await;
+    w.inscriptions.refuse.store(true, Ordering::SeqCst);
+    let mut ids = vec![];
+    for p in &a.proofs[..3] {
+        ids.push(
+            submit(&m, BitaiTx::SubmitProof(p.clone()))
+                .await
+                .expect("accepted before the hand-off"),
+        );
+    }
+    assert!(status(&m).await.pending.iter().all(|p| !p.handed));
+    w.inscriptions.refuse.store(false, Ordering::SeqCst);
+    m.send_message(MempoolMsg::Tick).expect("tick");
+    until(&m, |s| s.pending.iter().all(|p| p.handed)).await;
+    assert_eq!(w.inscriptions.ids(), ids);
+}
