@@ -42,6 +42,14 @@ impl Default for MempoolConfig {
 }
 
 impl MempoolConfig {
+    /// This configuration with the state machine's registry settings (`allow_simulation_only`,
+    /// `max_chains`), which must match for the two to agree.
+    pub fn with_registry_of(mut self, sm: &bitai_statemachine::StateMachineConfig) -> Self {
+        self.allow_simulation_only = sm.allow_simulation_only;
+        self.max_chains = sm.max_chains;
+        self
+    }
+
     /// The registry rules (the same the state machine applies).
     pub fn registry_rules(&self) -> RegistryRules {
         RegistryRules {

@@ -7,6 +7,13 @@
 //! are persisted (keyspace `mempool`, acceptance order) before the answer, handed to the
 //! inscriber in that order, dropped once the view shows their effect, and evicted with a
 //! logged reason if a new view makes them invalid.
+//!
+//! Wiring: give it the receiver of the state machine's view channel, the inscriber's role,
+//! the Bitcoin port, and a [`MempoolConfig`] whose registry settings equal the state
+//! machine's ([`MempoolConfig::with_registry_of`]). The prover pool's sink can be the
+//! mempool's role: [`MempoolMsg`] implements `From<ProofEmitted>`. An entry evicted after it
+//! was handed to the inscriber is still inscribed (the inscriber takes no retraction); the
+//! state machine then rejects it, harmlessly.
 
 mod actor;
 mod config;

@@ -9,6 +9,13 @@
 //! Each block keeps an undo journal, so a disconnected block is rolled back exactly. Invalid
 //! transactions are rejected with a logged reason and no effect. The rules themselves are
 //! pure functions in [`rules`], shared with the BitAI mempool.
+//!
+//! Wiring: the state machine's indexer must not reorg deeper than `finality_depth` (its
+//! `reorg_depth_max` at most that), or the state machine halts with
+//! [`StateMachineError::JournalMissing`] rather than guess. The view it publishes on its
+//! `watch` channel (at start from the store, then after every applied event) is what the
+//! mempool, RPC and the devnet read; [`StateMachineMsg::VerifiedBlock`] answers for one
+//! verified L2 block.
 
 mod actor;
 mod config;
