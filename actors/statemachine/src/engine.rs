@@ -71,7 +71,7 @@ impl Engine {
         let mut chains = BTreeMap::new();
         for (k, v) in store.scan_prefix(KEYSPACE, &[records::CHAIN], usize::MAX)? {
             let rec: ChainRecord = records::decode(&k, &v)?;
-            chains.insert(rec.create.chain_id(), rec);
+            chains.insert(chain_id_of(&k)?, rec);
         }
         let mut rejected = VecDeque::new();
         let mut next_rejection = 0;
