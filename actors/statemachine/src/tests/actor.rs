@@ -145,3 +145,56 @@ async fn the_actor_applies_acknowledges_and_resumes_from_its_cursor_on_fjall() {
     );
     sm.stop_and_wait(None, None).await.expect("stop");
 }
+
+#[tokio::test]
+async fn a_reorg_below_the_journals_stops_the_actor_unacknowledged() {
+    let (ack_tx, mut acks) = mpsc::unbounded_channel();
+    let indexer = RoleRef::<IndexerMsg>::spawn(None, "indexer", 64)
+        .await
+        .expect("proxy");
+    let (recorder, _) = Actor::spawn(None, AckRecorder, ack_tx)
+        .await
+        .expect("spawn");
+    indexer.attach(recorder).expect("attach");
+    let (view_tx, view_rx) = watch::channel(Arc::new(StateView::default()));
+    let store: SharedStore = Arc::new(bitai_storage::MemoryStore::new());
+    let args = StateMachineArgs {
+        config: config(2),
+        store,
+        indexer,
+        view: view_tx,
+        metrics: StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+    };
+    let (sm, handle) = Actor::spawn(None, StateMachine, args).await.expect("spawn");
+    let mut blocks = vec![];
+    let mut prev = BlockHash::all_zeros();
+    for h in 0..4 {
+        let b = connected_block(300 + h, prev, 1, &[]);
+        prev = b.hash;
+        sm.send_message(StateMachineMsg::Chain(IndexerEvent::BlockConnected(
+            b.clone(),
+        )))
+        .expect("send");
+        acks.recv().await.expect("ack");
+        blocks.push(b);
+    }
+    for b in blocks.iter().rev().take(3) {
+        let _ = sm.send_message(StateMachineMsg::Chain(IndexerEvent::BlockDisconnected {
+            height: b.height,
+            hash: b.hash,
+        }));
+    }
+    handle.await.expect("the actor stopped");
+    let mut acked = vec![];
+    for _ in 0..2 {
+        acked.push(acks.recv().await.expect("ack").height);
+    }
+    assert_eq!(acked, vec![303, 302]);
+    // The acknowledgements travel through the proxy: give a third one time to show up.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        acks.try_recv().is_err(),
+        "the third disconnect was not acknowledged"
+    );
+    assert_eq!(view_rx.borrow().tip, Some((301, blocks[1].hash)));
+}
