@@ -1,0 +1,263 @@
+//! The mempool actor: answers submissions (from RPC, with a reply) and proofs (from the prover
+//! pool, without one), watches the state machine's view, and hands accepted entries to the
+//! inscriber in acceptance order, recording each hand-off after the inscriber's
+//! acknowledgement. Proofs refused for a transient reason (fee rate, room, storage) wait in
+//! order and are retried on every tick, so a fee spike delays a chain's proofs rather than
+//! losing them.
+
+use crate::config::MempoolConfig;
+use crate::metrics::MempoolMetrics;
+use crate::pool::{Evict, Pool};
+use crate::reject::MempoolReject;
+use crate::status::MempoolStatus;
+use bitai_bitcoin::SharedBitcoin;
+use bitai_inscriber::InscriberMsg;
+use bitai_protocol::{BitaiTx, Hash32};
+use bitai_prover::ProofEmitted;
+use bitai_runtime::RoleRef;
+use bitai_statemachine::StateView;
+use bitai_storage::SharedStore;
+use ractor::concurrency::{Duration, JoinHandle};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Messages to the mempool.
+pub enum MempoolMsg {
+    /// Submit a BitAI transaction; the answer is its id (SHA-256 of `encode_tx`) once it is
+    /// persisted, or why it was refused.
+    Submit {
+        /// The transaction.
+        tx: BitaiTx,
+        /// Where to answer (None: fire and forget).
+        reply: Option<RpcReplyPort<Result<Hash32, MempoolReject>>>,
+    },
+    /// A proof from the prover pool (a reply-less submission; transient refusals are
+    /// retried).
+    Proof(ProofEmitted),
+    /// The state machine's view changed (self-scheduled by the watch task).
+    ViewChanged,
+    /// Retry hand-offs and deferred proofs (self-scheduled every `tick_interval_ms`).
+    Tick,
+    /// Report the mempool's state.
+    Status {
+        /// Where to answer.
+        reply: RpcReplyPort<MempoolStatus>,
+    },
+}
+
+impl ractor::Message for MempoolMsg {}
+
+impl From<ProofEmitted> for MempoolMsg {
+    fn from(p: ProofEmitted) -> Self {
+        MempoolMsg::Proof(p)
+    }
+}
+
+/// Everything the mempool is given at (re)start.
+#[derive(Clone)]
+pub struct MempoolArgs {
+    /// Configuration.
+    pub config: MempoolConfig,
+    /// The node's store.
+    pub store: SharedStore,
+    /// The state machine's published view.
+    pub view: watch::Receiver<Arc<StateView>>,
+    /// The inscriber role.
+    pub inscriber: RoleRef<InscriberMsg>,
+    /// The Bitcoin node (fee estimates).
+    pub bitcoin: SharedBitcoin,
+    /// Metrics, shared by every incarnation.
+    pub metrics: MempoolMetrics,
+}
+
+/// The BitAI mempool actor.
+#[derive(Default)]
+pub struct BitaiMempool;
+
+/// Its state.
+pub struct MempoolState {
+    pool: Pool,
+    config: MempoolConfig,
+    view: watch::Receiver<Arc<StateView>>,
+    inscriber: RoleRef<InscriberMsg>,
+    bitcoin: SharedBitcoin,
+    metrics: MempoolMetrics,
+    deferred: VecDeque<BitaiTx>,
+    watcher: Option<JoinHandle<()>>,
+    /// Set when a hand-off failed: further ones wait for the next tick, so a slow or absent
+    /// inscriber does not stall every submission by `hand_timeout_ms`.
+    hand_paused: bool,
+}
+
+impl MempoolState {
+    /// Hands the unhanded entries to the inscriber in order; stops at the first that is not
+    /// acknowledged (retried on the next tick), so order is kept.
+    async fn hand_off(&mut self) -> Result<(), ActorProcessingErr> {
+        if self.hand_paused {
+            return Ok(());
+        }
+        for (seq, id, payload) in self.pool.unhanded() {
+            let answer = self
+                .inscriber
+                .ask(
+                    |reply| InscriberMsg::Inscribe {
+                        id: id.0,
+                        payload,
+                        reply: Some(reply),
+                    },
+                    self.config.hand_timeout_ms,
+                )
+                .await;
+            match answer {
+                Some(Ok(outcome)) => {
+                    tracing::debug!(%id, ?outcome, "handed to the inscriber");
+                    self.pool.mark_handed(seq)?;
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(%id, error = %e, "inscriber refused; retrying on tick");
+                    self.hand_paused = true;
+                    break;
+                }
+                None => {
+                    tracing::warn!(%id, "no answer from the inscriber; retrying on tick");
+                    self.hand_paused = true;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Retries deferred proofs in order until one is refused for a transient reason again.
+    fn retry_deferred(&mut self) {
+        while let Some(tx) = self.deferred.front().cloned() {
+            match self.pool.submit(tx, self.bitcoin.as_ref()) {
+                Err(e) if e.is_transient() => break,
+                _ => {
+                    self.deferred.pop_front();
+                }
+            }
+        }
+        self.metrics.deferred.set(self.deferred.len() as i64);
+    }
+
+    fn proof(&mut self, p: ProofEmitted) {
+        let tx = BitaiTx::SubmitProof(p.0);
+        if self.deferred.is_empty() {
+            match self.pool.submit(tx.clone(), self.bitcoin.as_ref()) {
+                Err(e) if e.is_transient() => self.deferred.push_back(tx),
+                _ => {}
+            }
+        } else if self.deferred.len() < self.config.max_pending {
+            // Behind earlier deferred proofs, to keep each chain's order.
+            self.deferred.push_back(tx);
+        } else {
+            tracing::error!(
+                max = self.config.max_pending,
+                "deferred proofs at their bound: proof dropped; the prover pool must re-emit it"
+            );
+        }
+        self.metrics.deferred.set(self.deferred.len() as i64);
+    }
+}
+
+impl Actor for BitaiMempool {
+    type Msg = MempoolMsg;
+    type State = MempoolState;
+    type Arguments = MempoolArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: MempoolArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let mut view = args.view;
+        let current = view.borrow_and_update().clone();
+        let pool = Pool::load(
+            args.config.clone(),
+            args.store,
+            args.metrics.clone(),
+            &current,
+        )?;
+        let mut watch = view.clone();
+        let me = myself.clone();
+        let watcher = ractor::concurrency::spawn(async move {
+            while watch.changed().await.is_ok() {
+                if me.send_message(MempoolMsg::ViewChanged).is_err() {
+                    break;
+                }
+            }
+        });
+        if args.config.tick_interval_ms > 0 {
+            myself.send_interval(Duration::from_millis(args.config.tick_interval_ms), || {
+                MempoolMsg::Tick
+            });
+        }
+        let _ = myself.send_message(MempoolMsg::Tick);
+        Ok(MempoolState {
+            pool,
+            config: args.config,
+            view,
+            inscriber: args.inscriber,
+            bitcoin: args.bitcoin,
+            metrics: args.metrics,
+            deferred: VecDeque::new(),
+            watcher: Some(watcher),
+            hand_paused: false,
+        })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(w) = state.watcher.take() {
+            w.abort();
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            MempoolMsg::Submit { tx, reply } => {
+                let outcome = state.pool.submit(tx, state.bitcoin.as_ref());
+                let accepted = outcome.is_ok();
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
+                if accepted {
+                    state.hand_off().await?;
+                }
+            }
+            MempoolMsg::Proof(p) => {
+                state.proof(p);
+                state.hand_off().await?;
+            }
+            MempoolMsg::ViewChanged => {
+                let view = state.view.borrow_and_update().clone();
+                state.pool.reconcile(&view, Evict::Yes)?;
+                state.retry_deferred();
+                state.hand_off().await?;
+            }
+            MempoolMsg::Tick => {
+                state.hand_paused = false;
+                state.retry_deferred();
+                state.hand_off().await?;
+            }
+            MempoolMsg::Status { reply } => {
+                let mut status = state.pool.status();
+                status.deferred = state.deferred.len();
+                let _ = reply.send(status);
+            }
+        }
+        Ok(())
+    }
+}
