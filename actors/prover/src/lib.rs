@@ -1,6 +1,7 @@
 //! The proving side of the pipeline: the `ProverPool` actor that owns the persisted queue of
 //! blocks to prove and hands leases to `Prover` actors, which make Groth16 proofs with
-//! `bitai-zk` and report back; the pool turns proofs into `SubmitProof` transactions in block
+//! `bitai-zk` (or, on the simulation backend, simulation proofs that prove nothing) and
+//! report back; the pool turns proofs into `SubmitProof` transactions in block
 //! order per chain.
 //!
 //! - [`queue`]: the persisted job queue on the storage port;
@@ -14,10 +15,10 @@ pub mod pool;
 pub mod queue;
 pub mod worker;
 
-pub use messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
+pub use messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 pub use metrics::PoolMetrics;
-pub use pool::{PoolArgs, PoolConfig, ProverPool};
-pub use worker::{Prover, ProverArgs};
+pub use pool::{PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
+pub use worker::{Prover, ProverArgs, ProverBackend};
 
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,12 @@ pub enum PoolMsg {
     },
     /// Periodic check of lease deadlines.
     Tick,
+    /// Every job the pool knows, for operators (the node's JSON-RPC): the stored ones and
+    /// the most recently emitted, in job order (chain, then block number).
+    Jobs {
+        /// The answer.
+        reply: RpcReplyPort<Vec<JobSummary>>,
+    },
 }
 impl ractor::Message for PoolMsg {}
 
@@ -65,6 +71,49 @@ pub enum ProverMsg {
     },
 }
 impl ractor::Message for ProverMsg {}
+
+/// Where a job stands, as operators see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JobStatus {
+    /// Waiting for a prover.
+    Pending,
+    /// Leased to a prover, not reported yet.
+    Leased,
+    /// Proved, waiting for an earlier block of its chain to be emitted.
+    Proved,
+    /// Its `SubmitProof` went to the sink (kept for the last
+    /// [`crate::pool::RECENT_EMITTED`] jobs since the pool started).
+    Emitted,
+    /// Given up after too many attempts; kept for an operator.
+    Failed,
+}
+
+impl JobStatus {
+    /// Lower-case name (for JSON).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Leased => "leased",
+            JobStatus::Proved => "proved",
+            JobStatus::Emitted => "emitted",
+            JobStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One job, for operators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSummary {
+    /// Chain and block number.
+    pub job: JobId,
+    /// Where it stands.
+    pub state: JobStatus,
+    /// Attempts made so far (a lease out counts once it ends).
+    pub attempts: u32,
+    /// How long its successful proof took, by the prover's clock; `None` until proved, and
+    /// for jobs proved before the pool restarted (prove times are not persisted).
+    pub prove_ms: Option<u64>,
+}
 
 /// A proof ready for the BitAI mempool, emitted in block order per chain.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,23 +4,29 @@
 //! blocks in parallel on as many provers as it has, and emits `SubmitProof` for each chain
 //! strictly in block order.
 //!
+//! Operators query the jobs with `PoolMsg::Jobs` ([`crate::JobSummary`]): the stored jobs
+//! (pending, leased, proved, failed) and the last [`RECENT_EMITTED`] emitted since start.
+//!
 //! Guarantees: a `ProveBlock` is acknowledged only after the job is persisted; after a
 //! restart the pool reloads every job from the store (leases are not persisted: whatever
 //! was leased is leased again). Emission is at least once: a crash between sending a proof
 //! and recording it re-sends it after restart, and the mempool drops the duplicate.
 
-use crate::messages::{PoolError, PoolMsg, ProofEmitted, ProverMsg};
+use crate::messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobId, JobQueue, JobRecord, JobState};
 use bitai_protocol::SubmitProof;
-use bitai_runtime::Clock;
+use bitai_runtime::{Clock, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::field::fr_to_hash;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Emitted jobs the pool remembers for [`PoolMsg::Jobs`] (emitted jobs leave the store).
+pub const RECENT_EMITTED: usize = 256;
 
 /// Pool settings.
 #[derive(Clone, Debug)]
@@ -52,8 +58,10 @@ pub struct PoolArgs {
     pub store: SharedStore,
     /// The clock for lease deadlines.
     pub clock: Arc<dyn Clock>,
-    /// Where proofs go, in block order per chain (the mempool's inbox).
-    pub sink: ActorRef<ProofEmitted>,
+    /// Where proofs go, in block order per chain (the mempool, usually behind its role
+    /// proxy: `bitai_runtime::RoleRef<MempoolMsg>` is a sink when `MempoolMsg:
+    /// From<ProofEmitted>`; tests use `ActorSink` or `ChannelSink`).
+    pub sink: Arc<dyn Sink<ProofEmitted>>,
     /// Settings.
     pub config: PoolConfig,
     /// Metrics.
@@ -70,7 +78,7 @@ struct Lease {
 pub struct PoolState {
     queue: JobQueue,
     clock: Arc<dyn Clock>,
-    sink: ActorRef<ProofEmitted>,
+    sink: Arc<dyn Sink<ProofEmitted>>,
     config: PoolConfig,
     metrics: PoolMetrics,
     workers: Vec<ActorRef<ProverMsg>>,
@@ -81,6 +89,10 @@ pub struct PoolState {
     lost: BTreeMap<u64, usize>,
     jobs: usize,
     next_lease_id: u64,
+    /// Prove times of proved jobs not yet emitted (in memory only).
+    prove_ms: BTreeMap<JobId, u64>,
+    /// The last [`RECENT_EMITTED`] emitted jobs, oldest first.
+    recent_emitted: VecDeque<JobSummary>,
 }
 
 /// The prover pool actor.
@@ -124,6 +136,8 @@ impl Actor for ProverPool {
             lost: BTreeMap::new(),
             jobs,
             next_lease_id: 0,
+            prove_ms: BTreeMap::new(),
+            recent_emitted: VecDeque::new(),
         };
         state.metrics.queue_depth.set(jobs as i64);
         // Proofs finished before a restart may be emittable now.
@@ -160,6 +174,11 @@ impl Actor for ProverPool {
                 state.finished(job, lease_id, result, prove_ms)?;
             }
             PoolMsg::Tick => state.expire_leases()?,
+            PoolMsg::Jobs { reply } => {
+                if reply.send(state.summaries()?).is_err() {
+                    tracing::debug!("Jobs caller went away before the answer");
+                }
+            }
         }
         state.dispatch(&myself)?;
         Ok(())
@@ -258,6 +277,7 @@ impl PoolState {
             Ok(proof) => {
                 self.metrics.proofs.inc();
                 self.metrics.prove_seconds.observe(prove_ms as f64 / 1e3);
+                self.prove_ms.insert(job, prove_ms);
                 let state = JobState::Proved { circuit, proof };
                 self.queue.put(
                     &job,
@@ -338,6 +358,31 @@ impl PoolState {
         Ok(())
     }
 
+    /// Every stored job and the recently emitted ones, in job order.
+    fn summaries(&self) -> Result<Vec<JobSummary>, ActorProcessingErr> {
+        let mut out: BTreeMap<JobId, JobSummary> = self
+            .recent_emitted
+            .iter()
+            .map(|s| (s.job, s.clone()))
+            .collect();
+        for (job, record) in self.queue.all()? {
+            let state = match record.state {
+                JobState::Pending(_) if self.leases.contains_key(&job) => JobStatus::Leased,
+                JobState::Pending(_) => JobStatus::Pending,
+                JobState::Proved { .. } => JobStatus::Proved,
+                JobState::Failed(_) => JobStatus::Failed,
+            };
+            let summary = JobSummary {
+                job,
+                state,
+                attempts: record.attempts,
+                prove_ms: self.prove_ms.get(&job).copied(),
+            };
+            out.insert(job, summary);
+        }
+        Ok(out.into_values().collect())
+    }
+
     /// Emits every proved block of `chain` that is next in line.
     fn emit_ready(&mut self, chain: &bitai_protocol::ChainId) -> Result<(), ActorProcessingErr> {
         while let Some(next) = self.queue.cursor(chain)? {
@@ -347,7 +392,7 @@ impl PoolState {
             };
             let Some(JobRecord {
                 state: JobState::Proved { circuit, proof },
-                ..
+                attempts,
             }) = self.queue.get(&id)?
             else {
                 return Ok(());
@@ -361,8 +406,17 @@ impl PoolState {
                 da_commitment: statement.da_commitment,
                 proof,
             };
-            self.sink.cast(ProofEmitted(tx))?;
+            self.sink.send(ProofEmitted(tx))?;
             self.queue.emitted(&id)?;
+            if self.recent_emitted.len() >= RECENT_EMITTED {
+                self.recent_emitted.pop_front();
+            }
+            self.recent_emitted.push_back(JobSummary {
+                job: id,
+                state: JobStatus::Emitted,
+                attempts,
+                prove_ms: self.prove_ms.remove(&id),
+            });
             self.jobs -= 1;
             self.metrics.queue_depth.set(self.jobs as i64);
         }

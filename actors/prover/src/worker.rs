@@ -1,5 +1,12 @@
-//! The `Prover` actor: proves leased jobs with the keys of each circuit shape it serves
-//! (loaded once, at start) and reports to the pool.
+//! The `Prover` actor: proves leased jobs with its [`ProverBackend`] and reports to the pool.
+//!
+//! - [`ProverBackend::Groth16`]: real proofs, with the keys of each circuit shape it serves
+//!   (loaded once, at start), in gnark's format.
+//! - [`ProverBackend::Simulation`]: no proving at all; the "proof" is
+//!   `bitai_zk::verifier::simulation_proof` of the block's public inputs, which proves
+//!   **nothing** about execution and verifies only for chains registered as
+//!   `ProofSystem::SimulationOnly` (which only simulated chains may be; the state machine and
+//!   the mempool enforce that). For tests and simulations with thousands of transactions.
 //!
 //! Proving takes seconds of all cores, so it runs on rayon's pool and the actor awaits the
 //! result: the async runtime stays responsive (ractor's own messages, other actors) while a
@@ -11,16 +18,42 @@ use crate::messages::{PoolMsg, ProverMsg};
 use bitai_runtime::Clock;
 use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
 use bitai_zk::groth16::Groth16Keys;
+use bitai_zk::verifier::simulation_proof;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+/// How a prover makes proofs.
+#[derive(Clone)]
+pub enum ProverBackend {
+    /// Groth16 proofs in gnark's format (for `ProofSystem::Groth16Bn254` chains).
+    Groth16 {
+        /// Keys by circuit shape; a job of another shape fails (and is retried elsewhere).
+        keys: BTreeMap<CircuitConfig, Arc<Groth16Keys>>,
+    },
+    /// Simulation proofs (for `ProofSystem::SimulationOnly` chains): no proving, nothing
+    /// proved. See the module doc.
+    Simulation,
+}
+
+impl std::fmt::Debug for ProverBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProverBackend::Groth16 { keys } => f
+                .debug_struct("Groth16")
+                .field("shapes", &keys.keys().collect::<Vec<_>>())
+                .finish(),
+            ProverBackend::Simulation => f.write_str("Simulation"),
+        }
+    }
+}
+
 /// What a prover is started with.
 pub struct ProverArgs {
-    /// Keys by circuit shape.
-    pub keys: BTreeMap<CircuitConfig, Arc<Groth16Keys>>,
+    /// How proofs are made.
+    pub backend: ProverBackend,
     /// Seed of the blinding randomness.
     pub rng_seed: [u8; 32],
     /// The clock for prove-time metrics.
@@ -29,7 +62,7 @@ pub struct ProverArgs {
 
 /// The prover's state.
 pub struct ProverState {
-    keys: BTreeMap<CircuitConfig, Arc<Groth16Keys>>,
+    backend: ProverBackend,
     rng: Arc<Mutex<ChaCha20Rng>>,
     clock: Arc<dyn Clock>,
 }
@@ -48,7 +81,7 @@ impl Actor for Prover {
         args: ProverArgs,
     ) -> Result<ProverState, ActorProcessingErr> {
         Ok(ProverState {
-            keys: args.keys,
+            backend: args.backend,
             rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(args.rng_seed))),
             clock: args.clock,
         })
@@ -83,8 +116,11 @@ impl Actor for Prover {
 
 async fn prove(state: &ProverState, circuit: Vec<u8>) -> Result<Vec<u8>, String> {
     let circuit = BlockCircuit::from_bytes(&circuit).map_err(|e| e.to_string())?;
-    let keys = state
-        .keys
+    let keys = match &state.backend {
+        ProverBackend::Simulation => return Ok(simulation_proof(&circuit.public)),
+        ProverBackend::Groth16 { keys } => keys,
+    };
+    let keys = keys
         .get(&circuit.config)
         .cloned()
         .ok_or_else(|| format!("no proving key for circuit shape {:?}", circuit.config))?;

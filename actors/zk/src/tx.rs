@@ -79,7 +79,9 @@ pub struct SignedTransfer {
 impl Transfer {
     /// `from | to << 32 | amount << 64 | nonce << 128 | fee << 192 | kind << 240`, with only
     /// the fee's low 48 bits (a larger fee is refused by the state transition anyway; masking
-    /// keeps the kind bits intact, so no transfer's message is another kind's).
+    /// keeps the kind bits intact, so no transfer's message is another kind's). A consequence:
+    /// a signature over a fee above [`MAX_FEE`] also signs the same transfer with the fee's
+    /// low 48 bits, a smaller fee; wallets should refuse to sign such fees.
     pub fn packed(&self) -> Fr {
         let mut bytes = [0u8; 32];
         bytes[0..4].copy_from_slice(&self.from.to_le_bytes());

@@ -1,5 +1,12 @@
 //! Proof verification behind a small interface keyed by the proof system a chain registers,
-//! for the verifier contract of the state machine.
+//! for the verifier contract of the state machine: [`verifier_for`] gives the
+//! [`Groth16Verifier`] for `ProofSystem::Groth16Bn254` and the [`SimulationVerifier`] for
+//! `ProofSystem::SimulationOnly`.
+//!
+//! **`SimulationOnly` proves nothing about execution** (see [`simulation`]): its "proof" is a
+//! hash of the public inputs that anyone can compute. Only simulated chains may register it,
+//! and that is enforced by the state machine and the mempool (`allow_simulation_only`), not
+//! here.
 //!
 //! The Groth16 implementation parses the key and the proof with our strict gnark parser
 //! ([`crate::gnark`]; the bytes of a key once, then remembered by hash), checks the number
@@ -15,6 +22,12 @@ use bitai_protocol::{ProofSystem, SubmitProof};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+pub mod simulation;
+pub use simulation::{
+    simulation_proof, SimulationVerifier, SIMULATION_PROOF_BYTES, SIMULATION_PROOF_DOMAIN,
+    SIMULATION_VK,
+};
 
 /// Why a proof was not accepted.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,6 +59,17 @@ pub enum VerifyError {
     /// The pairing check failed: the proof is not valid for this key and these inputs.
     #[error("proof does not verify")]
     Invalid,
+    /// A `SimulationOnly` key must be empty ([`SIMULATION_VK`]).
+    #[error("a simulation-only verifying key must be empty")]
+    NotSimulationKey,
+    /// The proof has the wrong length for its system.
+    #[error("proof has {got} bytes, expected {expected}")]
+    ProofLength {
+        /// Bytes the system's proofs have.
+        expected: usize,
+        /// Bytes given.
+        got: usize,
+    },
     /// The underlying verifier panicked on input our parser accepted (a bug to report).
     #[error("verifier panicked on accepted input")]
     VerifierPanicked,
@@ -139,11 +163,14 @@ fn validated_key(vk: &[u8]) -> Result<usize, VerifyError> {
     Ok(ic_len)
 }
 
-/// The verifier of `system`, if this build has one.
+/// The verifier of `system`, if this build has one. `SimulationOnly` has one, and it proves
+/// nothing about execution: callers decide whether a chain may use it.
 pub fn verifier_for(system: ProofSystem) -> Result<&'static dyn ProofVerifier, VerifyError> {
     static GROTH16: Groth16Verifier = Groth16Verifier;
+    static SIMULATION: SimulationVerifier = SimulationVerifier;
     match system {
         ProofSystem::Groth16Bn254 => Ok(&GROTH16),
+        ProofSystem::SimulationOnly => Ok(&SIMULATION),
         other => Err(VerifyError::Unsupported(other)),
     }
 }

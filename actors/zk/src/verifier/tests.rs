@@ -113,8 +113,13 @@ fn a_block_proof_verifies_as_a_submit_proof_and_tampering_is_refused() {
         verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &not_a_field_element),
         Err(VerifyError::BadPublicInput(_))
     ));
+    // A Groth16 proof is no simulation proof, and a Groth16 key no simulation key.
     assert_eq!(
         verify_submit_proof(ProofSystem::SimulationOnly, &vk, &submit),
-        Err(VerifyError::Unsupported(ProofSystem::SimulationOnly))
+        Err(VerifyError::NotSimulationKey)
     );
+    assert!(matches!(
+        verify_submit_proof(ProofSystem::SimulationOnly, SIMULATION_VK, &submit),
+        Err(VerifyError::ProofLength { .. })
+    ));
 }
