@@ -223,7 +223,7 @@ impl SequencerCore {
             .map_err(|e| e.to_string()))
     }
 
-    /// The sequencer's own rules beyond the STF's (the fee floor, the pending bound).
+    /// The sequencer's own rule beyond the STF's: the fee floor.
     fn check(&self, tx: &SignedTransfer) -> Result<(), SubmitError> {
         let fee = tx.transfer.fee;
         if fee < self.config.min_fee {

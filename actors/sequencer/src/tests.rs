@@ -7,10 +7,12 @@
 //! - `replay`: 200 transfers from 10 accounts re-derive from DA and replay to the same roots;
 //! - `restart`: a restart mid-way loses and duplicates nothing, on memory and on fjall;
 //! - `prover`: hand-off retries, and a real `ProverPool` gets every block once, in order;
-//! - `failures`: a failing DA layer, a spec whose parts disagree.
+//! - `failures`: a failing DA layer, a spec whose parts disagree, an edited store;
+//! - `model`: a property test of random transfer streams against the core.
 
 mod failures;
 mod harness;
+mod model;
 mod prover;
 mod refusals;
 mod replay;

@@ -71,3 +71,50 @@ fn a_spec_whose_parts_disagree_is_refused() {
     s.create.salt += 1;
     assert!(matches!(s.check(), Err(SpecError::ChainMismatch { .. })));
 }
+
+/// Stored accounts that do not give the newest block's recorded root (a corrupted or edited
+/// store) stop the sequencer from starting, rather than sequencing on a wrong state.
+#[tokio::test]
+async fn stored_accounts_that_disagree_with_the_head_are_refused_at_start() {
+    let (world, _seen) = World::memory().await;
+    let seq = world.start(config()).await;
+    for nonce in 0..MAX_TXS as u64 {
+        submit(&seq, transfer(&world.spec, 0, 1, 5, nonce))
+            .await
+            .expect("accepted");
+    }
+    assert_eq!(head(&seq).await.number, 1);
+    stop(seq).await;
+    // Give account 1 a balance the blocks never gave it.
+    let store = crate::store::SeqStore::new(world.store.clone(), world.spec.chain_id());
+    let mut batch = bitai_storage::Batch::default();
+    let mut account = bitai_zk::stf::Account {
+        public_key: key(1).public_key(),
+        balance: BALANCE + 21,
+        nonce: 0,
+    };
+    store.put_account(&mut batch, 1, &account);
+    store.write(batch).expect("edit");
+    let open = |store| {
+        crate::SequencerCore::open(
+            world.spec.clone(),
+            config(),
+            store,
+            world.da.clone(),
+            Arc::new(world.clock.clone()),
+            crate::SequencerMetrics::new(&prometheus::Registry::new(), &world.spec.chain_id())
+                .expect("metrics"),
+        )
+    };
+    assert!(matches!(
+        open(world.store.clone()),
+        Err(crate::SequencerError::Inconsistent(_))
+    ));
+    // The true balance (+20 from block 1) opens again.
+    account.balance = BALANCE + 4 * 5;
+    let mut batch = bitai_storage::Batch::default();
+    store.put_account(&mut batch, 1, &account);
+    store.write(batch).expect("repair");
+    let core = open(world.store.clone()).expect("consistent again");
+    assert_eq!(core.head_number(), 1);
+}

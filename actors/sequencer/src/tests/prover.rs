@@ -1,10 +1,27 @@
-//! The hand-off to the prover pool: a refusing pool is retried on the next tick, and
-//! nothing counts as handed before the pool's Ok.
+//! The hand-off to the prover pool: a refusing pool is retried on the next tick and nothing
+//! counts as handed before the pool's Ok; a real `ProverPool` (Groth16 on a tiny circuit, and
+//! the simulation backend for 200 transfers) gets every block once, in order, across a
+//! sequencer restart.
 
 use super::harness::*;
+use super::replay::two_hundred;
 use crate::SequencerMsg;
+use bitai_protocol::ProofSystem;
+use bitai_prover::{
+    PoolArgs, PoolConfig, PoolMetrics, PoolMsg, ProofEmitted, Prover, ProverArgs, ProverBackend,
+    ProverPool,
+};
+use bitai_runtime::{ChannelSink, RoleRef, TokioClock};
 use bitai_storage::MemoryStore;
+use bitai_zk::circuit::BlockCircuit;
+use bitai_zk::groth16::Groth16Keys;
+use bitai_zk::verifier::simulation::SIMULATION_VK;
+use bitai_zk::verifier::verify_submit_proof;
+use ractor::{Actor, ActorRef};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 #[tokio::test]
 async fn a_full_pool_is_retried_on_the_next_tick() {
@@ -17,12 +34,12 @@ async fn a_full_pool_is_retried_on_the_next_tick() {
             .expect("accepted");
     }
     // The first attempt is refused: nothing handed.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let h = head(&seq).await;
     assert_eq!((h.number, h.handed_through), (1, 0));
     assert!(!block(&seq, 1).await.expect("block 1").handed_to_prover);
     seq.cast(SequencerMsg::Tick).expect("alive");
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(head(&seq).await.handed_through, 0, "refused again");
     seq.cast(SequencerMsg::Tick).expect("alive");
     let h = wait_handed(&seq).await;
@@ -32,42 +49,71 @@ async fn a_full_pool_is_retried_on_the_next_tick() {
     stop(seq).await;
 }
 
-/// The mempool's stand-in: forwards what the pool emits to the test.
-struct Collector;
-impl ractor::Actor for Collector {
-    type Msg = bitai_prover::ProofEmitted;
-    type State = tokio::sync::mpsc::UnboundedSender<bitai_prover::ProofEmitted>;
-    type Arguments = tokio::sync::mpsc::UnboundedSender<bitai_prover::ProofEmitted>;
-    async fn pre_start(
-        &self,
-        _: ractor::ActorRef<Self::Msg>,
-        tx: Self::Arguments,
-    ) -> Result<Self::State, ractor::ActorProcessingErr> {
-        Ok(tx)
-    }
-    async fn handle(
-        &self,
-        _: ractor::ActorRef<Self::Msg>,
-        msg: Self::Msg,
-        tx: &mut Self::State,
-    ) -> Result<(), ractor::ActorProcessingErr> {
-        tx.send(msg)?;
-        Ok(())
-    }
+/// A real `ProverPool` with one prover of `backend`, behind a role proxy; proofs come out of
+/// a channel sink.
+async fn real_pool(
+    store: bitai_storage::SharedStore,
+    backend: ProverBackend,
+) -> (RoleRef<PoolMsg>, mpsc::UnboundedReceiver<ProofEmitted>) {
+    let (tx, emitted) = mpsc::unbounded_channel();
+    let pool_args = PoolArgs {
+        store,
+        clock: Arc::new(TokioClock::starting_at(0)),
+        sink: Arc::new(ChannelSink(tx)),
+        config: PoolConfig::default(),
+        metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+    };
+    let (pool, _) = Actor::spawn(None, ProverPool, pool_args)
+        .await
+        .expect("pool");
+    let prover_args = ProverArgs {
+        backend,
+        rng_seed: [9; 32],
+        clock: Arc::new(TokioClock::starting_at(0)),
+    };
+    let (prover, _) = Actor::spawn(None, Prover, prover_args)
+        .await
+        .expect("prover");
+    pool.cast(PoolMsg::WorkerJoined(prover))
+        .expect("pool alive");
+    let role = RoleRef::spawn(None, "prover_pool", 64)
+        .await
+        .expect("proxy");
+    role.attach(pool).expect("attach");
+    (role, emitted)
 }
 
-/// Blocks of one transfer on a depth-1 tree (a circuit small enough to prove in tests) go
-/// through a real `ProverPool` with a real prover, across a sequencer restart: the pool
-/// emits each block's proof exactly once, in order, with the sequencer's roots and DA
-/// commitments, and each proof verifies.
-#[tokio::test]
-async fn a_real_prover_pool_proves_every_block_once_in_order() {
-    use bitai_prover::{PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverPool};
-    use bitai_runtime::{RoleRef, TokioClock};
-    use bitai_zk::circuit::BlockCircuit;
-    use bitai_zk::groth16::Groth16Keys;
-    use std::collections::BTreeMap;
+/// Takes `n` proofs and checks that they are blocks 1..=n of `seq`, in order, with its roots
+/// and DA commitments, each verifying under `system` with `vk`; then that nothing more comes.
+async fn expect_proofs(
+    seq: &ActorRef<SequencerMsg>,
+    emitted: &mut mpsc::UnboundedReceiver<ProofEmitted>,
+    n: u64,
+    system: ProofSystem,
+    vk: &[u8],
+) {
+    for number in 1..=n {
+        let proof = tokio::time::timeout(Duration::from_secs(120), emitted.recv())
+            .await
+            .expect("a proof within two minutes")
+            .expect("pool alive")
+            .0;
+        let b = block(seq, number).await.expect("block");
+        assert_eq!(proof.block_number, number, "in order, once each");
+        assert_eq!(proof.chain_id, head(seq).await.chain_id);
+        assert_eq!(proof.prev_state_root, b.prev_state_root);
+        assert_eq!(proof.new_state_root, b.new_state_root);
+        assert_eq!(proof.da_commitment, b.da_commitment);
+        verify_submit_proof(system, vk, &proof).expect("the proof verifies");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(emitted.try_recv().is_err(), "nothing emitted twice");
+}
 
+/// Blocks of one transfer on a depth-1 tree (small enough to prove in tests) through a real
+/// pool with a Groth16 prover, across a sequencer restart.
+#[tokio::test]
+async fn a_groth16_pool_proves_every_block_once_in_order() {
     let spec = spec_with(1, 1, 7);
     let keys = Arc::new(
         Groth16Keys::devnet(
@@ -77,35 +123,10 @@ async fn a_real_prover_pool_proves_every_block_once_in_order() {
         .expect("setup"),
     );
     let store: bitai_storage::SharedStore = Arc::new(MemoryStore::new());
-    let (tx, mut emitted) = tokio::sync::mpsc::unbounded_channel();
-    let (sink, _) = ractor::Actor::spawn(None, Collector, tx)
-        .await
-        .expect("collector");
-    let pool_args = PoolArgs {
-        store: store.clone(),
-        clock: Arc::new(TokioClock::starting_at(0)),
-        sink,
-        config: PoolConfig::default(),
-        metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
-    };
-    let (pool, _) = ractor::Actor::spawn(None, ProverPool, pool_args)
-        .await
-        .expect("pool");
-    let prover_args = ProverArgs {
+    let backend = ProverBackend::Groth16 {
         keys: BTreeMap::from([(spec.circuit, keys.clone())]),
-        rng_seed: [9; 32],
-        clock: Arc::new(TokioClock::starting_at(0)),
     };
-    let (prover, _) = ractor::Actor::spawn(None, Prover, prover_args)
-        .await
-        .expect("prover");
-    pool.cast(bitai_prover::PoolMsg::WorkerJoined(prover))
-        .expect("pool alive");
-    let role = RoleRef::spawn(None, "prover_pool", 64)
-        .await
-        .expect("proxy");
-    role.attach(pool).expect("attach");
-
+    let (role, mut emitted) = real_pool(store.clone(), backend).await;
     let world = World::new(spec.clone(), store, role);
     let seq = world.start(config()).await;
     for nonce in 0..2 {
@@ -119,27 +140,35 @@ async fn a_real_prover_pool_proves_every_block_once_in_order() {
     submit(&seq, transfer(&spec, 1, 2, 1, 0))
         .await
         .expect("accepted");
-    let h = wait_handed(&seq).await;
-    assert_eq!(h.number, 3);
-    for number in 1..=3 {
-        let proof = tokio::time::timeout(std::time::Duration::from_secs(120), emitted.recv())
-            .await
-            .expect("a proof within two minutes")
-            .expect("collector alive")
-            .0;
-        let b = block(&seq, number).await.expect("block");
-        assert_eq!(proof.block_number, number, "in order, once each");
-        assert_eq!(proof.prev_state_root, b.prev_state_root);
-        assert_eq!(proof.new_state_root, b.new_state_root);
-        assert_eq!(proof.da_commitment, b.da_commitment);
-        bitai_zk::verifier::verify_submit_proof(
-            bitai_protocol::ProofSystem::Groth16Bn254,
-            &bitai_zk::gnark::write_vk(keys.vk()),
-            &proof,
-        )
-        .expect("the proof verifies against the chain's key");
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(emitted.try_recv().is_err(), "nothing emitted twice");
+    assert_eq!(wait_handed(&seq).await.number, 3);
+    let vk = bitai_zk::gnark::write_vk(keys.vk());
+    expect_proofs(&seq, &mut emitted, 3, ProofSystem::Groth16Bn254, &vk).await;
+    stop(seq).await;
+}
+
+/// 200 transfers, with a sequencer restart after 101, through a real pool with the
+/// simulation backend: all 50 blocks are emitted once each, in order.
+#[tokio::test]
+async fn a_simulation_pool_gets_every_block_once_in_order_across_a_restart() {
+    let store: bitai_storage::SharedStore = Arc::new(MemoryStore::new());
+    let (role, mut emitted) = real_pool(store.clone(), ProverBackend::Simulation).await;
+    let world = World::new(spec(), store, role);
+    let mut nonces = [0u64; 10];
+    let seq = world.start(config()).await;
+    two_hundred(&world, &seq, 0..101, &mut nonces).await;
+    wait_handed(&seq).await;
+    stop(seq).await;
+    let seq = world.start(config()).await;
+    two_hundred(&world, &seq, 101..200, &mut nonces).await;
+    flush(&world, &seq).await;
+    assert_eq!(wait_handed(&seq).await.number, 50);
+    expect_proofs(
+        &seq,
+        &mut emitted,
+        50,
+        ProofSystem::SimulationOnly,
+        SIMULATION_VK,
+    )
+    .await;
     stop(seq).await;
 }

@@ -68,3 +68,45 @@ async fn a_restart_on_fjall_loses_and_duplicates_nothing() {
     })
     .await;
 }
+
+/// Pending transfers are re-checked at start: with a higher fee floor after the restart, the
+/// ones below it are dropped (logged) rather than sequenced; the rest stay pending.
+#[tokio::test]
+async fn pending_transfers_are_rechecked_at_start() {
+    let (world, _seen) = World::memory().await;
+    let seq = world.start(config()).await;
+    let cheap = submit(&seq, transfer(&world.spec, 0, 1, 5, 0))
+        .await
+        .expect("accepted");
+    let paid = bitai_zk::tx::Transfer {
+        from: 2,
+        to: 3,
+        to_public_key: key(3).public_key(),
+        amount: 5,
+        fee: FEE + 1,
+        nonce: 0,
+    }
+    .sign(&world.spec.chain_id(), &key(2));
+    let paid = submit(&seq, paid).await.expect("accepted");
+    assert_eq!(head(&seq).await.pending, 2);
+    stop(seq).await;
+    let seq = world
+        .start(crate::SequencerConfig {
+            min_fee: FEE + 1,
+            ..config()
+        })
+        .await;
+    assert_eq!(head(&seq).await.pending, 1);
+    assert_eq!(status(&seq, cheap).await, None, "dropped");
+    assert_eq!(status(&seq, paid).await, Some(crate::L2TxStatus::Pending));
+    // Account 0's nonce 0 is free again.
+    let again = transfer(&world.spec, 0, 1, 5, 0);
+    assert_eq!(
+        submit(&seq, again).await,
+        Err(crate::SubmitError::FeeBelowMinimum {
+            fee: FEE,
+            min_fee: FEE + 1
+        })
+    );
+    stop(seq).await;
+}
