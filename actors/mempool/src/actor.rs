@@ -2,10 +2,11 @@
 //! pool, without one), watches the state machine's view, and hands accepted entries to the
 //! inscriber in acceptance order, recording each hand-off after the inscriber's
 //! acknowledgement. Proofs refused for a transient reason (fee rate, room, storage) wait in
-//! order and are retried on every tick, so a fee spike delays a chain's proofs rather than
-//! losing them.
+//! order, persisted, and are retried on every tick, so a fee spike delays a chain's proofs
+//! rather than losing them.
 
 use crate::config::MempoolConfig;
+use crate::deferred::Deferred;
 use crate::metrics::MempoolMetrics;
 use crate::pool::{Evict, Pool};
 use crate::reject::MempoolReject;
@@ -19,7 +20,6 @@ use bitai_statemachine::StateView;
 use bitai_storage::SharedStore;
 use ractor::concurrency::{Duration, JoinHandle};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -84,7 +84,7 @@ pub struct MempoolState {
     inscriber: RoleRef<InscriberMsg>,
     bitcoin: SharedBitcoin,
     metrics: MempoolMetrics,
-    deferred: VecDeque<BitaiTx>,
+    deferred: Deferred,
     watcher: Option<JoinHandle<()>>,
     /// Set when a hand-off failed: further ones wait for the next tick, so a slow or absent
     /// inscriber does not stall every submission by `hand_timeout_ms`.
@@ -131,35 +131,36 @@ impl MempoolState {
     }
 
     /// Retries deferred proofs in order until one is refused for a transient reason again.
-    fn retry_deferred(&mut self) {
+    fn retry_deferred(&mut self) -> Result<(), ActorProcessingErr> {
         while let Some(tx) = self.deferred.front().cloned() {
             match self.pool.submit(tx, self.bitcoin.as_ref()) {
                 Err(e) if e.is_transient() => break,
-                _ => {
-                    self.deferred.pop_front();
-                }
+                _ => self.deferred.pop()?,
             }
         }
         self.metrics.deferred.set(self.deferred.len() as i64);
+        Ok(())
     }
 
-    fn proof(&mut self, p: ProofEmitted) {
+    fn proof(&mut self, p: ProofEmitted) -> Result<(), ActorProcessingErr> {
         let tx = BitaiTx::SubmitProof(p.0);
-        if self.deferred.is_empty() {
-            match self.pool.submit(tx.clone(), self.bitcoin.as_ref()) {
-                Err(e) if e.is_transient() => self.deferred.push_back(tx),
-                _ => {}
-            }
-        } else if self.deferred.len() < self.config.max_pending {
-            // Behind earlier deferred proofs, to keep each chain's order.
-            self.deferred.push_back(tx);
+        let defer = if self.deferred.is_empty() {
+            matches!(
+                self.pool.submit(tx.clone(), self.bitcoin.as_ref()),
+                Err(e) if e.is_transient()
+            )
         } else {
+            // Behind earlier deferred proofs, to keep each chain's order.
+            true
+        };
+        if defer && !self.deferred.push(tx)? {
             tracing::error!(
                 max = self.config.max_pending,
                 "deferred proofs at their bound: proof dropped; the prover pool must re-emit it"
             );
         }
         self.metrics.deferred.set(self.deferred.len() as i64);
+        Ok(())
     }
 }
 
@@ -181,6 +182,7 @@ impl Actor for BitaiMempool {
             args.metrics.clone(),
             &current,
         )?;
+        let deferred = Deferred::load(pool.store(), args.config.max_pending)?;
         let mut watch = view.clone();
         let me = myself.clone();
         let watcher = ractor::concurrency::spawn(async move {
@@ -203,7 +205,7 @@ impl Actor for BitaiMempool {
             inscriber: args.inscriber,
             bitcoin: args.bitcoin,
             metrics: args.metrics,
-            deferred: VecDeque::new(),
+            deferred,
             watcher: Some(watcher),
             hand_paused: false,
         })
@@ -238,18 +240,18 @@ impl Actor for BitaiMempool {
                 }
             }
             MempoolMsg::Proof(p) => {
-                state.proof(p);
+                state.proof(p)?;
                 state.hand_off().await?;
             }
             MempoolMsg::ViewChanged => {
                 let view = state.view.borrow_and_update().clone();
                 state.pool.reconcile(&view, Evict::Yes)?;
-                state.retry_deferred();
+                state.retry_deferred()?;
                 state.hand_off().await?;
             }
             MempoolMsg::Tick => {
                 state.hand_paused = false;
-                state.retry_deferred();
+                state.retry_deferred()?;
                 state.hand_off().await?;
             }
             MempoolMsg::Status { reply } => {

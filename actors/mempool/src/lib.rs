@@ -17,6 +17,7 @@
 
 mod actor;
 mod config;
+mod deferred;
 mod metrics;
 mod pool;
 mod projection;

@@ -297,6 +297,11 @@ impl Pool {
         Ok(())
     }
 
+    /// The store the pool writes to.
+    pub(crate) fn store(&self) -> SharedStore {
+        self.store.clone()
+    }
+
     /// The status report (without the deferred count, which the actor adds).
     pub(crate) fn status(&self) -> MempoolStatus {
         MempoolStatus {

@@ -29,8 +29,9 @@ pub(crate) struct Projection {
 pub(crate) enum Depth {
     /// Everything, proof verification included (a new submission).
     Full,
-    /// Everything but proof verification (a re-check of an entry whose proof verified when
-    /// it was accepted: a proof's validity depends only on itself and its chain's key).
+    /// Everything but proof and key verification (a re-check of an entry that passed them
+    /// when it was accepted: a proof's validity depends only on itself and its chain's key,
+    /// a key's only on itself).
     Sequence,
 }
 
@@ -70,13 +71,18 @@ impl Projection {
         depth: Depth,
     ) -> Result<(), RuleError> {
         match tx {
-            BitaiTx::CreateChain(c) => rules::check_create_chain(
-                c,
-                |id| self.chains.contains_key(id),
-                self.chains.len() as u64,
-                rules,
-            )
-            .map(drop),
+            BitaiTx::CreateChain(c) => {
+                rules::check_registration(
+                    c,
+                    |id| self.chains.contains_key(id),
+                    self.chains.len() as u64,
+                    rules,
+                )?;
+                match depth {
+                    Depth::Full => rules::check_key(c),
+                    Depth::Sequence => Ok(()),
+                }
+            }
             BitaiTx::SubmitProof(p) => {
                 let head = self.head(&p.chain_id);
                 rules::check_proof_sequence(p, head)?;

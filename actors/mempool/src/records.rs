@@ -1,5 +1,6 @@
 //! The mempool's store layout (keyspace `mempool`): `e` + sequence number (BE) holds each
-//! accepted entry in acceptance order; `n` holds the next sequence number. Values are a
+//! accepted entry in acceptance order; `n` holds the next sequence number; `d` + sequence
+//! number holds the deferred proofs of the prover pool (see `deferred.rs`). Values are a
 //! version byte then postcard; the entry's transaction is kept as its encoded bytes and
 //! decoded with the protocol's limits on load.
 

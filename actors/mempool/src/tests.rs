@@ -6,4 +6,5 @@
 mod agreement;
 mod harness;
 mod lifecycle;
+mod pipeline;
 mod submit;

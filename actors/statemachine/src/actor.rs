@@ -8,7 +8,7 @@ use crate::engine::Engine;
 use crate::metrics::StateMachineMetrics;
 use crate::view::{StateView, VerifiedBlock};
 use bitai_indexer::{Delivery, IndexerEvent, IndexerMsg};
-use bitai_protocol::ChainId;
+use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::RoleRef;
 use bitai_storage::SharedStore;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -27,6 +27,12 @@ pub enum StateMachineMsg {
         number: u64,
         /// The answer (None: not verified, or the lookup failed).
         reply: RpcReplyPort<Option<VerifiedBlock>>,
+    },
+    /// The digest of the state ([`Engine::state_digest`]), for the reorg oracle (None: the
+    /// store could not be read).
+    StateDigest {
+        /// The answer.
+        reply: RpcReplyPort<Option<Hash32>>,
     },
 }
 
@@ -114,6 +120,13 @@ impl Actor for StateMachine {
                     }
                 };
                 let _ = reply.send(found);
+            }
+            StateMachineMsg::StateDigest { reply } => {
+                let digest = state.engine.state_digest();
+                if let Err(e) = &digest {
+                    tracing::error!(error = %e, "state digest failed");
+                }
+                let _ = reply.send(digest.ok());
             }
         }
         Ok(())

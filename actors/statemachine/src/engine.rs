@@ -18,7 +18,7 @@ use crate::records::{
 use crate::rules;
 use crate::view::{Rejection, StateView, VerifiedBlock, REJECTED_KEPT};
 use bitai_indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
-use bitai_protocol::ChainId;
+use bitai_protocol::{ChainId, Hash32};
 use bitai_storage::{Batch, SharedStore, StoreError};
 use bitcoin::BlockHash;
 use std::collections::{BTreeMap, VecDeque};
@@ -108,6 +108,29 @@ impl Engine {
     /// The last applied Bitcoin block.
     pub fn tip(&self) -> Option<(u64, BlockHash)> {
         self.tip
+    }
+
+    /// A digest of the state: SHA-256 over the tip and every key and value of the keyspace
+    /// except the rejection log and the undo journals (which depend on the history of reorgs,
+    /// not on the canonical chain). Two state machines that applied the same canonical chain
+    /// have the same digest, however many reorgs one went through: what the reorg oracle
+    /// compares against a fresh replay.
+    pub fn state_digest(&self) -> Result<Hash32, StateMachineError> {
+        let mut bytes = Vec::new();
+        if let Some((height, hash)) = self.tip {
+            bytes.extend_from_slice(&height.to_be_bytes());
+            bytes.extend_from_slice(hash.as_ref());
+        }
+        for (k, v) in self.store.range(KEYSPACE, &[0], None, usize::MAX)? {
+            if matches!(k.first(), Some(&REJECTED | &JOURNAL)) {
+                continue;
+            }
+            for part in [&k, &v] {
+                bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+                bytes.extend_from_slice(part);
+            }
+        }
+        Ok(Hash32::sha256(&bytes))
     }
 
     /// The verified L2 block `number` of `chain`, if verified on the current chain.

@@ -106,9 +106,9 @@ pub struct RegistryRules {
     pub max_chains: u64,
 }
 
-/// The registry's check of a `CreateChain`, given whether its id is taken and how many chains
-/// exist. Returns the new chain's id.
-pub fn check_create_chain(
+/// The cheap half of the registry's check: the fields are within limits, the proof system
+/// is allowed, the id is free and there is room. Returns the new chain's id.
+pub fn check_registration(
     create: &CreateChain,
     chain_exists: impl FnOnce(&ChainId) -> bool,
     chain_count: u64,
@@ -129,9 +129,27 @@ pub fn check_create_chain(
             max: rules.max_chains,
         });
     }
+    Ok(id)
+}
+
+/// The expensive half: the verifying key is a valid key of its proof system (and the system
+/// has a verifier here). Depends only on the registration.
+pub fn check_key(create: &CreateChain) -> Result<(), RuleError> {
     bitai_zk::verifier::verifier_for(create.proof_system)
         .and_then(|v| v.check_key(&create.verifying_key))
-        .map_err(|e| RuleError::BadKey(e.to_string()))?;
+        .map_err(|e| RuleError::BadKey(e.to_string()))
+}
+
+/// The registry's whole check of a `CreateChain`, given whether its id is taken and how many
+/// chains exist: [`check_registration`] then [`check_key`]. Returns the new chain's id.
+pub fn check_create_chain(
+    create: &CreateChain,
+    chain_exists: impl FnOnce(&ChainId) -> bool,
+    chain_count: u64,
+    rules: &RegistryRules,
+) -> Result<ChainId, RuleError> {
+    let id = check_registration(create, chain_exists, chain_count, rules)?;
+    check_key(create)?;
     Ok(id)
 }
 

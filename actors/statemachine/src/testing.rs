@@ -1,6 +1,7 @@
 //! Test fixtures shared by the state machine's and the mempool's tests (feature `testing`):
-//! a real devnet Groth16 chain whose blocks of one transfer each are proved by our prover,
-//! and real Bitcoin block hashes and txids for the indexer events that carry them.
+//! a real devnet Groth16 chain whose blocks of one transfer each are proved by our prover, a
+//! `SimulationOnly` chain with cheap simulation proofs, and real Bitcoin block hashes and
+//! txids for the indexer events that carry them.
 //!
 //! The devnet key is made once per process (a few seconds); proving a one-transfer block
 //! takes about a second.
@@ -9,11 +10,13 @@ use bitai_indexer::{ConnectedBlock, IndexedTx};
 use bitai_protocol::{
     BitaiTx, ChainId, ChainLimits, CreateChain, Hash32, ProofSystem, SubmitProof,
 };
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
+use bitai_zk::circuit::{BlockCircuit, CircuitConfig, PublicInputs};
 use bitai_zk::eddsa::PrivateKey;
+use bitai_zk::field::{fr_to_hash, Fr};
 use bitai_zk::groth16::Groth16Keys;
 use bitai_zk::stf::{Account, Block, State};
 use bitai_zk::tx::Transfer;
+use bitai_zk::verifier::{simulation_proof, SIMULATION_VK};
 use bitcoin::absolute::LockTime;
 use bitcoin::block::{Header, Version};
 use bitcoin::hashes::Hash;
@@ -41,9 +44,9 @@ fn keys() -> &'static Groth16Keys {
     })
 }
 
-/// A chain registered with a real Groth16 key, and valid proofs of its first blocks.
+/// A registered chain and valid proofs of its first blocks.
 #[derive(Clone, Debug)]
-pub struct Groth16Chain {
+pub struct FixtureChain {
     /// The registration.
     pub create: CreateChain,
     /// Its id.
@@ -52,8 +55,11 @@ pub struct Groth16Chain {
     pub proofs: Vec<SubmitProof>,
 }
 
+/// A chain with a real Groth16 key.
+pub type Groth16Chain = FixtureChain;
+
 /// A Groth16 chain (salt `salt`) with `blocks` proved blocks of one transfer each.
-pub fn groth16_chain(blocks: usize, salt: u64) -> Groth16Chain {
+pub fn groth16_chain(blocks: usize, salt: u64) -> FixtureChain {
     let keys = keys();
     let sender = PrivateKey([7; 32]);
     let mut state = State::genesis(
@@ -105,7 +111,45 @@ pub fn groth16_chain(blocks: usize, salt: u64) -> Groth16Chain {
             proof: bitai_zk::gnark::write_proof(&proof),
         });
     }
-    Groth16Chain { create, id, proofs }
+    FixtureChain { create, id, proofs }
+}
+
+/// A `SimulationOnly` chain (salt `salt`) with `blocks` blocks whose roots are made up (valid
+/// field elements) and whose proofs are simulation proofs: cheap, and proving nothing.
+pub fn simulation_chain(blocks: usize, salt: u64) -> FixtureChain {
+    let root = |n: u64| Fr::from(salt.wrapping_mul(1_000_003).wrapping_add(n));
+    let create = CreateChain {
+        name: format!("simulated-{salt}"),
+        proof_system: ProofSystem::SimulationOnly,
+        verifying_key: SIMULATION_VK.to_vec(),
+        genesis_state_root: fr_to_hash(&root(0)),
+        limits: ChainLimits {
+            max_block_txs: 64,
+            max_proof_bytes: 64,
+        },
+        salt,
+    };
+    let id = create.chain_id();
+    let proofs = (1..=blocks as u64)
+        .map(|n| {
+            let public = PublicInputs {
+                chain_id: id,
+                block_number: n,
+                prev_root: root(n - 1),
+                new_root: root(n),
+                da_commitment: Hash32::sha256(&n.to_be_bytes()),
+            };
+            SubmitProof {
+                chain_id: id,
+                block_number: n,
+                prev_state_root: fr_to_hash(&public.prev_root),
+                new_state_root: fr_to_hash(&public.new_root),
+                da_commitment: public.da_commitment,
+                proof: simulation_proof(&public),
+            }
+        })
+        .collect();
+    FixtureChain { create, id, proofs }
 }
 
 /// The transfer of fixture block `nonce + 1`: 1 unit from account 0 to account 1.

@@ -6,3 +6,4 @@ mod contracts;
 pub(crate) mod harness;
 mod reorg;
 mod rules;
+mod simulation;

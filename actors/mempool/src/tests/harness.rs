@@ -112,9 +112,13 @@ pub fn config() -> MempoolConfig {
 
 impl World {
     pub async fn new() -> World {
+        Self::with_state_machine(StateMachineConfig::default()).await
+    }
+
+    pub async fn with_state_machine(sm_config: StateMachineConfig) -> World {
         let store: SharedStore = Arc::new(MemoryStore::new());
         let metrics = StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics");
-        let engine = Engine::load(StateMachineConfig::default(), store, metrics).expect("load");
+        let engine = Engine::load(sm_config, store, metrics).expect("load");
         let (view, _) = watch::channel(Arc::new(engine.view()));
         let sim = SimBitcoin::new(
             SimBitcoinConfig::with_seed(3),

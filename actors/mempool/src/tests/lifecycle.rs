@@ -1,7 +1,7 @@
 //! Entries over time: a reorg that removes their chain evicts them with a reason; a fee
-//! spike defers the prover pool's proofs, which go through in order once it passes; a
-//! restart on fjall reloads the entries in order and re-hands those the inscriber never
-//! acknowledged.
+//! spike defers the prover pool's proofs (persisted, across a restart), which go through in
+//! order once it passes; a restart on fjall reloads the entries in order and re-hands those
+//! the inscriber never acknowledged.
 
 use super::harness::{chain_a, config, memory, status, submit, until, World};
 use crate::MempoolMsg;
@@ -40,7 +40,8 @@ async fn a_fee_spike_defers_the_pools_proofs_in_order() {
     let a = chain_a();
     let mut w = World::new().await;
     w.confirm(&[BitaiTx::CreateChain(a.create.clone())]);
-    let m = w.mempool(memory(), config()).await;
+    let store = memory();
+    let m = w.mempool(store.clone(), config()).await;
     w.sim
         .set_fee_spike(Some(FeeRate::from_sat_per_vb(400).expect("rate")));
     for p in &a.proofs[..3] {
@@ -51,6 +52,10 @@ async fn a_fee_spike_defers_the_pools_proofs_in_order() {
     assert_eq!((s.pending.len(), s.deferred), (0, 3));
     m.send_message(MempoolMsg::Tick).expect("tick");
     assert_eq!(status(&m).await.deferred, 3, "still above the limit");
+    // The deferred proofs survive a restart (the pool emitted them once and forgot them).
+    m.stop_and_wait(None, None).await.expect("stop");
+    let m = w.mempool(store, config()).await;
+    assert_eq!(status(&m).await.deferred, 3);
     w.sim.set_fee_spike(None);
     m.send_message(MempoolMsg::Tick).expect("tick");
     let s = until(&m, |s| {

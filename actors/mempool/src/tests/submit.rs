@@ -171,3 +171,33 @@ async fn a_wrong_proof_from_a_prover_is_refused_and_never_inscribed() {
     let s = until(&m, |s| s.pending.len() == 1 && s.pending[0].handed).await;
     assert_eq!(w.inscriptions.ids(), vec![s.pending[0].id]);
 }
+
+#[tokio::test]
+async fn a_simulation_chain_is_accepted_only_where_allowed() {
+    let s = bitai_statemachine::testing::simulation_chain(3, 40);
+    let w = World::new().await;
+    let m = w.mempool(memory(), config()).await;
+    assert_eq!(
+        submit(&m, BitaiTx::CreateChain(s.create.clone())).await,
+        Err(MempoolReject::Invalid(RuleError::SimulationOnlyNotAllowed))
+    );
+    let mut cfg = config();
+    cfg.allow_simulation_only = true;
+    let m = w.mempool(memory(), cfg).await;
+    submit(&m, BitaiTx::CreateChain(s.create.clone()))
+        .await
+        .expect("allowed");
+    for p in &s.proofs {
+        submit(&m, BitaiTx::SubmitProof(p.clone()))
+            .await
+            .expect("simulation proof");
+    }
+    let mut forged = s.proofs[0].clone();
+    forged.block_number = 4;
+    forged.prev_state_root = s.proofs[2].new_state_root;
+    assert!(matches!(
+        submit(&m, BitaiTx::SubmitProof(forged)).await,
+        Err(MempoolReject::Invalid(RuleError::ProofInvalid(_)))
+    ));
+    assert_eq!(status(&m).await.accepted_through.get(&s.id), Some(&3));
+}

@@ -143,6 +143,22 @@ async fn the_actor_applies_acknowledges_and_resumes_from_its_cursor_on_fjall() {
         view.rejected.is_empty(),
         "the redelivery was not re-executed"
     );
+    // The digest equals a fresh replay of the same three blocks.
+    let digest = ractor::call!(sm, |reply| StateMachineMsg::StateDigest { reply })
+        .expect("call")
+        .expect("digest");
+    let mut fresh = crate::Engine::load(
+        config(6),
+        Arc::new(bitai_storage::MemoryStore::new()),
+        StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+    )
+    .expect("load");
+    for b in [&b1, &b2, &b3] {
+        fresh
+            .apply(&IndexerEvent::BlockConnected(b.clone()))
+            .expect("apply");
+    }
+    assert_eq!(fresh.state_digest().expect("digest"), digest);
     sm.stop_and_wait(None, None).await.expect("stop");
 }
 

@@ -89,6 +89,21 @@ fn three_proofs_advance_the_root_and_bad_ones_change_nothing() {
             "proof_too_large",
         ]
     );
+    let rejected = |reason: &str| {
+        h.metrics
+            .rejected
+            .with_label_values(&["submit_proof", reason])
+            .get()
+    };
+    assert_eq!(rejected("proof_invalid"), 2);
+    assert_eq!(rejected("wrong_block_number"), 2);
+    assert_eq!(
+        h.metrics
+            .accepted
+            .with_label_values(&["submit_proof"])
+            .get(),
+        3
+    );
     let r = &h.engine.view().rejected[3];
     assert_eq!(r.kind, "submit_proof");
     assert_eq!(r.chain, Some(a.id));

@@ -30,6 +30,7 @@ pub fn config(depth: u64) -> StateMachineConfig {
 pub struct Harness {
     pub store: SharedStore,
     pub engine: Engine,
+    pub metrics: StateMachineMetrics,
     pub blocks: Vec<ConnectedBlock>,
     forks: u32,
     depth: u64,
@@ -42,10 +43,11 @@ impl Harness {
         let store: SharedStore = Arc::new(MemoryStore::new());
         let metrics = StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics");
         let depth = config.depth();
-        let engine = Engine::load(config, store.clone(), metrics).expect("load");
+        let engine = Engine::load(config, store.clone(), metrics.clone()).expect("load");
         Self {
             store,
             engine,
+            metrics,
             blocks: vec![],
             forks: 0,
             depth,

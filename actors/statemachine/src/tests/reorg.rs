@@ -25,6 +25,10 @@ fn assert_equal_to_replay(h: &Harness, depth: u64) {
     let fresh = h.replay(config(depth));
     assert_eq!(state_of(h), state_of(&fresh));
     assert_eq!(h.dump(), fresh.dump());
+    assert_eq!(
+        h.engine.state_digest().expect("digest"),
+        fresh.engine.state_digest().expect("digest")
+    );
 }
 
 #[test]
@@ -133,5 +137,6 @@ proptest! {
         let fresh = h.replay(config(3));
         prop_assert_eq!(state_of(&h), state_of(&fresh));
         prop_assert_eq!(h.dump(), fresh.dump());
+        prop_assert_eq!(h.engine.state_digest().expect("digest"), fresh.engine.state_digest().expect("digest"));
     }
 }
