@@ -24,6 +24,18 @@ pub struct NodeConfig {
     pub metrics: MetricsSection,
     /// `[log]`: where logs go.
     pub log: LogSection,
+    /// `[chain]`: the chain `bitai devnet` creates and sequences, and the block size and
+    /// proof system this node's provers serve.
+    pub chain: crate::pipeline::config::ChainSection,
+    /// `[sequencer]`: how hosted chains make blocks.
+    pub sequencer: bitai_sequencer::SequencerConfig,
+    /// `[prover]`: the local prover pool.
+    pub prover: crate::pipeline::config::ProverSection,
+    /// `[statemachine]`: the BitAI side.
+    pub statemachine: bitai_statemachine::StateMachineConfig,
+    /// `[mempool]`: the BitAI mempool (its `allow_simulation_only` and `max_chains` are
+    /// taken from `[statemachine]`, so the two always agree).
+    pub mempool: bitai_mempool::MempoolConfig,
 }
 
 /// `[node]`.

@@ -1,59 +1,94 @@
-//! `bitai devnet`: the pipeline in one process on the embedded defaults. Today that is the
-//! Bitcoin side: SimBitcoin mining on its seeded schedule (a `SimMiner` actor) and the
-//! indexer following it into the chain log, under one supervisor, with fjall in the data
-//! directory, logs in a file, Prometheus metrics on a port, a live progress line and a
-//! summary. The roles of the later issues (sequencer, provers, mempool, inscriber, state
-//! machine) join this graph.
-
-pub(crate) mod chain_log;
+//! `bitai devnet`: the whole pipeline in one process on the embedded defaults: SimBitcoin
+//! mining on its seeded schedule, the embedded DA store, local provers, fjall in the data
+//! directory, the JSON-RPC server, logs in a file and Prometheus metrics on a port. At its
+//! first start it creates its own AI chain (genesis accounts with keys from the seed) and,
+//! unless told not to, a load generator sends transfers on it.
+//!
+//! Everything is persisted, SimBitcoin's chain included: a devnet killed at any point (even
+//! with SIGKILL) and started again on the same data directory resumes where it was, and
+//! `--fresh` starts over.
 
 use crate::config::{BitcoinBackend, NodeConfig};
-use crate::node::{self, NodeBase, NodeParts, Outcome};
+use crate::node::NodeBase;
+use crate::pipeline::config::ProofSystemName;
+use crate::pipeline::keys::{self, CircuitKeys};
+use crate::pipeline::progress::{self, Snapshot};
+use crate::pipeline::{self, loadgen, Pipeline, PipelineParts};
 use anyhow::{bail, Context};
 use bitai_bitcoin::{BitcoinPort, SharedBitcoin};
+use bitai_protocol::ChainId;
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_simulation::bitcoin::{SimBitcoin, SimMiner, SimMinerArguments};
-use chain_log::ChainLogStatus;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The devnet's embedded configuration (the file `configs/devnet.toml`).
 const DEVNET_TOML: &str = include_str!("../../configs/devnet.toml");
 
+/// Blocks SimBitcoin mines at a fresh start so the inscriber's coinbases are spendable at
+/// once (regtest's `generatetoaddress 101`).
+const PREMINE_BLOCKS: u64 = 101;
+
 /// Run the whole pipeline in one process on the embedded defaults.
 ///
-/// Exit codes: 0 when the run reached its goal (or was interrupted with Ctrl-C) and every
-/// check held; 1 when a node role stopped with an error or a check failed; 2 for a config
-/// that cannot be used.
+/// Examples: `bitai devnet --l2-blocks 20` (stop once 20 L2 blocks are final on the BitAI
+/// side and check every chain's verified root against its sequencer);
+/// `bitai devnet --txs 1000 --tps 50` (stop once 1,000 transfers are final).
+///
+/// Exit codes: 0 when the goal was reached (or Ctrl-C) and every check held; 1 when a role
+/// stopped the node or a check failed; 2 for a config that cannot be used.
 #[derive(Debug, Args)]
 pub struct DevnetArgs {
     /// Node config (TOML); default: the embedded `configs/devnet.toml`.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Data directory (overrides `node.data_dir`); recreated at start.
+    /// Data directory (overrides `node.data_dir`). An existing one is resumed.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Delete the data directory's database and logs first (cached proving keys stay).
+    #[arg(long)]
+    pub fresh: bool,
     /// Seed of the simulated world (overrides `node.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Mean SimBitcoin block interval in ms (overrides `bitcoin.sim.block_interval_mean_ms`).
     #[arg(long)]
     pub block_interval_ms: Option<u64>,
-    /// Stop once this many Bitcoin blocks past the start height are indexed and
-    /// acknowledged, and check the indexed chain against SimBitcoin's; default: run until
-    /// Ctrl-C.
+    /// Stop once this many L2 blocks of the devnet chain are final on the BitAI side, then
+    /// check that every chain's verified root equals its sequencer's root.
+    #[arg(long)]
+    pub l2_blocks: Option<u64>,
+    /// Stop once the devnet chain holds this many transfers and all of them are final (the
+    /// load generator sends up to this many); checks balances are conserved.
+    #[arg(long)]
+    pub txs: Option<u64>,
+    /// Load generator rate, transfers per second.
+    #[arg(long, default_value_t = 4.0)]
+    pub tps: f64,
+    /// No load generator (transfers come only through JSON-RPC).
+    #[arg(long)]
+    pub no_load: bool,
+    /// Stop once this many Bitcoin blocks past the start height are indexed (Bitcoin side
+    /// only: no goal on the L2 side).
     #[arg(long)]
     pub bitcoin_blocks: Option<u64>,
-    /// No live progress line (for logs and CI).
+    /// Prove with the simulation-only proof system (fast, proves nothing; for sweeps and
+    /// tests). Sets `chain.proof_system = "simulation"` and
+    /// `statemachine.allow_simulation_only = true`.
+    #[arg(long)]
+    pub simulation_proofs: bool,
+    /// Transactions per L2 block of the devnet chain (overrides `chain.block_txs`).
+    #[arg(long)]
+    pub block_txs: Option<u32>,
+    /// JSON-RPC listen address (overrides `rpc.listen`).
+    #[arg(long)]
+    pub rpc_listen: Option<String>,
+    /// No live progress display (for logs and CI).
     #[arg(long)]
     pub no_progress: bool,
-    /// Send this many demo BitAI transactions (SubmitProofs with 256-byte proofs) to the
-    /// inscriber at start; its wallet is funded by the coinbases, which mature after
-    /// `coinbase_maturity` blocks. Default 0.
-    #[arg(long, default_value_t = 0)]
-    pub inscriptions: u64,
 }
 
 /// Runs the devnet.
@@ -65,7 +100,7 @@ pub fn run(args: DevnetArgs) -> ExitCode {
             return ExitCode::from(crate::cli::EXIT_BAD_INPUT);
         }
     };
-    let runtime = match node::runtime() {
+    let runtime = match crate::node::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -96,8 +131,25 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
     if let Some(ms) = args.block_interval_ms {
         config.bitcoin.sim.block_interval_mean_ms = ms;
     }
+    if let Some(n) = args.block_txs {
+        config.chain.block_txs = n;
+    }
+    if let Some(listen) = &args.rpc_listen {
+        config.rpc.listen = listen.clone();
+    }
+    if args.simulation_proofs {
+        config.chain.proof_system = ProofSystemName::Simulation;
+        config.statemachine.allow_simulation_only = true;
+    }
     if config.bitcoin.backend != BitcoinBackend::Sim {
         bail!("the devnet runs on SimBitcoin; set bitcoin.backend = \"sim\" (run a node for Core)");
+    }
+    if config.chain.proof_system == ProofSystemName::Simulation
+        && !config.statemachine.allow_simulation_only
+    {
+        bail!(
+            "chain.proof_system = \"simulation\" needs statemachine.allow_simulation_only = true"
+        );
     }
     Ok(config)
 }
@@ -105,98 +157,234 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
 async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<String> {
     #[allow(clippy::disallowed_methods)] // The summary's wall time, outside the actors.
     let started = std::time::Instant::now();
-    // SimBitcoin keeps its chain in memory, so the devnet starts from an empty data dir.
-    let data_dir = &config.node.data_dir;
-    if data_dir.exists() {
-        std::fs::remove_dir_all(data_dir)
-            .with_context(|| format!("recreating data dir {}", data_dir.display()))?;
+    let data_dir = config.node.data_dir.clone();
+    if args.fresh {
+        for old in [data_dir.join("db"), data_dir.join(&config.log.file)] {
+            if old.is_dir() {
+                std::fs::remove_dir_all(&old)
+            } else if old.exists() {
+                std::fs::remove_file(&old)
+            } else {
+                Ok(())
+            }
+            .with_context(|| format!("removing {}", old.display()))?;
+        }
     }
+    let base = NodeBase::open(&config)?;
+    let devnet = start(&config, base).await?;
+    let result = drive(&devnet, &config, args, started).await;
+    devnet.pipeline.stop().await;
+    result
+}
+
+/// A running devnet: the pipeline, the SimBitcoin under it and the devnet chain.
+pub struct Devnet {
+    /// The pipeline's roles.
+    pub pipeline: Pipeline,
+    /// The simulated Bitcoin network (tests reorg and inscribe on it).
+    pub sim: SimBitcoin,
+    /// The devnet chain's id.
+    pub chain: ChainId,
+    /// The circuit keys the provers use.
+    pub keys: CircuitKeys,
+}
+
+/// Starts the devnet on `base` (its store, metrics and clock): circuit keys, SimBitcoin
+/// (resumed from the store, or premined when fresh), the pipeline, and the devnet chain
+/// (created at the first start, resumed after).
+pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet> {
     let NodeBase {
         store,
         registry,
         clock,
-    } = NodeBase::open(&config)?;
-    let sim = SimBitcoin::new(config.bitcoin.sim.clone(), clock.clone())
-        .context("starting SimBitcoin")?;
+    } = base;
+    let system = config.chain.proof_system.to_protocol();
+    let cache = keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
+    let circuit_keys =
+        CircuitKeys::devnet(system, &[config.chain.block_txs], config.node.seed, &cache)?;
+    let sim = SimBitcoin::open(config.bitcoin.sim.clone(), clock.clone(), store.clone())
+        .context("opening SimBitcoin")?;
+    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, &store, config.node.seed)?;
+    // The devnet pays every coinbase to the inscriber's wallet; a fresh chain premines so
+    // the first coinbase is mature at once.
+    sim.set_coinbase_script_pubkey(wallet.script_pubkey().clone());
+    // One block per batch: a kill mid-premine resumes it here.
+    while sim.tip().context("reading SimBitcoin")?.height < PREMINE_BLOCKS {
+        sim.try_mine_block().context("premining")?;
+    }
     let bitcoin: SharedBitcoin = Arc::new(sim.clone());
     tracing::info!(seed = config.node.seed, "devnet starting on SimBitcoin");
-
-    let miner_child = miner_child(&sim, &clock).await?;
-    let inscriber = crate::inscriber::roles(
-        &config,
-        bitcoin.clone(),
-        store.clone(),
-        clock.clone(),
-        &registry,
-    )
-    .await?;
-    // The devnet funds the inscriber from coinbase.
-    sim.set_coinbase_script_pubkey(inscriber.wallet_script_pubkey.clone());
-    for n in 0..args.inscriptions {
-        let payload = demo_payload(n);
-        let id = bitai_protocol::Hash32::sha256(&payload).0;
-        let _ = inscriber
-            .role
-            .send(bitai_inscriber::InscriberMsg::Inscribe {
-                id,
-                payload,
-                reply: None,
-            });
-    }
-    let start = config.indexer.start_height;
-    let mut extra_children = vec![miner_child];
-    extra_children.extend(inscriber.children);
-    let parts = NodeParts {
+    let miner = miner_child(&sim, &clock).await?;
+    let pipeline = pipeline::start(PipelineParts {
+        config: config.clone(),
         bitcoin,
         store,
         clock,
-        indexer: config.indexer.clone(),
         registry,
-        extra_children,
-    };
-    let goal = args.bitcoin_blocks.map(|n| start + n.saturating_sub(1));
-    let outcome = node::run(parts, goal, !args.no_progress).await?;
-    match outcome {
-        Outcome::Halted(reason) => bail!("the node stopped: {reason}"),
-        Outcome::Interrupted => Ok("interrupted; the devnet stopped cleanly".into()),
-        Outcome::Reached(status) => check_and_summarise(&sim, &status, start, started),
-    }
+        keys: circuit_keys.clone(),
+        extra_children: vec![miner],
+    })
+    .await?;
+    let (create, genesis) = loadgen::devnet_chain(&config.chain, config.node.seed, &circuit_keys)?;
+    let chain = pipeline
+        .host
+        .create(create, genesis)
+        .await
+        .context("creating the devnet chain")?;
+    Ok(Devnet {
+        pipeline,
+        sim,
+        chain,
+        keys: circuit_keys,
+    })
 }
 
-fn check_and_summarise(
-    sim: &SimBitcoin,
-    status: &ChainLogStatus,
-    start: u64,
+async fn drive(
+    devnet: &Devnet,
+    config: &NodeConfig,
+    args: &DevnetArgs,
     started: std::time::Instant,
 ) -> anyhow::Result<String> {
-    let Some((height, hash)) = status.tip else {
-        bail!("nothing was indexed")
+    let (p, chain) = (&devnet.pipeline, devnet.chain);
+    let server = p.serve_rpc(&config.rpc).await?;
+    eprintln!("devnet chain: {chain}");
+    let seed = config.node.seed;
+    let sequencer = p
+        .host
+        .sequencer(&chain)
+        .await
+        .context("the devnet chain's sequencer")?;
+    let load = (!args.no_load).then(|| {
+        let plan = loadgen::LoadPlan {
+            total: args.txs.unwrap_or(u64::MAX),
+            tps: args.tps,
+            fee: config.sequencer.min_fee,
+            seed,
+        };
+        let keys = loadgen::account_keys(seed, config.chain.accounts);
+        tokio::spawn(loadgen::run(chain, sequencer.clone(), keys, plan))
+    });
+
+    let bar = progress::bar(args.no_progress, args.l2_blocks);
+    let start_height = config.indexer.start_height;
+    let mut halt = p.halt.clone();
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => break Ok(None),
+            changed = halt.changed() => {
+                let reason = if changed.is_ok() { halt.borrow().clone() } else { None };
+                break Err(anyhow::anyhow!("the node stopped: {}", reason.unwrap_or_else(|| "supervisor stopped".into())));
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        let s = progress::snapshot(p).await;
+        progress::show(&bar, &s, Some(&chain));
+        if reached(&s, &chain, args, start_height) {
+            break Ok(Some(s));
+        }
     };
-    let canonical = sim.block_hash(height).context("reading SimBitcoin")?;
-    if canonical != Some(hash) {
-        bail!("indexed tip {height} {hash} is not on SimBitcoin's best chain ({canonical:?})");
+    bar.finish_and_clear();
+    if let Some(load) = load {
+        load.abort();
     }
-    Ok(format!(
-        "devnet: {} Bitcoin blocks indexed (heights {start}..={height}) in {:.1} s wall time; \
-         tip {hash} is on SimBitcoin's best chain; {} BitAI transactions",
-        height + 1 - start,
-        started.elapsed().as_secs_f64(),
-        status.bitai_txs
-    ))
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    let Some(snapshot) = outcome? else {
+        return Ok("interrupted; the devnet stopped cleanly (run it again to resume)".into());
+    };
+    summarise(p, &chain, config, &snapshot, started).await
 }
 
-/// The `n`th demo BitAI transaction: a SubmitProof with a Groth16-size proof.
-fn demo_payload(n: u64) -> Vec<u8> {
-    use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, SubmitProof};
-    encode_tx(&BitaiTx::SubmitProof(SubmitProof {
-        chain_id: ChainId(Hash32::sha256(b"devnet")),
-        block_number: n + 1,
-        prev_state_root: Hash32::sha256(&n.to_le_bytes()),
-        new_state_root: Hash32::sha256(&(n + 1).to_le_bytes()),
-        da_commitment: Hash32::sha256(b"da"),
-        proof: vec![(n % 251) as u8; 256],
-    }))
-    .expect("a demo SubmitProof encodes")
+fn reached(s: &Snapshot, chain: &ChainId, args: &DevnetArgs, start_height: u64) -> bool {
+    if let Some(n) = args.bitcoin_blocks {
+        return s.bitcoin_height.is_some_and(|h| h + 1 >= start_height + n);
+    }
+    let Some(c) = s.chain(chain) else {
+        return false;
+    };
+    let l2_goal = args.l2_blocks.is_none_or(|n| c.final_block >= n);
+    let tx_goal = args
+        .txs
+        .is_none_or(|_| c.pending == 0 && c.head > 0 && c.final_block >= c.head);
+    (args.l2_blocks.is_some() || args.txs.is_some()) && l2_goal && tx_goal
+}
+
+async fn summarise(
+    p: &Pipeline,
+    chain: &ChainId,
+    config: &NodeConfig,
+    s: &Snapshot,
+    started: std::time::Instant,
+) -> anyhow::Result<String> {
+    let roots = progress::check_roots(p).await?;
+    let conservation = check_conservation(p, chain, config).await?;
+    let c = s.chain(chain).context("the devnet chain")?;
+    let mut out = format!(
+        "devnet: {} L2 blocks final on the BitAI side (head {}), Bitcoin height {}, in {:.1} s wall time\n",
+        c.final_block,
+        c.head,
+        s.bitcoin_height.unwrap_or(0),
+        started.elapsed().as_secs_f64()
+    );
+    for line in roots {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&format!("  {conservation}"));
+    Ok(out)
+}
+
+/// Balances plus burned fees equal the genesis supply, and every account's nonce counts its
+/// transfers: nothing lost, nothing made twice.
+async fn check_conservation(
+    p: &Pipeline,
+    chain: &ChainId,
+    config: &NodeConfig,
+) -> anyhow::Result<String> {
+    use bitai_sequencer::SequencerMsg;
+    let sequencer = p
+        .host
+        .sequencer(chain)
+        .await
+        .context("the devnet chain's sequencer")?;
+    let head = sequencer
+        .ask(|reply| SequencerMsg::Head { reply }, 10_000)
+        .await
+        .context("the sequencer did not answer")?;
+    let (mut fees, mut txs) = (0u128, 0u64);
+    for n in 1..=head.number {
+        let block = sequencer
+            .ask(|reply| SequencerMsg::Block { number: n, reply }, 10_000)
+            .await
+            .flatten()
+            .with_context(|| format!("block {n}"))?;
+        fees += u128::from(block.fees);
+        txs += block.tx_hashes.len() as u64;
+    }
+    let (mut balances, mut nonces) = (0u128, 0u64);
+    for i in 0..config.chain.accounts {
+        let a = sequencer
+            .ask(|reply| SequencerMsg::Account { index: i, reply }, 10_000)
+            .await
+            .flatten()
+            .with_context(|| format!("account {i}"))?;
+        balances += u128::from(a.balance);
+        nonces += a.nonce;
+    }
+    let supply = u128::from(config.chain.balance) * u128::from(config.chain.accounts);
+    anyhow::ensure!(
+        balances + fees == supply,
+        "balances {balances} + burned fees {fees} != genesis supply {supply}"
+    );
+    anyhow::ensure!(
+        nonces == txs,
+        "nonces sum to {nonces} but the blocks hold {txs} transfers"
+    );
+    Ok(format!(
+        "{txs} transfers in {} blocks; balances {balances} + burned fees {fees} = supply {supply}; nonces match",
+        head.number
+    ))
 }
 
 /// The SimMiner role: mines `sim` on its seeded schedule by `clock`.

@@ -10,7 +10,6 @@ use bitai_inscriber::{
 };
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_storage::SharedStore;
-use bitcoin::ScriptBuf;
 use std::sync::Arc;
 
 /// The inscriber's children and its role.
@@ -20,8 +19,6 @@ pub struct InscriberRoles {
     pub children: Vec<ChildSpec>,
     /// The inscriber's role.
     pub role: RoleRef<InscriberMsg>,
-    /// The wallet's script (the devnet pays coinbases to it).
-    pub wallet_script_pubkey: ScriptBuf,
 }
 
 /// Builds the inscriber's roles over the node's ports.
@@ -74,9 +71,5 @@ pub async fn roles(
             (Indexer, indexer_args.clone())
         }),
     ];
-    Ok(InscriberRoles {
-        children,
-        role,
-        wallet_script_pubkey: keys.script_pubkey().clone(),
-    })
+    Ok(InscriberRoles { children, role })
 }

@@ -4,8 +4,9 @@
 
 pub mod cli;
 pub mod config;
-mod devnet;
+pub mod devnet;
 mod inscriber;
 pub mod node;
+pub mod pipeline;
 pub mod rpc;
 mod telemetry;

@@ -1,19 +1,18 @@
-//! The node's actor graph, shared by `bitai node` (a long-running node against Bitcoin Core
-//! or SimBitcoin) and `bitai devnet` (everything in one process): the roles under one
-//! supervisor, their proxies, and the loop that shows progress and watches for the goal, a
-//! halt or Ctrl-C.
-//!
-//! Today the graph is the Bitcoin side (indexer and chain log, plus SimMiner on SimBitcoin);
-//! the roles of the later issues join it here.
+//! What every node process shares, `bitai node` (a long-running node against Bitcoin Core or
+//! SimBitcoin) and `bitai devnet` (everything in one process): opening the data directory,
+//! logs, metrics, store and clock ([`NodeBase`]), the runtime, and the loop that shows
+//! progress and watches for the goal, a halt or Ctrl-C ([`watch`]). The actor graph itself is
+//! [`crate::pipeline`].
 
-use crate::devnet::chain_log::{ChainLog, ChainLogArgs, ChainLogMsg, ChainLogStatus};
+use crate::pipeline::keys::CircuitKeys;
+use crate::pipeline::progress::{self, Snapshot};
+use crate::pipeline::{Pipeline, PipelineParts};
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg};
-use bitai_runtime::{ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs};
+use bitai_protocol::ChainId;
+use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
-use indicatif::{ProgressBar, ProgressStyle};
-use ractor::Actor;
+use indicatif::ProgressBar;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,129 +74,39 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
 
 /// How a run ended.
 pub enum Outcome {
-    /// The goal height was applied.
-    Reached(ChainLogStatus),
+    /// The goal was reached; the last progress snapshot.
+    Reached(Snapshot),
     /// A role stopped the node, with its reason.
     Halted(String),
     /// Ctrl-C.
     Interrupted,
 }
 
-/// What the graph is built from.
-pub struct NodeParts {
-    /// The Bitcoin backend.
-    pub bitcoin: SharedBitcoin,
-    /// The node's store.
-    pub store: SharedStore,
-    /// The clock.
-    pub clock: SharedClock,
-    /// Indexer configuration.
-    pub indexer: IndexerConfig,
-    /// The metrics registry.
-    pub registry: prometheus::Registry,
-    /// Children that run before the node's own roles (SimMiner in the devnet).
-    pub extra_children: Vec<ChildSpec>,
-}
-
-/// Starts the graph and runs until `goal_height` is applied (if any), a role halts the node,
-/// or Ctrl-C. Stops the graph before returning.
-pub async fn run(
-    parts: NodeParts,
-    goal_height: Option<u64>,
-    progress: bool,
-) -> anyhow::Result<Outcome> {
-    let indexer = RoleRef::<IndexerMsg>::spawn(Some("indexer".into()), "indexer", 10_000).await?;
-    let chain_log =
-        RoleRef::<ChainLogMsg>::spawn(Some("chain_log".into()), "chain_log", 10_000).await?;
-    let keep = u64::from(parts.indexer.reorg_depth_max) + 1;
-    let start = parts.indexer.start_height;
-    let log_args = ChainLogArgs {
-        store: parts.store.clone(),
-        indexer: indexer.clone(),
-        keep,
-    };
-    let indexer_args = IndexerArgs {
-        config: parts.indexer,
-        bitcoin: parts.bitcoin.clone(),
-        store: parts.store,
-        keyspace: bitai_indexer::DEFAULT_KEYSPACE.to_owned(),
-        watch: None,
-        sink: Arc::new(chain_log.clone()),
-        clock: parts.clock.clone(),
-        metrics: IndexerMetrics::new(&parts.registry),
-    };
-    let mut children = parts.extra_children;
-    children.push(ChildSpec::role("chain_log", chain_log.clone(), move || {
-        (ChainLog, log_args.clone())
-    }));
-    children.push(ChildSpec::role("indexer", indexer, move || {
-        (Indexer, indexer_args.clone())
-    }));
-    let (halt_tx, mut halt) = tokio::sync::watch::channel(None);
-    let args = SupervisorArgs {
-        children,
-        policy: RestartPolicy::default(),
-        clock: parts.clock,
-        halt: Some(halt_tx),
-    };
-    let (supervisor, handle) = Actor::spawn(Some("node".into()), Supervisor, args)
-        .await
-        .context("starting the node's roles")?;
-
-    let bar = progress_bar(!progress, goal_height.map(|g| g + 1 - start.min(g + 1)));
-    let outcome = loop {
+/// Runs until `goal` holds for the progress snapshot (checked every 250 ms), a role halts
+/// the node, or Ctrl-C, showing progress on `bar` (towards the final L2 blocks of `focus`).
+pub async fn watch(
+    p: &Pipeline,
+    focus: Option<ChainId>,
+    bar: &ProgressBar,
+    goal: impl Fn(&Snapshot) -> bool,
+) -> Outcome {
+    let mut halt = p.halt.clone();
+    loop {
         tokio::select! {
             biased;
-            _ = tokio::signal::ctrl_c() => break Outcome::Interrupted,
+            _ = tokio::signal::ctrl_c() => return Outcome::Interrupted,
             changed = halt.changed() => {
                 let reason = if changed.is_ok() { halt.borrow().clone() } else { None };
-                break Outcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));
+                return Outcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));
             }
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
-        let Some(status) = chain_log.ask(ChainLogMsg::Status, 2_000).await else {
-            continue;
-        };
-        let tip = parts.bitcoin.tip().ok();
-        show_progress(&bar, tip.map(|t| t.height), &status, start);
-        if let (Some(goal), Some((h, _))) = (goal_height, status.tip) {
-            if h >= goal {
-                break Outcome::Reached(status);
-            }
+        let s = progress::snapshot(p).await;
+        progress::show(bar, &s, focus.as_ref());
+        if goal(&s) {
+            return Outcome::Reached(s);
         }
-    };
-    bar.finish_and_clear();
-    supervisor.stop(None);
-    let _ = handle.await;
-    Ok(outcome)
-}
-
-fn progress_bar(hidden: bool, goal_blocks: Option<u64>) -> ProgressBar {
-    if hidden {
-        return ProgressBar::hidden();
     }
-    let (bar, template) = match goal_blocks {
-        Some(n) => (
-            ProgressBar::new(n),
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} blocks indexed  {msg}",
-        ),
-        None => (
-            ProgressBar::new_spinner(),
-            "{spinner} [{elapsed_precise}] {pos} blocks indexed  {msg}",
-        ),
-    };
-    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid"));
-    bar
-}
-
-fn show_progress(bar: &ProgressBar, bitcoin_tip: Option<u64>, s: &ChainLogStatus, start: u64) {
-    let indexed = s.tip.map_or(0, |(h, _)| (h + 1).saturating_sub(start));
-    bar.set_position(indexed);
-    bar.set_message(format!(
-        "bitcoin tip {}  BitAI txs {}",
-        bitcoin_tip.map_or("?".into(), |h| h.to_string()),
-        s.bitai_txs
-    ));
 }
 
 /// Run a BitAI node against the Bitcoin backend its config names (Bitcoin Core over RPC for
@@ -239,10 +148,11 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
             eprintln!("error: the node stopped: {reason}");
             ExitCode::from(EXIT_FAILURE)
         }
-        Ok(Outcome::Reached(status)) => {
+        Ok(Outcome::Reached(s)) => {
             println!(
-                "node: applied up to {:?}; {} BitAI transactions",
-                status.tip, status.bitai_txs
+                "node: Bitcoin height {} applied; {} chains",
+                s.bitcoin_height.map_or("none".into(), |h| h.to_string()),
+                s.chains.len()
             );
             ExitCode::SUCCESS
         }
@@ -276,46 +186,52 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
             Arc::new(bitai_bitcoin::CoreRpc::connect(&core).context("connecting to Bitcoin Core")?)
         }
         BitcoinBackend::Sim => {
-            // SimBitcoin keeps its chain in memory: a node on it starts from genesis.
-            let sim = bitai_simulation::bitcoin::SimBitcoin::new(
+            // SimBitcoin keeps its chain in the node's store: a restart resumes it.
+            let sim = bitai_simulation::bitcoin::SimBitcoin::open(
                 config.bitcoin.sim.clone(),
                 clock.clone(),
+                store.clone(),
             )
             .context("starting SimBitcoin")?;
             extra_children.push(crate::devnet::miner_child(&sim, &clock).await?);
             Arc::new(sim)
         }
     };
-    // The inscriber, with its own indexer instance; the operator funds its wallet.
-    let inscriber = crate::inscriber::roles(
-        &config,
-        bitcoin.clone(),
-        store.clone(),
-        clock.clone(),
-        &registry,
-    )
-    .await?;
-    match ::bitcoin::Address::from_script(&inscriber.wallet_script_pubkey, network) {
+    // The operator funds the inscriber's wallet.
+    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, &store, config.node.seed)?;
+    match ::bitcoin::Address::from_script(wallet.script_pubkey(), network) {
         Ok(address) => eprintln!("inscriber wallet: send funds to {address}"),
-        Err(_) => eprintln!(
-            "inscriber wallet script: {:x}",
-            inscriber.wallet_script_pubkey
-        ),
+        Err(_) => eprintln!("inscriber wallet script: {:x}", wallet.script_pubkey()),
     }
-    extra_children.extend(inscriber.children);
-    let start = config.indexer.start_height;
-    let parts = NodeParts {
+    let cache = crate::pipeline::keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
+    let keys = CircuitKeys::devnet(
+        config.chain.proof_system.to_protocol(),
+        &[config.chain.block_txs],
+        config.node.seed,
+        &cache,
+    )?;
+    let p = crate::pipeline::start(PipelineParts {
+        config: config.clone(),
         bitcoin,
         store,
         clock,
-        indexer: config.indexer.clone(),
         registry,
+        keys,
         extra_children,
-    };
-    run(
-        parts,
-        args.bitcoin_blocks.map(|n| start + n.saturating_sub(1)),
-        !args.no_progress,
-    )
-    .await
+    })
+    .await?;
+    let server = p.serve_rpc(&config.rpc).await?;
+    let start = config.indexer.start_height;
+    let goal = args.bitcoin_blocks.map(|n| start + n.saturating_sub(1));
+    let bar = progress::bar(args.no_progress, None);
+    let outcome = watch(&p, None, &bar, |s| {
+        goal.is_some_and(|g| s.bitcoin_height.is_some_and(|h| h >= g))
+    })
+    .await;
+    bar.finish_and_clear();
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    p.stop().await;
+    Ok(outcome)
 }

@@ -16,7 +16,7 @@ use crate::messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, P
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobId, JobQueue, JobRecord, JobState};
 use bitai_protocol::SubmitProof;
-use bitai_runtime::{Clock, Sink};
+use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::field::fr_to_hash;
@@ -53,6 +53,7 @@ impl Default for PoolConfig {
 }
 
 /// What the pool is started with.
+#[derive(Clone)]
 pub struct PoolArgs {
     /// Storage for the queue.
     pub store: SharedStore,
@@ -66,6 +67,25 @@ pub struct PoolArgs {
     pub config: PoolConfig,
     /// Metrics.
     pub metrics: PoolMetrics,
+    /// Provers known at start, by their stable role proxies (the node's local provers): a
+    /// restarted prover or pool finds them again. Others join with `PoolMsg::WorkerJoined`.
+    pub workers: Vec<RoleRef<ProverMsg>>,
+}
+
+/// A prover the pool leases to: a supervised role (stable across restarts) or a plain actor
+/// that joined by message.
+enum Worker {
+    Role(RoleRef<ProverMsg>),
+    Actor(ActorRef<ProverMsg>),
+}
+
+impl Worker {
+    fn cast(&self, msg: ProverMsg) -> Result<(), String> {
+        match self {
+            Worker::Role(role) => role.send(msg).map_err(|e| e.to_string()),
+            Worker::Actor(actor) => actor.cast(msg).map_err(|e| e.to_string()),
+        }
+    }
 }
 
 struct Lease {
@@ -81,7 +101,7 @@ pub struct PoolState {
     sink: Arc<dyn Sink<ProofEmitted>>,
     config: PoolConfig,
     metrics: PoolMetrics,
-    workers: Vec<ActorRef<ProverMsg>>,
+    workers: Vec<Worker>,
     idle: BTreeSet<usize>,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
@@ -129,8 +149,8 @@ impl Actor for ProverPool {
             sink: args.sink,
             config: args.config,
             metrics: args.metrics,
-            workers: Vec::new(),
-            idle: BTreeSet::new(),
+            idle: (0..args.workers.len()).collect(),
+            workers: args.workers.into_iter().map(Worker::Role).collect(),
             pending,
             leases: BTreeMap::new(),
             lost: BTreeMap::new(),
@@ -162,7 +182,7 @@ impl Actor for ProverPool {
                 }
             }
             PoolMsg::WorkerJoined(worker) => {
-                state.workers.push(worker);
+                state.workers.push(Worker::Actor(worker));
                 state.idle.insert(state.workers.len() - 1);
             }
             PoolMsg::ProofFinished {

@@ -142,6 +142,7 @@ async fn start_pool_with_sink(
         sink,
         config,
         metrics: metrics.clone(),
+        workers: Vec::new(),
     };
     let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
     Harness {

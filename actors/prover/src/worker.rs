@@ -51,6 +51,7 @@ impl std::fmt::Debug for ProverBackend {
 }
 
 /// What a prover is started with.
+#[derive(Clone)]
 pub struct ProverArgs {
     /// How proofs are made.
     pub backend: ProverBackend,

@@ -128,8 +128,9 @@ impl ChainSpec {
     }
 }
 
-/// A sequencer's tunables.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A sequencer's tunables (the node config's `[sequencer]` table).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct SequencerConfig {
     /// A block is cut once this long (by the injected clock) has passed since the last one
     /// and transactions are pending; default 1,000.
@@ -154,6 +155,7 @@ impl Default for SequencerConfig {
 }
 
 /// What a [`crate::Sequencer`] is spawned with.
+#[derive(Clone)]
 pub struct SequencerArgs {
     /// The chain.
     pub spec: ChainSpec,

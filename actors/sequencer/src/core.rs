@@ -84,6 +84,10 @@ pub struct SequencerCore {
     next_seq: u64,
     head: u64,
     head_commitment: Hash32,
+    /// Transfers in blocks so far.
+    txs_total: u64,
+    /// Fees burned by blocks so far.
+    fees_total: u64,
     genesis_commitment: Hash32,
     pub(crate) handed_through: u64,
     last_cut_ms: u64,
@@ -129,7 +133,11 @@ impl SequencerCore {
             }
         }
         let state = load_state(&store, spec.circuit.depth)?;
-        let (head, head_commitment, head_root) = match store.last_block()? {
+        let last = store.last_block()?;
+        let (txs_total, fees_total) = last
+            .as_ref()
+            .map_or((0, 0), |b| (b.txs_total, b.fees_total));
+        let (head, head_commitment, head_root) = match last {
             Some(b) => (b.number, b.da_commitment, b.new_state_root),
             None => (0, genesis_commitment, genesis_state.root_hash()),
         };
@@ -159,6 +167,8 @@ impl SequencerCore {
             genesis_commitment,
             handed_through,
             last_cut_ms: now,
+            txs_total,
+            fees_total,
         };
         core.reload_pending()?;
         core.metrics.head_block.set(head as i64);
@@ -348,8 +358,12 @@ impl SequencerCore {
         let da_commitment = self.da.put(&blob)?;
         witness.block.da_commitment = da_commitment;
         let circuit = BlockCircuit::new(self.spec.circuit, witness)?.to_bytes();
+        let fees: u64 = taken.iter().map(|p| p.tx.transfer.fee).sum();
         let record = BlockRecord {
             number,
+            fees,
+            txs_total: self.txs_total + taken.len() as u64,
+            fees_total: self.fees_total + fees,
             prev_state_root,
             new_state_root,
             da_commitment,
@@ -380,6 +394,8 @@ impl SequencerCore {
             }
         }
         self.head = number;
+        self.txs_total = record.txs_total;
+        self.fees_total = record.fees_total;
         self.head_commitment = da_commitment;
         self.last_cut_ms = record.created_ms;
         self.metrics.blocks.inc();
@@ -436,6 +452,7 @@ impl SequencerCore {
             da_commitment: r.da_commitment,
             tx_hashes: r.tx_hashes,
             created_ms: r.created_ms,
+            fees: r.fees,
             handed_to_prover: r.number <= self.handed_through,
         }))
     }
@@ -450,6 +467,8 @@ impl SequencerCore {
             genesis_commitment: self.genesis_commitment,
             pending: self.pending.len(),
             handed_through: self.handed_through,
+            txs: self.txs_total,
+            fees_burned: self.fees_total,
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct BlockSummary {
     pub tx_hashes: Vec<Hash32>,
     /// When it was cut, by the sequencer's clock.
     pub created_ms: u64,
+    /// Fees its transfers paid (burned).
+    pub fees: u64,
     /// Whether the prover pool acknowledged it.
     pub handed_to_prover: bool,
 }
@@ -95,6 +97,10 @@ pub struct SequencerHead {
     pub pending: usize,
     /// Blocks `1..=handed_through` were acknowledged by the prover pool.
     pub handed_through: u64,
+    /// Transfers in blocks `1..=number`.
+    pub txs: u64,
+    /// Fees burned by blocks `1..=number`.
+    pub fees_burned: u64,
 }
 
 /// Why a transfer is refused.

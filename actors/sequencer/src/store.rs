@@ -41,6 +41,12 @@ pub struct BlockRecord {
     pub tx_hashes: Vec<Hash32>,
     /// When it was cut.
     pub created_ms: u64,
+    /// Fees its transfers paid (burned).
+    pub fees: u64,
+    /// Transfers in blocks `1..=number`.
+    pub txs_total: u64,
+    /// Fees burned by blocks `1..=number`.
+    pub fees_total: u64,
 }
 
 /// One chain's view of the store.

@@ -17,6 +17,11 @@ pub struct StateMachineConfig {
     pub allow_simulation_only: bool,
     /// Most chains the registry holds; further `CreateChain`s are rejected.
     pub max_chains: u64,
+    /// Undo journals kept, in blocks: the deepest reorg that can be undone. At least
+    /// `finality_depth` (0 means exactly that); a node sets it to its indexer's
+    /// `reorg_depth_max` so that every reorg the indexer follows can be rolled back (a
+    /// reorg deeper than `finality_depth` then also undoes finality, as on Bitcoin).
+    pub journal_depth: u64,
 }
 
 impl Default for StateMachineConfig {
@@ -25,6 +30,7 @@ impl Default for StateMachineConfig {
             finality_depth: 6,
             allow_simulation_only: false,
             max_chains: 1024,
+            journal_depth: 0,
         }
     }
 }
@@ -33,6 +39,11 @@ impl StateMachineConfig {
     /// The finality depth, at least 1.
     pub fn depth(&self) -> u64 {
         self.finality_depth.max(1)
+    }
+
+    /// Blocks of undo journals kept: `journal_depth`, at least the finality depth.
+    pub fn journal_depth(&self) -> u64 {
+        self.journal_depth.max(self.depth())
     }
 
     /// The registry rules this configuration implies (shared with the mempool).

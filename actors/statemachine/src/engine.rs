@@ -66,7 +66,7 @@ impl Engine {
         store: SharedStore,
         metrics: StateMachineMetrics,
     ) -> Result<Self, StateMachineError> {
-        let cursor = ConsumerCursor::new(CURSOR_KEYSPACE, 2 * config.depth() + 2);
+        let cursor = ConsumerCursor::new(CURSOR_KEYSPACE, 2 * config.journal_depth() + 2);
         let tip = cursor.tip(store.as_ref())?;
         let mut chains = BTreeMap::new();
         for (k, v) in store.scan_prefix(KEYSPACE, &[records::CHAIN], usize::MAX)? {
@@ -223,7 +223,8 @@ impl Engine {
         if !marks.is_empty() {
             overlay.put(height_key(MARKS, b.height), records::encode(&marks))?;
         }
-        if let Some(old) = b.height.checked_sub(2 * depth) {
+        let kept = self.config.journal_depth();
+        if let Some(old) = b.height.checked_sub(2 * kept) {
             let key = height_key(MARKS, old);
             if overlay.get(&key)?.is_some() {
                 overlay.delete(key)?;
@@ -239,7 +240,7 @@ impl Engine {
             &height_key(JOURNAL, b.height),
             &records::encode(&journal),
         );
-        if let Some(old) = b.height.checked_sub(depth) {
+        if let Some(old) = b.height.checked_sub(kept) {
             batch.delete(KEYSPACE, &height_key(JOURNAL, old));
         }
         let first_seq = self.next_rejection;
@@ -279,7 +280,7 @@ impl Engine {
         let journal: Journal = match self.store.get(KEYSPACE, &key)? {
             Some(v) => records::decode(&key, &v)?,
             None => {
-                let depth = self.config.depth();
+                let depth = self.config.journal_depth();
                 tracing::error!(height, %hash, depth, "reorg deeper than the undo journals");
                 return Err(StateMachineError::JournalMissing {
                     height,

@@ -62,6 +62,7 @@ async fn real_pool(
         sink: Arc::new(ChannelSink(tx)),
         config: PoolConfig::default(),
         metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+        workers: Vec::new(),
     };
     let (pool, _) = Actor::spawn(None, ProverPool, pool_args)
         .await

@@ -24,6 +24,7 @@ pub fn config(depth: u64) -> StateMachineConfig {
         finality_depth: depth,
         allow_simulation_only: false,
         max_chains: 16,
+        journal_depth: 0,
     }
 }
 

@@ -14,6 +14,7 @@ fn allowed(depth: u64) -> StateMachineConfig {
         finality_depth: depth,
         allow_simulation_only: true,
         max_chains: 16,
+        journal_depth: 0,
     }
 }
 

@@ -1,0 +1,303 @@
+//! The chains this node sequences. Creating a chain here checks that this node can serve it
+//! (its verifying key is one of the node's circuit keys, its genesis matches its genesis
+//! root), records the chain spec, hands the `CreateChain` to the BitAI mempool and starts a
+//! supervised sequencer for it. Specs are persisted first, so a restart starts every hosted
+//! chain's sequencer again and re-sends a `CreateChain` that had not landed (the mempool
+//! answers a duplicate with the same hash).
+
+use crate::pipeline::keys::CircuitKeys;
+use bitai_da::{DaBlob, GenesisData, SharedDa};
+use bitai_mempool::MempoolMsg;
+use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain};
+use bitai_prover::PoolMsg;
+use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
+use bitai_sequencer::{
+    ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics, SequencerMsg,
+};
+use bitai_storage::{Batch, SharedStore};
+use bitai_zk::circuit::CircuitConfig;
+use prometheus::Registry;
+use ractor::ActorRef;
+use std::collections::BTreeMap;
+use tokio::sync::Mutex;
+
+/// The keyspace of hosted chain specs.
+pub const KEYSPACE: &str = "host";
+
+/// Most chains one node sequences.
+pub const MAX_HOSTED_CHAINS: usize = 10_000;
+
+/// Why a chain cannot be hosted here.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// The request is inconsistent or this node cannot prove the chain.
+    #[error("{0}")]
+    Invalid(String),
+    /// The BitAI mempool refused the `CreateChain`.
+    #[error("mempool refused the CreateChain: {0}")]
+    Refused(String),
+    /// A role did not answer or storage failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What every hosted sequencer is started with, besides its spec.
+#[derive(Clone)]
+pub struct SequencerPorts {
+    /// Settings shared by every chain.
+    pub config: SequencerConfig,
+    /// The node's store.
+    pub store: SharedStore,
+    /// The DA layer.
+    pub da: SharedDa,
+    /// The clock.
+    pub clock: SharedClock,
+    /// The prover pool.
+    pub pool: RoleRef<PoolMsg>,
+    /// Where each sequencer registers its metrics (labelled by chain).
+    pub registry: Registry,
+}
+
+/// One hosted chain: its registration, genesis and sequencer.
+struct Hosted {
+    create: CreateChain,
+    genesis: GenesisData,
+    role: RoleRef<SequencerMsg>,
+}
+
+/// The hosted chains and how to start their sequencers.
+pub struct ChainHost {
+    ports: SequencerPorts,
+    keys: CircuitKeys,
+    mempool: RoleRef<MempoolMsg>,
+    supervisor: ActorRef<SupervisorMsg>,
+    chains: Mutex<BTreeMap<ChainId, Hosted>>,
+}
+
+impl ChainHost {
+    /// A host over the node's roles; no sequencer runs until [`ChainHost::resume`].
+    pub fn new(
+        ports: SequencerPorts,
+        keys: CircuitKeys,
+        mempool: RoleRef<MempoolMsg>,
+        supervisor: ActorRef<SupervisorMsg>,
+    ) -> Self {
+        Self {
+            ports,
+            keys,
+            mempool,
+            supervisor,
+            chains: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Starts the sequencer of every chain hosted before and re-sends their `CreateChain`s
+    /// (the mempool dedups; a landed one is refused as registered, which is fine).
+    pub async fn resume(&self) -> Result<usize, HostError> {
+        let stored = self
+            .ports
+            .store
+            .scan_prefix(KEYSPACE, b"", MAX_HOSTED_CHAINS)
+            .map_err(|e| HostError::Internal(format!("reading hosted chains: {e}")))?;
+        let mut n = 0;
+        for (_, value) in stored {
+            let (create, genesis) = decode_spec(&value)?;
+            let _ = self.submit_create(&create).await;
+            self.start(create, genesis).await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Hosts a new chain: checks it, records it, sends its `CreateChain` to the mempool and
+    /// starts its sequencer. Hosting a chain twice returns its id again.
+    pub async fn create(
+        &self,
+        create: CreateChain,
+        genesis: GenesisData,
+    ) -> Result<ChainId, HostError> {
+        let id = create.chain_id();
+        if self.chains.lock().await.contains_key(&id) {
+            return Ok(id);
+        }
+        self.check(&create, &genesis)?;
+        let mut batch = Batch::default();
+        batch.put(KEYSPACE, &id.0 .0, &encode_spec(&create, &genesis)?);
+        self.ports
+            .store
+            .write(batch)
+            .map_err(|e| HostError::Internal(format!("recording the chain: {e}")))?;
+        if let Err(e) = self.submit_create(&create).await {
+            let mut undo = Batch::default();
+            undo.delete(KEYSPACE, &id.0 .0);
+            let _ = self.ports.store.write(undo);
+            return Err(e);
+        }
+        self.start(create, genesis).await?;
+        Ok(id)
+    }
+
+    /// The sequencer of `chain`, if this node hosts it.
+    pub async fn sequencer(&self, chain: &ChainId) -> Option<RoleRef<SequencerMsg>> {
+        self.chains.lock().await.get(chain).map(|h| h.role.clone())
+    }
+
+    /// The registration and genesis of a hosted chain.
+    pub async fn spec(&self, chain: &ChainId) -> Option<(CreateChain, GenesisData)> {
+        let chains = self.chains.lock().await;
+        chains
+            .get(chain)
+            .map(|h| (h.create.clone(), h.genesis.clone()))
+    }
+
+    /// Every hosted chain's sequencer, in chain id order.
+    pub async fn all(&self) -> Vec<(ChainId, RoleRef<SequencerMsg>)> {
+        let chains = self.chains.lock().await;
+        chains.iter().map(|(id, h)| (*id, h.role.clone())).collect()
+    }
+
+    /// The node's circuit keys.
+    pub fn keys(&self) -> &CircuitKeys {
+        &self.keys
+    }
+
+    fn check(&self, create: &CreateChain, genesis: &GenesisData) -> Result<(), HostError> {
+        let invalid = |s: String| Err(HostError::Invalid(s));
+        if create.proof_system != self.keys.system() {
+            return invalid(format!(
+                "this node proves {:?}, the chain registers {:?}",
+                self.keys.system(),
+                create.proof_system
+            ));
+        }
+        let size = create.limits.max_block_txs;
+        if genesis.max_block_txs != size {
+            return invalid(format!(
+                "genesis says {} transactions per block, the CreateChain {size}",
+                genesis.max_block_txs
+            ));
+        }
+        match self.keys.verifying_key(size) {
+            Some(vk) if vk == create.verifying_key => {}
+            Some(_) => {
+                return invalid("the verifying key is not this node's key for that size".into())
+            }
+            None => {
+                return invalid(format!(
+                    "this node does not prove blocks of {size} transactions"
+                ))
+            }
+        }
+        let state = genesis
+            .state()
+            .map_err(|e| HostError::Invalid(format!("genesis: {e}")))?;
+        if state.root_hash() != create.genesis_state_root {
+            return invalid("the genesis accounts do not hash to the genesis state root".into());
+        }
+        if genesis.chain_id != create.chain_id() {
+            return invalid("the genesis names another chain".into());
+        }
+        Ok(())
+    }
+
+    async fn submit_create(&self, create: &CreateChain) -> Result<(), HostError> {
+        let tx = BitaiTx::CreateChain(create.clone());
+        let outcome = self
+            .mempool
+            .ask(
+                |reply| MempoolMsg::Submit {
+                    tx,
+                    reply: Some(reply),
+                },
+                10_000,
+            )
+            .await
+            .ok_or_else(|| HostError::Internal("the mempool did not answer".into()))?;
+        outcome
+            .map(drop)
+            .map_err(|e| HostError::Refused(e.to_string()))
+    }
+
+    async fn start(&self, create: CreateChain, genesis: GenesisData) -> Result<(), HostError> {
+        let id = create.chain_id();
+        let mut chains = self.chains.lock().await;
+        if chains.contains_key(&id) {
+            return Ok(());
+        }
+        let name = format!("sequencer-{}", &id.to_string()[..12]);
+        let role = RoleRef::<SequencerMsg>::spawn(Some(name.clone()), &name, 100_000)
+            .await
+            .map_err(|e| HostError::Internal(format!("spawning {name}: {e}")))?;
+        let circuit = CircuitConfig::production(create.limits.max_block_txs as usize);
+        let p = self.ports.clone();
+        let metrics = SequencerMetrics::new(&p.registry, &id)
+            .map_err(|e| HostError::Internal(format!("sequencer metrics: {e}")))?;
+        let spec = ChainSpec {
+            create: create.clone(),
+            genesis: genesis.clone(),
+            circuit,
+        };
+        spec.check()
+            .map_err(|e| HostError::Invalid(format!("chain spec: {e}")))?;
+        let args = SequencerArgs {
+            spec,
+            config: p.config.clone(),
+            store: p.store.clone(),
+            da: p.da.clone(),
+            clock: p.clock.clone(),
+            pool: p.pool.clone(),
+            metrics,
+        };
+        let spec = ChildSpec::role(&name, role.clone(), move || (Sequencer, args.clone()));
+        ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
+            .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))?
+            .map_err(HostError::Internal)?;
+        chains.insert(
+            id,
+            Hosted {
+                create,
+                genesis,
+                role,
+            },
+        );
+        Ok(())
+    }
+}
+
+fn encode_spec(create: &CreateChain, genesis: &GenesisData) -> Result<Vec<u8>, HostError> {
+    let create = encode_tx(&BitaiTx::CreateChain(create.clone()))
+        .map_err(|e| HostError::Invalid(format!("CreateChain: {e}")))?;
+    let genesis = DaBlob::Genesis(genesis.clone())
+        .encode()
+        .map_err(|e| HostError::Invalid(format!("genesis: {e}")))?;
+    let mut out = (create.len() as u32).to_le_bytes().to_vec();
+    out.extend_from_slice(&create);
+    out.extend_from_slice(&genesis);
+    Ok(out)
+}
+
+fn decode_spec(bytes: &[u8]) -> Result<(CreateChain, GenesisData), HostError> {
+    let bad = |what: String| HostError::Internal(format!("stored chain spec: {what}"));
+    let len = bytes
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(|| bad("truncated".into()))?;
+    let create = bytes
+        .get(4..4 + len)
+        .ok_or_else(|| bad("truncated".into()))?;
+    let create = match decode_tx(create).map_err(|e| bad(e.to_string()))? {
+        BitaiTx::CreateChain(c) => c,
+        other => {
+            return Err(bad(format!(
+                "a {} where a CreateChain belongs",
+                other.kind()
+            )))
+        }
+    };
+    let genesis = match DaBlob::decode(&bytes[4 + len..]).map_err(|e| bad(e.to_string()))? {
+        DaBlob::Genesis(g) => g,
+        DaBlob::Block(_) => return Err(bad("a block where a genesis belongs".into())),
+    };
+    Ok((create, genesis))
+}

@@ -1,0 +1,151 @@
+//! The devnet's own chain and its load generator. The chain's genesis accounts have keys
+//! drawn from the node seed, so the load generator (and a test) can sign for them; the load
+//! generator sends signed transfers between random pairs of them at a steady rate, through
+//! the same path as `bitai_sendTransaction`, until it has had a given number accepted.
+//!
+//! It keeps no record of its own: on a restart it asks the sequencer how many transfers the
+//! chain already holds (every account's nonce plus the pending ones), so a killed and
+//! restarted devnet sends exactly the rest. A refused nonce resynchronises it from the
+//! sequencer's answer.
+
+use crate::pipeline::config::ChainSection;
+use crate::pipeline::keys::CircuitKeys;
+use bitai_da::{GenesisAccount, GenesisData};
+use bitai_protocol::{ChainId, ChainLimits, CreateChain, Hash32};
+use bitai_runtime::{seeded_rng, RoleRef};
+use bitai_sequencer::{SequencerMsg, SubmitError};
+use bitai_zk::babyjubjub::pack_point;
+use bitai_zk::eddsa::PrivateKey;
+use bitai_zk::tx::Transfer;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// Tree depth of every chain the devnet makes: room for 2^32 accounts.
+pub const TREE_DEPTH: u32 = 16;
+
+/// The devnet chain's genesis account keys, drawn from the node seed.
+pub fn account_keys(seed: u64, n: u32) -> Vec<PrivateKey> {
+    (0..n)
+        .map(|i| {
+            let mut h = Sha256::new();
+            h.update(b"bitai/devnet-account/v1/");
+            h.update(seed.to_le_bytes());
+            h.update(i.to_le_bytes());
+            PrivateKey(h.finalize().into())
+        })
+        .collect()
+}
+
+/// The devnet chain: its `CreateChain` and genesis, from the config and the node's keys.
+pub fn devnet_chain(
+    section: &ChainSection,
+    seed: u64,
+    keys: &CircuitKeys,
+) -> anyhow::Result<(CreateChain, GenesisData)> {
+    let accounts: Vec<GenesisAccount> = account_keys(seed, section.accounts)
+        .iter()
+        .enumerate()
+        .map(|(i, k)| GenesisAccount {
+            index: i as u32,
+            public_key: pack_point(&k.public_key()),
+            balance: section.balance,
+        })
+        .collect();
+    let verifying_key = keys.verifying_key(section.block_txs).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no circuit key for {} transactions per block",
+            section.block_txs
+        )
+    })?;
+    let mut genesis = GenesisData {
+        chain_id: ChainId(Hash32([0; 32])),
+        tree_depth: TREE_DEPTH,
+        max_block_txs: section.block_txs,
+        accounts,
+    };
+    let create = CreateChain {
+        name: section.name.clone(),
+        proof_system: keys.system(),
+        verifying_key,
+        genesis_state_root: genesis.state()?.root_hash(),
+        limits: ChainLimits {
+            max_block_txs: section.block_txs,
+            max_proof_bytes: 1_024,
+        },
+        salt: seed,
+    };
+    genesis.chain_id = create.chain_id();
+    Ok((create, genesis))
+}
+
+/// What the load generator does.
+#[derive(Debug, Clone)]
+pub struct LoadPlan {
+    /// Transfers the chain should hold in the end.
+    pub total: u64,
+    /// Transfers per second.
+    pub tps: f64,
+    /// Fee of each transfer.
+    pub fee: u64,
+    /// Seed of the pair and amount draws.
+    pub seed: u64,
+}
+
+/// Sends transfers on `chain` until it holds `plan.total`; returns how many it sent.
+pub async fn run(
+    chain: ChainId,
+    sequencer: RoleRef<SequencerMsg>,
+    keys: Vec<PrivateKey>,
+    plan: LoadPlan,
+) -> anyhow::Result<u64> {
+    let n = keys.len() as u32;
+    anyhow::ensure!(n >= 2, "the load generator needs at least two accounts");
+    let mut nonces = Vec::with_capacity(keys.len());
+    let mut held = 0u64;
+    for i in 0..n {
+        let account = sequencer
+            .ask(|reply| SequencerMsg::Account { index: i, reply }, 10_000)
+            .await
+            .flatten()
+            .ok_or_else(|| anyhow::anyhow!("the sequencer does not know account {i}"))?;
+        held += account.nonce;
+        nonces.push(account.nonce);
+    }
+    let head = sequencer
+        .ask(|reply| SequencerMsg::Head { reply }, 10_000)
+        .await
+        .ok_or_else(|| anyhow::anyhow!("the sequencer did not answer"))?;
+    held += head.pending as u64;
+    let mut rng = seeded_rng(plan.seed, &format!("loadgen/{held}"));
+    let period = Duration::from_secs_f64(1.0 / plan.tps.max(0.001));
+    let mut sent = 0;
+    let mut interval = tokio::time::interval(period);
+    while held + sent < plan.total {
+        interval.tick().await;
+        let from = rng.gen_range(0..n);
+        let to = (from + rng.gen_range(1..n)) % n;
+        let transfer = Transfer {
+            from,
+            to,
+            to_public_key: keys[to as usize].public_key(),
+            amount: rng.gen_range(1..1_000),
+            fee: plan.fee,
+            nonce: nonces[from as usize],
+        };
+        let tx = transfer.sign(&chain, &keys[from as usize]);
+        let answer = sequencer
+            .ask(|reply| SequencerMsg::Submit { tx, reply }, 10_000)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("the sequencer did not answer"))?;
+        match answer {
+            Ok(_) => {
+                nonces[from as usize] += 1;
+                sent += 1;
+            }
+            Err(SubmitError::BadNonce { expected, .. }) => nonces[from as usize] = expected,
+            Err(e) => tracing::warn!(error = %e, "load generator: transfer refused"),
+        }
+    }
+    Ok(sent)
+}
