@@ -28,9 +28,9 @@ use std::time::Duration;
 /// The devnet's embedded configuration (the file `configs/devnet.toml`).
 const DEVNET_TOML: &str = include_str!("../../configs/devnet.toml");
 
-/// Blocks SimBitcoin mines at a fresh start so the inscriber's coinbases are spendable at
-/// once (regtest's `generatetoaddress 101`).
-const PREMINE_BLOCKS: u64 = 101;
+/// Blocks SimBitcoin mines at a fresh start so the inscriber's first coinbase (block 2) is
+/// spendable at once (regtest's `generatetoaddress`).
+const PREMINE_BLOCKS: u64 = 102;
 
 /// Run the whole pipeline in one process on the embedded defaults.
 ///
@@ -205,11 +205,16 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
     let sim = SimBitcoin::open(config.bitcoin.sim.clone(), clock.clone(), store.clone())
         .context("opening SimBitcoin")?;
     let wallet = bitai_inscriber::wallet_keys(&config.inscriber, &store, config.node.seed)?;
-    // The devnet pays every coinbase to the inscriber's wallet; a fresh chain premines so
-    // the first coinbase is mature at once.
-    sim.set_coinbase_script_pubkey(wallet.script_pubkey().clone());
+    // A fresh chain premines like regtest's `generatetoaddress`: block 1 pays SimBitcoin's own
+    // miner wallet (an outside party's coins, for tests that inscribe on their own), every
+    // later coinbase the inscriber's wallet, so its first coinbase matures during the premine.
     // One block per batch: a kill mid-premine resumes it here.
-    while sim.tip().context("reading SimBitcoin")?.height < PREMINE_BLOCKS {
+    let tip = || sim.tip().context("reading SimBitcoin").map(|t| t.height);
+    if tip()? == 0 {
+        sim.try_mine_block().context("premining")?;
+    }
+    sim.set_coinbase_script_pubkey(wallet.script_pubkey().clone());
+    while tip()? < PREMINE_BLOCKS {
         sim.try_mine_block().context("premining")?;
     }
     let bitcoin: SharedBitcoin = Arc::new(sim.clone());
