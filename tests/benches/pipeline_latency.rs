@@ -258,6 +258,9 @@ async fn measure(setup: &Setup) -> Run {
             if let Some(h) = status.bitcoin_height {
                 sample.bitcoin_height = Some(h);
             }
+            if status.stage == Stage::Final && sample.final_tip.is_none() {
+                sample.final_tip = Some(tip);
+            }
         }
         polls += 1;
         let all_final = samples.len() == setup.txs

@@ -18,6 +18,8 @@ pub struct Sample {
     pub seen: BTreeMap<Stage, Duration>,
     /// The Bitcoin height of the transaction that carried its block's proof.
     pub bitcoin_height: Option<u64>,
+    /// The Bitcoin tip height on the poll that first saw it final.
+    pub final_tip: Option<u64>,
 }
 
 impl Sample {
@@ -28,6 +30,7 @@ impl Sample {
             accepted,
             seen: BTreeMap::new(),
             bitcoin_height: None,
+            final_tip: None,
         }
     }
 
@@ -205,6 +208,56 @@ impl Run {
             self.polls,
             self.startup_wall_s
         );
+        let mut confirmations: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(|s| Some((s.final_tip? + 1).saturating_sub(s.bitcoin_height?) as f64))
+            .collect();
+        if let Some((m, p)) = median_p90(&mut confirmations) {
+            let _ = writeln!(
+                out,
+                "confirmations of the proof's block when first seen final: median {m}, p90 {p}"
+            );
+        }
+        // Blocks mined after the hand-off that did not carry the proof: the inscriber cuts a
+        // batch only once the one before it is confirmed, so a proof handed while a batch is
+        // in flight waits for that batch's block first.
+        let mut skipped: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(|s| {
+                let handed = s.at(Stage::Inscribed)?;
+                let tip = self
+                    .tip_seen
+                    .iter()
+                    .filter(|(_, t)| **t <= handed)
+                    .map(|(h, _)| *h)
+                    .next_back()?;
+                Some(s.bitcoin_height?.saturating_sub(tip + 1) as f64)
+            })
+            .collect();
+        let one_or_more = skipped.iter().filter(|n| **n >= 1.0).count();
+        if let Some((m, p)) = median_p90(&mut skipped) {
+            let _ = writeln!(
+                out,
+                "Bitcoin blocks mined between the hand-off and the block carrying the proof: \
+                 median {m}, p90 {p}; {one_or_more} of {} transfers waited at least one",
+                skipped.len()
+            );
+        }
+        let first = self.tip_seen.iter().next();
+        let last = self.tip_seen.iter().next_back();
+        if let (Some((h0, t0)), Some((h1, t1))) = (first, last) {
+            if h1 > h0 {
+                let _ = writeln!(
+                    out,
+                    "Bitcoin blocks during the run: {} in {:.1} {unit}, {:.1} {unit} apart on average",
+                    h1 - h0,
+                    secs(t1.saturating_sub(*t0)),
+                    secs(t1.saturating_sub(*t0)) / (h1 - h0) as f64
+                );
+            }
+        }
         if let Some((n, mean)) = self.prove {
             let _ = writeln!(out, "prover pool: {n} proofs, mean {mean:.2} {unit} each");
         }
