@@ -164,9 +164,12 @@ fn devnet_hosts_two_chains_created_while_it_runs() {
         assert_eq!(receiver.balance, AMOUNT);
         assert_eq!(receiver.nonce, 0);
         assert_eq!(hex::encode(receiver.public_key), recipient);
-        if i == 0 {
-            assert_eq!(hex::encode(sender.public_key), alpha_public);
-        }
+        let creator = if i == 0 {
+            alpha_public.clone()
+        } else {
+            public_key_in(&dir.path().join("b.key"))
+        };
+        assert_eq!(hex::encode(sender.public_key), creator);
     }
 
     // Ctrl-C: the devnet stops cleanly and says so.
@@ -179,4 +182,14 @@ fn devnet_hosts_two_chains_created_while_it_runs() {
         devnet.diagnostics()
     );
     assert!(stdout.contains("stopped cleanly"), "{stdout}");
+}
+
+/// The public key in a key file `bitai keygen` or `bitai chain create` wrote.
+fn public_key_in(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).expect("the key file exists");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("the key file is JSON");
+    file["public_key"]
+        .as_str()
+        .expect("the key file names its public key")
+        .to_owned()
 }

@@ -87,7 +87,7 @@ fn devnet_killed_twice_resumes_and_finishes_with_nothing_lost_or_duplicated() {
         chain,
         "the last start resumes the same chain"
     );
-    let (status, stdout) = devnet.wait(Duration::from_secs(60));
+    let (status, stdout) = devnet.wait(Duration::from_secs(90));
     assert!(
         status.success(),
         "exit {status}; stdout: {stdout}\n{}",
