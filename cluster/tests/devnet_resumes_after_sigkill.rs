@@ -1,4 +1,4 @@
-//! `bitai devnet --txs 300` killed with SIGKILL twice mid-run and started again on the same
+//! `bitai devnet --txs 300` killed with SIGKILL three times and started again on the same
 //! data directory: each start resumes (same chain, nothing verified is lost) and the last
 //! one finishes with exactly 300 transfers, balances plus burned fees equal to the supply,
 //! nonces equal to the transfers and every verified root equal to the sequencer's.
@@ -46,6 +46,12 @@ fn run_until_killed(
             || verified(&devnet),
             || devnet.diagnostics(),
         );
+        let chains = devnet.chains();
+        assert_eq!(
+            chains.len(),
+            1,
+            "one devnet chain after the restart: {chains:#?}"
+        );
         assert!(
             now >= verified_before,
             "verified block {now} after the restart, {verified_before} before the kill"
@@ -72,12 +78,16 @@ fn run_until_killed(
 }
 
 #[test]
-fn devnet_killed_twice_resumes_and_finishes_with_nothing_lost_or_duplicated() {
+fn devnet_killed_three_times_resumes_and_finishes_with_nothing_lost_or_duplicated() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = support::write_config(dir.path(), &[]);
     let data_dir = dir.path().join("data");
 
-    let (chain, first) = run_until_killed(&config, &data_dir, None, 2);
+    // Killed as soon as it answers (its chain's CreateChain not yet on Bitcoin), once its
+    // chain has 2 verified blocks, and 10 verified blocks later.
+    let (chain, zeroth) = run_until_killed(&config, &data_dir, None, 0);
+    let (again, first) = run_until_killed(&config, &data_dir, Some((&chain, zeroth)), 2);
+    assert_eq!(again, chain);
     let (again, second) = run_until_killed(&config, &data_dir, Some((&chain, first)), first + 10);
     assert_eq!(again, chain);
 
