@@ -2,7 +2,8 @@
 //! hosts them beside its own chain (sequencer, provers, verifier contract), a transfer sent
 //! on each with `bitai send` becomes final, `bitai status` lists the three chains with the
 //! new ones' verified roots equal to their sequencers' roots, and SIGINT stops the devnet
-//! cleanly (exit 0). Every step runs the real `bitai` binary.
+//! cleanly (exit 0). Started again on the same data directory, it still hosts them: a
+//! second transfer becomes final. Every step runs the real `bitai` binary.
 #![allow(clippy::disallowed_methods)] // Wall-clock waits on real processes.
 
 mod support;
@@ -173,7 +174,72 @@ fn devnet_hosts_two_chains_created_while_it_runs() {
     }
 
     // Ctrl-C: the devnet stops cleanly and says so.
-    let mut devnet = devnet;
+    interrupt_and_expect_clean_exit(devnet);
+
+    // Started again on the same data directory, it hosts the chains created through
+    // JSON-RPC too: a second transfer on alpha (nonce 1, from the node) becomes final in
+    // alpha's block 2.
+    let devnet = DevnetProcess::start(
+        &config,
+        &data_dir,
+        &[
+            "--simulation-proofs",
+            "--no-load",
+            "--block-interval-ms",
+            "300",
+        ],
+    );
+    let url = devnet.url().to_owned();
+    let context = || devnet.diagnostics();
+    let listed: Vec<String> = devnet.chains().iter().map(|c| c.id.to_string()).collect();
+    for id in &ids {
+        assert!(
+            listed.contains(id),
+            "{id} listed after the restart: {listed:?}"
+        );
+    }
+    let hash = hex64(&run_ok(
+        &[
+            "send",
+            "--rpc",
+            &url,
+            "--chain",
+            &ids[0],
+            "--key",
+            &path("a.key"),
+            "--from",
+            "0",
+            "--to",
+            "1",
+            "--to-key",
+            &recipient,
+            "--amount",
+            &amount,
+            "--fee",
+            &fee,
+            "--wait",
+            "final",
+            "--timeout-secs",
+            "60",
+        ],
+        context,
+    ));
+    let status = devnet.tx_status(&hash);
+    assert_eq!(status.stage, Stage::Final, "{status:?}");
+    assert_eq!(status.block_number, Some(2), "{status:?}");
+    let alpha = devnet
+        .chains()
+        .into_iter()
+        .find(|c| c.id.to_string() == ids[0])
+        .expect("alpha listed");
+    assert_eq!(alpha.verified_block, 2, "{alpha:#?}");
+    let sequencer = alpha.sequencer.as_ref().expect("alpha hosted");
+    assert_eq!(sequencer.state_root, alpha.verified_root, "{alpha:#?}");
+    interrupt_and_expect_clean_exit(devnet);
+}
+
+/// SIGINT; the devnet exits 0 and says it stopped cleanly.
+fn interrupt_and_expect_clean_exit(mut devnet: DevnetProcess) {
     devnet.interrupt();
     let (status, stdout) = devnet.wait(Duration::from_secs(30));
     assert!(
