@@ -7,6 +7,7 @@ pub mod support {
     //! Helpers and doubles of outside systems, one module each.
     pub mod canonical;
     pub mod core_rpc_double;
+    pub mod devnet_world;
     pub mod hostile_node;
     pub mod inscribe;
     pub mod inscriber_world;

@@ -116,10 +116,16 @@ pub fn run(args: DevnetArgs) -> ExitCode {
     }
 }
 
+/// The devnet's embedded configuration, `configs/devnet.toml`.
+pub fn embedded_config() -> NodeConfig {
+    NodeConfig::parse(DEVNET_TOML, std::path::Path::new("configs/devnet.toml"))
+        .expect("the embedded devnet config parses (a config test checks it)")
+}
+
 fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
     let mut config = match &args.config {
         Some(path) => NodeConfig::load(path)?,
-        None => NodeConfig::parse(DEVNET_TOML, std::path::Path::new("configs/devnet.toml"))?,
+        None => embedded_config(),
     };
     if let Some(dir) = &args.data_dir {
         config.node.data_dir = dir.clone();
@@ -342,7 +348,7 @@ async fn summarise(
 
 /// Balances plus burned fees equal the genesis supply, and every account's nonce counts its
 /// transfers: nothing lost, nothing made twice.
-async fn check_conservation(
+pub async fn check_conservation(
     p: &Pipeline,
     chain: &ChainId,
     config: &NodeConfig,

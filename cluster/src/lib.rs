@@ -9,4 +9,4 @@ mod inscriber;
 pub mod node;
 pub mod pipeline;
 pub mod rpc;
-mod telemetry;
+pub mod telemetry;

@@ -6,7 +6,15 @@ use prometheus::{Encoder, Registry, TextEncoder};
 use std::path::Path;
 use tracing_subscriber::EnvFilter;
 
-/// Sends logs to `file` with `filter` (RUST_LOG overrides it).
+/// A directive added to every log filter that does not name the `r1cs` target itself.
+/// ark-r1cs-std wraps each gadget operation in an INFO span of target `r1cs` that records
+/// its operands with `Debug`, and an operand's `Debug` prints the whole constraint system:
+/// with those spans on, synthesizing a circuit (the devnet setup, every proof) takes time
+/// quadratic in its size (a 1-transfer devnet setup ran over 10 minutes instead of seconds).
+const R1CS_SPANS_OFF: &str = "r1cs=off";
+
+/// Sends logs to `file` with `filter` (RUST_LOG overrides it); the `r1cs` spans stay off
+/// unless the filter names them.
 pub fn init_logs(file: &Path, filter: &str) -> anyhow::Result<()> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -16,7 +24,9 @@ pub fn init_logs(file: &Path, filter: &str) -> anyhow::Result<()> {
         .append(true)
         .open(file)
         .with_context(|| format!("opening log file {}", file.display()))?;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
+    let filter = r1cs_spans_off(
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter)),
+    );
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
@@ -24,6 +34,14 @@ pub fn init_logs(file: &Path, filter: &str) -> anyhow::Result<()> {
         .try_init()
         .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))?;
     Ok(())
+}
+
+/// `filter` with [`R1CS_SPANS_OFF`] added unless it names the `r1cs` target.
+fn r1cs_spans_off(filter: EnvFilter) -> EnvFilter {
+    if filter.to_string().contains("r1cs") {
+        return filter;
+    }
+    filter.add_directive(R1CS_SPANS_OFF.parse().expect("a valid directive"))
 }
 
 /// Serves `registry` in Prometheus' text format on `GET /metrics` at `listen`, on a thread of
@@ -52,4 +70,31 @@ pub fn serve_metrics(listen: &str, registry: Registry) -> anyhow::Result<std::ne
         })
         .context("starting the metrics thread")?;
     Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Whether an INFO span of `target` is on under `filter` (as `EnvFilter` syntax).
+    fn span_on(filter: &str, target_is_r1cs: bool) -> bool {
+        let subscriber =
+            tracing_subscriber::registry().with(r1cs_spans_off(EnvFilter::new(filter)));
+        tracing::subscriber::with_default(subscriber, || {
+            if target_is_r1cs {
+                !tracing::info_span!(target: "r1cs", "add").is_disabled()
+            } else {
+                !tracing::info_span!("node").is_disabled()
+            }
+        })
+    }
+
+    #[test]
+    fn r1cs_spans_are_off_unless_the_filter_names_them() {
+        assert!(!span_on("info", true));
+        assert!(!span_on("trace", true));
+        assert!(span_on("info", false));
+        assert!(span_on("info,r1cs=info", true));
+    }
 }

@@ -39,13 +39,25 @@ impl TestInscriber {
     /// coins of this inscriber's wallet, confirms the fan-out and buries it `bury` blocks
     /// deep (deeper than any reorg the scenario makes).
     pub fn fund(sim: &SimBitcoin, seed: u64, coins: usize, bury: u64) -> Self {
+        sim.mine_blocks(101);
+        Self::from_coinbase(sim, 1, seed, coins, bury)
+    }
+
+    /// Like [`TestInscriber::fund`], from the coinbase of the block at `height`, which must
+    /// pay SimBitcoin's miner wallet and be mature (the devnet's premine makes block 1 so).
+    pub fn from_coinbase(
+        sim: &SimBitcoin,
+        height: u64,
+        seed: u64,
+        coins: usize,
+        bury: u64,
+    ) -> Self {
         let wallet = SimWallet::from_seed(seed);
         let miner = sim.miner_wallet();
-        sim.mine_blocks(101);
         let first_coinbase = sim
-            .block_hash(1)
+            .block_hash(height)
             .expect("port works")
-            .expect("height 1 exists");
+            .expect("the block exists");
         let block: bitcoin::Block =
             bitcoin::consensus::deserialize(&sim.block(&first_coinbase).expect("block"))
                 .expect("decodes");

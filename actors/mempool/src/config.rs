@@ -18,6 +18,9 @@ pub struct MempoolConfig {
     pub allow_simulation_only: bool,
     /// Most chains; must equal the state machine's `max_chains`.
     pub max_chains: u64,
+    /// The state machine's `finality_depth`: an entry is kept until its effect is final, so
+    /// a reorg that takes it out again finds it still here (and its successors consistent).
+    pub finality_depth: u64,
     /// Confirmation target of the fee estimate, in blocks.
     pub fee_target_blocks: u16,
     /// How long to wait for the inscriber's answer before retrying on a later tick.
@@ -34,6 +37,7 @@ impl Default for MempoolConfig {
             max_fee_rate_sat_per_vb: 500,
             allow_simulation_only: false,
             max_chains: 1024,
+            finality_depth: 6,
             fee_target_blocks: 6,
             hand_timeout_ms: 5_000,
             tick_interval_ms: 1_000,
@@ -42,11 +46,12 @@ impl Default for MempoolConfig {
 }
 
 impl MempoolConfig {
-    /// This configuration with the state machine's registry settings (`allow_simulation_only`,
-    /// `max_chains`), which must match for the two to agree.
+    /// This configuration with the state machine's settings (`allow_simulation_only`,
+    /// `max_chains`, `finality_depth`), which must match for the two to agree.
     pub fn with_registry_of(mut self, sm: &bitai_statemachine::StateMachineConfig) -> Self {
         self.allow_simulation_only = sm.allow_simulation_only;
         self.max_chains = sm.max_chains;
+        self.finality_depth = sm.depth();
         self
     }
 

@@ -8,7 +8,7 @@
 
 use crate::config::MempoolConfig;
 use crate::metrics::MempoolMetrics;
-use crate::projection::{landed, Depth, Projection};
+use crate::projection::{final_in, landed, Depth, Projection};
 use crate::records::{self, entry_key, EntryRecord, ENTRY, KEYSPACE, NEXT_SEQ};
 use crate::reject::MempoolReject;
 use crate::status::{MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT};
@@ -214,9 +214,11 @@ impl Pool {
         Ok(id)
     }
 
-    /// Drops the entries whose effect `view` shows, re-checks the others in order against
-    /// a fresh projection of `view`, and evicts those that can no longer land (with
-    /// [`Evict::No`], keeps them out of the projection but stored, until a later view).
+    /// Drops the entries whose effect is final in `view`, keeps those that landed but are not
+    /// final (a reorg may take them out again; the view already counts them), re-checks the
+    /// others in order against a fresh projection of `view`, and evicts those that can no
+    /// longer land (with [`Evict::No`], keeps them out of the projection but stored, until a
+    /// later view).
     pub(crate) fn reconcile(&mut self, view: &StateView, evict: Evict) -> Result<(), StoreError> {
         let rules = self.config.registry_rules();
         let mut projection = Projection::from_view(view);
@@ -224,10 +226,13 @@ impl Pool {
         let mut gone = Vec::new();
         let mut evictions = Vec::new();
         for (seq, e) in &self.entries {
-            if landed(view, &e.tx) {
+            if final_in(view, &e.tx, self.config.finality_depth) {
                 batch.delete(KEYSPACE, &entry_key(*seq));
                 gone.push(*seq);
                 self.metrics.landed.inc();
+                continue;
+            }
+            if landed(view, &e.tx) {
                 continue;
             }
             match projection.check(&e.tx, &rules, Depth::Sequence) {

@@ -119,6 +119,24 @@ impl Projection {
     }
 }
 
+/// Whether the effect of `tx` is final in `view`: its chain registered `finality_depth`
+/// blocks deep; its block, or a later one, final. Until then a reorg may take it out again,
+/// so the mempool keeps it.
+pub(crate) fn final_in(view: &StateView, tx: &BitaiTx, finality_depth: u64) -> bool {
+    match tx {
+        BitaiTx::CreateChain(c) => match (view.chains.get(&c.chain_id()), view.tip) {
+            (Some(chain), Some((tip, _))) => {
+                tip + 1 >= chain.created_height.saturating_add(finality_depth.max(1))
+            }
+            _ => false,
+        },
+        BitaiTx::SubmitProof(p) => view
+            .chain(&p.chain_id)
+            .is_some_and(|c| p.block_number <= c.final_block),
+        _ => false,
+    }
+}
+
 /// Whether the effect of `tx` is visible in `view` (its chain registered; its block, or a
 /// later one, verified).
 pub(crate) fn landed(view: &StateView, tx: &BitaiTx) -> bool {

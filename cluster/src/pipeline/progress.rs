@@ -20,6 +20,8 @@ pub struct ChainProgress {
     pub head: u64,
     /// Transactions accepted and waiting for a block.
     pub pending: u64,
+    /// Transactions in the sequencer's blocks.
+    pub txs: u64,
     /// Last L2 block whose proof the state machine verified.
     pub verified: u64,
     /// The verified root.
@@ -61,6 +63,7 @@ pub async fn snapshot(p: &Pipeline) -> Snapshot {
             registered: registered.is_some(),
             head: head.as_ref().map_or(0, |h| h.number),
             pending: head.as_ref().map_or(0, |h| h.pending as u64),
+            txs: head.as_ref().map_or(0, |h| h.txs),
             verified: registered.map_or(0, |c| c.verified_block),
             verified_root: registered.map_or(Hash32([0; 32]), |c| c.verified_root),
             final_block: registered.map_or(0, |c| c.final_block),
@@ -74,6 +77,7 @@ pub async fn snapshot(p: &Pipeline) -> Snapshot {
                 registered: true,
                 head: 0,
                 pending: 0,
+                txs: 0,
                 verified: c.verified_block,
                 verified_root: c.verified_root,
                 final_block: c.final_block,

@@ -106,13 +106,19 @@ pub fn config() -> MempoolConfig {
         max_fee_rate_sat_per_vb: 50,
         tick_interval_ms: 0,
         hand_timeout_ms: 2_000,
+        // Entries leave once final; at depth 1 that is as soon as they land.
+        finality_depth: 1,
         ..MempoolConfig::default()
     }
 }
 
 impl World {
     pub async fn new() -> World {
-        Self::with_state_machine(StateMachineConfig::default()).await
+        Self::with_state_machine(StateMachineConfig {
+            finality_depth: 1,
+            ..StateMachineConfig::default()
+        })
+        .await
     }
 
     pub async fn with_state_machine(sm_config: StateMachineConfig) -> World {

@@ -30,6 +30,7 @@ const SHAPE: CircuitConfig = CircuitConfig {
 async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the_state_machine() {
     let sm_config = StateMachineConfig {
         allow_simulation_only: true,
+        finality_depth: 1,
         ..StateMachineConfig::default()
     };
     let mut w = World::with_state_machine(sm_config.clone()).await;
