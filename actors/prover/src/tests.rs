@@ -186,6 +186,17 @@ async fn next(h: &mut Harness) -> bitai_protocol::SubmitProof {
         .0
 }
 
+/// Waits until the pool has recorded its last emission (it sends a proof, then records it and
+/// updates its metrics, so a test that has the proof may be a moment early).
+async fn settled(h: &Harness) {
+    for _ in 0..500 {
+        if h.metrics.queue_depth.get() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn fast() -> PoolConfig {
     PoolConfig {
         lease_timeout_ms: 60_000,
@@ -214,6 +225,7 @@ async fn blocks_are_proved_in_parallel_and_emitted_in_order() {
         bitai_zk::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx)
             .expect("the emitted proof verifies");
     }
+    settled(&h).await;
     assert_eq!(h.metrics.queue_depth.get(), 0);
     assert_eq!(h.metrics.proofs.get(), 3);
 }
@@ -332,6 +344,7 @@ async fn the_simulation_backend_emits_simulation_proofs_in_order_per_chain() {
     let in_order: Vec<u64> = (1..=20).collect();
     assert_eq!(seen.get(&a), Some(&in_order));
     assert_eq!(seen.get(&b), Some(&in_order));
+    settled(&h).await;
     assert_eq!(h.metrics.queue_depth.get(), 0);
     assert_eq!(h.metrics.proofs.get(), 40);
 }
