@@ -36,7 +36,13 @@ async fn a_depth_6_reorg_mid_run_rolls_back_exactly_and_the_run_finishes() {
         })
         .await;
     let before = world.devnet.pipeline.view.borrow().clone();
-    let report = world.devnet.sim.reorg(6, 7).expect("SimBitcoin reorgs");
+    let report = world
+        .devnet
+        .sim
+        .as_ref()
+        .expect("SimBitcoin")
+        .reorg(6, 7)
+        .expect("SimBitcoin reorgs");
     assert_eq!(report.disconnected.len(), 6, "{report:?}");
     load.await.expect("joins").expect("load generator runs");
     let s = world.wait_all_final(240, Duration::from_secs(240)).await;
@@ -47,7 +53,7 @@ async fn a_depth_6_reorg_mid_run_rolls_back_exactly_and_the_run_finishes() {
 
     // Stop everything (the miner too); SimBitcoin stays at its tip. The live state machine's
     // persisted state, caught up to that tip, must equal a fresh replay of the same chain.
-    let sim = world.devnet.sim.clone();
+    let sim = world.devnet.sim.clone().expect("SimBitcoin");
     let live_store = world.store.clone();
     let indexer_config = world.config.indexer.clone();
     let sm_config = StateMachineConfig {

@@ -92,7 +92,7 @@ async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms
     );
 
     // The same proof inscribed straight onto Bitcoin by someone else.
-    let sim = &world.devnet.sim;
+    let sim = world.devnet.sim.as_ref().expect("SimBitcoin");
     let mut outsider = TestInscriber::from_coinbase(sim, 1, 630, 2, 0);
     let inscribed = outsider.inscribe(
         sim,

@@ -36,11 +36,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole pipeline in one process on the embedded defaults.
     ///
-    /// SimBitcoin mines real blocks in process on a seeded schedule, the indexer follows it
-    /// under a supervisor, fjall keeps state in the data directory (recreated at start), logs
-    /// go to a file in it and Prometheus metrics to the `[metrics]` address. The roles of the
-    /// pipeline join as they are built. Exit codes: 0 goal reached (or Ctrl-C) with every
-    /// check holding; 1 a role stopped the node or a check failed; 2 unusable config.
+    /// Sequencer, embedded DA, local Groth16 provers, BitAI mempool, inscriber, indexer and
+    /// state machine under one supervisor, on SimBitcoin (or a Bitcoin Core regtest node named
+    /// in --config), with fjall in the data directory (resumed at the next start; --fresh
+    /// starts over), logs in a file there, Prometheus metrics and JSON-RPC on the `[metrics]`
+    /// and `[rpc]` addresses. It creates its own AI chain and a load generator sends transfers
+    /// on it. Exit codes: 0 goal reached (or Ctrl-C) with every check holding; 1 a role
+    /// stopped the node or a check failed; 2 unusable config.
     Devnet(crate::devnet::DevnetArgs),
     /// Run a BitAI node against the Bitcoin backend its config names.
     ///

@@ -34,6 +34,9 @@ const PREMINE_BLOCKS: u64 = 102;
 
 /// Run the whole pipeline in one process on the embedded defaults.
 ///
+/// On SimBitcoin by default; with `bitcoin.backend = "core"` in `--config`, against a Bitcoin
+/// Core regtest node (which mines; the operator funds the inscriber's printed address).
+///
 /// Examples: `bitai devnet --l2-blocks 20` (stop once 20 L2 blocks are final on the BitAI
 /// side and check every chain's verified root against its sequencer);
 /// `bitai devnet --txs 1000 --tps 50` (stop once 1,000 transfers are final).
@@ -148,9 +151,6 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
         config.chain.proof_system = ProofSystemName::Simulation;
         config.statemachine.allow_simulation_only = true;
     }
-    if config.bitcoin.backend != BitcoinBackend::Sim {
-        bail!("the devnet runs on SimBitcoin; set bitcoin.backend = \"sim\" (run a node for Core)");
-    }
     if config.chain.proof_system == ProofSystemName::Simulation
         && !config.statemachine.allow_simulation_only
     {
@@ -188,8 +188,8 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
 pub struct Devnet {
     /// The pipeline's roles.
     pub pipeline: Pipeline,
-    /// The simulated Bitcoin network (tests reorg and inscribe on it).
-    pub sim: SimBitcoin,
+    /// The simulated Bitcoin network (tests reorg and inscribe on it); `None` on Bitcoin Core.
+    pub sim: Option<SimBitcoin>,
     /// The devnet chain's id.
     pub chain: ChainId,
     /// The circuit keys the provers use.
@@ -209,24 +209,21 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
     let cache = keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
     let circuit_keys =
         CircuitKeys::devnet(system, &[config.chain.block_txs], config.node.seed, &cache)?;
-    let sim = SimBitcoin::open(config.bitcoin.sim.clone(), clock.clone(), store.clone())
-        .context("opening SimBitcoin")?;
-    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, &store, config.node.seed)?;
-    // A fresh chain premines like regtest's `generatetoaddress`: block 1 pays SimBitcoin's own
-    // miner wallet (an outside party's coins, for tests that inscribe on their own), every
-    // later coinbase the inscriber's wallet, so its first coinbase matures during the premine.
-    // One block per batch: a kill mid-premine resumes it here.
-    let tip = || sim.tip().context("reading SimBitcoin").map(|t| t.height);
-    if tip()? == 0 {
-        sim.try_mine_block().context("premining")?;
-    }
-    sim.set_coinbase_script_pubkey(wallet.script_pubkey().clone());
-    while tip()? < PREMINE_BLOCKS {
-        sim.try_mine_block().context("premining")?;
-    }
-    let bitcoin: SharedBitcoin = Arc::new(sim.clone());
-    tracing::info!(seed = config.node.seed, "devnet starting on SimBitcoin");
-    let miner = miner_child(&sim, &clock).await?;
+    let (bitcoin, sim, extra_children) = match config.bitcoin.backend {
+        BitcoinBackend::Sim => {
+            let sim = open_sim(config, &store, &clock)?;
+            let miner = miner_child(&sim, &clock).await?;
+            tracing::info!(seed = config.node.seed, "devnet starting on SimBitcoin");
+            let bitcoin: SharedBitcoin = Arc::new(sim.clone());
+            (bitcoin, Some(sim), vec![miner])
+        }
+        BitcoinBackend::Core => {
+            // A real regtest (or signet) node: it mines; the operator funds the inscriber.
+            crate::node::announce_wallet(config, &store)?;
+            tracing::info!("devnet starting on Bitcoin Core");
+            (crate::node::connect_core(config)?, None, Vec::new())
+        }
+    };
     let pipeline = pipeline::start(PipelineParts {
         config: config.clone(),
         bitcoin,
@@ -234,7 +231,7 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
         clock,
         registry,
         keys: circuit_keys.clone(),
-        extra_children: vec![miner],
+        extra_children,
     })
     .await?;
     let (create, genesis) = loadgen::devnet_chain(&config.chain, config.node.seed, &circuit_keys)?;
@@ -397,6 +394,29 @@ pub async fn check_conservation(
         "{txs} transfers in {} blocks; balances {balances} + burned fees {fees} = supply {supply}; nonces match",
         head.number
     ))
+}
+
+/// SimBitcoin on the node's store, premined at a fresh start like regtest's
+/// `generatetoaddress`: block 1 pays SimBitcoin's own miner wallet (an outside party's coins,
+/// for tests that inscribe on their own), every later coinbase the inscriber's wallet, so its
+/// first coinbase matures during the premine. One block per batch: a kill mid-premine resumes.
+fn open_sim(
+    config: &NodeConfig,
+    store: &bitai_storage::SharedStore,
+    clock: &SharedClock,
+) -> anyhow::Result<SimBitcoin> {
+    let sim = SimBitcoin::open(config.bitcoin.sim.clone(), clock.clone(), store.clone())
+        .context("opening SimBitcoin")?;
+    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, store, config.node.seed)?;
+    let tip = || sim.tip().context("reading SimBitcoin").map(|t| t.height);
+    if tip()? == 0 {
+        sim.try_mine_block().context("premining")?;
+    }
+    sim.set_coinbase_script_pubkey(wallet.script_pubkey().clone());
+    while tip()? < PREMINE_BLOCKS {
+        sim.try_mine_block().context("premining")?;
+    }
+    Ok(sim)
 }
 
 /// The SimMiner role: mines `sim` on its seeded schedule by `clock`.

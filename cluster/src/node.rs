@@ -128,6 +128,38 @@ pub struct NodeArgs {
     pub no_progress: bool,
 }
 
+/// Connects to the Bitcoin Core node of `[bitcoin.core]`.
+pub fn connect_core(config: &crate::config::NodeConfig) -> anyhow::Result<SharedBitcoin> {
+    let core = config
+        .bitcoin
+        .core
+        .clone()
+        .context("[bitcoin.core] is required")?;
+    Ok(Arc::new(
+        bitai_bitcoin::CoreRpc::connect(&core).context("connecting to Bitcoin Core")?,
+    ))
+}
+
+/// Prints the inscriber wallet's address, which the operator funds (on Bitcoin Core; the
+/// devnet's SimBitcoin pays it its coinbases).
+pub fn announce_wallet(
+    config: &crate::config::NodeConfig,
+    store: &SharedStore,
+) -> anyhow::Result<()> {
+    let network = match &config.bitcoin.core {
+        Some(core) if config.bitcoin.backend == crate::config::BitcoinBackend::Core => {
+            core.network.to_bitcoin()
+        }
+        _ => ::bitcoin::Network::Regtest,
+    };
+    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, store, config.node.seed)?;
+    match ::bitcoin::Address::from_script(wallet.script_pubkey(), network) {
+        Ok(address) => eprintln!("inscriber wallet: send funds to {address}"),
+        Err(_) => eprintln!("inscriber wallet script: {:x}", wallet.script_pubkey()),
+    }
+    Ok(())
+}
+
 /// Runs `bitai node`.
 pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
     use crate::cli::{EXIT_BAD_INPUT, EXIT_FAILURE};
@@ -172,19 +204,8 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
         clock,
     } = NodeBase::open(&config)?;
     let mut extra_children = Vec::new();
-    let network = match (&config.bitcoin.backend, &config.bitcoin.core) {
-        (BitcoinBackend::Core, Some(core)) => core.network.to_bitcoin(),
-        _ => ::bitcoin::Network::Regtest,
-    };
     let bitcoin: SharedBitcoin = match config.bitcoin.backend {
-        BitcoinBackend::Core => {
-            let core = config
-                .bitcoin
-                .core
-                .clone()
-                .context("[bitcoin.core] is required")?;
-            Arc::new(bitai_bitcoin::CoreRpc::connect(&core).context("connecting to Bitcoin Core")?)
-        }
+        BitcoinBackend::Core => connect_core(&config)?,
         BitcoinBackend::Sim => {
             // SimBitcoin keeps its chain in the node's store: a restart resumes it.
             let sim = bitai_simulation::bitcoin::SimBitcoin::open(
@@ -197,12 +218,7 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
             Arc::new(sim)
         }
     };
-    // The operator funds the inscriber's wallet.
-    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, &store, config.node.seed)?;
-    match ::bitcoin::Address::from_script(wallet.script_pubkey(), network) {
-        Ok(address) => eprintln!("inscriber wallet: send funds to {address}"),
-        Err(_) => eprintln!("inscriber wallet script: {:x}", wallet.script_pubkey()),
-    }
+    announce_wallet(&config, &store)?;
     let cache = crate::pipeline::keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
     let keys = CircuitKeys::devnet(
         config.chain.proof_system.to_protocol(),

@@ -24,7 +24,6 @@
 //! `-- sim` for one, `-- quick` for a smoke run with few transfers, `-- --txs N` and
 //! `-- --interval-ms MS` to change the load. Results are in docs/benchmarks/pipeline.md.
 
-use bitai_bitcoin::BitcoinPort;
 use bitai_cluster::config::NodeConfig;
 use bitai_cluster::devnet;
 use bitai_cluster::node::NodeBase;
@@ -242,7 +241,12 @@ async fn measure(setup: &Setup) -> Run {
             hashes.push(hash);
             next_submit += Duration::from_millis(setup.interval_ms);
         }
-        let tip = d.sim.tip().expect("SimBitcoin answers").height;
+        let tip = d
+            .pipeline
+            .bitcoin
+            .tip()
+            .expect("the Bitcoin node answers")
+            .height;
         let at = since_t0();
         tip_seen.entry(tip).or_insert(at);
         for (sample, hash) in samples.iter_mut().zip(&hashes) {
