@@ -12,7 +12,6 @@ use crate::rpc::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
     ProverJob, SequencerInfo, Stage, TxStatus,
 };
-use bitai_da::{GenesisAccount, GenesisData};
 use bitai_inscriber::InscriberMsg;
 use bitai_mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32};
@@ -322,20 +321,7 @@ impl NodeApi for Node {
             }
             Err(e) => return Err(ApiError::InvalidParams(format!("CreateChain: {e}"))),
         };
-        let genesis = GenesisData {
-            chain_id: create.chain_id(),
-            tree_depth: genesis.tree_depth,
-            max_block_txs: genesis.max_block_txs,
-            accounts: genesis
-                .accounts
-                .iter()
-                .map(|a| GenesisAccount {
-                    index: a.index,
-                    public_key: a.public_key,
-                    balance: a.balance,
-                })
-                .collect(),
-        };
+        let genesis = genesis.to_genesis_data(create.chain_id());
         self.host.create(create, genesis).await.map_err(host_error)
     }
 

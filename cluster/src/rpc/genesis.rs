@@ -4,9 +4,9 @@
 //! sequencer starts from is exactly the one the chain registered on Bitcoin.
 
 use super::hexser;
-use bitai_protocol::Hash32;
-use bitai_zk::babyjubjub::unpack_point;
-use bitai_zk::stf::{Account, State};
+use bitai_da::{GenesisAccount, GenesisData};
+use bitai_protocol::{ChainId, Hash32};
+use bitai_zk::stf::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -72,10 +72,11 @@ pub enum GenesisError {
 }
 
 impl GenesisSpec {
-    /// Checks the spec and builds the genesis state with [`State::genesis`].
+    /// Checks the spec (block size, account count, distinct indices) and builds the genesis
+    /// state through the DA genesis blob's own rules ([`GenesisData::state`]), so a spec the
+    /// server accepts is one the node's sequencer and DA accept.
     pub fn state(&self) -> Result<State, GenesisError> {
-        let depth = self.tree_depth as usize;
-        if depth == 0 || depth > bitai_zk::smt::MAX_DEPTH {
+        if self.tree_depth == 0 || self.tree_depth as usize > bitai_zk::smt::MAX_DEPTH {
             return Err(GenesisError::BadDepth(self.tree_depth));
         }
         if self.max_block_txs == 0 {
@@ -85,25 +86,40 @@ impl GenesisSpec {
             return Err(GenesisError::TooManyAccounts(self.accounts.len()));
         }
         let mut seen = BTreeSet::new();
-        let mut accounts = Vec::with_capacity(self.accounts.len());
         for a in &self.accounts {
             if !seen.insert(a.index) {
                 return Err(GenesisError::DuplicateIndex(a.index));
             }
-            let public_key = unpack_point(&a.public_key).map_err(|e| GenesisError::BadKey {
-                index: a.index,
-                reason: e.to_string(),
-            })?;
-            accounts.push((
-                a.index,
-                Account {
-                    public_key,
-                    balance: a.balance,
-                    nonce: 0,
-                },
-            ));
         }
-        State::genesis(depth, accounts).map_err(|e| GenesisError::State(e.to_string()))
+        self.to_genesis_data(ChainId::default())
+            .state()
+            .map_err(|e| match e {
+                bitai_da::GenesisError::BadKey { index, reason } => {
+                    GenesisError::BadKey { index, reason }
+                }
+                other => GenesisError::State(other.to_string()),
+            })
+    }
+
+    /// The DA genesis blob of chain `chain_id` with these accounts (sorted by index, as the
+    /// blob requires).
+    pub fn to_genesis_data(&self, chain_id: ChainId) -> GenesisData {
+        let mut accounts: Vec<GenesisAccount> = self
+            .accounts
+            .iter()
+            .map(|a| GenesisAccount {
+                index: a.index,
+                public_key: a.public_key,
+                balance: a.balance,
+            })
+            .collect();
+        accounts.sort_by_key(|a| a.index);
+        GenesisData {
+            chain_id,
+            tree_depth: self.tree_depth,
+            max_block_txs: self.max_block_txs,
+            accounts,
+        }
     }
 
     /// The genesis state root (what `CreateChain::genesis_state_root` must be).
@@ -117,6 +133,7 @@ mod tests {
     use super::*;
     use bitai_zk::babyjubjub::pack_point;
     use bitai_zk::eddsa::PrivateKey;
+    use bitai_zk::stf::Account;
 
     fn key(seed: u8) -> [u8; 32] {
         pack_point(&PrivateKey([seed; 32]).public_key())
