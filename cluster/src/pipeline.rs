@@ -181,6 +181,13 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         },
         metrics: PoolMetrics::new(&registry).context("prover metrics")?,
         workers,
+        confirmations: Some(bitai_prover::Confirmations {
+            verified: {
+                let view = view.clone();
+                Arc::new(move |chain| view.borrow().chain(chain).map_or(0, |c| c.verified_block))
+            },
+            reemit_after_ms: config.prover.reemit_after_ms,
+        }),
     };
     children.push(ChildSpec::role("prover_pool", pool.clone(), move || {
         (ProverPool, pool_args.clone())

@@ -17,7 +17,7 @@ pub mod worker;
 
 pub use messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 pub use metrics::PoolMetrics;
-pub use pool::{PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
+pub use pool::{Confirmations, PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
 pub use worker::{Prover, ProverArgs, ProverBackend};
 
 #[cfg(test)]

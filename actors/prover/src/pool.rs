@@ -15,7 +15,7 @@
 use crate::messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobId, JobQueue, JobRecord, JobState};
-use bitai_protocol::SubmitProof;
+use bitai_protocol::{ChainId, SubmitProof};
 use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
@@ -67,9 +67,23 @@ pub struct PoolArgs {
     pub config: PoolConfig,
     /// Metrics.
     pub metrics: PoolMetrics,
+    /// Where the pool learns which proofs the BitAI side has verified, so it can send again a
+    /// proof that got lost downstream (a mempool that crashed with it in its mailbox); `None`:
+    /// every proof is emitted once.
+    pub confirmations: Option<Confirmations>,
     /// Provers known at start, by their stable role proxies (the node's local provers): a
     /// restarted prover or pool finds them again. Others join with `PoolMsg::WorkerJoined`.
     pub workers: Vec<RoleRef<ProverMsg>>,
+}
+
+/// Re-emission of proofs not yet verified on the BitAI side.
+#[derive(Clone)]
+pub struct Confirmations {
+    /// The last verified L2 block of a chain (the state machine's view).
+    pub verified: Arc<dyn Fn(&ChainId) -> u64 + Send + Sync>,
+    /// A proof still unverified this long after it was emitted is emitted again, ms (the
+    /// mempool answers a duplicate with the same id and queues it once).
+    pub reemit_after_ms: u64,
 }
 
 /// A prover the pool leases to: a supervised role (stable across restarts) or a plain actor
@@ -105,6 +119,10 @@ pub struct PoolState {
     idle: BTreeSet<usize>,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
+    /// Proofs emitted and not yet seen verified, with when they were last sent (memory only:
+    /// re-emission covers a downstream loss while the pool runs).
+    unconfirmed: BTreeMap<JobId, (SubmitProof, u64)>,
+    confirmations: Option<Confirmations>,
     /// Provers whose lease expired, by that lease id: back in rotation when they report.
     lost: BTreeMap<u64, usize>,
     jobs: usize,
@@ -151,6 +169,8 @@ impl Actor for ProverPool {
             metrics: args.metrics,
             idle: (0..args.workers.len()).collect(),
             workers: args.workers.into_iter().map(Worker::Role).collect(),
+            unconfirmed: BTreeMap::new(),
+            confirmations: args.confirmations,
             pending,
             leases: BTreeMap::new(),
             lost: BTreeMap::new(),
@@ -193,7 +213,10 @@ impl Actor for ProverPool {
             } => {
                 state.finished(job, lease_id, result, prove_ms)?;
             }
-            PoolMsg::Tick => state.expire_leases()?,
+            PoolMsg::Tick => {
+                state.expire_leases()?;
+                state.reemit_unconfirmed()?;
+            }
             PoolMsg::Jobs { reply } => {
                 if reply.send(state.summaries()?).is_err() {
                     tracing::debug!("Jobs caller went away before the answer");
@@ -403,6 +426,26 @@ impl PoolState {
         Ok(out.into_values().collect())
     }
 
+    /// Forgets the emitted proofs the BitAI side has verified and sends again, in block order
+    /// per chain, those still unverified `reemit_after_ms` after they were last sent.
+    fn reemit_unconfirmed(&mut self) -> Result<(), ActorProcessingErr> {
+        let Some(c) = self.confirmations.clone() else {
+            return Ok(());
+        };
+        let now = self.clock.now_ms();
+        self.unconfirmed
+            .retain(|id, _| id.block_number > (c.verified)(&id.chain_id));
+        for (id, (tx, sent_ms)) in self.unconfirmed.iter_mut() {
+            if now.saturating_sub(*sent_ms) >= c.reemit_after_ms {
+                tracing::info!(chain = %id.chain_id, block = id.block_number,
+                    "proof still unverified; emitting it again");
+                self.sink.send(ProofEmitted(tx.clone()))?;
+                *sent_ms = now;
+            }
+        }
+        Ok(())
+    }
+
     /// Emits every proved block of `chain` that is next in line.
     fn emit_ready(&mut self, chain: &bitai_protocol::ChainId) -> Result<(), ActorProcessingErr> {
         while let Some(next) = self.queue.cursor(chain)? {
@@ -426,8 +469,11 @@ impl PoolState {
                 da_commitment: statement.da_commitment,
                 proof,
             };
-            self.sink.send(ProofEmitted(tx))?;
+            self.sink.send(ProofEmitted(tx.clone()))?;
             self.queue.emitted(&id)?;
+            if self.confirmations.is_some() {
+                self.unconfirmed.insert(id, (tx, self.clock.now_ms()));
+            }
             if self.recent_emitted.len() >= RECENT_EMITTED {
                 self.recent_emitted.pop_front();
             }

@@ -143,6 +143,7 @@ async fn start_pool_with_sink(
         config,
         metrics: metrics.clone(),
         workers: Vec::new(),
+        confirmations: None,
     };
     let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
     Harness {
@@ -481,4 +482,60 @@ fn vec_with_unknown_shape() -> Vec<u8> {
     })
     .expect("shape")
     .to_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unverified_proof_is_emitted_again_until_the_bitai_side_verifies_it() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let verified = Arc::new(AtomicU64::new(0));
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let seen = verified.clone();
+    let args = PoolArgs {
+        store: Arc::new(MemoryStore::new()),
+        clock: Arc::new(TokioClock::starting_at(0)),
+        sink: Arc::new(ChannelSink(tx)),
+        config: fast(),
+        metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+        workers: Vec::new(),
+        confirmations: Some(crate::Confirmations {
+            verified: Arc::new(move |_| seen.load(Ordering::SeqCst)),
+            reemit_after_ms: 200,
+        }),
+    };
+    let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
+    add_prover_with(&pool, 1, ProverBackend::Simulation).await;
+    let chain = ChainId(Hash32::sha256(b"re-emitted chain"));
+    submit(&pool, blocks_of(chain, 1).remove(0))
+        .await
+        .expect("accepted");
+    let first = recv_within(&mut emitted, 10_000)
+        .await
+        .expect("the proof is emitted");
+    // Lost downstream: the pool sends the same proof again while the chain stays unverified.
+    let again = recv_within(&mut emitted, 10_000)
+        .await
+        .expect("emitted again");
+    assert_eq!(first, again);
+    // Once verified, it is forgotten: nothing more arrives.
+    verified.store(1, Ordering::SeqCst);
+    while tokio::time::timeout(Duration::from_millis(400), emitted.recv())
+        .await
+        .is_ok()
+    {}
+    assert!(
+        tokio::time::timeout(Duration::from_millis(800), emitted.recv())
+            .await
+            .is_err(),
+        "a verified proof is not emitted again"
+    );
+}
+
+async fn recv_within(
+    rx: &mut mpsc::UnboundedReceiver<ProofEmitted>,
+    ms: u64,
+) -> Option<ProofEmitted> {
+    tokio::time::timeout(Duration::from_millis(ms), rx.recv())
+        .await
+        .ok()
+        .flatten()
 }

@@ -73,6 +73,9 @@ pub struct ProverSection {
     pub max_attempts: u32,
     /// Most blocks queued; sequencers wait beyond it. Default 1,024.
     pub max_queue: usize,
+    /// A proof not verified on the BitAI side this long after it was emitted is emitted
+    /// again (the mempool dedups), ms. Default 60,000.
+    pub reemit_after_ms: u64,
 }
 
 impl Default for ProverSection {
@@ -83,6 +86,7 @@ impl Default for ProverSection {
             lease_timeout_ms: 600_000,
             max_attempts: 3,
             max_queue: 1_024,
+            reemit_after_ms: 60_000,
         }
     }
 }

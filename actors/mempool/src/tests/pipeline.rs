@@ -76,6 +76,7 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
     let sink: Arc<dyn Sink<ProofEmitted>> = Arc::new(role.clone());
     let pool_args = PoolArgs {
         workers: Vec::new(),
+        confirmations: None,
         store: memory(),
         clock: Arc::new(TokioClock::starting_at(0)),
         sink,

@@ -63,6 +63,7 @@ async fn real_pool(
         config: PoolConfig::default(),
         metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
         workers: Vec::new(),
+        confirmations: None,
     };
     let (pool, _) = Actor::spawn(None, ProverPool, pool_args)
         .await
