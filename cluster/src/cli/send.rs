@@ -50,8 +50,9 @@ pub struct SendArgs {
     /// Amount to move.
     #[arg(long)]
     pub amount: u64,
-    /// Fee, burned; the sender pays amount + fee.
-    #[arg(long, default_value_t = 0)]
+    /// Fee, burned; the sender pays amount + fee (the default is the shipped configs'
+    /// `sequencer.min_fee`; a node with a higher minimum refuses less with its reason).
+    #[arg(long, default_value_t = 1)]
     pub fee: u64,
     /// The sender's nonce (default: the node's value for the account).
     #[arg(long)]

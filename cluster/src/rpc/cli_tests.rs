@@ -212,7 +212,7 @@ fn client_subcommands_parse() {
     let Command::Send(a) = cli.command else {
         panic!("send");
     };
-    assert_eq!((a.from, a.to, a.amount, a.fee, a.nonce), (0, 1, 5, 0, None));
+    assert_eq!((a.from, a.to, a.amount, a.fee, a.nonce), (0, 1, 5, 1, None));
     assert_eq!(a.wait, Some(Stage::Final));
     assert_eq!(a.rpc, cli::status::DEFAULT_RPC_URL);
 
