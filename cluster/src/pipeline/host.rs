@@ -121,7 +121,7 @@ impl ChainHost {
         if self.chains.lock().await.contains_key(&id) {
             return Ok(id);
         }
-        self.check(&create, &genesis)?;
+        self.check(&spec_of(&create, &genesis))?;
         let mut batch = Batch::default();
         batch.put(KEYSPACE, &id.0 .0, &encode_spec(&create, &genesis)?);
         self.ports
@@ -162,43 +162,35 @@ impl ChainHost {
         &self.keys
     }
 
-    fn check(&self, create: &CreateChain, genesis: &GenesisData) -> Result<(), HostError> {
-        let invalid = |s: String| Err(HostError::Invalid(s));
+    /// Whether this node can serve the chain: it proves the chain's proof system and holds
+    /// the verifying key the chain registers; the spec's own consistency (chain id, shapes,
+    /// genesis root) is [`ChainSpec::check`].
+    fn check(&self, spec: &ChainSpec) -> Result<(), HostError> {
+        let create = &spec.create;
         if create.proof_system != self.keys.system() {
-            return invalid(format!(
+            return Err(HostError::Invalid(format!(
                 "this node proves {:?}, the chain registers {:?}",
                 self.keys.system(),
                 create.proof_system
-            ));
+            )));
         }
         let size = create.limits.max_block_txs;
-        if genesis.max_block_txs != size {
-            return invalid(format!(
-                "genesis says {} transactions per block, the CreateChain {size}",
-                genesis.max_block_txs
-            ));
-        }
         match self.keys.verifying_key(size) {
             Some(vk) if vk == create.verifying_key => {}
             Some(_) => {
-                return invalid("the verifying key is not this node's key for that size".into())
-            }
-            None => {
-                return invalid(format!(
-                    "this node does not prove blocks of {size} transactions"
+                return Err(HostError::Invalid(
+                    "the verifying key is not this node's key for that size".into(),
                 ))
             }
+            None => {
+                return Err(HostError::Invalid(format!(
+                    "this node does not prove blocks of {size} transactions"
+                )))
+            }
         }
-        let state = genesis
-            .state()
-            .map_err(|e| HostError::Invalid(format!("genesis: {e}")))?;
-        if state.root_hash() != create.genesis_state_root {
-            return invalid("the genesis accounts do not hash to the genesis state root".into());
-        }
-        if genesis.chain_id != create.chain_id() {
-            return invalid("the genesis names another chain".into());
-        }
-        Ok(())
+        spec.check()
+            .map(drop)
+            .map_err(|e| HostError::Invalid(format!("chain spec: {e}")))
     }
 
     async fn submit_create(&self, create: &CreateChain) -> Result<(), HostError> {
@@ -229,19 +221,12 @@ impl ChainHost {
         let role = RoleRef::<SequencerMsg>::spawn(Some(name.clone()), &name, 100_000)
             .await
             .map_err(|e| HostError::Internal(format!("spawning {name}: {e}")))?;
-        let circuit = CircuitConfig::production(create.limits.max_block_txs as usize);
         let p = self.ports.clone();
         let metrics = SequencerMetrics::new(&p.registry, &id)
             .map_err(|e| HostError::Internal(format!("sequencer metrics: {e}")))?;
-        let spec = ChainSpec {
-            create: create.clone(),
-            genesis: genesis.clone(),
-            circuit,
-        };
-        spec.check()
-            .map_err(|e| HostError::Invalid(format!("chain spec: {e}")))?;
+        // Checked at creation; the sequencer checks it again when it opens.
         let args = SequencerArgs {
-            spec,
+            spec: spec_of(&create, &genesis),
             config: p.config.clone(),
             store: p.store.clone(),
             da: p.da.clone(),
@@ -262,6 +247,16 @@ impl ChainHost {
             },
         );
         Ok(())
+    }
+}
+
+/// The sequencer's spec of a hosted chain (its circuit is the production shape of its block
+/// size).
+fn spec_of(create: &CreateChain, genesis: &GenesisData) -> ChainSpec {
+    ChainSpec {
+        create: create.clone(),
+        genesis: genesis.clone(),
+        circuit: CircuitConfig::production(create.limits.max_block_txs as usize),
     }
 }
 

@@ -11,18 +11,19 @@
 use crate::pipeline::config::ChainSection;
 use crate::pipeline::keys::CircuitKeys;
 use bitai_da::{GenesisAccount, GenesisData};
-use bitai_protocol::{ChainId, ChainLimits, CreateChain, Hash32};
+use bitai_protocol::{ChainId, CreateChain};
 use bitai_runtime::{seeded_rng, RoleRef};
-use bitai_sequencer::{SequencerMsg, SubmitError};
+use bitai_sequencer::{ChainSpec, SequencerMsg, SubmitError};
 use bitai_zk::babyjubjub::pack_point;
+use bitai_zk::circuit::CircuitConfig;
 use bitai_zk::eddsa::PrivateKey;
 use bitai_zk::tx::Transfer;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-/// Tree depth of every chain the devnet makes: room for 2^32 accounts.
-pub const TREE_DEPTH: u32 = 16;
+/// Largest proof the devnet chain accepts (a Groth16 proof in gnark's format is 128 bytes).
+pub const MAX_PROOF_BYTES: u32 = 1_024;
 
 /// The devnet chain's genesis account keys, drawn from the node seed.
 pub fn account_keys(seed: u64, n: u32) -> Vec<PrivateKey> {
@@ -58,25 +59,16 @@ pub fn devnet_chain(
             section.block_txs
         )
     })?;
-    let mut genesis = GenesisData {
-        chain_id: ChainId(Hash32([0; 32])),
-        tree_depth: TREE_DEPTH,
-        max_block_txs: section.block_txs,
-        accounts,
-    };
-    let create = CreateChain {
-        name: section.name.clone(),
-        proof_system: keys.system(),
+    let spec = ChainSpec::new(
+        section.name.clone(),
+        keys.system(),
         verifying_key,
-        genesis_state_root: genesis.state()?.root_hash(),
-        limits: ChainLimits {
-            max_block_txs: section.block_txs,
-            max_proof_bytes: 1_024,
-        },
-        salt: seed,
-    };
-    genesis.chain_id = create.chain_id();
-    Ok((create, genesis))
+        accounts,
+        CircuitConfig::production(section.block_txs as usize),
+        MAX_PROOF_BYTES,
+        seed,
+    )?;
+    Ok((spec.create, spec.genesis))
 }
 
 /// What the load generator does.
