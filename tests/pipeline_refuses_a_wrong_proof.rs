@@ -52,8 +52,9 @@ async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms
         number: 1,
         da_commitment: Hash32::sha256(b"not the block's data"),
         txs: vec![transfer],
+        ops: vec![],
     };
-    let witness = state.apply_block(&block, 1).expect("a valid block");
+    let witness = state.apply_block(&block, 1, 0).expect("a valid block");
     let circuit = BlockCircuit::new(CircuitConfig::production(1), &witness).expect("circuit");
     let pk = &world.devnet.keys.groth16()[&CircuitConfig::production(1)];
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);

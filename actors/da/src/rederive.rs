@@ -86,9 +86,10 @@ pub fn rederive_state(da: &dyn DaPort, head: &Hash32) -> Result<(State, u64), Da
             number: b.number,
             da_commitment: commitment,
             txs,
+            ops: vec![],
         };
         state
-            .apply_block(&block, max_txs)
+            .apply_block(&block, max_txs, 0)
             .map_err(|e| invalid(e.to_string()))?;
         check_root(
             &b.new_state_root,

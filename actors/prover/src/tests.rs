@@ -19,10 +19,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-const CONFIG: CircuitConfig = CircuitConfig {
-    depth: 1,
-    max_txs: 1,
-};
+const CONFIG: CircuitConfig = CircuitConfig::new(1, 1);
 
 fn keys() -> Arc<Groth16Keys> {
     static KEYS: OnceLock<Arc<Groth16Keys>> = OnceLock::new();
@@ -73,8 +70,9 @@ fn blocks_of(chain_id: ChainId, n: u64) -> Vec<Vec<u8>> {
                 number,
                 da_commitment: Hash32::default(),
                 txs: vec![tx],
+                ops: vec![],
             };
-            let w = state.apply_block(&block, 1).expect("valid");
+            let w = state.apply_block(&block, 1, 0).expect("valid");
             BlockCircuit::new(CONFIG, &w).expect("fits").to_bytes()
         })
         .collect()
@@ -476,12 +474,9 @@ async fn operators_see_every_job_and_where_it_stands() {
 
 /// A valid circuit of a shape no Groth16 prover here has keys for: every attempt fails.
 fn vec_with_unknown_shape() -> Vec<u8> {
-    BlockCircuit::blank(CircuitConfig {
-        depth: 2,
-        max_txs: 1,
-    })
-    .expect("shape")
-    .to_bytes()
+    BlockCircuit::blank(CircuitConfig::new(2, 1))
+        .expect("shape")
+        .to_bytes()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -310,8 +310,9 @@ impl SequencerCore {
             number,
             da_commitment: Hash32::default(),
             txs: taken.iter().map(|p| p.tx).collect(),
+            ops: vec![],
         };
-        let mut witness = match self.state.apply_block(&block, self.spec.circuit.max_txs) {
+        let mut witness = match self.state.apply_block(&block, self.spec.circuit.max_txs, 0) {
             Ok(w) => w,
             Err(e) => {
                 // Cannot happen while the projected state is right; drop the offender so

@@ -28,10 +28,7 @@ use rand::SeedableRng;
 use std::sync::OnceLock;
 
 /// The circuit shape of the fixture chains: 4 accounts, 1 transfer per block.
-pub const CONFIG: CircuitConfig = CircuitConfig {
-    depth: 2,
-    max_txs: 1,
-};
+pub const CONFIG: CircuitConfig = CircuitConfig::new(2, 1);
 
 fn keys() -> &'static Groth16Keys {
     static KEYS: OnceLock<Groth16Keys> = OnceLock::new();
@@ -95,10 +92,11 @@ pub fn groth16_chain(blocks: usize, salt: u64) -> FixtureChain {
             number: n,
             da_commitment: Hash32::sha256(&n.to_be_bytes()),
             txs: vec![tx],
+            ops: vec![],
         };
         let prev = state.root_hash();
         let witness = state
-            .apply_block(&block, CONFIG.max_txs)
+            .apply_block(&block, CONFIG.max_txs, 0)
             .expect("valid block");
         let circuit = BlockCircuit::new(CONFIG, &witness).expect("fits");
         let (proof, _) = keys.prove(circuit, &mut rng).expect("prove");

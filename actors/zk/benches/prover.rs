@@ -91,8 +91,9 @@ fn block_circuit(txs: usize) -> BlockCircuit {
         number: 1,
         da_commitment: Hash32::sha256(b"da"),
         txs: signed,
+        ops: vec![],
     };
-    let w = state.apply_block(&block, txs).expect("valid block");
+    let w = state.apply_block(&block, txs, 0).expect("valid block");
     BlockCircuit::new(config, &w).expect("fits")
 }
 

@@ -18,7 +18,9 @@ pub mod point;
 pub mod transfer;
 
 use crate::field::{split_hash, Fr};
-use crate::stf::BlockWitness;
+use crate::poc::PocParams;
+use crate::poseidon::gadget::poseidon_var;
+use crate::stf::{BlockWitness, StateParts};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -26,22 +28,34 @@ use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisE
 use bitai_protocol::{ChainId, Hash32};
 use transfer::{synthesize_slot, SlotValues};
 
-/// The shape of a block circuit: tree depth and transactions per block.
+/// The shape of a block circuit: tree depth, transfer slots and Proof-of-Compute op slots per
+/// block, and the Proof-of-Compute parameters its rules bake in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CircuitConfig {
     /// Levels of the account tree (16 holds 2^32 accounts; at most 16, as indices are u32).
     pub depth: usize,
-    /// Transaction slots per block.
+    /// Transfer slots per block.
     pub max_txs: usize,
+    /// Proof-of-Compute op slots per block (after the transfer slots).
+    pub max_ops: usize,
+    /// The Proof-of-Compute parameters (windows, stakes) the op slots enforce.
+    pub poc: PocParams,
 }
 
 impl CircuitConfig {
+    /// A shape of `depth` levels and `max_txs` transfer slots, without op slots.
+    pub const fn new(depth: usize, max_txs: usize) -> Self {
+        CircuitConfig {
+            depth,
+            max_txs,
+            max_ops: 0,
+            poc: PocParams::DEFAULT,
+        }
+    }
+
     /// The production shape for `max_txs` slots: 2^32 accounts.
     pub fn production(max_txs: usize) -> Self {
-        CircuitConfig {
-            depth: crate::smt::DEPTH_2_32,
-            max_txs,
-        }
+        CircuitConfig::new(crate::smt::DEPTH_2_32, max_txs)
     }
 }
 
@@ -64,6 +78,14 @@ pub enum CircuitError {
         expected: usize,
         /// The witness's depth.
         got: usize,
+    },
+    /// The block has more Proof-of-Compute ops than the circuit has op slots.
+    #[error("block has {got} ops, the circuit {max} op slots")]
+    TooManyOps {
+        /// Ops.
+        got: usize,
+        /// Op slots.
+        max: usize,
     },
     /// The configuration is not supported.
     #[error("unsupported circuit shape: {0}")]
@@ -114,6 +136,8 @@ pub struct BlockCircuit {
     pub public: PublicInputs,
     /// One entry per slot.
     pub slots: Vec<SlotValues>,
+    /// The parts of the previous state root (the transfers run on its account root).
+    pub prev_parts: StateParts,
 }
 
 impl BlockCircuit {
@@ -137,7 +161,14 @@ impl BlockCircuit {
             });
         }
         slots.resize(config.max_txs, SlotValues::noop(config.depth));
+        if !w.ops.is_empty() {
+            return Err(CircuitError::TooManyOps {
+                got: w.ops.len(),
+                max: 0,
+            });
+        }
         Ok(BlockCircuit {
+            prev_parts: w.prev_parts,
             config,
             public: PublicInputs {
                 chain_id: w.block.chain_id,
@@ -153,8 +184,10 @@ impl BlockCircuit {
     /// A circuit of no-ops (the shape only), for the setup.
     pub fn blank(config: CircuitConfig) -> Result<Self, CircuitError> {
         check_config(&config)?;
-        let root = crate::smt::empty_nodes(config.depth)[config.depth];
+        let state = crate::stf::State::new(config.depth);
+        let root = state.root();
         Ok(BlockCircuit {
+            prev_parts: state.parts(),
             config,
             public: PublicInputs {
                 chain_id: ChainId::default(),
@@ -186,11 +219,20 @@ impl ConstraintSynthesizer<Fr> for BlockCircuit {
             .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
             .collect::<Result<Vec<_>, _>>()?;
         let chain = [vars[0].clone(), vars[1].clone()];
-        let mut root = vars[3].clone();
+        // The state root is Poseidon(accounts, objects, list, counters): open the previous
+        // one, run the transfers on its account root, and close the new one.
+        let p = &self.prev_parts;
+        let parts = [p.accounts, p.objects, p.list, p.counters.packed()]
+            .iter()
+            .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)))
+            .collect::<Result<Vec<_>, _>>()?;
+        poseidon_var(&parts)?.enforce_equal(&vars[3])?;
+        let mut root = parts[0].clone();
         for slot in &self.slots {
             root = synthesize_slot(&cs, &chain, &root, slot, self.config.depth)?;
         }
-        root.enforce_equal(&vars[4])
+        let new_parts = [root, parts[1].clone(), parts[2].clone(), parts[3].clone()];
+        poseidon_var(&new_parts)?.enforce_equal(&vars[4])
     }
 }
 

@@ -133,19 +133,17 @@ fn transfers_signed_by_a_js_wallet_are_valid_natively_and_in_the_circuit() {
             nonce: 0,
         },
     )];
-    let config = CircuitConfig {
-        depth: 3,
-        max_txs: 2,
-    };
+    let config = CircuitConfig::new(3, 2);
     let mut state = State::genesis(config.depth, accounts).expect("genesis");
     let block = Block {
         chain_id,
         number: 1,
         da_commitment: Hash32::default(),
         txs,
+        ops: vec![],
     };
     let w = state
-        .apply_block(&block, config.max_txs)
+        .apply_block(&block, config.max_txs, 0)
         .expect("JS-signed transfers are valid");
     assert_eq!(state.account(3).map(|a| a.balance), Some(251));
     assert_eq!(

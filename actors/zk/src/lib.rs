@@ -17,6 +17,7 @@ pub mod eddsa;
 pub mod field;
 pub mod gnark;
 pub mod groth16;
+pub mod poc;
 pub mod poseidon;
 pub mod smt;
 pub mod snarkjs;

@@ -13,15 +13,26 @@
 //!
 //! **Fees are burned**: nobody is credited the fee, so the sum of all balances shrinks by the
 //! fees of every executed transfer. A sequencer's income is out of scope for now.
+//!
+//! Beside the accounts the state holds the Proof-of-Compute records ([`poc`]: neurons, models,
+//! requests). The **state root** is `Poseidon(account_root, object_root, list_root,
+//! counters)` ([`StateParts::root`]). A block applies its transfers first, then its
+//! Proof-of-Compute ops ([`crate::poc::PocOp`]), each through the same rules the circuit
+//! enforces.
 
 use crate::babyjubjub::{checked_point, Point, PointError};
 use crate::eddsa::{verify, SignatureError};
 use crate::field::{fr_to_hash, Fr};
+use crate::poc::{PocOp, PocParams};
 use crate::poseidon::poseidon;
 use crate::smt::{MerkleProof, SparseMerkleTree, TreeError};
 use crate::tx::{AccountIndex, SignedTransfer, MAX_FEE};
 use bitai_protocol::{ChainId, Hash32};
 use std::collections::BTreeMap;
+
+pub mod poc;
+
+pub use poc::{Counters, ListTouch, ObjectTouch, PocError, PocOpWitness, PocState, StateParts};
 
 /// An account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +114,17 @@ pub enum StfError {
         /// The block size.
         max: usize,
     },
+    /// A Proof-of-Compute rule refused the op.
+    #[error("{0}")]
+    Poc(#[from] PocError),
+    /// The block holds more Proof-of-Compute ops than the circuit size allows.
+    #[error("block has {got} ops, the most is {max}")]
+    TooManyOps {
+        /// Ops in the block.
+        got: usize,
+        /// The block size.
+        max: usize,
+    },
     /// Transaction `index` of the block failed.
     #[error("transaction {index}: {source}")]
     InBlock {
@@ -126,7 +148,7 @@ pub struct TransferWitness {
     pub recipient: Option<Account>,
     /// The recipient's path in the state after the sender's update.
     pub recipient_proof: MerkleProof,
-    /// Root before, after the sender's update, after the recipient's update.
+    /// Account-tree roots before, after the sender's update, after the recipient's update.
     pub roots: [Fr; 3],
 }
 
@@ -139,8 +161,10 @@ pub struct Block {
     pub number: u64,
     /// The DA commitment the proof binds.
     pub da_commitment: Hash32,
-    /// The transactions, at most the circuit size.
+    /// The transfers, at most the circuit's transfer slots; applied first.
     pub txs: Vec<SignedTransfer>,
+    /// The Proof-of-Compute ops, at most the circuit's op slots; applied after the transfers.
+    pub ops: Vec<PocOp>,
 }
 
 /// The outcome of a block: roots and one witness per transaction.
@@ -152,8 +176,14 @@ pub struct BlockWitness {
     pub prev_root: Fr,
     /// State root after.
     pub new_root: Fr,
-    /// One per transaction, in order.
+    /// One per transfer, in order.
     pub transfers: Vec<TransferWitness>,
+    /// One per op, in order.
+    pub ops: Vec<PocOpWitness>,
+    /// The parts of `prev_root`.
+    pub prev_parts: StateParts,
+    /// The parts of `new_root`.
+    pub new_parts: StateParts,
 }
 
 /// The state of an AI chain.
@@ -161,23 +191,41 @@ pub struct BlockWitness {
 pub struct State {
     tree: SparseMerkleTree,
     accounts: BTreeMap<AccountIndex, Account>,
+    poc: PocState,
 }
 
 impl State {
-    /// An empty state with a tree of `depth` levels (16 for 2^32 accounts).
+    /// An empty state with a tree of `depth` levels (16 for 2^32 accounts) and the default
+    /// Proof-of-Compute parameters.
     pub fn new(depth: usize) -> Self {
+        State::with_params(depth, PocParams::default())
+    }
+
+    /// An empty state with a tree of `depth` levels and Proof-of-Compute `params`.
+    pub fn with_params(depth: usize, params: PocParams) -> Self {
         State {
             tree: SparseMerkleTree::new(depth),
             accounts: BTreeMap::new(),
+            poc: PocState::new(depth, params),
         }
     }
 
-    /// A genesis state holding `accounts` (keys must be valid subgroup points).
+    /// A genesis state holding `accounts` (keys must be valid subgroup points), with the
+    /// default Proof-of-Compute parameters.
     pub fn genesis(
         depth: usize,
         accounts: impl IntoIterator<Item = (AccountIndex, Account)>,
     ) -> Result<Self, StfError> {
-        let mut state = State::new(depth);
+        State::genesis_with(depth, PocParams::default(), accounts)
+    }
+
+    /// A genesis state holding `accounts`, with Proof-of-Compute `params`.
+    pub fn genesis_with(
+        depth: usize,
+        params: PocParams,
+        accounts: impl IntoIterator<Item = (AccountIndex, Account)>,
+    ) -> Result<Self, StfError> {
+        let mut state = State::with_params(depth, params);
         for (index, account) in accounts {
             let key = account.public_key;
             checked_point(key.x, key.y)
@@ -193,9 +241,14 @@ impl State {
         self.tree.depth()
     }
 
-    /// The state root.
+    /// The state root: `Poseidon(account_root, object_root, list_root, counters)`.
     pub fn root(&self) -> Fr {
-        self.tree.root()
+        self.parts().root()
+    }
+
+    /// Every account, by index.
+    pub fn accounts(&self) -> impl Iterator<Item = (AccountIndex, &Account)> {
+        self.accounts.iter().map(|(i, a)| (*i, a))
     }
 
     /// The state root as 32 bytes (what `SubmitProof` carries).
@@ -273,9 +326,9 @@ impl State {
                 nonce: 0,
             },
         };
-        let root_before = self.root();
+        let root_before = self.tree.root();
         self.put(t.from, debited)?;
-        let root_mid = self.root();
+        let root_mid = self.tree.root();
         let recipient_proof = self.tree.proof(t.to.into())?;
         self.put(t.to, credited)?;
         Ok(TransferWitness {
@@ -284,22 +337,38 @@ impl State {
             sender_proof,
             recipient,
             recipient_proof,
-            roots: [root_before, root_mid, self.root()],
+            roots: [root_before, root_mid, self.tree.root()],
         })
     }
 
-    /// Applies a whole block of at most `max_txs` transactions, atomically: on error the
-    /// state is as before and the error names the failing transaction.
-    pub fn apply_block(&mut self, block: &Block, max_txs: usize) -> Result<BlockWitness, StfError> {
+    /// Applies a whole block of at most `max_txs` transfers and `max_ops` ops, atomically: on
+    /// error the state is as before and the error names the failing transaction (transfers
+    /// count first, then ops).
+    pub fn apply_block(
+        &mut self,
+        block: &Block,
+        max_txs: usize,
+        max_ops: usize,
+    ) -> Result<BlockWitness, StfError> {
         if block.txs.len() > max_txs {
             return Err(StfError::TooManyTxs {
                 got: block.txs.len(),
                 max: max_txs,
             });
         }
-        let prev_root = self.root();
+        if block.ops.len() > max_ops {
+            return Err(StfError::TooManyOps {
+                got: block.ops.len(),
+                max: max_ops,
+            });
+        }
+        let prev_parts = self.parts();
+        let prev_root = prev_parts.root();
+        let saved_poc = (!block.ops.is_empty()).then(|| self.poc.clone());
         let mut undo: Vec<(AccountIndex, Option<Account>)> = Vec::new();
         let mut transfers = Vec::with_capacity(block.txs.len());
+        let mut ops = Vec::with_capacity(block.ops.len());
+        let mut failed = None;
         for (index, tx) in block.txs.iter().enumerate() {
             let t = &tx.transfer;
             let saved = [
@@ -312,21 +381,46 @@ impl State {
                     transfers.push(w);
                 }
                 Err(e) => {
-                    for (i, account) in undo.into_iter().rev() {
-                        self.restore(i, account);
-                    }
-                    return Err(StfError::InBlock {
-                        index,
-                        source: Box::new(e),
-                    });
+                    failed = Some((index, e));
+                    break;
                 }
             }
         }
+        if failed.is_none() {
+            for (i, op) in block.ops.iter().enumerate() {
+                match self.apply_op(&block.chain_id, block.number, prev_root, op) {
+                    Ok(w) => {
+                        undo.push((w.account_index, Some(w.account)));
+                        ops.push(w);
+                    }
+                    Err(e) => {
+                        failed = Some((block.txs.len() + i, e));
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some((index, e)) = failed {
+            for (i, account) in undo.into_iter().rev() {
+                self.restore(i, account);
+            }
+            if let Some(poc) = saved_poc {
+                self.poc = poc;
+            }
+            return Err(StfError::InBlock {
+                index,
+                source: Box::new(e),
+            });
+        }
+        let new_parts = self.parts();
         Ok(BlockWitness {
             block: block.clone(),
             prev_root,
-            new_root: self.root(),
+            new_root: new_parts.root(),
             transfers,
+            ops,
+            prev_parts,
+            new_parts,
         })
     }
 

@@ -224,10 +224,7 @@ mod tests {
 
     /// A real proof of an empty block, written as the files a user would have.
     fn files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<Fr>) {
-        let config = CircuitConfig {
-            depth: 1,
-            max_txs: 1,
-        };
+        let config = CircuitConfig::new(1, 1);
         let blank = BlockCircuit::blank(config).expect("shape");
         let keys = Groth16Keys::devnet(blank.clone(), b"cli tests").expect("setup");
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);

@@ -21,10 +21,7 @@ use bitai_zk::verifier::SIMULATION_VK;
 use ractor::Actor;
 use std::sync::Arc;
 
-const SHAPE: CircuitConfig = CircuitConfig {
-    depth: 2,
-    max_txs: 1,
-};
+const SHAPE: CircuitConfig = CircuitConfig::new(2, 1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the_state_machine() {
@@ -118,8 +115,9 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
             number,
             da_commitment: Hash32::sha256(&number.to_be_bytes()),
             txs: vec![tx],
+            ops: vec![],
         };
-        let witness = state.apply_block(&block, SHAPE.max_txs).expect("valid");
+        let witness = state.apply_block(&block, SHAPE.max_txs, 0).expect("valid");
         roots.push(state.root_hash());
         let circuit = BlockCircuit::new(SHAPE, &witness).expect("fits").to_bytes();
         ractor::call!(pool, |reply| PoolMsg::ProveBlock { circuit, reply })

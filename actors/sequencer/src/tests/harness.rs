@@ -47,7 +47,7 @@ pub fn spec_with(depth: usize, max_txs: usize, salt: u64) -> ChainSpec {
         ProofSystem::SimulationOnly,
         Vec::new(),
         accounts,
-        CircuitConfig { depth, max_txs },
+        CircuitConfig::new(depth, max_txs),
         1024,
         salt,
     )

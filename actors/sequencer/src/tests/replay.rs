@@ -68,8 +68,10 @@ pub async fn replay_from_da(world: &World, seq: &ActorRef<SequencerMsg>) -> Vec<
                     number,
                     da_commitment: b.da_commitment,
                     txs,
+                    ops: vec![],
                 },
                 MAX_TXS,
+                0,
             )
             .expect("replays");
         assert_eq!(bitai_zk::field::fr_to_hash(&w.new_root), b.new_state_root);

@@ -9,10 +9,12 @@ use super::{BlockCircuit, CircuitConfig, PublicInputs};
 use crate::babyjubjub::Point;
 use crate::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
 use crate::smt::ARITY;
+use crate::stf::{Counters, StateParts};
 use bitai_protocol::{ChainId, Hash32};
 
-/// Version 2: slots carry the transfer's fee (version 1 had none).
-const VERSION: u8 = 2;
+/// Version 3: the previous state root's parts follow the public inputs (version 2 had a
+/// state root that was the account root; version 1 had no fee).
+const VERSION: u8 = 3;
 
 /// Why bytes are not an encoded block circuit.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -105,6 +107,14 @@ impl BlockCircuit {
         out.extend_from_slice(&fr_to_be_bytes(&p.prev_root));
         out.extend_from_slice(&fr_to_be_bytes(&p.new_root));
         out.extend_from_slice(p.da_commitment.as_bytes());
+        let parts = &self.prev_parts;
+        for x in [parts.accounts, parts.objects, parts.list] {
+            out.extend_from_slice(&fr_to_be_bytes(&x));
+        }
+        let c = parts.counters;
+        for n in [c.neurons, c.models, c.requests] {
+            out.extend_from_slice(&n.to_be_bytes());
+        }
         for s in &self.slots {
             out.push(u8::from(s.is_real));
             out.extend_from_slice(&s.from.to_be_bytes());
@@ -139,7 +149,7 @@ impl BlockCircuit {
         }
         let depth = usize::from(r.u8()?);
         let max_txs = r.u32()? as usize;
-        let config = CircuitConfig { depth, max_txs };
+        let config = CircuitConfig::new(depth, max_txs);
         super::check_config(&config).map_err(|_| CodecError::Invalid("circuit shape"))?;
         let public = PublicInputs {
             chain_id: ChainId(Hash32(r.array()?)),
@@ -147,6 +157,16 @@ impl BlockCircuit {
             prev_root: r.fr()?,
             new_root: r.fr()?,
             da_commitment: Hash32(r.array()?),
+        };
+        let prev_parts = StateParts {
+            accounts: r.fr()?,
+            objects: r.fr()?,
+            list: r.fr()?,
+            counters: Counters {
+                neurons: r.u32()?,
+                models: r.u32()?,
+                requests: r.u32()?,
+            },
         };
         let slots = (0..max_txs)
             .map(|_| {
@@ -185,6 +205,7 @@ impl BlockCircuit {
             config,
             public,
             slots,
+            prev_parts,
         })
     }
 }
@@ -195,11 +216,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample() -> BlockCircuit {
-        let mut c = BlockCircuit::blank(CircuitConfig {
-            depth: 2,
-            max_txs: 2,
-        })
-        .expect("shape");
+        let mut c = BlockCircuit::blank(CircuitConfig::new(2, 2)).expect("shape");
         c.slots[1].amount = 77;
         c.slots[1].signature_s = ark_ff::BigInt([1, 2, 3, 4]);
         c.public.block_number = 9;
@@ -213,6 +230,7 @@ mod tests {
         assert_eq!(back.to_bytes(), c.to_bytes());
         assert_eq!(back.slots, c.slots);
         assert_eq!(back.public, c.public);
+        assert_eq!(back.prev_parts, c.prev_parts);
     }
 
     proptest! {

@@ -67,6 +67,7 @@ fn block(txs: Vec<SignedTransfer>) -> Block {
         number: 7,
         da_commitment: Hash32::sha256(b"da"),
         txs,
+        ops: vec![],
     }
 }
 
@@ -87,16 +88,13 @@ fn satisfied(circuit: BlockCircuit) -> bool {
 fn valid_circuit(slots: usize) -> BlockCircuit {
     let mut state = genesis(DEPTH);
     let w = state
-        .apply_block(&block(vec![send_with_fee(0, 1, 2, 300, FEE, 0, 1)]), slots)
+        .apply_block(
+            &block(vec![send_with_fee(0, 1, 2, 300, FEE, 0, 1)]),
+            slots,
+            0,
+        )
         .expect("valid");
-    BlockCircuit::new(
-        CircuitConfig {
-            depth: DEPTH,
-            max_txs: slots,
-        },
-        &w,
-    )
-    .expect("fits")
+    BlockCircuit::new(CircuitConfig::new(DEPTH, slots), &w).expect("fits")
 }
 
 #[test]
@@ -112,25 +110,14 @@ fn new_accounts_self_transfers_and_chains_of_transfers_satisfy_the_circuit() {
         send_with_fee(9, 1, 2, 40, 60, 0, 9),
         send_with_fee(1, 1, 2, 10, 3, 0, 2),
     ];
-    let w = state.apply_block(&block(txs), 3).expect("valid");
-    let circuit = BlockCircuit::new(
-        CircuitConfig {
-            depth: DEPTH,
-            max_txs: 3,
-        },
-        &w,
-    )
-    .expect("fits");
+    let w = state.apply_block(&block(txs), 3, 0).expect("valid");
+    let circuit = BlockCircuit::new(CircuitConfig::new(DEPTH, 3), &w).expect("fits");
     assert!(satisfied(circuit));
 }
 
 #[test]
 fn an_empty_block_satisfies_the_blank_circuit() {
-    let circuit = BlockCircuit::blank(CircuitConfig {
-        depth: DEPTH,
-        max_txs: 1,
-    })
-    .expect("ok");
+    let circuit = BlockCircuit::blank(CircuitConfig::new(DEPTH, 1)).expect("ok");
     assert!(satisfied(circuit));
 }
 
@@ -175,15 +162,12 @@ fn a_malleated_signature_s_plus_l_is_unsatisfiable() {
         let mut s = tx.signature.s.into_bigint();
         s.add_with_carry(&crate::babyjubjub::Scalar::MODULUS);
         if s.num_bits() <= 251 {
-            let w = state.apply_block(&block(vec![tx]), 1).expect("valid");
+            let w = state.apply_block(&block(vec![tx]), 1, 0).expect("valid");
             break (w, s);
         }
         amount += 1;
     };
-    let config = CircuitConfig {
-        depth: DEPTH,
-        max_txs: 1,
-    };
+    let config = CircuitConfig::new(DEPTH, 1);
     let mut c = BlockCircuit::new(config, &w).expect("fits");
     assert!(satisfied(c.clone()));
     c.slots[0].signature_s = s_plus_l;
@@ -195,20 +179,13 @@ fn a_malleated_signature_s_plus_l_is_unsatisfiable() {
 fn a_reused_nonce_is_unsatisfiable() {
     let mut state = genesis(DEPTH);
     state
-        .apply_block(&block(vec![send(0, 1, 2, 5, 0, 1)]), 1)
+        .apply_block(&block(vec![send(0, 1, 2, 5, 0, 1)]), 1, 0)
         .expect("first");
     let mut next = state.clone();
     let w = next
-        .apply_block(&block(vec![send(0, 1, 2, 5, 1, 1)]), 1)
+        .apply_block(&block(vec![send(0, 1, 2, 5, 1, 1)]), 1, 0)
         .expect("second");
-    let mut c = BlockCircuit::new(
-        CircuitConfig {
-            depth: DEPTH,
-            max_txs: 1,
-        },
-        &w,
-    )
-    .expect("fits");
+    let mut c = BlockCircuit::new(CircuitConfig::new(DEPTH, 1), &w).expect("fits");
     // The same transfer again with nonce 0, properly signed.
     let replay = send(0, 1, 2, 5, 0, 1).signature;
     c.slots[0].new_nonce = 1;
@@ -301,7 +278,7 @@ fn constraints_per_transfer_at_2_pow_32_accounts_stay_under_30_000() {
 fn a_valid_block_at_production_depth_satisfies_the_circuit() {
     let mut state = genesis(crate::smt::DEPTH_2_32);
     let txs = vec![send(0, u32::MAX, 9, 100, 0, 1)];
-    let w = state.apply_block(&block(txs), 1).expect("valid");
+    let w = state.apply_block(&block(txs), 1, 0).expect("valid");
     let circuit = BlockCircuit::new(CircuitConfig::production(1), &w).expect("fits");
     assert!(satisfied(circuit));
 }

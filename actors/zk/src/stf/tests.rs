@@ -51,7 +51,7 @@ fn total_supply(state: &State, indices: &[u32]) -> u64 {
 #[test]
 fn a_transfer_moves_funds_burns_the_fee_and_bumps_the_nonce() {
     let mut state = two_accounts(4);
-    let root0 = state.root();
+    let root0 = state.parts().accounts;
     let tx = Transfer {
         fee: 7,
         ..transfer(0, 1, 2, 300, 0)
@@ -67,7 +67,7 @@ fn a_transfer_moves_funds_burns_the_fee_and_bumps_the_nonce() {
     assert_eq!(state.account(0).expect("sender").nonce, 1);
     assert_eq!(state.account(1).expect("recipient").balance, 350);
     assert_eq!(w.roots[0], root0);
-    assert_eq!(w.roots[2], state.root());
+    assert_eq!(w.roots[2], state.parts().accounts);
     assert_eq!(w.sender_proof.root(w.sender.leaf()), w.roots[0]);
     assert_eq!(
         w.recipient_proof.root(w.recipient.expect("exists").leaf()),
@@ -265,20 +265,24 @@ fn a_block_is_atomic() {
             transfer(0, 9, 9, 5, 1).sign(&c, &key(1)),
             transfer(1, 0, 1, 1_000, 0).sign(&c, &key(2)),
         ],
+        ops: vec![],
     };
-    let err = state.apply_block(&block, 4).expect_err("third overdraws");
+    let err = state
+        .apply_block(&block, 4, 0)
+        .expect_err("third overdraws");
     assert!(matches!(err, StfError::InBlock { index: 2, .. }));
     assert_eq!(state.root(), root);
     assert!(state.account(9).is_none());
     assert_eq!(state.account(0).expect("exists").nonce, 0);
     let ok = Block {
         txs: block.txs[..2].to_vec(),
+        ops: vec![],
         ..block.clone()
     };
-    let w = state.apply_block(&ok, 4).expect("valid");
+    let w = state.apply_block(&ok, 4, 0).expect("valid");
     assert_eq!((w.prev_root, w.new_root), (root, state.root()));
     assert!(matches!(
-        state.apply_block(&block, 2),
+        state.apply_block(&block, 2, 0),
         Err(StfError::TooManyTxs { .. })
     ));
 }

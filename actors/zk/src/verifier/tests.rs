@@ -18,10 +18,7 @@ fn key(i: u8) -> PrivateKey {
 
 #[test]
 fn a_block_proof_verifies_as_a_submit_proof_and_tampering_is_refused() {
-    let config = CircuitConfig {
-        depth: 2,
-        max_txs: 1,
-    };
+    let config = CircuitConfig::new(2, 1);
     let keys = Groth16Keys::devnet(
         BlockCircuit::blank(config).expect("shape"),
         b"verifier tests",
@@ -54,9 +51,10 @@ fn a_block_proof_verifies_as_a_submit_proof_and_tampering_is_refused() {
         number: 1,
         da_commitment: Hash32::sha256(b"blob"),
         txs: vec![tx],
+        ops: vec![],
     };
     let witness = state
-        .apply_block(&block, config.max_txs)
+        .apply_block(&block, config.max_txs, 0)
         .expect("valid block");
     let circuit = BlockCircuit::new(config, &witness).expect("fits");
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
