@@ -9,19 +9,25 @@
 
 use bitai_protocol::{ChainId, Hash32};
 use bitai_zk::babyjubjub::unpack_point;
+use bitai_zk::poc::{PocOp, PocParams};
 use bitai_zk::stf::{Account, State, StfError};
+use bitai_zk::tx::{SignedTransfer, SIGNED_TRANSFER_BYTES};
 use serde::{Deserialize, Serialize};
 
-/// The current blob format; the first byte of every encoded blob.
-pub const BLOB_FORMAT_VERSION: u8 = 1;
+/// The current blob format; the first byte of every encoded blob. Version 2: genesis blobs
+/// carry op slots and Proof-of-Compute parameters, block blobs carry ops after transfers.
+pub const BLOB_FORMAT_VERSION: u8 = 2;
 /// Largest encoded blob.
 pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
 /// Most accounts in a genesis blob.
 pub const MAX_GENESIS_ACCOUNTS: usize = 100_000;
-/// Most transactions in a block blob (the largest circuit has 1,024 slots).
+/// Most transfer slots (and, separately, op slots) of a circuit.
 pub const MAX_BLOCK_TXS: usize = 1024;
-/// Largest encoded transaction inside a block blob.
-pub const MAX_TX_BYTES: usize = 256;
+/// Most transactions (transfers and ops) in a block blob.
+pub const MAX_BLOCK_ENTRIES: usize = 2 * MAX_BLOCK_TXS;
+/// Largest encoded transaction inside a block blob (an op with the largest payload).
+pub const MAX_TX_BYTES: usize =
+    bitai_zk::poc::codec::SIGNED_POC_HEADER_BYTES + bitai_zk::poc::MAX_PAYLOAD_BYTES;
 /// Deepest account tree (16 levels of arity four hold 2^32 accounts).
 pub const MAX_TREE_DEPTH: u32 = 16;
 
@@ -41,8 +47,12 @@ pub struct GenesisData {
     pub chain_id: ChainId,
     /// Levels of the account tree (1 to [`MAX_TREE_DEPTH`]).
     pub tree_depth: u32,
-    /// Most transactions per block (the circuit size, 1 to [`MAX_BLOCK_TXS`]).
+    /// Most transfers per block (the circuit's transfer slots, 1 to [`MAX_BLOCK_TXS`]).
     pub max_block_txs: u32,
+    /// Most Proof-of-Compute ops per block (the circuit's op slots, 0 to [`MAX_BLOCK_TXS`]).
+    pub max_block_ops: u32,
+    /// The chain's Proof-of-Compute parameters.
+    pub poc: PocParams,
     /// The accounts at genesis, by strictly increasing index.
     pub accounts: Vec<GenesisAccount>,
 }
@@ -71,7 +81,9 @@ pub struct BlockData {
     pub prev_state_root: Hash32,
     /// State root after the block.
     pub new_state_root: Hash32,
-    /// The transactions, each as `bitai_zk::tx::SignedTransfer::to_bytes` writes it.
+    /// The transfers, each as `bitai_zk::tx::SignedTransfer::to_bytes` writes it (128
+    /// bytes), then the ops, each as `bitai_zk::poc::PocOp::to_bytes` writes it (never 128
+    /// bytes), in execution order.
     pub txs: Vec<Vec<u8>>,
 }
 
@@ -156,7 +168,11 @@ impl GenesisData {
                 },
             ));
         }
-        Ok(State::genesis(self.tree_depth as usize, accounts)?)
+        Ok(State::genesis_with(
+            self.tree_depth as usize,
+            self.poc,
+            accounts,
+        )?)
     }
 
     fn check(&self) -> Result<(), BlobCodecError> {
@@ -174,6 +190,18 @@ impl GenesisData {
             MAX_BLOCK_TXS as u64,
             "1..=1024",
         )?;
+        limit(
+            "max_block_ops",
+            self.max_block_ops.into(),
+            0,
+            MAX_BLOCK_TXS as u64,
+            "0..=1024",
+        )?;
+        self.poc.check().map_err(|_| BlobCodecError::OutOfLimits {
+            field: "poc parameters",
+            value: 0,
+            limit: "PocParams::check",
+        })?;
         limit(
             "genesis accounts",
             self.accounts.len() as u64,
@@ -198,9 +226,9 @@ impl BlockData {
         limit(
             "block txs",
             self.txs.len() as u64,
-            1,
-            MAX_BLOCK_TXS as u64,
-            "1..=1024",
+            0,
+            MAX_BLOCK_ENTRIES as u64,
+            "0..=2048",
         )?;
         for tx in &self.txs {
             limit(
@@ -208,10 +236,28 @@ impl BlockData {
                 tx.len() as u64,
                 1,
                 MAX_TX_BYTES as u64,
-                "1..=256",
+                "1..=65701",
             )?;
         }
         Ok(())
+    }
+
+    /// The block's transfers and ops, decoded (an entry of 128 bytes is a transfer, any other
+    /// an op; every transfer must come before every op). Err: the position and why.
+    pub fn decode_txs(&self) -> Result<(Vec<SignedTransfer>, Vec<PocOp>), (usize, String)> {
+        let mut txs = Vec::new();
+        let mut ops = Vec::new();
+        for (i, bytes) in self.txs.iter().enumerate() {
+            if bytes.len() == SIGNED_TRANSFER_BYTES {
+                if !ops.is_empty() {
+                    return Err((i, "a transfer after an op".into()));
+                }
+                txs.push(SignedTransfer::from_bytes(bytes).map_err(|e| (i, e.to_string()))?);
+            } else {
+                ops.push(PocOp::from_bytes(bytes).map_err(|e| (i, e.to_string()))?);
+            }
+        }
+        Ok((txs, ops))
     }
 }
 

@@ -11,7 +11,6 @@ use crate::blob::DaBlob;
 use crate::{DaError, DaPort};
 use bitai_protocol::Hash32;
 use bitai_zk::stf::{Block, State};
-use bitai_zk::tx::SignedTransfer;
 
 /// Re-executes the chain whose newest blob is `head` (a block's or the genesis's) and
 /// returns its state and block number (0 for genesis). Fails, naming the block, on a missing
@@ -46,6 +45,7 @@ pub fn rederive_state(da: &dyn DaPort, head: &Hash32) -> Result<(State, u64), Da
         reason: e.to_string(),
     })?;
     let max_txs = genesis.max_block_txs as usize;
+    let max_ops = genesis.max_block_ops as usize;
     let mut number = 0;
     for commitment in blocks.into_iter().rev() {
         let DaBlob::Block(b) = fetch(da, &commitment)? else {
@@ -72,24 +72,18 @@ pub fn rederive_state(da: &dyn DaPort, head: &Hash32) -> Result<(State, u64), Da
             commitment,
             reason,
         };
-        let txs = b
-            .txs
-            .iter()
-            .enumerate()
-            .map(|(i, bytes)| {
-                SignedTransfer::from_bytes(bytes)
-                    .map_err(|e| invalid(format!("transaction {i}: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let (txs, ops) = b
+            .decode_txs()
+            .map_err(|(i, e)| invalid(format!("transaction {i}: {e}")))?;
         let block = Block {
             chain_id: b.chain_id,
             number: b.number,
             da_commitment: commitment,
             txs,
-            ops: vec![],
+            ops,
         };
         state
-            .apply_block(&block, max_txs, 0)
+            .apply_block(&block, max_txs, max_ops)
             .map_err(|e| invalid(e.to_string()))?;
         check_root(
             &b.new_state_root,

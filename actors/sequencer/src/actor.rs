@@ -97,6 +97,48 @@ impl Actor for Sequencer {
             SequencerMsg::Head { reply } => {
                 let _ = reply.send(state.core.head());
             }
+            SequencerMsg::SubmitOp { op, reply } => {
+                let outcome = state.core.submit_op(&op);
+                match &outcome {
+                    Ok(_) => state.core.metrics.txs_accepted.inc(),
+                    Err(e) => {
+                        tracing::debug!(chain = %state.core.chain_id, error = %e, kind = op.kind().name(),
+                            "op refused");
+                        state
+                            .core
+                            .metrics
+                            .txs_refused
+                            .with_label_values(&[e.reason()])
+                            .inc();
+                    }
+                }
+                let _ = reply.send(outcome);
+                state.cut_due_blocks(&myself)?;
+            }
+            SequencerMsg::PutModel { bytes, reply } => {
+                let _ = reply.send(state.core.put_model(&bytes));
+            }
+            SequencerMsg::Assignments { account, reply } => {
+                let _ = reply.send(state.core.assignments(account));
+            }
+            SequencerMsg::Request { id, reply } => {
+                let _ = reply.send(state.core.request(id)?);
+            }
+            SequencerMsg::RequestInput { id, reply } => {
+                let _ = reply.send(state.core.request_input(id)?);
+            }
+            SequencerMsg::Model { id, reply } => {
+                let _ = reply.send(state.core.model(id));
+            }
+            SequencerMsg::Nonce { account, reply } => {
+                let _ = reply.send(state.core.next_nonce(account));
+            }
+            SequencerMsg::Neurons { reply } => {
+                let _ = reply.send(state.core.neurons());
+            }
+            SequencerMsg::Poc { reply } => {
+                let _ = reply.send(state.core.poc_summary());
+            }
         }
         Ok(())
     }

@@ -68,6 +68,9 @@ impl ChainSpec {
                 .map_err(|_| SpecError::Shape(format!("tree depth {}", circuit.depth)))?,
             max_block_txs: u32::try_from(circuit.max_txs)
                 .map_err(|_| SpecError::Shape(format!("block size {}", circuit.max_txs)))?,
+            max_block_ops: u32::try_from(circuit.max_ops)
+                .map_err(|_| SpecError::Shape(format!("op slots {}", circuit.max_ops)))?,
+            poc: circuit.poc,
             accounts,
         };
         let create = CreateChain {
@@ -111,10 +114,19 @@ impl ChainSpec {
             self.circuit.max_txs,
             self.create.limits.max_block_txs as usize,
         ];
-        if sizes.iter().any(|s| *s != sizes[0]) || g.tree_depth as usize != self.circuit.depth {
+        if sizes.iter().any(|s| *s != sizes[0])
+            || g.tree_depth as usize != self.circuit.depth
+            || g.max_block_ops as usize != self.circuit.max_ops
+            || g.poc != self.circuit.poc
+        {
             return Err(SpecError::Shape(format!(
-                "genesis depth {} / block {}, circuit {:?}, registered block {}",
-                g.tree_depth, g.max_block_txs, self.circuit, self.create.limits.max_block_txs
+                "genesis depth {} / block {} / ops {} / {:?}, circuit {:?}, registered block {}",
+                g.tree_depth,
+                g.max_block_txs,
+                g.max_block_ops,
+                g.poc,
+                self.circuit,
+                self.create.limits.max_block_txs
             )));
         }
         let state = g.state()?;

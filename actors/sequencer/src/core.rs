@@ -7,11 +7,20 @@
 //! when the block that takes it will execute it. Blocks take pending transfers in arrival
 //! order, so the projected state stays right when a block is cut.
 //!
-//! Restart: the accounts after the newest block are persisted with each block, so the state
-//! is rebuilt from them (cost: the number of accounts, not the length of the history) and
-//! checked against the newest block's recorded root; then the pending transfers are re-run
-//! on a copy to rebuild the projected state, dropping (with a log line) any that no longer
-//! pass.
+//! Restart: the accounts and Proof-of-Compute records after the newest block are persisted
+//! with each block, so the state is rebuilt from them (cost: the size of the state, not the
+//! length of the history) and checked against the newest block's recorded root; then the
+//! pending transactions are re-run on a copy to rebuild the projected state, dropping (with a
+//! log line) any that no longer pass.
+//!
+//! Proof-of-Compute ops ([`PocOp`]) queue beside transfers. A block takes the longest prefix
+//! of the queue shaped "transfers, then ops" that fits its slots (a block executes its
+//! transfers before its ops, so a transfer queued after an op waits for the next block and
+//! nonces stay in order), and puts the settlement parts due at its number before the queued
+//! ops. Ops are time-dependent (windows close), so a block is first tried on a copy of the
+//! state and an op that no longer executes is dropped with a log line. While requests are
+//! open, a block is cut every interval even with nothing queued, so windows elapse and every
+//! request settles.
 
 use crate::config::{ChainSpec, SequencerConfig, SpecError};
 use crate::messages::{BlockSummary, L2TxStatus, SequencerHead, SubmitError};
@@ -23,9 +32,12 @@ use bitai_runtime::SharedClock;
 use bitai_storage::{Batch, SharedStore, StoreError};
 use bitai_zk::circuit::{BlockCircuit, CircuitError};
 use bitai_zk::field::fr_to_hash;
+use bitai_zk::poc::PocOp;
 use bitai_zk::stf::{Account, Block, State, StfError};
-use bitai_zk::tx::SignedTransfer;
+use bitai_zk::tx::{SignedTransfer, SIGNED_TRANSFER_BYTES};
 use std::collections::{BTreeSet, VecDeque};
+
+mod poc;
 
 /// Why the sequencer cannot start or cut a block.
 #[derive(Debug, thiserror::Error)]
@@ -60,12 +72,57 @@ impl From<DaError> for SequencerError {
     }
 }
 
-/// A transfer accepted and not yet in a block.
+/// A transaction a sequencer queues: a transfer or a Proof-of-Compute op.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    Transfer(SignedTransfer),
+    Op(PocOp),
+}
+
+impl Item {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Item::Transfer(t) => t.to_bytes(),
+            Item::Op(o) => o.to_bytes(),
+        }
+    }
+
+    /// 128 bytes are a transfer, anything else an op (the two encodings never share a length).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Item, String> {
+        if bytes.len() == SIGNED_TRANSFER_BYTES {
+            SignedTransfer::from_bytes(bytes)
+                .map(Item::Transfer)
+                .map_err(|e| e.to_string())
+        } else {
+            PocOp::from_bytes(bytes)
+                .map(Item::Op)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    pub fn hash(&self) -> Hash32 {
+        match self {
+            Item::Transfer(t) => t.hash(),
+            Item::Op(o) => o.hash(),
+        }
+    }
+
+    /// The fee it pays (settlement parts pay none).
+    pub fn fee(&self) -> u64 {
+        match self {
+            Item::Transfer(t) => t.transfer.fee,
+            Item::Op(PocOp::Signed(s)) => s.tx.fee,
+            Item::Op(PocOp::Settle { .. }) => 0,
+        }
+    }
+}
+
+/// A transaction accepted and not yet in a block.
 #[derive(Clone, Debug)]
 pub(crate) struct PendingTx {
     pub seq: u64,
     pub hash: Hash32,
-    pub tx: SignedTransfer,
+    pub item: Item,
 }
 
 /// The sequencer's state.
@@ -86,6 +143,8 @@ pub struct SequencerCore {
     head_commitment: Hash32,
     /// Transfers in blocks so far.
     txs_total: u64,
+    /// Ops in blocks so far.
+    ops_total: u64,
     /// Fees burned by blocks so far.
     fees_total: u64,
     genesis_commitment: Hash32,
@@ -132,11 +191,11 @@ impl SequencerCore {
                 tracing::info!(chain = %chain_id, %genesis_commitment, "sequencer: genesis posted to DA");
             }
         }
-        let state = load_state(&store, spec.circuit.depth)?;
+        let state = load_state(&store, &spec)?;
         let last = store.last_block()?;
-        let (txs_total, fees_total) = last
+        let (txs_total, ops_total, fees_total) = last
             .as_ref()
-            .map_or((0, 0), |b| (b.txs_total, b.fees_total));
+            .map_or((0, 0, 0), |b| (b.txs_total, b.ops_total, b.fees_total));
         let (head, head_commitment, head_root) = match last {
             Some(b) => (b.number, b.da_commitment, b.new_state_root),
             None => (0, genesis_commitment, genesis_state.root_hash()),
@@ -168,6 +227,7 @@ impl SequencerCore {
             handed_through,
             last_cut_ms: now,
             txs_total,
+            ops_total,
             fees_total,
         };
         core.reload_pending()?;
@@ -188,9 +248,9 @@ impl SequencerCore {
         self.next_seq = stored.last().map_or(0, |(s, _)| s + 1);
         for (seq, bytes) in stored {
             match self.recheck(&bytes)? {
-                Ok((hash, tx)) => {
+                Ok((hash, item)) => {
                     self.pending_hashes.insert(hash);
-                    self.pending.push_back(PendingTx { seq, hash, tx });
+                    self.pending.push_back(PendingTx { seq, hash, item });
                 }
                 Err(reason) => {
                     tracing::warn!(chain = %self.chain_id, seq, %reason,
@@ -206,36 +266,51 @@ impl SequencerCore {
         Ok(())
     }
 
-    /// Re-checks a stored pending transfer and applies it to the projected state
+    /// Re-checks a stored pending transaction and applies it to the projected state
     /// (inner error: why it is dropped).
-    fn recheck(
-        &mut self,
-        bytes: &[u8],
-    ) -> Result<Result<(Hash32, SignedTransfer), String>, StoreError> {
-        let tx = match SignedTransfer::from_bytes(bytes) {
-            Ok(tx) => tx,
-            Err(e) => return Ok(Err(e.to_string())),
+    fn recheck(&mut self, bytes: &[u8]) -> Result<Result<(Hash32, Item), String>, StoreError> {
+        let item = match Item::from_bytes(bytes) {
+            Ok(item) => item,
+            Err(e) => return Ok(Err(e)),
         };
-        let hash = tx.hash();
+        let hash = item.hash();
         if self.pending_hashes.contains(&hash) {
-            return Ok(Err("duplicate of a pending transfer".into()));
+            return Ok(Err("duplicate of a pending transaction".into()));
         }
         if self.store.tx_block(&hash)?.is_some() {
             return Ok(Err("already in a block".into()));
         }
-        if let Err(e) = self.check(&tx) {
+        if let Err(e) = self.check(&item) {
             return Ok(Err(e.to_string()));
         }
         Ok(self
-            .projected
-            .apply_transfer(&self.chain_id, &tx)
-            .map(|_| (hash, tx))
+            .project(&item)
+            .map(|_| (hash, item))
             .map_err(|e| e.to_string()))
     }
 
-    /// The sequencer's own rule beyond the STF's: the fee floor.
-    fn check(&self, tx: &SignedTransfer) -> Result<(), SubmitError> {
-        let fee = tx.transfer.fee;
+    /// Applies `item` to the projected state, as the next block would.
+    fn project(&mut self, item: &Item) -> Result<(), StfError> {
+        match item {
+            Item::Transfer(tx) => self.projected.apply_transfer(&self.chain_id, tx).map(drop),
+            Item::Op(op) => {
+                let root = self.state.root();
+                self.projected
+                    .apply_op(&self.chain_id, self.head + 1, root, op)
+                    .map(drop)
+            }
+        }
+    }
+
+    /// The sequencer's own rules beyond the STF's: the fee floor, and settlement parts come
+    /// only from the sequencer itself.
+    fn check(&self, item: &Item) -> Result<(), SubmitError> {
+        if let Item::Op(PocOp::Settle { .. }) = item {
+            return Err(SubmitError::Invalid(
+                "settlement parts are added by the sequencer, not submitted".into(),
+            ));
+        }
+        let fee = item.fee();
         if fee < self.config.min_fee {
             return Err(SubmitError::FeeBelowMinimum {
                 fee,
@@ -247,7 +322,16 @@ impl SequencerCore {
 
     /// Accepts `tx` (persisted before `Ok`), or says why not.
     pub fn submit(&mut self, tx: &SignedTransfer) -> Result<Hash32, SubmitError> {
-        let hash = tx.hash();
+        self.submit_item(Item::Transfer(*tx))
+    }
+
+    /// Accepts a Proof-of-Compute op (persisted before `Ok`), or says why not.
+    pub fn submit_op(&mut self, op: &PocOp) -> Result<Hash32, SubmitError> {
+        self.submit_item(Item::Op(op.clone()))
+    }
+
+    fn submit_item(&mut self, item: Item) -> Result<Hash32, SubmitError> {
+        let hash = item.hash();
         if self.pending_hashes.contains(&hash) {
             return Ok(hash);
         }
@@ -259,26 +343,26 @@ impl SequencerCore {
         if self.pending.len() >= self.config.max_pending_txs {
             return Err(SubmitError::TooManyPending(self.pending.len()));
         }
-        self.check(tx)?;
-        self.projected
-            .apply_transfer(&self.chain_id, tx)
-            .map_err(|e| SubmitError::from_stf(&e))?;
+        self.check(&item)?;
+        self.project(&item).map_err(|e| SubmitError::from_stf(&e))?;
         let seq = self.next_seq;
         let mut batch = Batch::default();
-        self.store.put_pending(&mut batch, seq, &tx.to_bytes());
+        self.store.put_pending(&mut batch, seq, &item.to_bytes());
         if let Err(e) = self.store.write(batch) {
-            // The projected state already holds the transfer: rebuild it without.
+            // The projected state already holds the transaction: rebuild it without.
             self.projected = self.state.clone();
-            for p in &self.pending {
-                self.projected
-                    .apply_transfer(&self.chain_id, &p.tx)
-                    .expect("pending transfers applied to this state before");
+            let pending: Vec<Item> = self.pending.iter().map(|p| p.item.clone()).collect();
+            for item in &pending {
+                if let Err(e) = self.project(item) {
+                    tracing::warn!(chain = %self.chain_id, error = %e,
+                        "a pending transaction no longer projects; it will be dropped at the cut");
+                }
             }
             return Err(SubmitError::Store(e.to_string()));
         }
         self.next_seq += 1;
         self.pending_hashes.insert(hash);
-        self.pending.push_back(PendingTx { seq, hash, tx: *tx });
+        self.pending.push_back(PendingTx { seq, hash, item });
         self.metrics.pending_txs.set(self.pending.len() as i64);
         Ok(hash)
     }
@@ -287,7 +371,8 @@ impl SequencerCore {
     /// with something pending.
     pub fn block_due(&self) -> bool {
         let full = self.pending.len() >= self.spec.circuit.max_txs;
-        let timed = !self.pending.is_empty()
+        let waiting = !self.pending.is_empty() || !self.state.open_requests().is_empty();
+        let timed = waiting
             && self.clock.now_ms()
                 >= self
                     .last_cut_ms
@@ -295,115 +380,202 @@ impl SequencerCore {
         full || timed
     }
 
-    /// Cuts a block of the oldest pending transfers: execute, post to DA, persist (block,
-    /// index, accounts, circuit, pending removal) in one batch. Returns the block number, or
-    /// None if nothing is pending. On error nothing is persisted and the state is as before.
+    /// Cuts a block: the oldest pending transfers, the settlement parts due, then the oldest
+    /// pending ops (see the module doc); execute, post to DA, persist (block, index, accounts,
+    /// records, circuit, pending removal) in one batch. Returns the block number, or None if
+    /// there is nothing to cut. On error nothing is persisted and the state is as before.
     pub fn cut_block(&mut self) -> Result<Option<u64>, SequencerError> {
-        let take = self.pending.len().min(self.spec.circuit.max_txs);
-        if take == 0 {
+        let number = self.head + 1;
+        let (max_txs, max_ops) = (self.spec.circuit.max_txs, self.spec.circuit.max_ops);
+        let mut settles = self.state.settlements_due(number);
+        settles.truncate(max_ops);
+        let mut taken_txs = Vec::new();
+        let mut taken_ops = Vec::new();
+        for p in &self.pending {
+            match &p.item {
+                Item::Transfer(_) if taken_ops.is_empty() && taken_txs.len() < max_txs => {
+                    taken_txs.push(p.clone())
+                }
+                Item::Op(_) if settles.len() + taken_ops.len() < max_ops => {
+                    taken_ops.push(p.clone())
+                }
+                _ => break,
+            }
+        }
+        let open = !self.state.open_requests().is_empty();
+        if taken_txs.is_empty() && taken_ops.is_empty() && settles.is_empty() && !open {
             return Ok(None);
         }
-        let taken: Vec<PendingTx> = self.pending.iter().take(take).cloned().collect();
-        let number = self.head + 1;
+        // Try the block on a copy: an op whose window closed meanwhile is dropped.
+        let prev_root = self.state.root();
+        let mut trial = self.state.clone();
+        let mut dropped: Vec<(PendingTx, String)> = Vec::new();
+        let mut txs = Vec::new();
+        let mut ops = Vec::new();
+        let mut kept = Vec::new();
+        for p in taken_txs.into_iter().chain(taken_ops) {
+            let outcome = match &p.item {
+                Item::Transfer(tx) => trial.apply_transfer(&self.chain_id, tx).map(drop),
+                Item::Op(_) => Ok(()),
+            };
+            match outcome {
+                Ok(()) => kept.push(p),
+                Err(e) => dropped.push((p, e.to_string())),
+            }
+        }
+        for p in &kept {
+            if let Item::Transfer(tx) = &p.item {
+                txs.push(*tx);
+            }
+        }
+        for op in settles {
+            match trial.apply_op(&self.chain_id, number, prev_root, &op) {
+                Ok(_) => ops.push(op),
+                Err(e) => tracing::error!(chain = %self.chain_id, ?op, error = %e,
+                    "a due settlement does not execute"),
+            }
+        }
+        let mut included = Vec::new();
+        for p in kept {
+            match &p.item {
+                Item::Transfer(_) => included.push(p),
+                Item::Op(op) => match trial.apply_op(&self.chain_id, number, prev_root, op) {
+                    Ok(_) => {
+                        ops.push(op.clone());
+                        included.push(p);
+                    }
+                    Err(e) => dropped.push((p, e.to_string())),
+                },
+            }
+        }
+        for (p, reason) in &dropped {
+            tracing::warn!(chain = %self.chain_id, seq = p.seq, hash = %p.hash, %reason,
+                "pending transaction no longer executes; dropped");
+        }
+        if txs.is_empty() && ops.is_empty() && !open {
+            self.drop_pending(&dropped)?;
+            return Ok(None);
+        }
         let block = Block {
             chain_id: self.chain_id,
             number,
             da_commitment: Hash32::default(),
-            txs: taken.iter().map(|p| p.tx).collect(),
-            ops: vec![],
+            txs,
+            ops,
         };
-        let mut witness = match self.state.apply_block(&block, self.spec.circuit.max_txs, 0) {
-            Ok(w) => w,
-            Err(e) => {
-                // Cannot happen while the projected state is right; drop the offender so
-                // the sequencer does not stall on it.
-                if let StfError::InBlock { index, .. } = &e {
-                    let bad = &taken[*index];
-                    tracing::error!(chain = %self.chain_id, seq = bad.seq, error = %e,
-                        "pending transfer does not execute; dropped");
-                    let mut batch = Batch::default();
-                    self.store.delete_pending(&mut batch, bad.seq);
-                    self.store.write(batch)?;
+        let mut witness = self.state.apply_block(&block, max_txs, max_ops)?;
+        match self.persist_block(number, &block, &included, &dropped, &mut witness) {
+            Ok(()) => {
+                if !dropped.is_empty() || !block.ops.is_empty() {
+                    // Ops project with the draw and windows of their own time: re-project.
                     self.reload_pending()?;
                 }
-                return Err(e.into());
+                Ok(Some(number))
             }
-        };
-        match self.persist_block(number, &taken, &mut witness) {
-            Ok(()) => Ok(Some(number)),
             Err(e) => {
                 // Undo the execution: the store still holds the state before the block.
-                self.state = load_state(&self.store, self.spec.circuit.depth)?;
+                self.state = load_state(&self.store, &self.spec)?;
                 Err(e)
             }
         }
     }
 
+    fn drop_pending(&mut self, dropped: &[(PendingTx, String)]) -> Result<(), SequencerError> {
+        if dropped.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Batch::default();
+        for (p, _) in dropped {
+            self.store.delete_pending(&mut batch, p.seq);
+        }
+        self.store.write(batch)?;
+        self.reload_pending()?;
+        Ok(())
+    }
+
     fn persist_block(
         &mut self,
         number: u64,
-        taken: &[PendingTx],
+        block: &Block,
+        included: &[PendingTx],
+        dropped: &[(PendingTx, String)],
         witness: &mut bitai_zk::stf::BlockWitness,
     ) -> Result<(), SequencerError> {
         let prev_state_root = fr_to_hash(&witness.prev_root);
         let new_state_root = fr_to_hash(&witness.new_root);
+        let entries: Vec<Item> = block
+            .txs
+            .iter()
+            .map(|t| Item::Transfer(*t))
+            .chain(block.ops.iter().cloned().map(Item::Op))
+            .collect();
         let blob = DaBlob::Block(BlockData {
             chain_id: self.chain_id,
             number,
             parent: self.head_commitment,
             prev_state_root,
             new_state_root,
-            txs: taken.iter().map(|p| p.tx.to_bytes()).collect(),
+            txs: entries.iter().map(Item::to_bytes).collect(),
         })
         .encode()?;
         let da_commitment = self.da.put(&blob)?;
         witness.block.da_commitment = da_commitment;
         let circuit = BlockCircuit::new(self.spec.circuit, witness)?.to_bytes();
-        let fees: u64 = taken.iter().map(|p| p.tx.transfer.fee).sum();
+        let fees: u64 = entries.iter().map(Item::fee).sum();
         let record = BlockRecord {
             number,
             fees,
-            txs_total: self.txs_total + taken.len() as u64,
+            txs_total: self.txs_total + block.txs.len() as u64,
+            ops_total: self.ops_total + block.ops.len() as u64,
             fees_total: self.fees_total + fees,
             prev_state_root,
             new_state_root,
             da_commitment,
-            tx_hashes: taken.iter().map(|p| p.hash).collect(),
+            tx_hashes: entries.iter().map(Item::hash).collect(),
             created_ms: self.clock.now_ms(),
         };
         let mut batch = Batch::default();
         self.store.put_block(&mut batch, &record)?;
-        let mut touched = BTreeSet::new();
-        for p in taken {
-            self.store.put_tx_block(&mut batch, &p.hash, number);
-            self.store.delete_pending(&mut batch, p.seq);
-            touched.insert(p.tx.transfer.from);
-            touched.insert(p.tx.transfer.to);
+        for hash in &record.tx_hashes {
+            self.store.put_tx_block(&mut batch, hash, number);
         }
+        for p in included.iter().chain(dropped.iter().map(|(p, _)| p)) {
+            self.store.delete_pending(&mut batch, p.seq);
+        }
+        let mut touched = BTreeSet::new();
+        for t in &block.txs {
+            touched.insert(t.transfer.from);
+            touched.insert(t.transfer.to);
+        }
+        touched.extend(witness.ops.iter().map(|w| w.account_index));
         for index in touched {
             let account = self
                 .state
                 .account(index)
-                .expect("both ends of an executed transfer exist");
+                .expect("every touched account exists after the block");
             self.store.put_account(&mut batch, index, account);
         }
+        self.persist_poc(&mut batch, witness);
         self.store.put_circuit(&mut batch, number, &circuit);
         self.store.write(batch)?;
-        for _ in taken {
+        let taken = included.len() + dropped.len();
+        for _ in 0..taken {
             if let Some(p) = self.pending.pop_front() {
                 self.pending_hashes.remove(&p.hash);
             }
         }
         self.head = number;
         self.txs_total = record.txs_total;
+        self.ops_total = record.ops_total;
         self.fees_total = record.fees_total;
         self.head_commitment = da_commitment;
         self.last_cut_ms = record.created_ms;
         self.metrics.blocks.inc();
-        self.metrics.block_txs.observe(taken.len() as f64);
+        self.metrics.block_txs.observe(entries.len() as f64);
         self.metrics.head_block.set(number as i64);
         self.metrics.pending_txs.set(self.pending.len() as i64);
-        tracing::debug!(chain = %self.chain_id, number, txs = taken.len(), %da_commitment, "block cut");
+        tracing::debug!(chain = %self.chain_id, number, txs = block.txs.len(),
+            ops = block.ops.len(), %da_commitment, "block cut");
         Ok(())
     }
 
@@ -469,12 +641,18 @@ impl SequencerCore {
             pending: self.pending.len(),
             handed_through: self.handed_through,
             txs: self.txs_total,
+            ops: self.ops_total,
             fees_burned: self.fees_total,
         }
     }
 }
 
-fn load_state(store: &SeqStore, depth: usize) -> Result<State, SequencerError> {
-    State::genesis(depth, store.accounts()?)
-        .map_err(|e| SequencerError::Inconsistent(format!("stored accounts: {e}")))
+fn load_state(store: &SeqStore, spec: &ChainSpec) -> Result<State, SequencerError> {
+    let mut state = State::genesis_with(spec.circuit.depth, spec.circuit.poc, store.accounts()?)
+        .map_err(|e| SequencerError::Inconsistent(format!("stored accounts: {e}")))?;
+    let (objects, active, counters) = store.poc()?;
+    state
+        .load_poc(objects, active, counters)
+        .map_err(|e| SequencerError::Inconsistent(format!("stored records: {e}")))?;
+    Ok(state)
 }

@@ -23,7 +23,10 @@ pub mod store;
 pub use actor::Sequencer;
 pub use config::{ChainSpec, SequencerArgs, SequencerConfig, SpecError};
 pub use core::{SequencerCore, SequencerError};
-pub use messages::{BlockSummary, L2TxStatus, SequencerHead, SequencerMsg, SubmitError};
+pub use messages::{
+    BlockSummary, L2TxStatus, NeuronView, PocSummary, RequestView, SequencerHead, SequencerMsg,
+    SubmitError,
+};
 pub use metrics::SequencerMetrics;
 pub use store::SEQ_KEYSPACE;
 

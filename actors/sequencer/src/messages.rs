@@ -3,7 +3,8 @@
 //! sends itself `Tick` to run its block timer and retry hand-offs to the prover pool.
 
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::stf::Account;
+use bitai_zk::poc::{ModelRecord, NeuronRecord, PocOp, PocParams, RequestRecord};
+use bitai_zk::stf::{Account, Counters};
 use bitai_zk::tx::SignedTransfer;
 use ractor::RpcReplyPort;
 
@@ -47,6 +48,108 @@ pub enum SequencerMsg {
         /// The answer.
         reply: RpcReplyPort<SequencerHead>,
     },
+    /// Accept a signed Proof-of-Compute op (settlement parts are refused: the sequencer adds
+    /// them). Same contract as `Submit`.
+    SubmitOp {
+        /// The op.
+        op: PocOp,
+        /// Its hash, or why it is refused.
+        reply: RpcReplyPort<Result<Hash32, SubmitError>>,
+    },
+    /// Put a model's bytes on DA (before deploying it); answers the DA commitment, which is
+    /// SHA-256 of the bytes.
+    PutModel {
+        /// The canonical model bytes.
+        bytes: Vec<u8>,
+        /// The commitment.
+        reply: RpcReplyPort<Result<Hash32, SubmitError>>,
+    },
+    /// Open requests where `account` holds a seat.
+    Assignments {
+        /// The neuron's account.
+        account: u32,
+        /// `(request id, record)`, by id.
+        reply: RpcReplyPort<Vec<(u32, RequestRecord)>>,
+    },
+    /// A request, with its agreed output once settled.
+    Request {
+        /// The request id.
+        id: u32,
+        /// None: no such request.
+        reply: RpcReplyPort<Option<RequestView>>,
+    },
+    /// A request's input bytes.
+    RequestInput {
+        /// The request id.
+        id: u32,
+        /// None: no such request.
+        reply: RpcReplyPort<Option<Vec<u8>>>,
+    },
+    /// A model.
+    Model {
+        /// The model id.
+        id: u32,
+        /// None: no such model.
+        reply: RpcReplyPort<Option<ModelRecord>>,
+    },
+    /// The next nonce of an account, counting its pending transactions.
+    Nonce {
+        /// The account.
+        account: u32,
+        /// None: no such account.
+        reply: RpcReplyPort<Option<u64>>,
+    },
+    /// Every registered neuron.
+    Neurons {
+        /// The neurons, by account.
+        reply: RpcReplyPort<Vec<NeuronView>>,
+    },
+    /// Proof-of-Compute parameters, counters and models.
+    Poc {
+        /// The summary.
+        reply: RpcReplyPort<PocSummary>,
+    },
+}
+
+/// A request as the sequencer reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestView {
+    /// Its id.
+    pub id: u32,
+    /// Its record as of the newest block.
+    pub record: RequestRecord,
+    /// Whether every settlement part has run.
+    pub settled: bool,
+    /// The output bytes of an agreeing seat, once a quorum agreed.
+    pub output: Option<Vec<u8>>,
+    /// The chain's parameters (for deadlines).
+    pub params: PocParams,
+}
+
+/// A registered neuron.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeuronView {
+    /// Its account.
+    pub account: u32,
+    /// Stake, rewards, slashing, unbonding.
+    pub record: NeuronRecord,
+    /// Whether requests are drawn from it.
+    pub active: bool,
+}
+
+/// A chain's Proof-of-Compute summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PocSummary {
+    /// Its parameters.
+    pub params: PocParams,
+    /// Active neurons, models, requests.
+    pub counters: Counters,
+    /// Every model, by id.
+    pub models: Vec<(u32, ModelRecord)>,
+    /// Requests not fully settled.
+    pub open_requests: usize,
+    /// Op slots per block (0: the chain takes no ops).
+    pub max_ops: usize,
 }
 impl ractor::Message for SequencerMsg {}
 
@@ -99,6 +202,8 @@ pub struct SequencerHead {
     pub handed_through: u64,
     /// Transfers in blocks `1..=number`.
     pub txs: u64,
+    /// Proof-of-Compute ops in blocks `1..=number`.
+    pub ops: u64,
     /// Fees burned by blocks `1..=number`.
     pub fees_burned: u64,
 }

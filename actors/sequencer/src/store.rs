@@ -10,6 +10,11 @@
 //! | `p` | arrival number (BE) | a pending transfer's bytes                        |
 //! | `c` | block number (BE)   | the block's encoded circuit, until handed         |
 //! | `h` |                     | `handed_through` (BE)                             |
+//! | `o` | object position (BE)| a Proof-of-Compute record (`ObjectValue::to_bytes`)|
+//! | `l` | list slot (BE)      | the active neuron's account (BE)                  |
+//! | `n` |                     | the counters: neurons, models, requests (BE u32)  |
+//! | `i` | request id (BE)     | the request's input bytes                         |
+//! | `r` | request id, seat    | the seat's revealed output bytes                  |
 //!
 //! A block's record, its transaction index entries, the removal of its pending entries, the
 //! accounts it changed and its circuit are written in one batch, so after a crash the store
@@ -18,7 +23,8 @@
 use bitai_protocol::{ChainId, Hash32};
 use bitai_storage::{Batch, Entry, SharedStore, StoreError};
 use bitai_zk::babyjubjub::{pack_point, unpack_point};
-use bitai_zk::stf::Account;
+use bitai_zk::poc::ObjectValue;
+use bitai_zk::stf::{Account, Counters};
 use serde::{Deserialize, Serialize};
 
 /// The keyspace of every sequencer of a node.
@@ -41,10 +47,12 @@ pub struct BlockRecord {
     pub tx_hashes: Vec<Hash32>,
     /// When it was cut.
     pub created_ms: u64,
-    /// Fees its transfers paid (burned).
+    /// Fees its transfers and signed ops paid (burned).
     pub fees: u64,
     /// Transfers in blocks `1..=number`.
     pub txs_total: u64,
+    /// Proof-of-Compute ops (settlement parts included) in blocks `1..=number`.
+    pub ops_total: u64,
     /// Fees burned by blocks `1..=number`.
     pub fees_total: u64,
 }
@@ -245,5 +253,101 @@ impl SeqStore {
             .map(|v| be_u64(&key, &v))
             .transpose()?
             .unwrap_or(0))
+    }
+
+    /// Adds a Proof-of-Compute record (or its removal) to `batch`.
+    pub fn put_object(&self, batch: &mut Batch, index: u64, value: &ObjectValue) {
+        let key = self.key(b'o', &index.to_be_bytes());
+        match value {
+            ObjectValue::Empty => batch.delete(SEQ_KEYSPACE, &key),
+            v => batch.put(SEQ_KEYSPACE, &key, &v.to_bytes()),
+        };
+    }
+
+    /// Adds an active-list slot (or its clearing) to `batch`.
+    pub fn put_slot(&self, batch: &mut Batch, slot: u64, account: Option<u32>) {
+        let key = self.key(b'l', &slot.to_be_bytes());
+        match account {
+            None => batch.delete(SEQ_KEYSPACE, &key),
+            Some(a) => batch.put(SEQ_KEYSPACE, &key, &a.to_be_bytes()),
+        };
+    }
+
+    /// Adds the counters to `batch`.
+    pub fn put_counters(&self, batch: &mut Batch, c: &Counters) {
+        let mut v = Vec::with_capacity(12);
+        for n in [c.neurons, c.models, c.requests] {
+            v.extend_from_slice(&n.to_be_bytes());
+        }
+        batch.put(SEQ_KEYSPACE, &self.key(b'n', &[]), &v);
+    }
+
+    /// Every persisted Proof-of-Compute entry: records, active list, counters.
+    #[allow(clippy::type_complexity)] // Three plain lists, named in the doc.
+    pub fn poc(&self) -> Result<(Vec<(u64, ObjectValue)>, Vec<(u64, u32)>, Counters), StoreError> {
+        let objects = self
+            .scan(b'o')?
+            .into_iter()
+            .map(|(k, v)| {
+                let index = be_u64(&k, &k)?;
+                Ok((
+                    index,
+                    ObjectValue::from_bytes(&v).map_err(|e| corrupt(&k, e))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let active = self
+            .scan(b'l')?
+            .into_iter()
+            .map(|(k, v)| {
+                let a: [u8; 4] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| corrupt(&k, "account"))?;
+                Ok((be_u64(&k, &k)?, u32::from_be_bytes(a)))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let key = self.key(b'n', &[]);
+        let counters = match self.store.get(SEQ_KEYSPACE, &key)? {
+            None => Counters::default(),
+            Some(v) if v.len() == 12 => {
+                let n = |i: usize| u32::from_be_bytes(v[i..i + 4].try_into().expect("4 bytes"));
+                Counters {
+                    neurons: n(0),
+                    models: n(4),
+                    requests: n(8),
+                }
+            }
+            Some(_) => return Err(corrupt(&key, "counters are not 12 bytes")),
+        };
+        Ok((objects, active, counters))
+    }
+
+    /// Adds a request's input bytes to `batch`.
+    pub fn put_input(&self, batch: &mut Batch, request: u32, bytes: &[u8]) {
+        batch.put(SEQ_KEYSPACE, &self.key(b'i', &request.to_be_bytes()), bytes);
+    }
+
+    /// A request's input bytes.
+    pub fn input(&self, request: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store
+            .get(SEQ_KEYSPACE, &self.key(b'i', &request.to_be_bytes()))
+    }
+
+    fn output_key(&self, request: u32, seat: u8) -> Vec<u8> {
+        let mut rest = request.to_be_bytes().to_vec();
+        rest.push(seat);
+        self.key(b'r', &rest)
+    }
+
+    /// Adds a seat's revealed output bytes to `batch`.
+    pub fn put_output(&self, batch: &mut Batch, request: u32, seat: u8, bytes: &[u8]) {
+        batch.put(SEQ_KEYSPACE, &self.output_key(request, seat), bytes);
+    }
+
+    /// A seat's revealed output bytes.
+    pub fn output(&self, request: u32, seat: u8) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store
+            .get(SEQ_KEYSPACE, &self.output_key(request, seat))
     }
 }

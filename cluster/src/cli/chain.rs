@@ -92,6 +92,8 @@ pub fn build_chain(
     let genesis = GenesisSpec {
         tree_depth: DEFAULT_TREE_DEPTH,
         max_block_txs,
+        max_block_ops: 0,
+        poc: bitai_zk::poc::PocParams::DEFAULT,
         accounts: vec![GenesisAccountSpec {
             index: 0,
             public_key: pack_point(&key.public_key()),

@@ -38,6 +38,12 @@ pub struct GenesisSpec {
     pub tree_depth: u32,
     /// Transactions per L2 block; must equal the `CreateChain`'s `max_block_txs`.
     pub max_block_txs: u32,
+    /// Proof-of-Compute op slots per L2 block (0: the chain takes no ops). Default 0.
+    #[serde(default)]
+    pub max_block_ops: u32,
+    /// The chain's Proof-of-Compute parameters (windows, stakes). Default: the defaults.
+    #[serde(default)]
+    pub poc: bitai_zk::poc::PocParams,
     /// The funded accounts (distinct indices, at most [`MAX_GENESIS_ACCOUNTS`]).
     pub accounts: Vec<GenesisAccountSpec>,
 }
@@ -118,6 +124,8 @@ impl GenesisSpec {
             chain_id,
             tree_depth: self.tree_depth,
             max_block_txs: self.max_block_txs,
+            max_block_ops: self.max_block_ops,
+            poc: self.poc,
             accounts,
         }
     }
@@ -143,6 +151,8 @@ mod tests {
         GenesisSpec {
             tree_depth: 4,
             max_block_txs: 4,
+            max_block_ops: 0,
+            poc: Default::default(),
             accounts,
         }
     }
@@ -195,7 +205,7 @@ mod tests {
                     balance,
                 })
                 .collect();
-            let _ = GenesisSpec { tree_depth, max_block_txs, accounts }.state();
+            let _ = GenesisSpec { tree_depth, max_block_txs, max_block_ops: 0, poc: Default::default(), accounts }.state();
         }
     }
 

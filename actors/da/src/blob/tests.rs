@@ -9,6 +9,8 @@ fn genesis(n: u32) -> DaBlob {
         chain_id: ChainId(Hash32::sha256(b"chain")),
         tree_depth: 4,
         max_block_txs: 8,
+        max_block_ops: 0,
+        poc: bitai_zk::poc::PocParams::DEFAULT,
         accounts: (0..n)
             .map(|i| GenesisAccount {
                 index: i * 2,
@@ -46,13 +48,8 @@ fn version_trailing_bytes_and_limits_are_refused() {
         Err(BlobCodecError::TrailingBytes(1))
     );
     assert_eq!(DaBlob::decode(&[]), Err(BlobCodecError::Empty));
-    assert!(matches!(
-        block(vec![]).encode(),
-        Err(BlobCodecError::OutOfLimits {
-            field: "block txs",
-            ..
-        })
-    ));
+    // An empty block is a block (the sequencer cuts them while requests wait on windows).
+    assert!(block(vec![]).encode().is_ok());
     assert!(matches!(
         block(vec![vec![1; MAX_TX_BYTES + 1]]).encode(),
         Err(BlobCodecError::OutOfLimits {
@@ -61,7 +58,7 @@ fn version_trailing_bytes_and_limits_are_refused() {
         })
     ));
     assert!(matches!(
-        block(vec![vec![1]; MAX_BLOCK_TXS + 1]).encode(),
+        block(vec![vec![1]; MAX_BLOCK_ENTRIES + 1]).encode(),
         Err(BlobCodecError::OutOfLimits {
             field: "block txs",
             ..

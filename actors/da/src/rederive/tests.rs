@@ -25,6 +25,8 @@ fn genesis() -> GenesisData {
         chain_id: chain(),
         tree_depth: 4,
         max_block_txs: 4,
+        max_block_ops: 0,
+        poc: bitai_zk::poc::PocParams::DEFAULT,
         accounts: (0..3)
             .map(|i| GenesisAccount {
                 index: i,

@@ -289,3 +289,168 @@ impl ObjectValue {
         }
     }
 }
+
+/// Why stored bytes are not an [`ObjectValue`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordCodecError {
+    /// Unknown tag or wrong length for the tag.
+    #[error("record of {len} bytes with tag {tag} is not a record")]
+    Shape {
+        /// The tag byte.
+        tag: u8,
+        /// The length.
+        len: usize,
+    },
+    /// A commitment or result is not a canonical field element.
+    #[error("record holds a non-canonical field element")]
+    Field,
+}
+
+const NEURON_BYTES: usize = 1 + 4 * 8;
+const MODEL_BYTES: usize = 1 + 32 + 4 + 4;
+const REQUEST_BYTES: usize = 1 + 4 + 4 + 32 + 8 + 8 + 3 * 4 + 6 * 32 + 2;
+
+impl ObjectValue {
+    /// A byte form for storage: a tag (the leaf tag, 0 for empty) and the fields in order,
+    /// integers little-endian, field elements as canonical big-endian words.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            ObjectValue::Empty => out.push(0),
+            ObjectValue::Neuron(n) => {
+                out.push(TAG_NEURON as u8);
+                for v in [n.stake, n.unlock_at, n.rewards, n.slashed] {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            ObjectValue::Model(m) => {
+                out.push(TAG_MODEL as u8);
+                out.extend_from_slice(m.hash.as_bytes());
+                out.extend_from_slice(&m.size.to_le_bytes());
+                out.extend_from_slice(&m.owner.to_le_bytes());
+            }
+            ObjectValue::Request(r) => {
+                out.push(TAG_REQUEST as u8);
+                out.extend_from_slice(&r.requester.to_le_bytes());
+                out.extend_from_slice(&r.model.to_le_bytes());
+                out.extend_from_slice(r.input.as_bytes());
+                out.extend_from_slice(&r.escrow.to_le_bytes());
+                out.extend_from_slice(&r.created.to_le_bytes());
+                for a in r.assignees {
+                    out.extend_from_slice(&a.to_le_bytes());
+                }
+                for x in r.commits.iter().chain(&r.results) {
+                    out.extend_from_slice(&crate::field::fr_to_be_bytes(x));
+                }
+                out.extend_from_slice(&r.flags.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads [`ObjectValue::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecordCodecError> {
+        let tag = bytes.first().copied().unwrap_or(u8::MAX);
+        let shape = RecordCodecError::Shape {
+            tag,
+            len: bytes.len(),
+        };
+        let mut at = 1;
+        let mut take = |n: usize| {
+            let s = &bytes[at..at + n];
+            at += n;
+            s
+        };
+        let u64_ = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+        let u32_ = |s: &[u8]| u32::from_le_bytes(s.try_into().expect("4 bytes"));
+        match (u64::from(tag), bytes.len()) {
+            (0, 1) => Ok(ObjectValue::Empty),
+            (TAG_NEURON, NEURON_BYTES) => Ok(ObjectValue::Neuron(NeuronRecord {
+                stake: u64_(take(8)),
+                unlock_at: u64_(take(8)),
+                rewards: u64_(take(8)),
+                slashed: u64_(take(8)),
+            })),
+            (TAG_MODEL, MODEL_BYTES) => Ok(ObjectValue::Model(ModelRecord {
+                hash: Hash32(take(32).try_into().expect("32 bytes")),
+                size: u32_(take(4)),
+                owner: u32_(take(4)),
+            })),
+            (TAG_REQUEST, REQUEST_BYTES) => {
+                let requester = u32_(take(4));
+                let model = u32_(take(4));
+                let input = Hash32(take(32).try_into().expect("32 bytes"));
+                let escrow = u64_(take(8));
+                let created = u64_(take(8));
+                let assignees = [u32_(take(4)), u32_(take(4)), u32_(take(4))];
+                let mut fields = [Fr::ZERO; 6];
+                for f in &mut fields {
+                    *f = crate::field::fr_from_be_bytes(&take(32).try_into().expect("32 bytes"))
+                        .map_err(|_| RecordCodecError::Field)?;
+                }
+                let flags = u16::from_le_bytes(take(2).try_into().expect("2 bytes"));
+                Ok(ObjectValue::Request(RequestRecord {
+                    requester,
+                    model,
+                    input,
+                    escrow,
+                    created,
+                    assignees,
+                    commits: [fields[0], fields[1], fields[2]],
+                    results: [fields[3], fields[4], fields[5]],
+                    flags,
+                }))
+            }
+            _ => Err(shape),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn records_round_trip() {
+        let values = [
+            ObjectValue::Empty,
+            ObjectValue::Neuron(NeuronRecord {
+                stake: 1,
+                unlock_at: 2,
+                rewards: 3,
+                slashed: 4,
+            }),
+            ObjectValue::Model(ModelRecord {
+                hash: Hash32::sha256(b"m"),
+                size: 9,
+                owner: 7,
+            }),
+            ObjectValue::Request(RequestRecord {
+                requester: 1,
+                model: 2,
+                input: Hash32::sha256(b"i"),
+                escrow: 3,
+                created: 4,
+                assignees: [5, 6, 7],
+                commits: [Fr::from(8u64), Fr::from(9u64), Fr::ZERO],
+                results: [Fr::ZERO, Fr::from(10u64), Fr::from(11u64)],
+                flags: 0x3ff,
+            }),
+        ];
+        for v in values {
+            assert_eq!(ObjectValue::from_bytes(&v.to_bytes()), Ok(v));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+        #[test]
+        fn stored_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(v) = ObjectValue::from_bytes(&bytes) {
+                prop_assert_eq!(v.to_bytes(), bytes);
+            }
+        }
+    }
+}

@@ -296,6 +296,24 @@ impl State {
             .collect()
     }
 
+    /// Loads persisted Proof-of-Compute entries into a state that has none yet (a restart:
+    /// the accounts come from [`State::genesis_with`]).
+    pub fn load_poc(
+        &mut self,
+        objects: impl IntoIterator<Item = (u64, ObjectValue)>,
+        active: impl IntoIterator<Item = (u64, AccountIndex)>,
+        counters: Counters,
+    ) -> Result<(), StfError> {
+        for (index, value) in objects {
+            self.poc.write(index, value)?;
+        }
+        for (slot, account) in active {
+            self.poc.write_slot(slot, Some(account))?;
+        }
+        self.poc.counters = counters;
+        Ok(())
+    }
+
     /// The settlement parts due at block `number`, in request order: what a sequencer adds
     /// to the block.
     pub fn settlements_due(&self, number: u64) -> Vec<PocOp> {
