@@ -208,7 +208,7 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
     let system = config.chain.proof_system.to_protocol();
     let cache = keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
     let circuit_keys =
-        CircuitKeys::devnet(system, &[config.chain.block_txs], config.node.seed, &cache)?;
+        CircuitKeys::devnet(system, &[config.chain.circuit()], config.node.seed, &cache)?;
     let (bitcoin, sim, extra_children) = match config.bitcoin.backend {
         BitcoinBackend::Sim => {
             let sim = open_sim(config, &store, &clock)?;

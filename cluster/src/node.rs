@@ -222,7 +222,7 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
     let cache = crate::pipeline::keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
     let keys = CircuitKeys::devnet(
         config.chain.proof_system.to_protocol(),
-        &[config.chain.block_txs],
+        &[config.chain.circuit()],
         config.node.seed,
         &cache,
     )?;

@@ -3,6 +3,8 @@
 //! `[sequencer]`, `[statemachine]` and `[mempool]` are the roles' own config types. Each key
 //! is documented beside its default and in the shipped files under `configs/`.
 
+use bitai_zk::circuit::CircuitConfig;
+use bitai_zk::poc::PocParams;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -43,6 +45,27 @@ pub struct ChainSection {
     pub balance: u64,
     /// `groth16` (default) or `simulation`.
     pub proof_system: ProofSystemName,
+    /// Proof-of-Compute op slots per L2 block (0: the chain takes no ops). Default 2.
+    pub block_ops: u32,
+    /// `[chain.poc]`: the chain's Proof-of-Compute parameters (windows in L2 blocks, stakes).
+    pub poc: PocParams,
+    /// Neurons `bitai devnet` runs (each an extra genesis account with keys from the node
+    /// seed, registered with `neuron_stake` at the first start). Default 3.
+    pub neurons: u32,
+    /// Stake each devnet neuron registers with. Default 10,000.
+    pub neuron_stake: u64,
+}
+
+impl ChainSection {
+    /// The block circuit this section describes: 2^32 accounts, `block_txs` transfer slots,
+    /// `block_ops` op slots, the `[chain.poc]` parameters.
+    pub fn circuit(&self) -> CircuitConfig {
+        CircuitConfig {
+            max_ops: self.block_ops as usize,
+            poc: self.poc,
+            ..CircuitConfig::production(self.block_txs as usize)
+        }
+    }
 }
 
 impl Default for ChainSection {
@@ -53,6 +76,10 @@ impl Default for ChainSection {
             accounts: 50,
             balance: 1_000_000_000,
             proof_system: ProofSystemName::Groth16,
+            block_ops: 2,
+            poc: PocParams::DEFAULT,
+            neurons: 3,
+            neuron_stake: 10_000,
         }
     }
 }

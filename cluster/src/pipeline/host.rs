@@ -175,7 +175,7 @@ impl ChainHost {
             )));
         }
         let size = create.limits.max_block_txs;
-        match self.keys.verifying_key(size) {
+        match self.keys.verifying_key_for(&spec.circuit) {
             Some(vk) if vk == create.verifying_key => {}
             Some(_) => {
                 return Err(HostError::Invalid(
@@ -184,7 +184,9 @@ impl ChainHost {
             }
             None => {
                 return Err(HostError::Invalid(format!(
-                    "this node does not prove blocks of {size} transactions"
+                    "this node does not prove blocks of {size} transactions and {} ops \
+                     with these Proof-of-Compute parameters",
+                    spec.circuit.max_ops
                 )))
             }
         }
@@ -250,13 +252,17 @@ impl ChainHost {
     }
 }
 
-/// The sequencer's spec of a hosted chain (its circuit is the production shape of its block
-/// size).
+/// The sequencer's spec of a hosted chain: its circuit is the production tree depth with the
+/// genesis's transfer slots, op slots and Proof-of-Compute parameters.
 fn spec_of(create: &CreateChain, genesis: &GenesisData) -> ChainSpec {
     ChainSpec {
         create: create.clone(),
         genesis: genesis.clone(),
-        circuit: CircuitConfig::production(create.limits.max_block_txs as usize),
+        circuit: CircuitConfig {
+            max_ops: genesis.max_block_ops as usize,
+            poc: genesis.poc,
+            ..CircuitConfig::production(create.limits.max_block_txs as usize)
+        },
     }
 }
 

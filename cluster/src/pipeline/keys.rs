@@ -21,21 +21,22 @@ pub struct CircuitKeys {
 }
 
 impl CircuitKeys {
-    /// Keys for `sizes` (transactions per block) in `system`: Groth16 keys from the devnet
-    /// setup seeded by `seed` (cached in `cache_dir`), or nothing for the simulation-only
-    /// system, which needs none.
+    /// Keys for the circuit `shapes` in `system`: Groth16 keys from the devnet setup seeded
+    /// by `seed` (cached in `cache_dir`), or nothing for the simulation-only system, which
+    /// needs none.
     pub fn devnet(
         system: ProofSystem,
-        sizes: &[u32],
+        shapes: &[CircuitConfig],
         seed: u64,
         cache_dir: &Path,
     ) -> anyhow::Result<Self> {
         let mut groth16 = BTreeMap::new();
         if system == ProofSystem::Groth16Bn254 {
-            for &size in sizes {
-                let config = CircuitConfig::production(size as usize);
+            for &config in shapes {
+                let size = config.max_txs;
                 tracing::warn!(
                     block_txs = size,
+                    block_ops = config.max_ops,
                     seed,
                     "DEVNET GROTH16 KEY: made by a deterministic setup from the node seed; \
                      anyone who knows the seed can forge proofs. Never use it for value."
@@ -59,15 +60,33 @@ impl CircuitKeys {
         &self.groth16
     }
 
-    /// The verifying key a chain of `block_txs` transactions per block registers, in the
-    /// proof system's format (gnark binary; empty for the simulation-only system), or
-    /// `None` when this node does not prove that size.
+    /// The verifying key a chain of circuit `shape` registers, in the proof system's format
+    /// (gnark binary; empty for the simulation-only system), or `None` when this node does
+    /// not prove that shape.
+    pub fn verifying_key_for(&self, shape: &CircuitConfig) -> Option<Vec<u8>> {
+        match self.system {
+            ProofSystem::Groth16Bn254 => self
+                .groth16
+                .get(shape)
+                .map(|k| bitai_zk::gnark::write_vk(k.vk())),
+            _ => Some(Vec::new()),
+        }
+    }
+
+    /// The shapes this node proves (Groth16), or none listed (simulation proves any).
+    pub fn shapes(&self) -> Vec<CircuitConfig> {
+        self.groth16.keys().copied().collect()
+    }
+
+    /// The verifying key of the first shape this node proves with `block_txs` transfer slots
+    /// (see [`CircuitKeys::verifying_key_for`]).
     pub fn verifying_key(&self, block_txs: u32) -> Option<Vec<u8>> {
         match self.system {
             ProofSystem::Groth16Bn254 => self
                 .groth16
-                .get(&CircuitConfig::production(block_txs as usize))
-                .map(|k| bitai_zk::gnark::write_vk(k.vk())),
+                .iter()
+                .find(|(c, _)| c.max_txs == block_txs as usize)
+                .map(|(_, k)| bitai_zk::gnark::write_vk(k.vk())),
             _ => Some(Vec::new()),
         }
     }

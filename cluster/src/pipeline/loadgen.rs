@@ -15,7 +15,6 @@ use bitai_protocol::{ChainId, CreateChain};
 use bitai_runtime::{seeded_rng, RoleRef};
 use bitai_sequencer::{ChainSpec, SequencerMsg, SubmitError};
 use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::circuit::CircuitConfig;
 use bitai_zk::eddsa::PrivateKey;
 use bitai_zk::tx::Transfer;
 use rand::Rng;
@@ -38,7 +37,22 @@ pub fn account_keys(seed: u64, n: u32) -> Vec<PrivateKey> {
         .collect()
 }
 
-/// The devnet chain: its `CreateChain` and genesis, from the config and the node's keys.
+/// The devnet neurons' account keys, drawn from the node seed (another domain than the
+/// load generator's accounts). Neuron `i` holds account `accounts + i`.
+pub fn neuron_keys(seed: u64, n: u32) -> Vec<PrivateKey> {
+    (0..n)
+        .map(|i| {
+            let mut h = Sha256::new();
+            h.update(b"bitai/devnet-neuron/v1/");
+            h.update(seed.to_le_bytes());
+            h.update(i.to_le_bytes());
+            PrivateKey(h.finalize().into())
+        })
+        .collect()
+}
+
+/// The devnet chain: its `CreateChain` and genesis, from the config and the node's keys. The
+/// genesis funds the load generator's accounts, then one account per devnet neuron.
 pub fn devnet_chain(
     section: &ChainSection,
     seed: u64,
@@ -46,6 +60,7 @@ pub fn devnet_chain(
 ) -> anyhow::Result<(CreateChain, GenesisData)> {
     let accounts: Vec<GenesisAccount> = account_keys(seed, section.accounts)
         .iter()
+        .chain(&neuron_keys(seed, section.neurons))
         .enumerate()
         .map(|(i, k)| GenesisAccount {
             index: i as u32,
@@ -53,10 +68,12 @@ pub fn devnet_chain(
             balance: section.balance,
         })
         .collect();
-    let verifying_key = keys.verifying_key(section.block_txs).ok_or_else(|| {
+    let circuit = section.circuit();
+    let verifying_key = keys.verifying_key_for(&circuit).ok_or_else(|| {
         anyhow::anyhow!(
-            "no circuit key for {} transactions per block",
-            section.block_txs
+            "no circuit key for {} transactions and {} ops per block",
+            section.block_txs,
+            section.block_ops
         )
     })?;
     let spec = ChainSpec::new(
@@ -64,7 +81,7 @@ pub fn devnet_chain(
         keys.system(),
         verifying_key,
         accounts,
-        CircuitConfig::production(section.block_txs as usize),
+        circuit,
         MAX_PROOF_BYTES,
         seed,
     )?;
