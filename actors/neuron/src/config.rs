@@ -30,6 +30,10 @@ pub struct NeuronConfig {
     /// Most assignments handled in one tick (oldest request first; the rest wait for the
     /// next tick); default 64.
     pub max_assignments_per_tick: usize,
+    /// Blocks to wait for a submitted commit or reveal to show on the chain before submitting
+    /// it again (a sequencer that lost it); a copy of an op still pending is refused as
+    /// already done, so this never makes two; default 2.
+    pub resubmit_after_blocks: u64,
 }
 
 impl Default for NeuronConfig {
@@ -40,6 +44,7 @@ impl Default for NeuronConfig {
             max_model_bytes: 64 << 20,
             model_cache_entries: 4,
             max_assignments_per_tick: 64,
+            resubmit_after_blocks: 2,
         }
     }
 }

@@ -8,10 +8,13 @@
 //!   model (cached by hash) and the input, checks both against the chain's hashes, computes
 //!   the canonical output, derives the salt, **persists** the record, and only then submits
 //!   the commit;
-//! - **record, commit not yet accepted**: submits the commit again while the window is open
-//!   (a refusal saying the seat already committed counts as done);
+//! - **record, commit not yet accepted** (or accepted `resubmit_after_blocks` ago and still not
+//!   on the chain): submits the commit again while the window is open (a refusal saying the
+//!   seat already committed counts as done; a sequencer that checks ops against its pending
+//!   ones refuses a copy of one still pending that way, so this never makes two);
 //! - **committed on chain, not revealed**: once reveals are open at `next`, submits the reveal
-//!   with the persisted result, salt and output bytes;
+//!   with the persisted result, salt and output bytes (again after `resubmit_after_blocks` if
+//!   it does not show on the chain);
 //! - **no record but committed on chain** (the store was lost): recomputes the output; the
 //!   salt is derived, so it is the one committed to, and the reveal opens the commitment.
 //!
@@ -204,7 +207,7 @@ impl NeuronCore {
         }
         let take = self.config.max_assignments_per_tick.max(1);
         for (id, request) in assignments.iter().take(take) {
-            match self.step(head + 1, *id, request).await {
+            match self.step(head, *id, request).await {
                 Ok(Step::Nothing) => {}
                 Ok(Step::Committed) => report.commits += 1,
                 Ok(Step::Revealed) => report.reveals += 1,
@@ -229,7 +232,8 @@ impl NeuronCore {
         Ok(stale.len())
     }
 
-    async fn step(&mut self, next: u64, id: u32, r: &RequestRecord) -> Result<Step, NeuronError> {
+    async fn step(&mut self, head: u64, id: u32, r: &RequestRecord) -> Result<Step, NeuronError> {
+        let next = head + 1;
         let seat = r
             .seat_of(self.account)
             .ok_or(NeuronError::NotAssigned(id))?;
@@ -249,19 +253,27 @@ impl NeuronCore {
                 record
             }
         };
+        // An op submitted and not yet on the chain is left to land for a while.
+        let waiting = |op: Option<Hash32>| {
+            op.is_some()
+                && head
+                    < record
+                        .submitted_at
+                        .saturating_add(self.config.resubmit_after_blocks)
+        };
         if !r.committed(seat) {
-            if record.commit_op.is_some() || next > r.commit_deadline(&self.params) {
+            if waiting(record.commit_op) || next > r.commit_deadline(&self.params) {
                 return Ok(Step::Nothing);
             }
-            return self.commit(record).await;
+            return self.commit(record, head).await;
         }
-        if !r.revealed(seat) && record.reveal_op.is_none() && r.reveals_open(&self.params, next) {
-            return self.reveal(record).await;
+        if !r.revealed(seat) && !waiting(record.reveal_op) && r.reveals_open(&self.params, next) {
+            return self.reveal(record, head).await;
         }
         Ok(Step::Nothing)
     }
 
-    async fn commit(&mut self, mut record: SeatRecord) -> Result<Step, NeuronError> {
+    async fn commit(&mut self, mut record: SeatRecord, head: u64) -> Result<Step, NeuronError> {
         let nonce = self.port.nonce(self.account).await?;
         let op = self
             .signer()
@@ -270,6 +282,7 @@ impl NeuronCore {
         match self.port.submit(op).await {
             Ok(id) => {
                 record.commit_op = Some(id);
+                record.submitted_at = head;
                 self.store.put(&record)?;
                 self.metrics.commits.inc();
                 tracing::debug!(chain = %self.chain_id, account = self.account,
@@ -278,6 +291,7 @@ impl NeuronCore {
             }
             Err(e) if e.already_done() => {
                 record.commit_op = Some(id);
+                record.submitted_at = head;
                 self.store.put(&record)?;
                 Ok(Step::Nothing)
             }
@@ -285,7 +299,7 @@ impl NeuronCore {
         }
     }
 
-    async fn reveal(&mut self, mut record: SeatRecord) -> Result<Step, NeuronError> {
+    async fn reveal(&mut self, mut record: SeatRecord, head: u64) -> Result<Step, NeuronError> {
         let nonce = self.port.nonce(self.account).await?;
         let op = self.signer().reveal(
             record.request,
@@ -298,6 +312,7 @@ impl NeuronCore {
         match self.port.submit(op).await {
             Ok(id) => {
                 record.reveal_op = Some(id);
+                record.submitted_at = head;
                 self.store.put(&record)?;
                 self.metrics.reveals.inc();
                 tracing::debug!(chain = %self.chain_id, account = self.account,
@@ -306,6 +321,7 @@ impl NeuronCore {
             }
             Err(e) if e.already_done() => {
                 record.reveal_op = Some(id);
+                record.submitted_at = head;
                 self.store.put(&record)?;
                 Ok(Step::Nothing)
             }
@@ -367,6 +383,7 @@ impl NeuronCore {
             output,
             commit_op: None,
             reveal_op: None,
+            submitted_at: 0,
         }))
     }
 

@@ -42,6 +42,9 @@ pub struct SeatRecord {
     /// The reveal op's id, once the sequencer accepted it (or the chain showed the seat
     /// revealed).
     pub reveal_op: Option<Hash32>,
+    /// The head block when the latest op was submitted (when to submit it again if the
+    /// chain still does not show it).
+    pub submitted_at: u64,
 }
 
 /// The stored form: field elements as canonical big-endian bytes.
@@ -54,6 +57,7 @@ struct Stored {
     output: Vec<u8>,
     commit_op: Option<Hash32>,
     reveal_op: Option<Hash32>,
+    submitted_at: u64,
 }
 
 /// Why stored bytes are not a record.
@@ -82,6 +86,7 @@ impl SeatRecord {
             output: self.output.clone(),
             commit_op: self.commit_op,
             reveal_op: self.reveal_op,
+            submitted_at: self.submitted_at,
         };
         postcard::to_allocvec(&stored).expect("postcard encodes plain data into a Vec")
     }
@@ -115,6 +120,7 @@ impl SeatRecord {
             output: s.output,
             commit_op: s.commit_op,
             reveal_op: s.reveal_op,
+            submitted_at: s.submitted_at,
         })
     }
 }

@@ -7,7 +7,8 @@
 //! [`TestChain::publish`]; a request's input is kept from its op's payload.
 //!
 //! It can also fail on purpose: [`TestChain::set_unavailable`] makes every call answer
-//! `PortError::Unavailable`, as a sequencer that is down would.
+//! `PortError::Unavailable`, as a sequencer that is down would, and
+//! [`TestChain::drop_pending`] loses the ops waiting for the next block.
 
 use crate::port::{ChainPort, PortError};
 use async_trait::async_trait;
@@ -130,6 +131,15 @@ impl TestChain {
         let hash = Hash32::sha256(&bytes);
         self.lock().models.insert(hash, bytes);
         hash
+    }
+
+    /// Forgets every pending op, as a sequencer that lost its queue would; returns how many.
+    pub fn drop_pending(&self) -> usize {
+        let mut inner = self.lock();
+        let dropped = inner.pending.len();
+        inner.pending.clear();
+        inner.pending_state = inner.state.clone();
+        dropped
     }
 
     /// Makes every port call fail (true) or work again (false).

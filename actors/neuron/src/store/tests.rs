@@ -15,6 +15,7 @@ fn record(request: u32) -> SeatRecord {
         output: vec![0, 1, 2, 3],
         commit_op: Some(Hash32([4; 32])),
         reveal_op: None,
+        submitted_at: 12,
     }
 }
 

@@ -11,8 +11,15 @@ use bitai_zk::poc::{output_digest, PocKind};
 #[tokio::test(start_paused = true)]
 async fn three_honest_neurons_commit_reveal_and_are_paid() {
     let mut w = World::new();
-    for n in NEURONS {
-        w.spawn(n, NeuronFaults::default()).await;
+    // The first neuron reports to a registry the test reads.
+    let registry = prometheus::Registry::new();
+    let mut args = w.args(NEURONS[0], NeuronFaults::default());
+    args.registry = Some(registry.clone());
+    ractor::Actor::spawn(None, crate::Neuron, args)
+        .await
+        .expect("neuron starts");
+    for n in &NEURONS[1..] {
+        w.spawn(*n, NeuronFaults::default()).await;
     }
     let input = lenet_input(0);
     let id = w.request(input.clone(), 900);
@@ -50,6 +57,15 @@ async fn three_honest_neurons_commit_reveal_and_are_paid() {
         })
         .collect();
     assert_eq!(revealed, vec![expected.clone(); 3]);
+    let metric = |name: &str| {
+        registry
+            .gather()
+            .iter()
+            .find(|f| f.get_name() == name)
+            .map(|f| f.get_metric()[0].get_counter().get_value())
+    };
+    assert_eq!(metric("neuron_commits_total"), Some(1.0));
+    assert_eq!(metric("neuron_reveals_total"), Some(1.0));
     // Once settled, the neurons forget the request.
     w.block().await;
     for n in NEURONS {

@@ -1,6 +1,6 @@
 //! Restarts: a neuron killed after committing and started again on the same store reveals
 //! the committed output and is paid; a commit that reached the sequencer but not the store
-//! is not committed twice.
+//! is not committed twice; commits a sequencer lost are submitted again.
 
 use super::harness::{chain_id, World, NEURONS, STAKE};
 use crate::config::{BackendChoice, NeuronFaults};
@@ -74,4 +74,22 @@ async fn a_commit_accepted_but_not_recorded_is_not_made_twice() {
     assert_eq!((down.head, down.errors), (None, 1));
     w.chain.set_unavailable(false);
     assert_eq!(core.tick().await.errors, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn commits_the_sequencer_lost_are_submitted_again() {
+    let mut w = World::new();
+    for n in NEURONS {
+        w.spawn(n, NeuronFaults::default()).await;
+    }
+    let id = w.request(lenet_input(6), 90);
+    tokio::time::sleep(Duration::from_millis(super::harness::BLOCK_MS)).await;
+    assert_eq!(w.chain.drop_pending(), 3, "three commits lost");
+    w.cut();
+    w.until_settled(id, 8).await;
+    let state = w.chain.state();
+    for n in NEURONS {
+        assert_eq!(state.neuron(n).expect("registered").rewards, 30);
+        assert_eq!(w.ops_in_blocks(n, PocKind::Commit), 1);
+    }
 }
