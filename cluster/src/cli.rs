@@ -1,10 +1,13 @@
 //! Command-line interface: the top-level parser and the dispatch to one module per
 //! subcommand. Exit codes: 0 success, 1 the work failed (a check did not hold, a node
-//! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors).
+//! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors);
+//! `bitai infer` adds 3 (settled without a quorum), 4 (timed out) and 5 (refused).
 
 pub mod chain;
+pub mod infer;
 pub mod inscription;
 pub mod keygen;
+pub mod poc;
 pub mod send;
 pub mod status;
 
@@ -12,6 +15,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod model;
+pub mod model_deploy;
+pub mod neuron;
 pub mod proof;
 
 /// Exit code: the work failed.
@@ -65,6 +70,10 @@ pub enum Command {
     Send(send::SendArgs),
     /// A transaction's stage, a chain's progress, or every chain, from a node's JSON-RPC.
     Status(status::StatusArgs),
+    /// Run a deployed model on an AI chain's neurons and wait for the agreed output.
+    Infer(infer::InferArgs),
+    /// A neuron's stake (register, unbond, withdraw) and a chain's neurons.
+    Neuron(neuron::NeuronArgs),
 }
 
 /// Runs the parsed command.
@@ -79,5 +88,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Chain(args) => chain::run(args),
         Command::Send(args) => send::run(args),
         Command::Status(args) => status::run(args),
+        Command::Infer(args) => infer::run(args),
+        Command::Neuron(args) => neuron::run(args),
     }
 }

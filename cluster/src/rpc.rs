@@ -1,7 +1,8 @@
 //! The node's JSON-RPC API for users and operators: submit AI-chain transactions, follow
 //! them through every stage (pending, in an L2 block, proven, inscribed, verified on the
-//! BitAI side, final), read blocks, accounts and chains, register new chains, and watch the
-//! prover pool, the inscriber and the BitAI mempool.
+//! BitAI side, final), read blocks, accounts and chains, register new chains, watch the
+//! prover pool, the inscriber and the BitAI mempool, and drive Proof-of-Compute (signed ops,
+//! models on DA, inference requests, neurons).
 //!
 //! Three parts: [`NodeApi`] (what the node answers; the node implements it over its actors),
 //! [`serve`] (jsonrpsee's HTTP server in front of a `NodeApi`, with the `[rpc]` limits and
@@ -12,11 +13,18 @@ pub mod api;
 pub mod client;
 pub mod genesis;
 pub mod hexser;
+pub mod poc_types;
 pub mod server;
 pub mod types;
 
 #[cfg(test)]
 mod cli_tests;
+#[cfg(test)]
+mod poc_cli_tests;
+#[cfg(test)]
+pub(crate) mod poc_fixture;
+#[cfg(test)]
+mod poc_tests;
 #[cfg(test)]
 pub(crate) mod test_node;
 #[cfg(test)]
@@ -25,6 +33,7 @@ mod tests;
 pub use api::{code, method, ApiError, NodeApi};
 pub use client::{Client, ClientError};
 pub use genesis::{GenesisAccountSpec, GenesisError, GenesisSpec};
+pub use poc_types::{ModelInfo, NeuronInfo, OutcomeInfo, PocInfo, RequestInfo, SeatInfo};
 pub use server::{serve, RpcConfig, RpcServer, ServeError};
 pub use types::{
     AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob,

@@ -100,6 +100,19 @@ pub fn build_chain(
             balance: supply,
         }],
     };
+    build_chain_from(genesis, name, proof_system, verifying_key, salt)
+}
+
+/// The `CreateChain` (and its encoding) naming `genesis`'s root, for a genesis built by the
+/// caller (several accounts, op slots, Proof-of-Compute parameters).
+pub fn build_chain_from(
+    genesis: GenesisSpec,
+    name: &str,
+    proof_system: bitai_protocol::ProofSystem,
+    verifying_key: Vec<u8>,
+    salt: u64,
+) -> Result<(GenesisSpec, CreateChain, Vec<u8>), String> {
+    let max_block_txs = genesis.max_block_txs;
     let root = genesis.root().map_err(|e| format!("genesis: {e}"))?;
     let create = CreateChain {
         name: name.to_owned(),

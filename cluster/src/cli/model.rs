@@ -1,4 +1,5 @@
-//! `bitai model`: import a Keras model, run a model on files, and describe a model file.
+//! `bitai model`: import a Keras model, run a model on files, describe a model file, and
+//! deploy one on an AI chain (`model deploy`, in [`super::model_deploy`]).
 //!
 //! Files at the edges are little-endian float32. A run's input file holds whole samples;
 //! each sample is every model input's values in order (row-major, no batch axis), and the
@@ -54,6 +55,9 @@ pub enum ModelCommand {
         /// The model file.
         model: PathBuf,
     },
+    /// Put a model on an AI chain's DA and deploy it with a signed op, through a node's
+    /// JSON-RPC.
+    Deploy(super::model_deploy::DeployArgs),
 }
 
 /// A failure with its exit code.
@@ -91,6 +95,7 @@ pub fn run(args: ModelArgs) -> ExitCode {
             threads,
         } => run_cmd(&model, &input, &output, threads),
         ModelCommand::Info { model } => info_cmd(&model),
+        ModelCommand::Deploy(args) => return super::model_deploy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

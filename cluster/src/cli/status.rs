@@ -1,9 +1,10 @@
-//! `bitai status`: what the node knows about a transaction, a chain, or every chain; and
+//! `bitai status`: what the node knows about a transaction, a chain, or every chain (with
+//! each chain's Proof-of-Compute summary: neurons, models, open requests); and
 //! the pieces the other client subcommands share (the runtime, the connection, waiting for
 //! a stage, turning client errors into exit codes).
 
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
-use crate::rpc::{ApiError, ChainInfo, Client, ClientError, Stage, TxStatus};
+use crate::rpc::{ApiError, ChainInfo, Client, ClientError, PocInfo, Stage, TxStatus};
 use bitai_protocol::{ChainId, Hash32};
 use clap::Args;
 use std::future::Future;
@@ -19,9 +20,9 @@ pub const POLL_INTERVAL_MS: u64 = 500;
 /// Show a transaction's stage, a chain's progress, or every chain.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    bitai status                        # every chain: verified and final blocks, sequencer head\n  \
+    bitai status                        # every chain: blocks, head, neurons, models, requests\n  \
     bitai status 3f2a...e1              # where a transaction stands\n  \
-    bitai status --chain 9c41...07      # one chain's roots and progress\n  \
+    bitai status --chain 9c41...07      # one chain's roots, progress and Proof-of-Compute\n  \
     bitai status --json                 # the node's answer as JSON\n\n\
     Exit codes: 0 answered; 1 the node is unreachable, failed, or does not know the \
     transaction or chain; 2 bad input.")]
@@ -225,6 +226,85 @@ pub fn format_chains(chains: &[ChainInfo]) -> String {
     out
 }
 
+/// A chain with its Proof-of-Compute summary (the JSON of `bitai status`: the chain's
+/// fields, then `poc`, null when the node does not sequence the chain).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChainStatus {
+    /// The chain.
+    #[serde(flatten)]
+    pub chain: ChainInfo,
+    /// Its Proof-of-Compute summary, when this node sequences it.
+    pub poc: Option<PocInfo>,
+}
+
+/// The Proof-of-Compute summary of `chain`, when the node sequences it (an older node
+/// without the method, or a chain sequenced elsewhere, gives None).
+pub async fn poc_of(client: &Client, chain: &ChainInfo) -> Result<Option<PocInfo>, ClientError> {
+    if chain.sequencer.is_none() {
+        return Ok(None);
+    }
+    match client.poc_summary(chain.id).await {
+        Ok(p) => Ok(Some(p)),
+        Err(ClientError::Api(ApiError::NotFound(_) | ApiError::Unavailable(_))) => Ok(None),
+        Err(ClientError::Rpc { code: -32601, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn with_poc(client: &Client, chain: ChainInfo) -> Result<ChainStatus, ClientError> {
+    let poc = poc_of(client, &chain).await?;
+    Ok(ChainStatus { chain, poc })
+}
+
+/// A Proof-of-Compute summary as `key value` lines.
+pub fn format_poc(p: &PocInfo) -> String {
+    let mut out = format!(
+        "poc       {} active neurons, {} models, {} open requests ({} made), {} op slots \
+         per block\n",
+        p.active_neurons, p.models_deployed, p.open_requests, p.requests_made, p.max_ops
+    );
+    for m in &p.models {
+        out += &format!(
+            "model     {} {} ({} bytes, owner {})\n",
+            m.id, m.hash, m.size, m.owner
+        );
+    }
+    out
+}
+
+fn format_status(s: &ChainStatus) -> String {
+    let mut out = format_chain(&s.chain);
+    if let Some(p) = &s.poc {
+        out += &format_poc(p);
+    }
+    out
+}
+
+fn format_statuses(all: &[ChainStatus]) -> String {
+    let chains: Vec<ChainInfo> = all.iter().map(|s| s.chain.clone()).collect();
+    let mut out = format_chains(&chains);
+    let pocs: Vec<_> = all
+        .iter()
+        .filter_map(|s| Some((&s.chain, s.poc.as_ref()?)))
+        .collect();
+    if !pocs.is_empty() {
+        out += &format!(
+            "\n{:<64}  {:>7}  {:>6}  {:>13}\n",
+            "CHAIN", "NEURONS", "MODELS", "OPEN_REQUESTS"
+        );
+        for (c, p) in pocs {
+            out += &format!(
+                "{:<64}  {:>7}  {:>6}  {:>13}\n",
+                c.id.to_string(),
+                p.active_neurons,
+                p.models_deployed,
+                p.open_requests
+            );
+        }
+    }
+    out
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).expect("the API types serialize") + "\n"
 }
@@ -260,32 +340,52 @@ pub fn run(args: StatusArgs) -> ExitCode {
                 let text = if args.json { json(&s) } else { format_tx(&s) };
                 (text, known)
             }),
-            Query::Chain(id) => client.chain(id).await.map(|c| match c {
-                Some(c) => {
+            Query::Chain(id) => match client.chain(id).await {
+                Ok(Some(c)) => with_poc(&client, c).await.map(|c| {
                     let text = if args.json {
                         json(&c)
                     } else {
-                        format_chain(&c)
+                        format_status(&c)
                     };
                     (text, true)
-                }
-                None => (
+                }),
+                Ok(None) => Ok((
                     if args.json {
                         "null\n".into()
                     } else {
                         String::new()
                     },
                     false,
-                ),
-            }),
-            Query::All => client.chains().await.map(|cs| {
-                let text = if args.json {
-                    json(&cs)
-                } else {
-                    format_chains(&cs)
-                };
-                (text, true)
-            }),
+                )),
+                Err(e) => Err(e),
+            },
+            Query::All => match client.chains().await {
+                Ok(cs) => {
+                    let mut all = Vec::with_capacity(cs.len());
+                    let mut failed = None;
+                    for c in cs {
+                        match with_poc(&client, c).await {
+                            Ok(s) => all.push(s),
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    match failed {
+                        Some(e) => Err(e),
+                        None => {
+                            let text = if args.json {
+                                json(&all)
+                            } else {
+                                format_statuses(&all)
+                            };
+                            Ok((text, true))
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            },
         }
     });
     match outcome {

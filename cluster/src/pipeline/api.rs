@@ -3,15 +3,19 @@
 //! the state machine's view joined with the hosted sequencers; a transaction's stage is read
 //! off, in order, the sequencer (pending, in a block), the state machine (verified, final),
 //! the mempool (inscribed: handed to the inscriber; proven: accepted) and the prover pool.
+//! Proof-of-Compute ops, models and the questions about requests and neurons go to the chain's
+//! sequencer too; model bytes are read back from the node's DA.
 
 use crate::pipeline::host::{ChainHost, HostError};
 use crate::pipeline::Pipeline;
 use crate::rpc::api::{ApiError, NodeApi};
 use crate::rpc::genesis::GenesisSpec;
+use crate::rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use crate::rpc::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
     ProverJob, SequencerInfo, Stage, TxStatus,
 };
+use bitai_da::SharedDa;
 use bitai_inscriber::InscriberMsg;
 use bitai_mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32};
@@ -20,6 +24,7 @@ use bitai_runtime::RoleRef;
 use bitai_sequencer::{L2TxStatus, SequencerMsg, SubmitError};
 use bitai_statemachine::{StateMachineMsg, StateView};
 use bitai_zk::babyjubjub::pack_point;
+use bitai_zk::poc::PocOp;
 use bitai_zk::tx::SignedTransfer;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -35,6 +40,7 @@ pub struct Node {
     mempool: RoleRef<MempoolMsg>,
     pool: RoleRef<PoolMsg>,
     inscriber: RoleRef<InscriberMsg>,
+    da: SharedDa,
 }
 
 impl Node {
@@ -47,7 +53,21 @@ impl Node {
             mempool: p.mempool.clone(),
             pool: p.pool.clone(),
             inscriber: p.inscriber.clone(),
+            da: p.da.clone(),
         }
+    }
+
+    /// Asks `chain`'s sequencer `msg`; unavailable when it does not answer.
+    async fn ask_sequencer<R: Send + 'static>(
+        &self,
+        chain: &ChainId,
+        msg: impl FnOnce(ractor::RpcReplyPort<R>) -> SequencerMsg,
+    ) -> Result<R, ApiError> {
+        self.sequencer(chain)
+            .await?
+            .ask(msg, ASK_TIMEOUT_MS)
+            .await
+            .ok_or_else(|| unavailable("sequencer"))
     }
 
     async fn sequencer(&self, chain: &ChainId) -> Result<RoleRef<SequencerMsg>, ApiError> {
@@ -391,5 +411,100 @@ impl NodeApi for Node {
                 handed: e.handed,
             })
             .collect())
+    }
+
+    async fn submit_poc_op(&self, chain: ChainId, op: Vec<u8>) -> Result<Hash32, ApiError> {
+        let op = match PocOp::from_bytes(&op) {
+            Ok(op @ PocOp::Signed(_)) => op,
+            Ok(PocOp::Settle { .. }) => {
+                return Err(ApiError::InvalidParams(
+                    "settlement parts are added by the sequencer".into(),
+                ))
+            }
+            Err(e) => return Err(ApiError::InvalidParams(format!("op: {e}"))),
+        };
+        self.ask_sequencer(&chain, |reply| SequencerMsg::SubmitOp { op, reply })
+            .await?
+            .map_err(submit_error)
+    }
+
+    async fn put_model(&self, chain: ChainId, model: Vec<u8>) -> Result<Hash32, ApiError> {
+        self.ask_sequencer(&chain, |reply| SequencerMsg::PutModel {
+            bytes: model,
+            reply,
+        })
+        .await?
+        .map_err(|e| match e {
+            SubmitError::Store(r) => ApiError::Internal(r),
+            other => submit_error(other),
+        })
+    }
+
+    async fn request(&self, chain: ChainId, id: u32) -> Result<Option<RequestInfo>, ApiError> {
+        let view = self
+            .ask_sequencer(&chain, |reply| SequencerMsg::Request { id, reply })
+            .await?;
+        Ok(view.map(|v| RequestInfo::new(v.id, &v.record, &v.params, v.settled, v.output)))
+    }
+
+    async fn request_input(&self, chain: ChainId, id: u32) -> Result<Option<Vec<u8>>, ApiError> {
+        self.ask_sequencer(&chain, |reply| SequencerMsg::RequestInput { id, reply })
+            .await
+    }
+
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, ApiError> {
+        self.da
+            .get(&hash)
+            .map_err(|e| ApiError::Internal(format!("DA: {e}")))
+    }
+
+    async fn neurons(&self, chain: ChainId) -> Result<Vec<NeuronInfo>, ApiError> {
+        let neurons = self
+            .ask_sequencer(&chain, |reply| SequencerMsg::Neurons { reply })
+            .await?;
+        Ok(neurons
+            .iter()
+            .map(|n| NeuronInfo::new(n.account, &n.record, n.active))
+            .collect())
+    }
+
+    async fn poc_summary(&self, chain: ChainId) -> Result<PocInfo, ApiError> {
+        let s = self
+            .ask_sequencer(&chain, |reply| SequencerMsg::Poc { reply })
+            .await?;
+        Ok(PocInfo::new(
+            chain,
+            s.params,
+            s.counters,
+            &s.models,
+            s.open_requests as u64,
+            s.max_ops as u64,
+        ))
+    }
+
+    async fn assignments(
+        &self,
+        chain: ChainId,
+        account: u32,
+    ) -> Result<Vec<RequestInfo>, ApiError> {
+        let open = self
+            .ask_sequencer(&chain, |reply| SequencerMsg::Assignments { account, reply })
+            .await?;
+        if open.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params = self
+            .ask_sequencer(&chain, |reply| SequencerMsg::Poc { reply })
+            .await?
+            .params;
+        Ok(open
+            .iter()
+            .map(|(id, r)| RequestInfo::new(*id, r, &params, r.fully_settled(), None))
+            .collect())
+    }
+
+    async fn nonce(&self, chain: ChainId, account: u32) -> Result<Option<u64>, ApiError> {
+        self.ask_sequencer(&chain, |reply| SequencerMsg::Nonce { account, reply })
+            .await
     }
 }

@@ -5,6 +5,7 @@
 //! be served, tested against a double, or called in process.
 
 use super::genesis::GenesisSpec;
+use super::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use super::types::{
     AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob, TxStatus,
 };
@@ -37,9 +38,27 @@ pub mod method {
     pub const INSCRIPTIONS: &str = "bitai_inscriptions";
     /// The BitAI mempool.
     pub const MEMPOOL: &str = "bitai_mempool";
+    /// Submit a signed Proof-of-Compute op to the chain's sequencer.
+    pub const SUBMIT_POC_OP: &str = "bitai_submitPocOp";
+    /// Put a model's bytes on DA for a chain.
+    pub const PUT_MODEL: &str = "bitai_putModel";
+    /// An inference request.
+    pub const GET_REQUEST: &str = "bitai_getRequest";
+    /// An inference request's input bytes.
+    pub const GET_REQUEST_INPUT: &str = "bitai_getRequestInput";
+    /// A model's bytes, by hash, from DA.
+    pub const GET_MODEL_BYTES: &str = "bitai_getModelBytes";
+    /// A chain's registered neurons.
+    pub const LIST_NEURONS: &str = "bitai_listNeurons";
+    /// A chain's Proof-of-Compute summary.
+    pub const GET_POC_SUMMARY: &str = "bitai_getPocSummary";
+    /// Open requests where an account holds a seat.
+    pub const GET_ASSIGNMENTS: &str = "bitai_getAssignments";
+    /// An account's next nonce, counting its pending transactions.
+    pub const GET_NONCE: &str = "bitai_getNonce";
 
     /// Every method, in the order `docs/rpc.md` lists them.
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 21] = [
         SEND_TRANSACTION,
         GET_TRANSACTION_STATUS,
         GET_BLOCK,
@@ -52,6 +71,15 @@ pub mod method {
         PROVER_JOBS,
         INSCRIPTIONS,
         MEMPOOL,
+        SUBMIT_POC_OP,
+        PUT_MODEL,
+        GET_REQUEST,
+        GET_REQUEST_INPUT,
+        GET_MODEL_BYTES,
+        LIST_NEURONS,
+        GET_POC_SUMMARY,
+        GET_ASSIGNMENTS,
+        GET_NONCE,
     ];
 }
 
@@ -189,4 +217,28 @@ pub trait NodeApi: Send + Sync + 'static {
     async fn inscriptions(&self) -> Result<Vec<InscriptionJob>, ApiError>;
     /// The BitAI mempool's entries.
     async fn mempool(&self) -> Result<Vec<MempoolEntry>, ApiError>;
+
+    /// Hands a signed op (`PocOp::to_bytes`, checked by the server to decode as a signed
+    /// op, not a settlement part) to `chain`'s sequencer; Ok once persisted, with the op id
+    /// (SHA-256 of the bytes).
+    async fn submit_poc_op(&self, chain: ChainId, op: Vec<u8>) -> Result<Hash32, ApiError>;
+    /// Puts model bytes (checked by the server to decode as a model) on DA for `chain`;
+    /// the commitment, which is the model's hash.
+    async fn put_model(&self, chain: ChainId, model: Vec<u8>) -> Result<Hash32, ApiError>;
+    /// Request `id` of `chain` (None: no such request).
+    async fn request(&self, chain: ChainId, id: u32) -> Result<Option<RequestInfo>, ApiError>;
+    /// Request `id`'s input bytes (None: no such request).
+    async fn request_input(&self, chain: ChainId, id: u32) -> Result<Option<Vec<u8>>, ApiError>;
+    /// The bytes committed to by `hash` on this node's DA (None: not there).
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, ApiError>;
+    /// `chain`'s registered neurons, by account.
+    async fn neurons(&self, chain: ChainId) -> Result<Vec<NeuronInfo>, ApiError>;
+    /// `chain`'s Proof-of-Compute summary.
+    async fn poc_summary(&self, chain: ChainId) -> Result<PocInfo, ApiError>;
+    /// Open requests of `chain` where `account` holds a seat, by id.
+    async fn assignments(&self, chain: ChainId, account: u32)
+        -> Result<Vec<RequestInfo>, ApiError>;
+    /// `account`'s next nonce on `chain`, counting its pending transactions (None: no such
+    /// account).
+    async fn nonce(&self, chain: ChainId, account: u32) -> Result<Option<u64>, ApiError>;
 }

@@ -5,6 +5,10 @@
 
 use super::api::{method, ApiError};
 use super::genesis::GenesisSpec;
+use super::poc_types::{
+    AccountOfChainParams, ModelBytesParams, NeuronInfo, OptHexBytes, PocInfo, PutModelParams,
+    RequestInfo, RequestParams, SubmitPocOpParams,
+};
 use super::types::{
     AccountInfo, AccountParams, BlockParams, ChainInfo, ChainParams, CircuitKey, CircuitKeyParams,
     CreateChainParams, HexHash, InscriptionJob, L2Block, MempoolEntry, NoParams, ProverJob,
@@ -237,5 +241,81 @@ impl Client {
     /// `bitai_mempool`.
     pub async fn mempool(&self) -> Result<Vec<MempoolEntry>, ClientError> {
         self.call(method::MEMPOOL, NoParams {}).await
+    }
+
+    /// `bitai_submitPocOp`: the op id.
+    pub async fn submit_poc_op(&self, chain: ChainId, op: Vec<u8>) -> Result<Hash32, ClientError> {
+        let h: HexHash = self
+            .call(method::SUBMIT_POC_OP, SubmitPocOpParams { chain, op })
+            .await?;
+        Ok(h.0)
+    }
+
+    /// `bitai_putModel`: the model's DA commitment (its hash).
+    pub async fn put_model(&self, chain: ChainId, model: Vec<u8>) -> Result<Hash32, ClientError> {
+        let h: HexHash = self
+            .call(method::PUT_MODEL, PutModelParams { chain, model })
+            .await?;
+        Ok(h.0)
+    }
+
+    /// `bitai_getRequest`.
+    pub async fn request(
+        &self,
+        chain: ChainId,
+        id: u32,
+    ) -> Result<Option<RequestInfo>, ClientError> {
+        self.call(method::GET_REQUEST, RequestParams { chain, id })
+            .await
+    }
+
+    /// `bitai_getRequestInput`.
+    pub async fn request_input(
+        &self,
+        chain: ChainId,
+        id: u32,
+    ) -> Result<Option<Vec<u8>>, ClientError> {
+        let b: OptHexBytes = self
+            .call(method::GET_REQUEST_INPUT, RequestParams { chain, id })
+            .await?;
+        Ok(b.0)
+    }
+
+    /// `bitai_getModelBytes`.
+    pub async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, ClientError> {
+        let b: OptHexBytes = self
+            .call(method::GET_MODEL_BYTES, ModelBytesParams { hash })
+            .await?;
+        Ok(b.0)
+    }
+
+    /// `bitai_listNeurons`.
+    pub async fn neurons(&self, chain: ChainId) -> Result<Vec<NeuronInfo>, ClientError> {
+        self.call(method::LIST_NEURONS, ChainParams { chain }).await
+    }
+
+    /// `bitai_getPocSummary`.
+    pub async fn poc_summary(&self, chain: ChainId) -> Result<PocInfo, ClientError> {
+        self.call(method::GET_POC_SUMMARY, ChainParams { chain })
+            .await
+    }
+
+    /// `bitai_getAssignments`.
+    pub async fn assignments(
+        &self,
+        chain: ChainId,
+        account: u32,
+    ) -> Result<Vec<RequestInfo>, ClientError> {
+        self.call(
+            method::GET_ASSIGNMENTS,
+            AccountOfChainParams { chain, account },
+        )
+        .await
+    }
+
+    /// `bitai_getNonce`.
+    pub async fn nonce(&self, chain: ChainId, account: u32) -> Result<Option<u64>, ClientError> {
+        self.call(method::GET_NONCE, AccountOfChainParams { chain, account })
+            .await
     }
 }

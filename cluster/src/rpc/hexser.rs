@@ -122,3 +122,42 @@ pub mod bytes {
         hex::decode(s.as_bytes()).map_err(|e| D::Error::custom(format!("bad hex: {e}")))
     }
 }
+
+/// `Option<Vec<u8>>` as hex or `null`.
+pub mod opt_bytes {
+    use super::*;
+
+    /// Writes hex or `null`.
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&hex::encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads hex or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let s = Option::<std::borrow::Cow<str>>::deserialize(d)?;
+        s.map(|s| hex::decode(s.as_bytes()).map_err(|e| D::Error::custom(format!("bad hex: {e}"))))
+            .transpose()
+    }
+}
+
+/// `Option<[u8; 32]>` as 64 hex digits or `null`.
+pub mod opt_bytes32 {
+    use super::*;
+
+    /// Writes 64 hex digits or `null`.
+    pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&hex::encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads 64 hex digits or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+        let s = Option::<std::borrow::Cow<str>>::deserialize(d)?;
+        s.map(|s| decode_32(&s)).transpose()
+    }
+}

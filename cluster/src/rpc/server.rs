@@ -2,17 +2,24 @@
 //! with the request and response size limits and the connection bound of `[rpc]`. Each
 //! method parses its params into the types of [`super::types`] (bad hex, wrong lengths and
 //! wrong JSON types are invalid params, -32602), checks the bytes it can decode (signed
-//! transfers, BitAI transactions, a genesis against its `CreateChain`), calls the [`NodeApi`] and maps
+//! transfers, BitAI transactions, a genesis against its `CreateChain`, Proof-of-Compute ops,
+//! model files), calls the [`NodeApi`] and maps
 //! [`ApiError`] to its code. Transport-level failures keep jsonrpsee's codes: malformed
 //! JSON -32700, unknown method -32601, oversized request -32007 (HTTP 413), oversized
 //! response -32008, batch over the limit -32010.
 
 use super::api::{method, ApiError, NodeApi};
+use super::poc_types::{
+    AccountOfChainParams, ModelBytesParams, OptHexBytes, PutModelParams, RequestParams,
+    SubmitPocOpParams,
+};
 use super::types::{
     AccountParams, BlockParams, ChainParams, CircuitKeyParams, CreateChainParams, HexHash,
     NoParams, SendTransactionParams, SubmitBitaiTxParams, TransactionStatusParams,
 };
+use bitai_models::{CheckedModel, Limits};
 use bitai_protocol::{decode_tx, BitaiTx};
+use bitai_zk::poc::PocOp;
 use bitai_zk::tx::SignedTransfer;
 use jsonrpsee::server::{BatchRequestConfig, RpcModule, Server, ServerConfig, ServerHandle};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -22,6 +29,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// Default `rpc.max_request_bytes`: 16 MiB.
+pub const DEFAULT_MAX_REQUEST_BYTES: u32 = 16 << 20;
+
 /// `[rpc]`: the JSON-RPC endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -30,7 +40,8 @@ pub struct RpcConfig {
     /// `127.0.0.1:9180`.
     pub listen: String,
     /// Largest request body, in bytes; larger ones get HTTP 413 with error -32007. Default
-    /// 1 MiB (a `CreateChain` with a 64 KiB verifying key is 128 KiB of hex).
+    /// 16 MiB (`bitai_putModel` carries a whole model in hex: a LeNet-class model is 1-2 MB
+    /// of hex; a `CreateChain` with a 64 KiB verifying key is 128 KiB).
     pub max_request_bytes: u32,
     /// Largest response body, in bytes; a larger answer becomes error -32008. Default
     /// 16 MiB.
@@ -47,7 +58,7 @@ impl Default for RpcConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:9180".into(),
-            max_request_bytes: 1 << 20,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             max_response_bytes: 16 << 20,
             max_connections: 64,
             batch_limit: 16,
@@ -227,6 +238,73 @@ fn check_create(p: &CreateChainParams) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks that `bytes` are a signed op (a settlement part is the sequencer's to add).
+fn check_poc_op(bytes: &[u8]) -> Result<(), ApiError> {
+    match PocOp::from_bytes(bytes) {
+        Ok(PocOp::Signed(_)) => Ok(()),
+        Ok(PocOp::Settle { .. }) => Err(invalid(
+            "op: settlement parts are added by the sequencer, not submitted",
+        )),
+        Err(e) => Err(invalid(format!("not a Proof-of-Compute op: {e}"))),
+    }
+}
+
+/// Checks that `bytes` are a canonical model file within the default limits.
+fn check_model(bytes: &[u8]) -> Result<(), ApiError> {
+    CheckedModel::decode(bytes, &Limits::default())
+        .map(|_| ())
+        .map_err(|e| invalid(format!("not a model: {e}")))
+}
+
+fn poc_methods(m: &mut RpcModule<Context>) {
+    register(
+        m,
+        method::SUBMIT_POC_OP,
+        |api, p: SubmitPocOpParams| async move {
+            check_poc_op(&p.op)?;
+            api.submit_poc_op(p.chain, p.op).await.map(HexHash)
+        },
+    );
+    register(m, method::PUT_MODEL, |api, p: PutModelParams| async move {
+        check_model(&p.model)?;
+        api.put_model(p.chain, p.model).await.map(HexHash)
+    });
+    register(m, method::GET_REQUEST, |api, p: RequestParams| async move {
+        api.request(p.chain, p.id).await
+    });
+    register(
+        m,
+        method::GET_REQUEST_INPUT,
+        |api, p: RequestParams| async move {
+            let input = api.request_input(p.chain, p.id).await?;
+            Ok(OptHexBytes(input))
+        },
+    );
+    register(
+        m,
+        method::GET_MODEL_BYTES,
+        |api, p: ModelBytesParams| async move { api.model_bytes(p.hash).await.map(OptHexBytes) },
+    );
+    register(m, method::LIST_NEURONS, |api, p: ChainParams| async move {
+        api.neurons(p.chain).await
+    });
+    register(
+        m,
+        method::GET_POC_SUMMARY,
+        |api, p: ChainParams| async move { api.poc_summary(p.chain).await },
+    );
+    register(
+        m,
+        method::GET_ASSIGNMENTS,
+        |api, p: AccountOfChainParams| async move { api.assignments(p.chain, p.account).await },
+    );
+    register(
+        m,
+        method::GET_NONCE,
+        |api, p: AccountOfChainParams| async move { api.nonce(p.chain, p.account).await },
+    );
+}
+
 fn module(api: Arc<dyn NodeApi>) -> RpcModule<Context> {
     let mut m = RpcModule::new(Context { api });
     register(
@@ -300,5 +378,6 @@ fn module(api: Arc<dyn NodeApi>) -> RpcModule<Context> {
     register(&mut m, method::MEMPOOL, |api, _: NoParams| async move {
         api.mempool().await
     });
+    poc_methods(&mut m);
     m
 }

@@ -7,6 +7,7 @@
 
 use super::api::{ApiError, NodeApi};
 use super::genesis::GenesisSpec;
+use super::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use super::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
     ProverJob, SequencerInfo, Stage, TxStatus,
@@ -17,6 +18,8 @@ use bitai_zk::stf::State;
 use bitai_zk::tx::SignedTransfer;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+mod poc;
 
 /// One call as the node received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +48,13 @@ pub enum Call {
     Inscriptions,
     /// `mempool`.
     Mempool,
+    /// `submit_poc_op`.
+    SubmitPocOp(ChainId, Vec<u8>),
+    /// `put_model`.
+    PutModel(ChainId, usize),
+    /// Any read of Proof-of-Compute state: the method name and its chain (None for
+    /// `model_bytes`).
+    PocRead(&'static str, Option<ChainId>),
 }
 
 struct TestChain {
@@ -53,6 +63,16 @@ struct TestChain {
     /// `chain` calls so far: the chain shows as registered on Bitcoin from the second on.
     polls: u32,
     txs: Vec<Hash32>,
+    /// Op slots per block (from the genesis spec).
+    max_ops: u32,
+    /// The newest block of Proof-of-Compute ops (each signed op gets a block).
+    head: u64,
+    /// The block of the last signed op.
+    op_block: u64,
+    /// Request inputs, by request id.
+    inputs: BTreeMap<u32, Vec<u8>>,
+    /// Revealed outputs, by request id and seat.
+    outputs: BTreeMap<(u32, u8), Vec<u8>>,
 }
 
 /// The test double.
@@ -62,6 +82,8 @@ pub struct TestNode {
     chains: Mutex<BTreeMap<ChainId, TestChain>>,
     statuses: Mutex<BTreeMap<Hash32, TxStatus>>,
     mempool: Mutex<Vec<MempoolEntry>>,
+    /// Model bytes put on "DA", by hash.
+    da: Mutex<BTreeMap<Hash32, Vec<u8>>>,
     /// `mempool` waits for a read lock: a test holding the write lock keeps a call in
     /// progress.
     pub gate: tokio::sync::RwLock<()>,
@@ -250,6 +272,11 @@ impl NodeApi for TestNode {
                 state,
                 polls: 0,
                 txs: Vec::new(),
+                max_ops: genesis.max_block_ops,
+                head: 0,
+                op_block: 0,
+                inputs: BTreeMap::new(),
+                outputs: BTreeMap::new(),
             },
         );
         self.mempool
@@ -323,5 +350,54 @@ impl NodeApi for TestNode {
         self.record(Call::Mempool);
         let _open = self.gate.read().await;
         Ok(self.mempool.lock().expect("not poisoned").clone())
+    }
+
+    async fn submit_poc_op(&self, chain: ChainId, op: Vec<u8>) -> Result<Hash32, ApiError> {
+        self.record(Call::SubmitPocOp(chain, op.clone()));
+        self.poc_submit(chain, &op)
+    }
+
+    async fn put_model(&self, chain: ChainId, model: Vec<u8>) -> Result<Hash32, ApiError> {
+        self.record(Call::PutModel(chain, model.len()));
+        self.poc_put_model(chain, model)
+    }
+
+    async fn request(&self, chain: ChainId, id: u32) -> Result<Option<RequestInfo>, ApiError> {
+        self.record(Call::PocRead("request", Some(chain)));
+        self.poc_request(chain, id)
+    }
+
+    async fn request_input(&self, chain: ChainId, id: u32) -> Result<Option<Vec<u8>>, ApiError> {
+        self.record(Call::PocRead("request_input", Some(chain)));
+        self.poc_input(chain, id)
+    }
+
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, ApiError> {
+        self.record(Call::PocRead("model_bytes", None));
+        Ok(self.poc_model_bytes(&hash))
+    }
+
+    async fn neurons(&self, chain: ChainId) -> Result<Vec<NeuronInfo>, ApiError> {
+        self.record(Call::PocRead("neurons", Some(chain)));
+        self.poc_neurons(chain)
+    }
+
+    async fn poc_summary(&self, chain: ChainId) -> Result<PocInfo, ApiError> {
+        self.record(Call::PocRead("poc_summary", Some(chain)));
+        TestNode::poc_summary(self, chain)
+    }
+
+    async fn assignments(
+        &self,
+        chain: ChainId,
+        account: u32,
+    ) -> Result<Vec<RequestInfo>, ApiError> {
+        self.record(Call::PocRead("assignments", Some(chain)));
+        self.poc_assignments(chain, account)
+    }
+
+    async fn nonce(&self, chain: ChainId, account: u32) -> Result<Option<u64>, ApiError> {
+        self.record(Call::PocRead("nonce", Some(chain)));
+        self.poc_nonce(chain, account)
     }
 }
