@@ -12,6 +12,7 @@ use crate::rpc::{Client, GenesisAccountSpec, GenesisSpec};
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, ChainLimits, CreateChain};
 use bitai_zk::babyjubjub::pack_point;
 use bitai_zk::eddsa::PrivateKey;
+use bitai_zk::poc::PocParams;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +42,8 @@ pub enum ChainCommand {
     bitai chain create --rpc http://127.0.0.1:9180 --key alice.key --name demo \\\n    \
     --supply 1000000 --block-txs 4 --wait\n\n\
     Makes alice.key first if it does not exist, funds account 0 with the supply under that \
-    key, and prints the chain id. With --wait it returns once the CreateChain is in a \
+    key, and prints the chain id. The chain takes Proof-of-Compute ops (neurons, models, \
+    inference requests) in the op slots and with the parameters of the node's circuit. With --wait it returns once the CreateChain is in a \
     Bitcoin block the node has indexed. Exit codes: 0 created (and registered, with \
     --wait); 1 the node refused, failed, is unreachable, or --wait timed out; 2 bad input.")]
 pub struct CreateArgs {
@@ -60,6 +62,10 @@ pub struct CreateArgs {
     /// Transactions per L2 block (the circuit size; the node must have a key for it).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
     pub block_txs: u32,
+    /// Proof-of-Compute op slots per L2 block (default: the node's circuit for --block-txs;
+    /// 2 when the node proves any shape; 0: the chain takes no ops).
+    #[arg(long)]
+    pub block_ops: Option<u32>,
     /// Salt of the CreateChain, so equal parameters give distinct ids (default: random).
     #[arg(long)]
     pub salt: Option<u64>,
@@ -70,6 +76,10 @@ pub struct CreateArgs {
     #[arg(long, default_value_t = 600)]
     pub timeout_secs: u64,
 }
+
+/// Op slots per block of a new chain when the node proves any shape (the shipped configs'
+/// `chain.block_ops`).
+pub const DEFAULT_BLOCK_OPS: u32 = 2;
 
 /// A random salt from the operating system (the CLI runs on the user's machine, outside
 /// the deterministic actors).
@@ -182,18 +192,26 @@ async fn create_with(client: &Client, key: &PrivateKey, args: &CreateArgs, salt:
             circuit.proof_system
         ));
     };
-    let (genesis, create, bytes) = match build_chain(
-        key,
-        &args.name,
-        args.supply,
-        args.block_txs,
-        system,
-        circuit.verifying_key,
-        salt,
-    ) {
-        Ok(built) => built,
-        Err(e) => return bad_input(e),
+    let genesis = GenesisSpec {
+        tree_depth: DEFAULT_TREE_DEPTH,
+        max_block_txs: args.block_txs,
+        max_block_ops: args
+            .block_ops
+            .or(circuit.max_block_ops)
+            .unwrap_or(DEFAULT_BLOCK_OPS),
+        poc: circuit.poc.unwrap_or(PocParams::DEFAULT),
+        accounts: vec![GenesisAccountSpec {
+            index: 0,
+            public_key: pack_point(&key.public_key()),
+            balance: args.supply,
+        }],
     };
+    let ops = genesis.max_block_ops;
+    let (genesis, create, bytes) =
+        match build_chain_from(genesis, &args.name, system, circuit.verifying_key, salt) {
+            Ok(built) => built,
+            Err(e) => return bad_input(e),
+        };
     let expected = create.chain_id();
     let id = match client.create_chain(bytes, genesis).await {
         Ok(id) => id,
@@ -206,7 +224,7 @@ async fn create_with(client: &Client, key: &PrivateKey, args: &CreateArgs, salt:
     }
     println!("{id}");
     eprintln!(
-        "chain {:?} created: {} txs per block, {} at account 0",
+        "chain {:?} created: {} txs and {ops} ops per block, {} at account 0",
         args.name, args.block_txs, args.supply
     );
     if args.wait {

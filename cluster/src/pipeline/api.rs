@@ -319,10 +319,16 @@ impl NodeApi for Node {
                 "this node does not prove blocks of {max_block_txs} transactions"
             ))
         })?;
+        let shape = keys
+            .shapes()
+            .into_iter()
+            .find(|c| c.max_txs == max_block_txs as usize);
         Ok(CircuitKey {
             proof_system: proof_system_name(keys.system()),
             max_block_txs,
             verifying_key: vk,
+            max_block_ops: shape.map(|c| c.max_ops as u32),
+            poc: shape.map(|c| c.poc),
         })
     }
 

@@ -92,6 +92,9 @@ pub struct TestNode {
 /// The verifying key the double hands out (any bytes do for a CreateChain's encoding).
 pub const TEST_VK: &[u8] = b"test verifying key";
 
+/// The op slots per block of the double's circuit.
+pub const TEST_BLOCK_OPS: u32 = 4;
+
 impl TestNode {
     /// The calls received so far, in order.
     pub fn calls(&self) -> Vec<Call> {
@@ -227,6 +230,8 @@ impl NodeApi for TestNode {
             proof_system: proof_system_name(ProofSystem::Groth16Bn254),
             max_block_txs,
             verifying_key: TEST_VK.to_vec(),
+            max_block_ops: Some(TEST_BLOCK_OPS),
+            poc: Some(bitai_zk::poc::PocParams::DEFAULT),
         })
     }
 

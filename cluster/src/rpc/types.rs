@@ -243,6 +243,13 @@ pub struct CircuitKey {
     /// simulation-only proofs).
     #[serde(with = "hexser::bytes")]
     pub verifying_key: Vec<u8>,
+    /// Proof-of-Compute op slots per block of that circuit; `null` when the node proves
+    /// any shape (simulation-only proofs). A new chain's genesis must name the same.
+    #[serde(default)]
+    pub max_block_ops: Option<u32>,
+    /// The Proof-of-Compute parameters baked into that circuit (`null` as above).
+    #[serde(default)]
+    pub poc: Option<bitai_zk::poc::PocParams>,
 }
 
 /// The wire name of a proof system.
