@@ -16,6 +16,8 @@
 
 mod support;
 
+use bitai_cluster::rpc::{ApiError, Client, ClientError};
+use bitai_protocol::{ChainId, Hash32};
 use serde_json::Value;
 use std::path::Path;
 use support::{bitai, hex64, run_ok, DevnetProcess};
@@ -120,6 +122,42 @@ fn ops_reach_the_sequencer_of_a_real_node() {
             "the node knows the op: {status:?}"
         );
     }
+    // The typed client against the real node: the model's bytes come back from its DA, the
+    // nonce counts the two pending ops, and no request exists yet.
+    let client = Client::new(&url).expect("client");
+    let id = ChainId(Hash32::from_hex(&chain).expect("chain id"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let model_bytes = std::fs::read(&model).expect("model file");
+    rt.block_on(async {
+        let hash = Hash32::sha256(&model_bytes);
+        let back = client.model_bytes(hash).await.expect("answer");
+        assert_eq!(
+            back.as_deref(),
+            Some(model_bytes.as_slice()),
+            "DA has the model"
+        );
+        assert_eq!(
+            client.model_bytes(Hash32([9; 32])).await.expect("answer"),
+            None
+        );
+        assert_eq!(client.nonce(id, 0).await.expect("answer"), Some(2));
+        assert_eq!(client.nonce(id, 5).await.expect("answer"), None);
+        assert_eq!(client.request(id, 0).await.expect("answer"), None);
+        assert_eq!(client.request_input(id, 0).await.expect("answer"), None);
+        assert!(client.assignments(id, 0).await.expect("answer").is_empty());
+        assert!(
+            client.neurons(id).await.expect("answer").is_empty(),
+            "none in a block yet"
+        );
+        let refused = client.put_model(id, b"BITAIMDL garbage".to_vec()).await;
+        assert!(
+            matches!(refused, Err(ClientError::Api(ApiError::InvalidParams(_)))),
+            "{refused:?}"
+        );
+    });
     let sample = path("digit.f32");
     lenet_sample(&fixtures, &sample);
     // The model is only pending, so infer does not find it among the chain's models (1); by

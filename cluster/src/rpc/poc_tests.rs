@@ -434,3 +434,34 @@ fn docs_list_every_method_in_order() {
         .collect();
     assert_eq!(headings, method::ALL.to_vec());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+    /// Whatever bytes a caller sends as an op or a model, the server's check answers a typed
+    /// error (or accepts a well-formed signed op); it never panics.
+    #[test]
+    fn the_server_checks_any_bytes_without_panicking(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        tag in 2u8..10,
+    ) {
+        let mut op = bytes.clone();
+        if let Some(first) = op.first_mut() {
+            *first = tag;
+        }
+        for b in [&bytes, &op] {
+            match super::server::check_poc_op(b) {
+                Ok(()) => proptest::prop_assert!(matches!(
+                    PocOp::from_bytes(b),
+                    Ok(PocOp::Signed(_))
+                )),
+                Err(e) => proptest::prop_assert_eq!(e.code(), code::INVALID_PARAMS),
+            }
+        }
+        let mut model = b"BITAIMDL".to_vec();
+        model.extend_from_slice(&bytes);
+        for b in [&bytes, &model] {
+            let e = super::server::check_model(b).expect_err("random bytes are no model");
+            proptest::prop_assert_eq!(e.code(), code::INVALID_PARAMS);
+        }
+    }
+}

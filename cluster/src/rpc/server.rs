@@ -239,7 +239,7 @@ fn check_create(p: &CreateChainParams) -> Result<(), ApiError> {
 }
 
 /// Checks that `bytes` are a signed op (a settlement part is the sequencer's to add).
-fn check_poc_op(bytes: &[u8]) -> Result<(), ApiError> {
+pub(super) fn check_poc_op(bytes: &[u8]) -> Result<(), ApiError> {
     match PocOp::from_bytes(bytes) {
         Ok(PocOp::Signed(_)) => Ok(()),
         Ok(PocOp::Settle { .. }) => Err(invalid(
@@ -250,7 +250,7 @@ fn check_poc_op(bytes: &[u8]) -> Result<(), ApiError> {
 }
 
 /// Checks that `bytes` are a canonical model file within the default limits.
-fn check_model(bytes: &[u8]) -> Result<(), ApiError> {
+pub(super) fn check_model(bytes: &[u8]) -> Result<(), ApiError> {
     CheckedModel::decode(bytes, &Limits::default())
         .map(|_| ())
         .map_err(|e| invalid(format!("not a model: {e}")))
