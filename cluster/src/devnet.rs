@@ -211,6 +211,16 @@ pub struct Devnet {
 /// (resumed from the store, or premined when fresh), the pipeline, and the devnet chain
 /// (created at the first start, resumed after).
 pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet> {
+    start_with_neurons(config, base, devnet_neurons(config)).await
+}
+
+/// [`start`] with the given neurons instead of the config's (tests inject faults this way;
+/// their accounts must be funded by the genesis, as `chain.neurons` funds them).
+pub async fn start_with_neurons(
+    config: &NodeConfig,
+    base: NodeBase,
+    plans: Vec<neurons::NeuronPlan>,
+) -> anyhow::Result<Devnet> {
     let NodeBase {
         store,
         registry,
@@ -251,7 +261,6 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
         .create(create, genesis)
         .await
         .context("creating the devnet chain")?;
-    let plans = devnet_neurons(config);
     let neurons = neurons::start_neurons(
         &pipeline,
         chain,
