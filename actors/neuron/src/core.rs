@@ -113,7 +113,7 @@ pub struct TickReport {
     pub errors: usize,
 }
 
-/// What a step did.
+/// What a step did (`head` below is the port's, so it is added to with saturation).
 enum Step {
     Nothing,
     Committed,
@@ -233,7 +233,7 @@ impl NeuronCore {
     }
 
     async fn step(&mut self, head: u64, id: u32, r: &RequestRecord) -> Result<Step, NeuronError> {
-        let next = head + 1;
+        let next = head.saturating_add(1);
         let seat = r
             .seat_of(self.account)
             .ok_or(NeuronError::NotAssigned(id))?;
