@@ -50,7 +50,7 @@ ln -sf libcuda.so.1 "$STUB/lib64/libcuda.so"
 export CUDA_LIBRARY_PATH=$STUB
 
 echo "== cuda: cargo check and build with --features cuda"
-cargo check -p bitai-kernels -p bitai-models --features cuda --all-targets
+cargo check -p bitai-kernels -p bitai-models -p bitai-neuron --features cuda --all-targets
 cargo test -p bitai-kernels -p bitai-models --features cuda --no-run
 
 echo "== cuda: GPU tests (they skip without a device)"
