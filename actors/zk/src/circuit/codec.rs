@@ -206,6 +206,7 @@ impl BlockCircuit {
             public,
             slots,
             prev_parts,
+            ops: Vec::new(),
         })
     }
 }
