@@ -3,6 +3,7 @@
 //! witness (its claimed root set to what the tampered witness computes) leaves it
 //! unsatisfied.
 
+mod proof;
 mod soundness;
 mod world;
 
@@ -59,4 +60,62 @@ fn an_empty_block_satisfies_the_blank_circuit_with_op_slots() {
     let mut config = CircuitConfig::new(DEPTH, 1);
     config.max_ops = 2;
     assert!(satisfied(&BlockCircuit::blank(config).expect("shape")));
+}
+
+#[test]
+fn every_shape_and_parameter_set_has_its_own_key_identity() {
+    // Cached keys are named by the R1CS digest (and seed); the digest covers every
+    // coefficient, so `max_ops` and each Proof-of-Compute parameter change it.
+    let digest = |config: CircuitConfig| {
+        let blank = BlockCircuit::blank(config).expect("shape");
+        crate::groth16::r1cs::R1cs::from_circuit(blank)
+            .expect("synthesis")
+            .digest()
+    };
+    let mut base = CircuitConfig::new(1, 1);
+    base.max_ops = 1;
+    let mut variants = vec![base, CircuitConfig::new(1, 1)];
+    for i in 0..6 {
+        let mut c = base;
+        match i {
+            0 => c.max_ops = 2,
+            1 => c.poc.commit_window_blocks += 1,
+            2 => c.poc.reveal_window_blocks += 1,
+            3 => c.poc.min_stake += 1,
+            4 => c.poc.slash_amount += 1,
+            _ => c.poc.unbond_delay_blocks += 1,
+        }
+        variants.push(c);
+    }
+    let digests: std::collections::BTreeSet<[u8; 32]> =
+        variants.iter().map(|c| digest(*c)).collect();
+    assert_eq!(digests.len(), variants.len());
+}
+
+/// Constraints per op slot at the production depth (2^32 accounts). Every kind costs the
+/// same (the shape never depends on the op). Run with
+/// `cargo test -p bitai-zk --release op_slot_constraints -- --ignored --nocapture`.
+#[test]
+#[ignore = "synthesises production-depth circuits; run by hand for the benchmark notes"]
+fn op_slot_constraints_at_2_pow_32_accounts() {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let count = |max_ops: usize| {
+        let mut config = CircuitConfig::production(1);
+        config.max_ops = max_ops;
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BlockCircuit::blank(config)
+            .expect("shape")
+            .generate_constraints(cs.clone())
+            .expect("synthesis");
+        assert!(cs.is_satisfied().expect("assigned"));
+        cs.num_constraints()
+    };
+    let (none, one, two) = (count(0), count(1), count(2));
+    let per_slot = two - one;
+    println!(
+        "constraints: 1 transfer slot {none}; + 1 op slot {one}; + 2 op slots {two}; \
+         per op slot {per_slot}; block-level overhead of op slots {}",
+        one - none - per_slot
+    );
+    assert!(per_slot < 60_000, "per op slot: {per_slot}");
 }
