@@ -10,10 +10,10 @@
 //! `cuda/recurrent.rs`). Buffers are copied to the device and back on every call: simple and
 //! correct; keeping activations resident is left for later.
 //!
-//! The global-pool and recurrent kernels were compiled (ptxas for sm_80 and sm_90) and their
-//! host code type-checked and linked against a stub driver, but when they were written no
-//! GPU was available: their bit-exactness against the CPU on hardware is checked by
-//! `tests/cuda_vs_cpu.rs` and has not yet been run on a device.
+//! The global-pool and recurrent kernels were written without a GPU: they are compiled
+//! (ptxas for sm_80 and sm_90), their host code is linked against a stub driver, and their
+//! device code run on the host by g++ (`cuda/emulate.cpp`) matches the CPU reference, but
+//! `tests/cuda_vs_cpu.rs`, which checks them on hardware, has not yet run on a device.
 #![allow(unsafe_code)] // launching a CUDA kernel is `unsafe` in cust
 
 mod buffers;
