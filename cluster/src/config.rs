@@ -36,6 +36,8 @@ pub struct NodeConfig {
     /// `[mempool]`: the BitAI mempool (its `allow_simulation_only` and `max_chains` are
     /// taken from `[statemachine]`, so the two always agree).
     pub mempool: bitai_mempool::MempoolConfig,
+    /// `[neuron]`: how the node's neurons poll, pay and cache.
+    pub neuron: bitai_neuron::NeuronConfig,
 }
 
 /// `[node]`.

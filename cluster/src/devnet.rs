@@ -13,9 +13,10 @@ use crate::node::NodeBase;
 use crate::pipeline::config::ProofSystemName;
 use crate::pipeline::keys::{self, CircuitKeys};
 use crate::pipeline::progress::{self, Snapshot};
-use crate::pipeline::{self, loadgen, Pipeline, PipelineParts};
+use crate::pipeline::{self, loadgen, neurons, Pipeline, PipelineParts};
 use anyhow::{bail, Context};
 use bitai_bitcoin::{BitcoinPort, SharedBitcoin};
+use bitai_neuron::NeuronMsg;
 use bitai_protocol::ChainId;
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_simulation::bitcoin::{SimBitcoin, SimMiner, SimMinerArguments};
@@ -87,6 +88,11 @@ pub struct DevnetArgs {
     /// Transactions per L2 block of the devnet chain (overrides `chain.block_txs`).
     #[arg(long)]
     pub block_txs: Option<u32>,
+    /// Neurons the devnet runs (overrides `chain.neurons`; 0 for none). Each registers with
+    /// `chain.neuron_stake` at the first start and answers the inference requests it is
+    /// drawn for.
+    #[arg(long)]
+    pub neurons: Option<u32>,
     /// JSON-RPC listen address (overrides `rpc.listen`).
     #[arg(long)]
     pub rpc_listen: Option<String>,
@@ -141,6 +147,9 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
     if let Some(ms) = args.block_interval_ms {
         config.bitcoin.sim.block_interval_mean_ms = ms;
     }
+    if let Some(n) = args.neurons {
+        config.chain.neurons = n;
+    }
     if let Some(n) = args.block_txs {
         config.chain.block_txs = n;
     }
@@ -194,12 +203,24 @@ pub struct Devnet {
     pub chain: ChainId,
     /// The circuit keys the provers use.
     pub keys: CircuitKeys,
+    /// The devnet's neurons.
+    pub neurons: Vec<RoleRef<NeuronMsg>>,
 }
 
 /// Starts the devnet on `base` (its store, metrics and clock): circuit keys, SimBitcoin
 /// (resumed from the store, or premined when fresh), the pipeline, and the devnet chain
 /// (created at the first start, resumed after).
 pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet> {
+    start_with_neurons(config, base, devnet_neurons(config)).await
+}
+
+/// [`start`] with the given neurons instead of the config's (tests inject faults this way;
+/// their accounts must be funded by the genesis, as `chain.neurons` funds them).
+pub async fn start_with_neurons(
+    config: &NodeConfig,
+    base: NodeBase,
+    plans: Vec<neurons::NeuronPlan>,
+) -> anyhow::Result<Devnet> {
     let NodeBase {
         store,
         registry,
@@ -240,12 +261,43 @@ pub async fn start(config: &NodeConfig, base: NodeBase) -> anyhow::Result<Devnet
         .create(create, genesis)
         .await
         .context("creating the devnet chain")?;
+    let neurons = neurons::start_neurons(
+        &pipeline,
+        chain,
+        &plans,
+        &config.neuron,
+        config.sequencer.min_fee,
+    )
+    .await
+    .context("starting the devnet's neurons")?;
+    if !plans.is_empty() {
+        tracing::info!(neurons = plans.len(), "devnet neurons started");
+    }
     Ok(Devnet {
         pipeline,
         sim,
         chain,
         keys: circuit_keys,
+        neurons,
     })
+}
+
+/// The devnet's neurons: accounts after the load generator's, keys from the node seed.
+pub fn devnet_neurons(config: &NodeConfig) -> Vec<neurons::NeuronPlan> {
+    let c = &config.chain;
+    if c.block_ops == 0 {
+        return Vec::new();
+    }
+    loadgen::neuron_keys(config.node.seed, c.neurons)
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| neurons::NeuronPlan {
+            account: c.accounts + i as u32,
+            key,
+            stake: c.neuron_stake,
+            faults: Default::default(),
+        })
+        .collect()
 }
 
 async fn drive(
@@ -344,8 +396,9 @@ async fn summarise(
     Ok(out)
 }
 
-/// Balances plus burned fees equal the genesis supply, and every account's nonce counts its
-/// transfers: nothing lost, nothing made twice.
+/// Balances, stakes, escrow and everything burned (fees, slashes) equal the genesis supply,
+/// and the accounts' nonces count exactly the signed transactions in blocks (transfers and
+/// ops): nothing lost, nothing made twice.
 pub async fn check_conservation(
     p: &Pipeline,
     chain: &ChainId,
@@ -361,38 +414,39 @@ pub async fn check_conservation(
         .ask(|reply| SequencerMsg::Head { reply }, 10_000)
         .await
         .context("the sequencer did not answer")?;
-    let (mut fees, mut txs) = (0u128, 0u64);
-    for n in 1..=head.number {
-        let block = sequencer
-            .ask(|reply| SequencerMsg::Block { number: n, reply }, 10_000)
-            .await
-            .flatten()
-            .with_context(|| format!("block {n}"))?;
-        fees += u128::from(block.fees);
-        txs += block.tx_hashes.len() as u64;
-    }
-    let (mut balances, mut nonces) = (0u128, 0u64);
-    for i in 0..config.chain.accounts {
-        let a = sequencer
-            .ask(|reply| SequencerMsg::Account { index: i, reply }, 10_000)
-            .await
-            .flatten()
-            .with_context(|| format!("account {i}"))?;
-        balances += u128::from(a.balance);
-        nonces += a.nonce;
-    }
-    let supply = u128::from(config.chain.balance) * u128::from(config.chain.accounts);
+    let s = sequencer
+        .ask(|reply| SequencerMsg::Supply { reply }, 10_000)
+        .await
+        .context("the sequencer did not answer")?;
+    let accounts =
+        config.chain.accounts + config.chain.neurons * u32::from(config.chain.block_ops > 0);
+    let supply = u128::from(config.chain.balance) * u128::from(accounts);
     anyhow::ensure!(
-        balances + fees == supply,
-        "balances {balances} + burned fees {fees} != genesis supply {supply}"
+        s.total() == supply,
+        "balances {} + stakes {} + escrow {} + burned fees {} + slashed {} != genesis supply {supply}",
+        s.balances,
+        s.stakes,
+        s.escrow,
+        s.fees_burned,
+        s.slashed
     );
     anyhow::ensure!(
-        nonces == txs,
-        "nonces sum to {nonces} but the blocks hold {txs} transfers"
+        s.nonces == s.transfers + s.signed_ops,
+        "nonces sum to {} but the blocks hold {} transfers and {} signed ops",
+        s.nonces,
+        s.transfers,
+        s.signed_ops
     );
     Ok(format!(
-        "{txs} transfers in {} blocks; balances {balances} + burned fees {fees} = supply {supply}; nonces match",
-        head.number
+        "{} transfers and {} ops in {} blocks; balances {} + stakes {} + escrow {} + burned fees {} + slashed {} = supply {supply}; nonces match",
+        s.transfers,
+        head.ops,
+        head.number,
+        s.balances,
+        s.stakes,
+        s.escrow,
+        s.fees_burned,
+        s.slashed
     ))
 }
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod host;
 pub mod keys;
 pub mod loadgen;
+pub mod neurons;
 pub mod progress;
 
 use anyhow::Context;

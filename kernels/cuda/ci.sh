@@ -3,6 +3,8 @@
 #  1. install nvcc 13.0 from PyPI (pinned to the GPU machine's driver, CUDA 13.0);
 #  2. compile every kernels/cuda/*.cu to PTX, require it to equal the committed .ptx, and
 #     have ptxas accept it for sm_80 and sm_90;
+#  2b. run the global-pool and recurrent kernels' device code on the host (emulate.cpp,
+#     g++) on cases from the CPU reference, requiring the same bits and saturation counts;
 #  3. build a link-only stub libcuda.so.1 from cust_raw's bindings (gen_stub.py);
 #  4. type-check and build the `cuda` feature and its tests, and run the GPU tests, which
 #     skip with a message where no device is present.
@@ -39,6 +41,12 @@ for cu in kernels/cuda/*.cu; do
     echo "$name.ptx: matches $cu, ptxas accepts it for sm_80 and sm_90"
 done
 
+echo "== cuda: host emulation of the global-pool and recurrent kernels against the CPU"
+# g++ runs the device code on the CPU (emulate.cpp): checks the integer port, not the GPU.
+cargo run --quiet -p bitai-kernels --example emulation_cases -- "$WORK/cases.bin"
+g++ -O2 -std=c++17 -Wall -Werror kernels/cuda/emulate.cpp -o "$WORK/emulate"
+"$WORK/emulate" "$WORK/cases.bin"
+
 echo "== cuda: link-only stub libcuda"
 CUST_RAW=$(cargo metadata --format-version 1 --features bitai-kernels/cuda --manifest-path "$ROOT/Cargo.toml" |
     python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="cust_raw"))')
@@ -50,7 +58,7 @@ ln -sf libcuda.so.1 "$STUB/lib64/libcuda.so"
 export CUDA_LIBRARY_PATH=$STUB
 
 echo "== cuda: cargo check and build with --features cuda"
-cargo check -p bitai-kernels -p bitai-models --features cuda --all-targets
+cargo check -p bitai-kernels -p bitai-models -p bitai-neuron --features cuda --all-targets
 cargo test -p bitai-kernels -p bitai-models --features cuda --no-run
 
 echo "== cuda: GPU tests (they skip without a device)"

@@ -337,3 +337,115 @@ extern "C" __global__ void binary(const i64 *a, const i64 *b, i64 *out, u64 len,
     out[idx] = op == 0 ? add_sat(a[idx], b[idx], &sat) : mul_sat(a[idx], b[idx], &sat);
     count(sats, sat);
 }
+
+// src/cpu/pool.rs global_avg_pool: one thread per channel, the exact sum over positions in
+// ascending order, divided once (half away from zero). positions > 0 (checked by the host).
+extern "C" __global__ void global_avg_pool(const i64 *x, u64 positions, u64 channels, i64 *out) {
+    u64 ch = thread_index();
+    if (ch >= channels) return;
+    i128 sum = 0;
+    for (u64 p = 0; p < positions; p++) sum += x[p * channels + ch];
+    out[ch] = (i64)div_round_i128(sum, (i128)positions);
+}
+
+// --- Recurrent layers (src/cpu/recurrent.rs): one launch per time step, one thread per unit.
+// Steps run in order because the launches share one stream; the state h is double-buffered
+// (read h_prev, write h_next) so no thread reads a value another thread of the same step
+// writes. Each thread counts its own saturations and adds them once.
+
+// An activation as the host packs it: kind, slope, max value, has max, threshold.
+struct Act {
+    int kind, has_max;
+    i64 slope, max_value, threshold;
+};
+
+__device__ __forceinline__ Act load_act(const i64 *p) {
+    Act a = {(int)p[0], (int)p[3], p[1], p[2], p[4]};
+    return a;
+}
+
+// src/cpu/elementwise.rs activate(), adding its saturation (0 or 1) to *n.
+// Not inlined: the LSTM calls it five times, and each copy would carry exp and divisions.
+__device__ __noinline__ i64 act_count(Act a, i64 x, u64 *n) {
+    int sat = 0;
+    i64 v = activate(a.kind, a.slope, a.max_value, a.has_max, a.threshold, x, &sat);
+    *n += (u64)sat;
+    return v;
+}
+
+// The shape of a recurrent layer as the host packs it.
+struct Rec {
+    const i64 *x_t;      // this step's input, input_dim values
+    const i64 *h_prev;   // the state after the previous step, units values
+    const i64 *kernel;   // input_dim x width
+    const i64 *recurrent; // units x width
+    const i64 *bias;     // width values, or null
+    u64 input_dim, units, width;
+};
+
+// src/cpu/recurrent.rs pre_activations() for column `col`: bias, then the inputs, then the
+// state, each in ascending order, in one exact accumulator rounded once.
+__device__ i64 pre_activation(const Rec *r, u64 col, u64 *n) {
+    Acc acc;
+    acc_init(&acc, r->bias, col);
+    for (u64 i = 0; i < r->input_dim; i++) acc_mac(&acc, r->x_t[i], r->kernel[i * r->width + col]);
+    for (u64 k = 0; k < r->units; k++) acc_mac(&acc, r->h_prev[k], r->recurrent[k * r->width + col]);
+    int sat = 0;
+    i64 v = acc_finish(&acc, &sat);
+    *n += (u64)sat;
+    return v;
+}
+
+// dims: [input_dim, units]. Writes h_next[j]; also out[out_base + j] when emit is set.
+extern "C" __global__ void simple_rnn_step(const i64 *x, u64 t, const u64 *dims,
+                                           const i64 *kernel, const i64 *recurrent,
+                                           const i64 *bias, const i64 *act, const i64 *h_prev,
+                                           i64 *h_next, i64 *out, u64 out_base, int emit,
+                                           u64 *sats) {
+    u64 input_dim = dims[0], units = dims[1];
+    u64 j = thread_index();
+    if (j >= units) return;
+    Rec r = {x + t * input_dim, h_prev, kernel, recurrent, bias, input_dim, units, units};
+    u64 n = 0;
+    i64 z = pre_activation(&r, j, &n);
+    i64 h = act_count(load_act(act), z, &n);
+    h_next[j] = h;
+    if (emit) out[out_base + j] = h;
+    if (n) atomicAdd(sats, n);
+}
+
+// dims: [input_dim, units]; acts: the activation, then the recurrent activation. Gates in
+// Keras' column order i, f, g (cell input), o. c is the cell state; thread j alone reads and
+// writes c[j].
+extern "C" __global__ void lstm_step(const i64 *x, u64 t, const u64 *dims, const i64 *kernel,
+                                     const i64 *recurrent, const i64 *bias, const i64 *acts,
+                                     const i64 *h_prev, i64 *h_next, i64 *c, i64 *out,
+                                     u64 out_base, int emit, u64 *sats) {
+    u64 input_dim = dims[0], u = dims[1];
+    u64 j = thread_index();
+    if (j >= u) return;
+    Rec r = {x + t * input_dim, h_prev, kernel, recurrent, bias, input_dim, u, 4 * u};
+    u64 n = 0;
+    i64 zi = pre_activation(&r, j, &n);
+    i64 zf = pre_activation(&r, u + j, &n);
+    i64 zg = pre_activation(&r, 2 * u + j, &n);
+    i64 zo = pre_activation(&r, 3 * u + j, &n);
+    Act a = load_act(acts), ra = load_act(acts + 5);
+    i64 i_gate = act_count(ra, zi, &n);
+    i64 f_gate = act_count(ra, zf, &n);
+    i64 g = act_count(a, zg, &n);
+    i64 o_gate = act_count(ra, zo, &n);
+    // c = f c + i g: one exact sum, rounded once.
+    Acc acc;
+    acc_init(&acc, 0, 0);
+    acc_mac(&acc, f_gate, c[j]);
+    acc_mac(&acc, i_gate, g);
+    int s1 = 0, s2 = 0;
+    i64 c_new = acc_finish(&acc, &s1);
+    i64 h = mul_sat(o_gate, act_count(a, c_new, &n), &s2);
+    n += (u64)s1 + (u64)s2;
+    c[j] = c_new;
+    h_next[j] = h;
+    if (emit) out[out_base + j] = h;
+    if (n) atomicAdd(sats, n);
+}

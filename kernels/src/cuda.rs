@@ -3,24 +3,38 @@
 //! The PTX is compiled by `cuda/ci.sh` with nvcc 13.0 (PTX ISA 9.0, `compute_80`, which a
 //! driver for CUDA 13.0 loads on Ampere and Hopper) and committed, so building this needs no
 //! nvcc. Each kernel runs one thread per output with the CPU reference's integer
-//! arithmetic in the same order, so the bits match the CPU. Dense, convolutions, pooling,
-//! activations, the per-channel affine map and the elementwise sum and product run on the
-//! GPU; recurrent layers and global pooling keep the trait's CPU reference (sequential
-//! steps, small). Buffers are copied to the device and back on every call: simple and
+//! arithmetic in the same order, so the bits match the CPU. Every operation of [`Backend`]
+//! has a kernel: dense, convolutions, pooling (windowed and global), activations, the
+//! per-channel affine map, the elementwise sum and product, and the recurrent layers
+//! (`SimpleRNN`, `LSTM`: one launch per time step, one thread per unit; see
+//! `cuda/recurrent.rs`). Buffers are copied to the device and back on every call: simple and
 //! correct; keeping activations resident is left for later.
+//!
+//! The global-pool and recurrent kernels were written without a GPU: they are compiled
+//! (ptxas for sm_80 and sm_90), their host code is linked against a stub driver, and their
+//! device code run on the host by g++ (`cuda/emulate.cpp`) matches the CPU reference, but
+//! `tests/cuda_vs_cpu.rs`, which checks them on hardware, has not yet run on a device.
 #![allow(unsafe_code)] // launching a CUDA kernel is `unsafe` in cust
 
-use crate::backend::Backend;
+mod buffers;
+mod recurrent;
+#[cfg(test)]
+mod tests;
+
+use crate::backend::{Backend, RecurrentWeights};
 use crate::cpu::{elementwise, linear, pool};
 use crate::fixed::{Fx, Saturations};
-use crate::ops::{check_len, Activation, KernelError, Window2d};
+use crate::ops::{check_len, Activation, KernelError, RecurrentShape, Window2d};
+use buffers::{
+    activation_params, cuda_err, download, geometry, grid, ptr_or_null, upload_fx, upload_opt,
+    Counter,
+};
 use cust::context::{Context, CurrentContext};
 use cust::device::Device;
-use cust::error::CudaError;
 use cust::launch;
-use cust::memory::{CopyDestination, DeviceBuffer, DeviceCopy, DevicePointer};
 use cust::module::Module;
 use cust::stream::{Stream, StreamFlags};
+use recurrent::Cell;
 
 /// The PTX of `cuda/kernels.cu`.
 pub const PTX: &str = include_str!("../cuda/kernels.ptx");
@@ -40,102 +54,6 @@ impl std::fmt::Debug for CudaBackend {
         f.debug_struct("CudaBackend")
             .field("device", &self.device_name)
             .finish()
-    }
-}
-
-fn cuda_err(e: CudaError) -> KernelError {
-    KernelError::Cuda(format!("{e:?}"))
-}
-
-fn upload<T: DeviceCopy>(v: &[T]) -> Result<DeviceBuffer<T>, KernelError> {
-    DeviceBuffer::from_slice(v).map_err(cuda_err)
-}
-
-fn upload_fx(v: &[Fx]) -> Result<DeviceBuffer<i64>, KernelError> {
-    let raw: Vec<i64> = v.iter().map(|f| f.0).collect();
-    upload(&raw)
-}
-
-fn upload_opt(v: Option<&[Fx]>) -> Result<Option<DeviceBuffer<i64>>, KernelError> {
-    v.map(upload_fx).transpose()
-}
-
-fn ptr_or_null(b: &Option<DeviceBuffer<i64>>) -> DevicePointer<i64> {
-    b.as_ref()
-        .map_or(DevicePointer::null(), |b| b.as_device_ptr())
-}
-
-fn download(buf: &DeviceBuffer<i64>, out: &mut [Fx]) -> Result<(), KernelError> {
-    let mut raw = vec![0i64; out.len()];
-    buf.copy_to(&mut raw[..]).map_err(cuda_err)?;
-    for (o, r) in out.iter_mut().zip(raw) {
-        *o = Fx(r);
-    }
-    Ok(())
-}
-
-fn grid(n: usize) -> Result<u32, KernelError> {
-    u32::try_from(n.div_ceil(BLOCK as usize))
-        .map_err(|_| KernelError::Cuda(format!("{n} threads is too many for one launch")))
-}
-
-fn geometry(g: &Window2d) -> Result<DeviceBuffer<i64>, KernelError> {
-    let v = [
-        g.in_h,
-        g.in_w,
-        g.channels,
-        g.kernel_h,
-        g.kernel_w,
-        g.stride_h,
-        g.stride_w,
-        g.dilation_h,
-        g.dilation_w,
-        g.pad_top,
-        g.pad_left,
-        g.out_h,
-        g.out_w,
-    ];
-    upload(&v.map(|d| d as i64))
-}
-
-/// (kind, slope, max value, has max, threshold) as the kernels take them.
-fn activation_params(act: Activation) -> (i32, i64, i64, i32, i64) {
-    match act {
-        Activation::Linear => (0, 0, 0, 0, 0),
-        Activation::Relu {
-            negative_slope,
-            max_value,
-            threshold,
-        } => (
-            1,
-            negative_slope.0,
-            max_value.map_or(0, |m| m.0),
-            i32::from(max_value.is_some()),
-            threshold.0,
-        ),
-        Activation::LeakyRelu { alpha } => (2, alpha.0, 0, 0, 0),
-        Activation::Sigmoid => (3, 0, 0, 0, 0),
-        Activation::Tanh => (4, 0, 0, 0, 0),
-        Activation::Softmax => (5, 0, 0, 0, 0),
-    }
-}
-
-/// A saturation counter on the device.
-struct Counter(DeviceBuffer<u64>);
-
-impl Counter {
-    fn new() -> Result<Counter, KernelError> {
-        Ok(Counter(upload(&[0u64])?))
-    }
-
-    fn ptr(&self) -> DevicePointer<u64> {
-        self.0.as_device_ptr()
-    }
-
-    fn read(&self) -> Result<Saturations, KernelError> {
-        let mut v = [0u64];
-        self.0.copy_to(&mut v[..]).map_err(cuda_err)?;
-        Ok(Saturations(v[0]))
     }
 }
 
@@ -419,5 +337,39 @@ impl Backend for CudaBackend {
 
     fn multiply(&self, a: &[Fx], b: &[Fx], out: &mut [Fx]) -> Result<Saturations, KernelError> {
         self.binary(a, b, out, 1)
+    }
+
+    fn global_avg_pool(
+        &self,
+        x: &[Fx],
+        positions: usize,
+        channels: usize,
+        out: &mut [Fx],
+    ) -> Result<(), KernelError> {
+        self.global_avg_pool_on_device(x, positions, channels, out)
+    }
+
+    fn simple_rnn(
+        &self,
+        x: &[Fx],
+        shape: &RecurrentShape,
+        weights: &RecurrentWeights<'_>,
+        activation: Activation,
+        out: &mut [Fx],
+    ) -> Result<Saturations, KernelError> {
+        self.recurrent_on_device(x, shape, weights, Cell::Simple(activation), out)
+    }
+
+    fn lstm(
+        &self,
+        x: &[Fx],
+        shape: &RecurrentShape,
+        weights: &RecurrentWeights<'_>,
+        activation: Activation,
+        recurrent_activation: Activation,
+        out: &mut [Fx],
+    ) -> Result<Saturations, KernelError> {
+        let cell = Cell::Lstm(activation, recurrent_activation);
+        self.recurrent_on_device(x, shape, weights, cell, out)
     }
 }

@@ -6,7 +6,9 @@
 #![cfg(feature = "cuda")]
 
 use bitai_kernels::cuda::CudaBackend;
-use bitai_kernels::{Activation, Backend, CpuBackend, Fx, Padding, Window2d};
+use bitai_kernels::{
+    Activation, Backend, CpuBackend, Fx, Padding, RecurrentShape, RecurrentWeights, Window2d,
+};
 
 /// A small seeded generator (splitmix64) so the cases are the same on every machine.
 struct Gen(u64);
@@ -36,6 +38,32 @@ impl Gen {
                 }
             })
             .collect()
+    }
+}
+
+/// Values of a recurrent layer's weights: mostly small (|w| < 1/2, so states stay in range
+/// and the nonlinear functions see their whole curve), sometimes moderate or huge.
+fn weights(g: &mut Gen, n: usize) -> Vec<Fx> {
+    let big = g.below(4) == 0;
+    if big {
+        return g.values(n);
+    }
+    (0..n).map(|_| Fx((g.next() as i64) >> 33)).collect()
+}
+
+/// An activation for a recurrent layer, drawn from every kind the layers accept.
+fn recurrent_activation(g: &mut Gen) -> Activation {
+    match g.below(7) {
+        0 => Activation::Linear,
+        1 => Activation::RELU,
+        2 => Activation::Relu {
+            negative_slope: Fx(1 << 30),
+            max_value: Some(Fx(6 << 32)),
+            threshold: Fx(1 << 31),
+        },
+        3 => Activation::LeakyRelu { alpha: Fx(3 << 29) },
+        4 => Activation::Sigmoid,
+        _ => Activation::Tanh,
     }
 }
 
@@ -167,5 +195,69 @@ fn cuda_convolutions_and_pools_match_cpu() {
         cpu.avg_pool2d(&x, &pool, &mut co).expect("cpu");
         gpu.avg_pool2d(&x, &pool, &mut go).expect("gpu");
         assert_eq!(co, go, "avg pool {pool:?}");
+    }
+}
+
+#[test]
+fn cuda_global_pool_and_recurrent_match_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let cpu = CpuBackend::new(2).expect("pool");
+    let mut g = Gen(3);
+    for case in 0..200 {
+        // Global average pooling; more than one block of channels now and then.
+        let positions = 1 + g.below(400);
+        let channels = 1 + g.below(if case % 10 == 0 { 700 } else { 64 });
+        let x = g.values(positions * channels);
+        let (mut co, mut go) = (vec![Fx::ZERO; channels], vec![Fx::ZERO; channels]);
+        cpu.global_avg_pool(&x, positions, channels, &mut co)
+            .expect("cpu");
+        gpu.global_avg_pool(&x, positions, channels, &mut go)
+            .expect("gpu");
+        assert_eq!(co, go, "global pool {positions} x {channels}, case {case}");
+
+        // SimpleRNN and LSTM; sometimes zero steps, no input features, or several blocks of
+        // units.
+        let units = 1 + g.below(if case % 10 == 1 { 600 } else { 40 });
+        let shape = RecurrentShape {
+            steps: g.below(16),
+            input_dim: g.below(24),
+            units,
+            return_sequences: g.below(2) == 0,
+        };
+        let x = g.values(shape.steps * shape.input_dim);
+        for gates in [1, 4] {
+            let width = gates * units;
+            let (k, r, b) = (
+                weights(&mut g, shape.input_dim * width),
+                weights(&mut g, units * width),
+                weights(&mut g, width),
+            );
+            let w = RecurrentWeights {
+                kernel: &k,
+                recurrent: &r,
+                bias: (case % 3 != 0).then_some(&b[..]),
+            };
+            let (act, rec_act) = (recurrent_activation(&mut g), recurrent_activation(&mut g));
+            let n = shape.output_len();
+            let (mut co, mut go) = (vec![Fx(7); n], vec![Fx(7); n]);
+            let (sc, sg) = if gates == 1 {
+                (
+                    cpu.simple_rnn(&x, &shape, &w, act, &mut co).expect("cpu"),
+                    gpu.simple_rnn(&x, &shape, &w, act, &mut go).expect("gpu"),
+                )
+            } else {
+                (
+                    cpu.lstm(&x, &shape, &w, act, rec_act, &mut co)
+                        .expect("cpu"),
+                    gpu.lstm(&x, &shape, &w, act, rec_act, &mut go)
+                        .expect("gpu"),
+                )
+            };
+            assert_eq!(
+                (co, sc),
+                (go, sg),
+                "gates {gates} {shape:?} {act:?} {rec_act:?} case {case}"
+            );
+        }
     }
 }

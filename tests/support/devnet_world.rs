@@ -52,6 +52,15 @@ pub struct DevnetWorld {
 impl DevnetWorld {
     /// Starts a devnet on `config` (its data dir must exist or be creatable).
     pub async fn start(config: NodeConfig) -> Self {
+        let plans = devnet::devnet_neurons(&config);
+        Self::start_with_neurons(config, plans).await
+    }
+
+    /// Starts a devnet on `config` with the given neurons.
+    pub async fn start_with_neurons(
+        config: NodeConfig,
+        plans: Vec<bitai_cluster::pipeline::neurons::NeuronPlan>,
+    ) -> Self {
         std::fs::create_dir_all(&config.node.data_dir).expect("data dir");
         // Logs of the test's devnet in its data dir (the first world of a test binary wins).
         let _ =
@@ -69,7 +78,9 @@ impl DevnetWorld {
             registry: prometheus::Registry::new(),
             clock,
         };
-        let devnet = devnet::start(&config, base).await.expect("devnet starts");
+        let devnet = devnet::start_with_neurons(&config, base, plans)
+            .await
+            .expect("devnet starts");
         Self {
             devnet,
             config,

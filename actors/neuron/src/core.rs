@@ -35,7 +35,7 @@ use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::SharedClock;
 use bitai_storage::StoreError;
 use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::{output_digest, ModelRecord, PocParams, RequestRecord};
+use bitai_zk::poc::{output_digest, ModelRecord, PocParams, RequestRecord, MAX_PAYLOAD_BYTES};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -113,7 +113,7 @@ pub struct TickReport {
     pub errors: usize,
 }
 
-/// What a step did.
+/// What a step did (`head` below is the port's, so it is added to with saturation).
 enum Step {
     Nothing,
     Committed,
@@ -233,7 +233,7 @@ impl NeuronCore {
     }
 
     async fn step(&mut self, head: u64, id: u32, r: &RequestRecord) -> Result<Step, NeuronError> {
-        let next = head + 1;
+        let next = head.saturating_add(1);
         let seat = r
             .seat_of(self.account)
             .ok_or(NeuronError::NotAssigned(id))?;
@@ -358,7 +358,7 @@ impl NeuronCore {
             .request_input(id)
             .await?
             .ok_or(NeuronError::MissingInput(id))?;
-        if Hash32::sha256(&input) != r.input {
+        if input.len() > MAX_PAYLOAD_BYTES || Hash32::sha256(&input) != r.input {
             return Err(NeuronError::InputBytes(id));
         }
         let started_ms = self.clock.now_ms();

@@ -1,10 +1,10 @@
 //! The port through which a neuron sees its chain: the head, its assignments, models and
 //! request inputs (from the state and DA), its nonce, and a way to submit signed ops.
 //!
-//! The node implements [`ChainPort`] over its sequencer; tests use
-//! [`crate::testing::TestChain`], a port over a real state transition. Everything a port
-//! returns is treated as outside input: model bytes and request inputs are checked against
-//! the hashes the chain holds before they are used.
+//! The node implements [`ChainPort`] over its sequencer; tests use `testing::TestChain`
+//! (feature `testing`), a port over a real state transition. Everything a port returns is
+//! treated as outside input: model bytes and request inputs are checked against the hashes
+//! the chain holds before they are used.
 
 use async_trait::async_trait;
 use bitai_protocol::Hash32;

@@ -139,6 +139,9 @@ impl Actor for Sequencer {
             SequencerMsg::Poc { reply } => {
                 let _ = reply.send(state.core.poc_summary());
             }
+            SequencerMsg::Supply { reply } => {
+                let _ = reply.send(state.core.supply());
+            }
         }
         Ok(())
     }

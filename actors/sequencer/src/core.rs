@@ -145,6 +145,10 @@ pub struct SequencerCore {
     txs_total: u64,
     /// Ops in blocks so far.
     ops_total: u64,
+    /// Signed ops in blocks so far.
+    signed_ops_total: u64,
+    /// Stake slashed by blocks so far.
+    slashed_total: u64,
     /// Fees burned by blocks so far.
     fees_total: u64,
     genesis_commitment: Hash32,
@@ -196,6 +200,9 @@ impl SequencerCore {
         let (txs_total, ops_total, fees_total) = last
             .as_ref()
             .map_or((0, 0, 0), |b| (b.txs_total, b.ops_total, b.fees_total));
+        let (signed_ops_total, slashed_total) = last
+            .as_ref()
+            .map_or((0, 0), |b| (b.signed_ops_total, b.slashed_total));
         let (head, head_commitment, head_root) = match last {
             Some(b) => (b.number, b.da_commitment, b.new_state_root),
             None => (0, genesis_commitment, genesis_state.root_hash()),
@@ -228,6 +235,8 @@ impl SequencerCore {
             last_cut_ms: now,
             txs_total,
             ops_total,
+            signed_ops_total,
+            slashed_total,
             fees_total,
         };
         core.reload_pending()?;
@@ -522,11 +531,18 @@ impl SequencerCore {
         witness.block.da_commitment = da_commitment;
         let circuit = BlockCircuit::new(self.spec.circuit, witness)?.to_bytes();
         let fees: u64 = entries.iter().map(Item::fee).sum();
+        let signed = block
+            .ops
+            .iter()
+            .filter(|o| matches!(o, PocOp::Signed(_)))
+            .count() as u64;
         let record = BlockRecord {
             number,
             fees,
             txs_total: self.txs_total + block.txs.len() as u64,
             ops_total: self.ops_total + block.ops.len() as u64,
+            signed_ops_total: self.signed_ops_total + signed,
+            slashed_total: self.slashed_total + slashed(witness),
             fees_total: self.fees_total + fees,
             prev_state_root,
             new_state_root,
@@ -567,6 +583,8 @@ impl SequencerCore {
         self.head = number;
         self.txs_total = record.txs_total;
         self.ops_total = record.ops_total;
+        self.signed_ops_total = record.signed_ops_total;
+        self.slashed_total = record.slashed_total;
         self.fees_total = record.fees_total;
         self.head_commitment = da_commitment;
         self.last_cut_ms = record.created_ms;
@@ -645,6 +663,21 @@ impl SequencerCore {
             fees_burned: self.fees_total,
         }
     }
+}
+
+/// Stake the block's settlements slashed: the stake a settlement part took from a neuron.
+fn slashed(witness: &bitai_zk::stf::BlockWitness) -> u64 {
+    use bitai_zk::poc::ObjectValue;
+    witness
+        .ops
+        .iter()
+        .filter(|w| matches!(w.op, PocOp::Settle { .. }))
+        .flat_map(|w| w.objects.iter().flatten())
+        .map(|t| match (t.before, t.after) {
+            (ObjectValue::Neuron(b), ObjectValue::Neuron(a)) => b.stake - a.stake,
+            _ => 0,
+        })
+        .sum()
 }
 
 fn load_state(store: &SeqStore, spec: &ChainSpec) -> Result<State, SequencerError> {

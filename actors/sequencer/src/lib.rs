@@ -25,7 +25,7 @@ pub use config::{ChainSpec, SequencerArgs, SequencerConfig, SpecError};
 pub use core::{SequencerCore, SequencerError};
 pub use messages::{
     BlockSummary, L2TxStatus, NeuronView, PocSummary, RequestView, SequencerHead, SequencerMsg,
-    SubmitError,
+    SubmitError, Supply,
 };
 pub use metrics::SequencerMetrics;
 pub use store::SEQ_KEYSPACE;

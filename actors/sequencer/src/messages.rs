@@ -109,6 +109,40 @@ pub enum SequencerMsg {
         /// The summary.
         reply: RpcReplyPort<PocSummary>,
     },
+    /// Where the chain's supply is, as of the newest block.
+    Supply {
+        /// The accounting.
+        reply: RpcReplyPort<Supply>,
+    },
+}
+
+/// Where a chain's supply is, as of its newest block: `balances + stakes + escrow +
+/// fees_burned + slashed` is the genesis supply, and `nonces = transfers + signed_ops`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Supply {
+    /// Sum of every balance.
+    pub balances: u128,
+    /// Stake locked by neurons.
+    pub stakes: u128,
+    /// Escrow held by open requests.
+    pub escrow: u128,
+    /// Fees burned.
+    pub fees_burned: u128,
+    /// Stake slashed (burned).
+    pub slashed: u128,
+    /// Transfers in blocks.
+    pub transfers: u64,
+    /// Signed ops in blocks.
+    pub signed_ops: u64,
+    /// Sum of every account's nonce.
+    pub nonces: u64,
+}
+
+impl Supply {
+    /// Everything the genesis supply became.
+    pub fn total(&self) -> u128 {
+        self.balances + self.stakes + self.escrow + self.fees_burned + self.slashed
+    }
 }
 
 /// A request as the sequencer reports it.

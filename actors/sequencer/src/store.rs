@@ -53,6 +53,10 @@ pub struct BlockRecord {
     pub txs_total: u64,
     /// Proof-of-Compute ops (settlement parts included) in blocks `1..=number`.
     pub ops_total: u64,
+    /// Signed ops (every op but settlement parts) in blocks `1..=number`.
+    pub signed_ops_total: u64,
+    /// Stake slashed (burned) by blocks `1..=number`.
+    pub slashed_total: u64,
     /// Fees burned by blocks `1..=number`.
     pub fees_total: u64,
 }

@@ -14,6 +14,7 @@
 pub mod codec;
 pub mod eddsa;
 pub mod merkle;
+pub mod poc;
 pub mod point;
 pub mod transfer;
 
@@ -26,6 +27,7 @@ use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use bitai_protocol::{ChainId, Hash32};
+use poc::{synthesize_op, BlockVars, OpValues, PartsVar};
 use transfer::{synthesize_slot, SlotValues};
 
 /// The shape of a block circuit: tree depth, transfer slots and Proof-of-Compute op slots per
@@ -138,6 +140,8 @@ pub struct BlockCircuit {
     pub slots: Vec<SlotValues>,
     /// The parts of the previous state root (the transfers run on its account root).
     pub prev_parts: StateParts,
+    /// One entry per Proof-of-Compute op slot (after the transfer slots).
+    pub ops: Vec<OpValues>,
 }
 
 impl BlockCircuit {
@@ -161,13 +165,30 @@ impl BlockCircuit {
             });
         }
         slots.resize(config.max_txs, SlotValues::noop(config.depth));
-        if !w.ops.is_empty() {
+        if w.ops.len() > config.max_ops {
             return Err(CircuitError::TooManyOps {
                 got: w.ops.len(),
-                max: 0,
+                max: config.max_ops,
             });
         }
+        if let Some(op) = w
+            .ops
+            .iter()
+            .find(|op| op.account_proof.siblings.len() != config.depth)
+        {
+            return Err(CircuitError::DepthMismatch {
+                expected: config.depth,
+                got: op.account_proof.siblings.len(),
+            });
+        }
+        let mut ops: Vec<OpValues> = w
+            .ops
+            .iter()
+            .map(|op| OpValues::from_witness(op, config.depth, w.prev_root))
+            .collect();
+        ops.resize(config.max_ops, OpValues::noop(config.depth));
         Ok(BlockCircuit {
+            ops,
             prev_parts: w.prev_parts,
             config,
             public: PublicInputs {
@@ -184,7 +205,7 @@ impl BlockCircuit {
     /// A circuit of no-ops (the shape only), for the setup.
     pub fn blank(config: CircuitConfig) -> Result<Self, CircuitError> {
         check_config(&config)?;
-        let state = crate::stf::State::new(config.depth);
+        let state = crate::stf::State::with_params(config.depth, config.poc);
         let root = state.root();
         Ok(BlockCircuit {
             prev_parts: state.parts(),
@@ -197,6 +218,7 @@ impl BlockCircuit {
                 da_commitment: Hash32::default(),
             },
             slots: vec![SlotValues::noop(config.depth); config.max_txs],
+            ops: vec![OpValues::noop(config.depth); config.max_ops],
         })
     }
 }
@@ -208,11 +230,31 @@ fn check_config(config: &CircuitConfig) -> Result<(), CircuitError> {
     if config.max_txs == 0 || config.max_txs > 1024 {
         return Err(CircuitError::BadConfig("slots must be 1..=1024"));
     }
+    if config.max_ops > 1024 {
+        return Err(CircuitError::BadConfig("op slots must be 0..=1024"));
+    }
+    if config.poc.check().is_err() {
+        return Err(CircuitError::BadConfig(
+            "invalid proof-of-compute parameters",
+        ));
+    }
     Ok(())
 }
 
 impl ConstraintSynthesizer<Fr> for BlockCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let (computed, claimed) = self.synthesize(cs)?;
+        computed.enforce_equal(&claimed)
+    }
+}
+
+impl BlockCircuit {
+    /// Every constraint but the last, returning the new root the slots compute and the
+    /// public `new_root` the last constraint makes them equal.
+    fn synthesize(
+        &self,
+        cs: ConstraintSystemRef<Fr>,
+    ) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
         let inputs = self.public.to_field_elements();
         let vars = inputs
             .iter()
@@ -222,17 +264,73 @@ impl ConstraintSynthesizer<Fr> for BlockCircuit {
         // The state root is Poseidon(accounts, objects, list, counters): open the previous
         // one, run the transfers on its account root, and close the new one.
         let p = &self.prev_parts;
-        let parts = [p.accounts, p.objects, p.list, p.counters.packed()]
-            .iter()
-            .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)))
-            .collect::<Result<Vec<_>, _>>()?;
-        poseidon_var(&parts)?.enforce_equal(&vars[3])?;
-        let mut root = parts[0].clone();
-        for slot in &self.slots {
-            root = synthesize_slot(&cs, &chain, &root, slot, self.config.depth)?;
+        if self.config.max_ops == 0 {
+            let parts = [p.accounts, p.objects, p.list, p.counters.packed()]
+                .iter()
+                .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)))
+                .collect::<Result<Vec<_>, _>>()?;
+            poseidon_var(&parts)?.enforce_equal(&vars[3])?;
+            let mut root = parts[0].clone();
+            for slot in &self.slots {
+                root = synthesize_slot(&cs, &chain, &root, slot, self.config.depth)?;
+            }
+            let new_parts = [root, parts[1].clone(), parts[2].clone(), parts[3].clone()];
+            return Ok((poseidon_var(&new_parts)?, vars[4].clone()));
         }
-        let new_parts = [root, parts[1].clone(), parts[2].clone(), parts[3].clone()];
-        poseidon_var(&new_parts)?.enforce_equal(&vars[4])
+        // With op slots the counters are unpacked (32 bits each) and the block number
+        // range-checked, as the op rules compare and count with them.
+        let witness = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
+        let c = p.counters;
+        let mut parts = PartsVar {
+            accounts: witness(p.accounts)?,
+            objects: witness(p.objects)?,
+            list: witness(p.list)?,
+            neurons: poc::gadgets::alloc_num(&cs, c.neurons.into(), 32)?,
+            models: poc::gadgets::alloc_num(&cs, c.models.into(), 32)?,
+            requests: poc::gadgets::alloc_num(&cs, c.requests.into(), 32)?,
+        };
+        let prev = [
+            parts.accounts.clone(),
+            parts.objects.clone(),
+            parts.list.clone(),
+            parts.counters(),
+        ];
+        poseidon_var(&prev)?.enforce_equal(&vars[3])?;
+        poc::gadgets::range(&cs, &vars[2], 64)?;
+        for slot in &self.slots {
+            parts.accounts =
+                synthesize_slot(&cs, &chain, &parts.accounts, slot, self.config.depth)?;
+        }
+        let block = BlockVars {
+            chain,
+            number: vars[2].clone(),
+            prev_root: vars[3].clone(),
+        };
+        for op in &self.ops {
+            synthesize_op(
+                &cs,
+                &block,
+                &mut parts,
+                op,
+                self.config.depth,
+                &self.config.poc,
+            )?;
+        }
+        let new_parts = [
+            parts.accounts.clone(),
+            parts.objects.clone(),
+            parts.list.clone(),
+            parts.counters(),
+        ];
+        Ok((poseidon_var(&new_parts)?, vars[4].clone()))
+    }
+
+    /// The new root the slots compute from the witness (whatever the public `new_root`
+    /// says): what a prover with these values could claim.
+    pub fn computed_new_root(&self) -> Result<Fr, SynthesisError> {
+        use ark_r1cs_std::R1CSVar;
+        let cs = ark_relations::r1cs::ConstraintSystem::<Fr>::new_ref();
+        self.synthesize(cs)?.0.value()
     }
 }
 

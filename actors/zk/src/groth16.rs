@@ -3,7 +3,10 @@
 //! [`Groth16Keys`] bundles what proving one circuit shape needs, loaded once: the R1CS
 //! matrices ([`r1cs`]), the FFT domain ([`domain`]) and the proving key in MSM-ready form
 //! ([`keys`]). Keys come from a deterministic devnet setup ([`setup`]; not secure, and it
-//! says so) and are cached on disk by circuit digest and seed.
+//! says so) and are cached on disk by circuit digest and seed. The digest covers every
+//! matrix entry, so it tells apart every block-circuit shape: tree depth, `max_txs`,
+//! `max_ops` and the Proof-of-Compute parameters (constants in the op slots' constraints)
+//! all change it, and two shapes never share a key file.
 
 pub mod domain;
 pub mod fixed_base;

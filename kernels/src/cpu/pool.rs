@@ -60,6 +60,28 @@ pub fn avg_pool_rows(x: &[Fx], geom: &Window2d, first_row: usize, out: &mut [Fx]
     }
 }
 
+/// Checks the buffers of a global pool: `positions x channels` in, `channels` out, and at
+/// least one position.
+pub fn check_global_pool(
+    x: &[Fx],
+    positions: usize,
+    channels: usize,
+    out: &[Fx],
+) -> Result<(), KernelError> {
+    check_len(
+        "global pool input",
+        x.len(),
+        positions.saturating_mul(channels),
+    )?;
+    check_len("global pool output", out.len(), channels)?;
+    if positions == 0 {
+        return Err(KernelError::Geometry(
+            "global pool over zero positions".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The mean over `positions` of each channel of a `positions x channels` input.
 pub fn global_avg_pool(
     x: &[Fx],
@@ -67,13 +89,7 @@ pub fn global_avg_pool(
     channels: usize,
     out: &mut [Fx],
 ) -> Result<(), KernelError> {
-    check_len("global pool input", x.len(), positions * channels)?;
-    check_len("global pool output", out.len(), channels)?;
-    if positions == 0 {
-        return Err(KernelError::Geometry(
-            "global pool over zero positions".into(),
-        ));
-    }
+    check_global_pool(x, positions, channels, out)?;
     for (ch, o) in out.iter_mut().enumerate() {
         let sum: i128 = (0..positions)
             .map(|p| i128::from(x[p * channels + ch].0))

@@ -12,8 +12,9 @@ use crate::backend::RecurrentWeights;
 use crate::fixed::{Fx, Saturations};
 use crate::ops::{check_len, Activation, KernelError, RecurrentShape};
 
-/// Checks the buffers of a recurrent layer with `gates` gates.
-fn check(
+/// Checks the buffers of a recurrent layer with `gates` gates (1 for `SimpleRNN`, 4 for
+/// `LSTM`).
+pub fn check(
     x: &[Fx],
     shape: &RecurrentShape,
     w: &RecurrentWeights<'_>,

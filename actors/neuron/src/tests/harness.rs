@@ -188,7 +188,10 @@ impl World {
         self.chain
             .history()
             .iter()
-            .filter(|(_, op)| matches!(op, PocOp::Signed(s) if s.tx.account == account && s.tx.kind == kind))
+            .filter(|(_, op)| match op {
+                PocOp::Signed(s) => s.tx.account == account && s.tx.kind == kind,
+                PocOp::Settle { .. } => false,
+            })
             .count()
     }
 }

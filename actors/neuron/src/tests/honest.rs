@@ -1,9 +1,10 @@
 //! Three honest neurons settle a request and are paid; a cheating one is slashed while the
-//! two honest ones split the fee.
+//! two honest ones split the fee; a request with a bad input is refused alike by all three,
+//! who are paid for it.
 
 use super::harness::{World, BALANCE, NEURONS, STAKE};
 use crate::config::NeuronFaults;
-use crate::output::canonical_output;
+use crate::output::{canonical_output, CanonicalOutput, Refusal};
 use crate::tests::{lenet, lenet_input};
 use bitai_kernels::CpuBackend;
 use bitai_zk::poc::{output_digest, PocKind};
@@ -101,4 +102,24 @@ async fn a_cheating_neuron_is_slashed_and_the_honest_split_the_fee() {
     }
     // The request's fee and escrow left the user; the odd unit came back.
     assert_eq!(w.balance(super::harness::USER), user_before - 1 - 1_001 + 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_input_is_refused_alike_and_the_neurons_are_paid() {
+    let mut w = World::new();
+    for n in NEURONS {
+        w.spawn(n, NeuronFaults::default()).await;
+    }
+    // Ten bytes are not one LeNet-5 sample (784 f32).
+    let id = w.request(vec![7; 10], 300);
+    w.until_settled(id, 12).await;
+    let outcome = w.request_record(id).outcome();
+    let refusal = CanonicalOutput::Refused(Refusal::InputSize).to_bytes();
+    assert_eq!(outcome.result, Some(output_digest(&refusal)));
+    assert_eq!(outcome.agree, [true; 3]);
+    let state = w.chain.state();
+    for n in NEURONS {
+        let record = state.neuron(n).expect("registered");
+        assert_eq!((record.rewards, record.slashed), (100, 0));
+    }
 }

@@ -3,7 +3,7 @@
 //! clients and the RPC ask about requests, models and neurons.
 
 use super::{Item, SequencerCore};
-use crate::messages::{NeuronView, PocSummary, RequestView, SubmitError};
+use crate::messages::{NeuronView, PocSummary, RequestView, SubmitError, Supply};
 use bitai_storage::{Batch, StoreError};
 use bitai_zk::poc::{ModelRecord, PocKind, PocOp, RequestRecord, ASSIGNEES};
 use bitai_zk::stf::BlockWitness;
@@ -105,6 +105,25 @@ impl SequencerCore {
             models: self.state.models(),
             open_requests: self.state.open_requests().len(),
             max_ops: self.spec.circuit.max_ops,
+        }
+    }
+
+    /// Where the chain's supply is: balances, stakes, escrow, burned; and how many signed
+    /// transactions the blocks hold against the sum of nonces.
+    pub fn supply(&self) -> Supply {
+        Supply {
+            balances: self
+                .state
+                .accounts()
+                .map(|(_, a)| u128::from(a.balance))
+                .sum(),
+            stakes: self.state.stakes(),
+            escrow: self.state.escrow_held(),
+            fees_burned: u128::from(self.fees_total),
+            slashed: u128::from(self.slashed_total),
+            transfers: self.txs_total,
+            signed_ops: self.signed_ops_total,
+            nonces: self.state.accounts().map(|(_, a)| a.nonce).sum(),
         }
     }
 

@@ -32,6 +32,16 @@ impl PositionVar {
         PositionVar { levels }
     }
 
+    /// From index bits given as 0/1 field variables (sums of exclusive booleans, say),
+    /// little-endian, two per level; one constraint per level for the AND.
+    pub fn from_fp_bits(bits: &[FpVar<Fr>]) -> Result<Self, SynthesisError> {
+        let levels = bits
+            .chunks(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone(), &pair[0] * &pair[1]))
+            .collect();
+        Ok(PositionVar { levels })
+    }
+
     /// The root reached from `leaf` at this position with `siblings` (leaves first).
     pub fn root(
         &self,

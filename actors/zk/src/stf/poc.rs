@@ -286,6 +286,30 @@ impl State {
         out
     }
 
+    /// Escrow still held by open requests (what settlement has not yet paid or refunded).
+    pub fn escrow_held(&self) -> u128 {
+        self.open_requests()
+            .iter()
+            .map(|(_, r)| {
+                let o = r.outcome();
+                let paid = (0..crate::poc::ASSIGNEES)
+                    .filter(|j| r.settled(*j as u8) && o.agree[*j])
+                    .count() as u64
+                    * o.share;
+                let refunded = if r.settled(3) { o.refund } else { 0 };
+                u128::from(r.escrow - paid - refunded)
+            })
+            .sum()
+    }
+
+    /// Stake locked by registered neurons.
+    pub fn stakes(&self) -> u128 {
+        self.neurons()
+            .iter()
+            .map(|(_, n)| u128::from(n.stake))
+            .sum()
+    }
+
     fn poc_range<T>(&self, kind: u64, pick: impl Fn(ObjectValue) -> Option<T>) -> Vec<(u32, T)> {
         let first = object_index(self.depth(), kind, 0);
         let end = object_index(self.depth(), kind + 1, 0);

@@ -118,6 +118,12 @@ fn zero(cond: bool, field: &'static str) -> Result<(), StfError> {
     }
 }
 
+/// Whether `key` has a position in its object-tree region (below `4^depth`): a larger key
+/// would alias another key's position (`object_index` ORs the region in).
+fn key_fits(depth: usize, key: u32) -> bool {
+    u64::from(key) < 1u64 << (2 * depth)
+}
+
 /// Checks `op` in block `number` and returns what it writes.
 pub(super) fn plan(
     state: &State,
@@ -232,6 +238,7 @@ fn signed(
             let id = counters.models;
             counters.models = id
                 .checked_add(1)
+                .filter(|_| key_fits(depth, id))
                 .ok_or(poc(PocError::Zero("model id space")))?;
             let record = ModelRecord {
                 hash,
@@ -252,6 +259,7 @@ fn signed(
             let model_index = object_index(depth, OBJECT_MODEL, t.target);
             let model = state
                 .model(t.target)
+                .filter(|_| key_fits(depth, t.target))
                 .ok_or(poc(PocError::UnknownModel(t.target)))?;
             if t.amount == 0 {
                 return Err(poc(PocError::Zero("escrow")));
@@ -267,6 +275,7 @@ fn signed(
             let id = counters.requests;
             counters.requests = id
                 .checked_add(1)
+                .filter(|_| key_fits(depth, id))
                 .ok_or(poc(PocError::Zero("request id space")))?;
             let start = draw_start(block_prev_root, id, n);
             let slots: Vec<u64> = (0..ASSIGNEES as u64)
@@ -309,6 +318,7 @@ fn signed(
             let index = object_index(depth, OBJECT_REQUEST, t.target);
             let mut r = state
                 .request(t.target)
+                .filter(|_| key_fits(depth, t.target))
                 .ok_or(poc(PocError::UnknownRequest(t.target)))?;
             let j = r
                 .seat_of(t.account)
@@ -419,7 +429,10 @@ pub fn draw_start(block_prev_root: Fr, request_id: u32, n: u32) -> u64 {
 fn settle(state: &State, b: u64, id: u32, part: u8) -> Result<Plan, StfError> {
     let params = state.poc.params;
     let depth = state.depth();
-    let mut r = state.request(id).ok_or(poc(PocError::UnknownRequest(id)))?;
+    let mut r = state
+        .request(id)
+        .filter(|_| key_fits(depth, id))
+        .ok_or(poc(PocError::UnknownRequest(id)))?;
     if part >= crate::poc::SETTLE_PARTS {
         return Err(poc(PocError::AlreadySettled(part)));
     }

@@ -385,3 +385,20 @@ fn requests_need_three_neurons_and_a_matching_payload() {
         .to_string()
         .contains("payload"));
 }
+
+#[test]
+fn keys_beyond_their_region_do_not_alias_another_record() {
+    // Depth 4: 256 keys a region; model 256 would be model 0's position.
+    let mut w = World::new();
+    w.register_all(&NEURONS[..3]);
+    let model = w.deploy();
+    assert_eq!(model, 0);
+    let input = b"in".to_vec();
+    let halves = hash_halves(&Hash32::sha256(&input));
+    let op = w.op(PocKind::RequestInference, USER, 256, 5, halves, input);
+    let err = w.block(vec![op]).expect_err("no model 256");
+    assert!(
+        err.to_string().contains("model 256 does not exist"),
+        "{err}"
+    );
+}

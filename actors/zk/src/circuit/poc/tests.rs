@@ -1,0 +1,121 @@
+//! The op slot accepts exactly the state transition's ops: every kind of a real run
+//! satisfies the circuit with the state transition's new root, and each rule-breaking
+//! witness (its claimed root set to what the tampered witness computes) leaves it
+//! unsatisfied.
+
+mod proof;
+mod soundness;
+mod world;
+
+use crate::circuit::{BlockCircuit, CircuitConfig};
+use crate::field::Fr;
+use crate::poc::PocKind;
+use world::*;
+
+fn check(w: &crate::stf::BlockWitness, max_ops: usize) -> BlockCircuit {
+    let c = circuit(w, max_ops);
+    assert!(
+        satisfied(&c),
+        "block {} with ops {:?}",
+        w.block.number,
+        w.ops.iter().map(|o| o.op.kind()).collect::<Vec<_>>()
+    );
+    assert_eq!(c.computed_new_root().expect("synthesis"), w.new_root);
+    c
+}
+
+#[test]
+fn a_whole_request_life_satisfies_the_circuit_with_the_stf_root() {
+    let mut w = World::new();
+    check(&w.register(&NEURONS[..3]), 3);
+    check(&w.deploy(), 2);
+    let op = w.request_op(0, 1_001);
+    check(&w.block(vec![op]), 2);
+    let (commits, reveals) = w.answer(0, [b"right", b"right", b"wrong"]);
+    check(&commits, 3);
+    check(&reveals, 4);
+    let due = w.state.settlements_due(w.number + 1);
+    assert_eq!(due.len(), 4);
+    let settle = w.block(due);
+    check(&settle, 4);
+    assert!(w.state.request(0).expect("request").fully_settled());
+}
+
+#[test]
+fn unbond_and_withdraw_satisfy_the_circuit() {
+    let mut w = World::new();
+    check(&w.register(&NEURONS), 4);
+    let op = w.op(PocKind::Unbond, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
+    check(&w.block(vec![op]), 1);
+    let unlock = w.state.neuron(11).expect("record").unlock_at;
+    while w.number + 1 < unlock {
+        w.block(vec![]);
+    }
+    let op = w.op(PocKind::Withdraw, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
+    check(&w.block(vec![op]), 2);
+}
+
+#[test]
+fn an_empty_block_satisfies_the_blank_circuit_with_op_slots() {
+    let mut config = CircuitConfig::new(DEPTH, 1);
+    config.max_ops = 2;
+    assert!(satisfied(&BlockCircuit::blank(config).expect("shape")));
+}
+
+#[test]
+fn every_shape_and_parameter_set_has_its_own_key_identity() {
+    // Cached keys are named by the R1CS digest (and seed); the digest covers every
+    // coefficient, so `max_ops` and each Proof-of-Compute parameter change it.
+    let digest = |config: CircuitConfig| {
+        let blank = BlockCircuit::blank(config).expect("shape");
+        crate::groth16::r1cs::R1cs::from_circuit(blank)
+            .expect("synthesis")
+            .digest()
+    };
+    let mut base = CircuitConfig::new(1, 1);
+    base.max_ops = 1;
+    let mut variants = vec![base, CircuitConfig::new(1, 1)];
+    for i in 0..6 {
+        let mut c = base;
+        match i {
+            0 => c.max_ops = 2,
+            1 => c.poc.commit_window_blocks += 1,
+            2 => c.poc.reveal_window_blocks += 1,
+            3 => c.poc.min_stake += 1,
+            4 => c.poc.slash_amount += 1,
+            _ => c.poc.unbond_delay_blocks += 1,
+        }
+        variants.push(c);
+    }
+    let digests: std::collections::BTreeSet<[u8; 32]> =
+        variants.iter().map(|c| digest(*c)).collect();
+    assert_eq!(digests.len(), variants.len());
+}
+
+/// Constraints per op slot at the production depth (2^32 accounts). Every kind costs the
+/// same (the shape never depends on the op). Run with
+/// `cargo test -p bitai-zk --release op_slot_constraints -- --ignored --nocapture`.
+#[test]
+#[ignore = "synthesises production-depth circuits; run by hand for the benchmark notes"]
+fn op_slot_constraints_at_2_pow_32_accounts() {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let count = |max_ops: usize| {
+        let mut config = CircuitConfig::production(1);
+        config.max_ops = max_ops;
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BlockCircuit::blank(config)
+            .expect("shape")
+            .generate_constraints(cs.clone())
+            .expect("synthesis");
+        assert!(cs.is_satisfied().expect("assigned"));
+        cs.num_constraints()
+    };
+    let (none, one, two) = (count(0), count(1), count(2));
+    let per_slot = two - one;
+    println!(
+        "constraints: 1 transfer slot {none}; + 1 op slot {one}; + 2 op slots {two}; \
+         per op slot {per_slot}; block-level overhead of op slots {}",
+        one - none - per_slot
+    );
+    assert!(per_slot < 60_000, "per op slot: {per_slot}");
+}
