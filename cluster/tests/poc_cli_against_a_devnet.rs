@@ -7,9 +7,10 @@
 //!   `DeployModel` op is accepted, `bitai neuron register` is accepted, and `bitai infer` is
 //!   refused by the sequencer (exit 5) while the chain (counting pending ops) has fewer than
 //!   three neurons.
-//! - `deploy_register_status_and_refusals_once_blocks_carry_ops` (ignored): the same with
-//!   `--wait`, reading the model id and the neuron back from blocks; it needs op slots in the
-//!   block circuit (`BlockCircuit::new` refuses blocks with ops until they land).
+//! - `deploy_register_status_and_refusals_once_blocks_carry_ops`: the same with `--wait`,
+//!   reading the model id and the neuron back from blocks; `bitai infer` refused by the
+//!   sequencer (exit 5) with one neuron where a request draws three; unbonding, then a
+//!   withdrawal before the delay refused (exit 1).
 //!
 //! Requests that neurons answer are the integrator's devnet scenarios (neurons run there).
 #![allow(clippy::disallowed_methods)] // Wall-clock waits on real processes.
@@ -184,7 +185,6 @@ fn ops_reach_the_sequencer_of_a_real_node() {
 }
 
 #[test]
-#[ignore = "needs op slots in the block circuit (BlockCircuit::new refuses blocks with ops)"]
 fn deploy_register_status_and_refusals_once_blocks_carry_ops() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = support::write_config(dir.path(), &[]);
