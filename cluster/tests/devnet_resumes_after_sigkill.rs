@@ -104,9 +104,9 @@ fn devnet_killed_three_times_resumes_and_finishes_with_nothing_lost_or_duplicate
         devnet.diagnostics()
     );
     let expect = [
-        "300 transfers in ",
+        "300 transfers and ",
         "nonces match",
-        "= supply 50000000000",
+        "= supply 53000000000",
         "equals the sequencer's",
     ];
     for line in expect {
