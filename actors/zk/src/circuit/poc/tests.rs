@@ -14,14 +14,27 @@ use world::*;
 
 fn check(w: &crate::stf::BlockWitness, max_ops: usize) -> BlockCircuit {
     let c = circuit(w, max_ops);
-    assert!(
-        satisfied(&c),
-        "block {} with ops {:?}",
-        w.block.number,
-        w.ops.iter().map(|o| o.op.kind()).collect::<Vec<_>>()
-    );
+    let (ok, count) = synthesized(&c);
+    let kinds: Vec<_> = w.ops.iter().map(|o| o.op.kind()).collect();
+    assert!(ok, "block {} with ops {kinds:?}", w.block.number);
     assert_eq!(c.computed_new_root().expect("synthesis"), w.new_root);
+    let blank = BlockCircuit::blank(c.config).expect("shape");
+    assert_eq!(
+        count,
+        synthesized(&blank).1,
+        "the shape does not depend on the ops"
+    );
     c
+}
+
+/// Whether `c` is satisfied, and its constraint count.
+fn synthesized(c: &BlockCircuit) -> (bool, usize) {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    c.clone()
+        .generate_constraints(cs.clone())
+        .expect("synthesis");
+    (cs.is_satisfied().expect("assigned"), cs.num_constraints())
 }
 
 #[test]
@@ -53,6 +66,48 @@ fn unbond_and_withdraw_satisfy_the_circuit() {
     }
     let op = w.op(PocKind::Withdraw, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
     check(&w.block(vec![op]), 2);
+}
+
+#[test]
+fn draws_that_wrap_around_the_list_satisfy_the_circuit() {
+    let mut w = World::new();
+    check(&w.register(&NEURONS), 4);
+    check(&w.deploy(), 1);
+    let mut starts = Vec::new();
+    for _ in 0..8 {
+        let op = w.request_op(0, 10);
+        let c = check(&w.block(vec![op]), 1);
+        starts.push(c.ops[0].draw_start);
+    }
+    assert!(
+        starts.iter().any(|s| *s >= 2),
+        "some draw wraps: {starts:?}"
+    );
+}
+
+#[test]
+fn a_seat_whose_neuron_withdrew_is_paid_without_a_record() {
+    let mut w = World::new();
+    let r = w.requested(90);
+    w.answer(r, [b"same", b"same", b"same"]);
+    let gone = w.state.request(r).expect("request").assignees[1];
+    let op = w.op(PocKind::Unbond, gone, 0, 0, [Fr::from(0u64); 2], vec![]);
+    w.block(vec![op]);
+    let unlock = w.state.neuron(gone).expect("record").unlock_at;
+    while w.number + 1 < unlock {
+        w.block(vec![]);
+    }
+    let op = w.op(PocKind::Withdraw, gone, 0, 0, [Fr::from(0u64); 2], vec![]);
+    w.block(vec![op]);
+    assert!(w.state.neuron(gone).is_none());
+    let balance = w.state.account(gone).expect("account").balance;
+    let due = w.state.settlements_due(w.number + 1);
+    let c = check(&w.block(due), 4);
+    assert!(!c.ops[1].neuron_exists);
+    assert_eq!(
+        w.state.account(gone).expect("account").balance,
+        balance + 30
+    );
 }
 
 #[test]
