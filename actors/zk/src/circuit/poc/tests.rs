@@ -13,28 +13,51 @@ use crate::poc::PocKind;
 use world::*;
 
 fn check(w: &crate::stf::BlockWitness, max_ops: usize) -> BlockCircuit {
+    use ark_r1cs_std::eq::EqGadget;
+    use ark_r1cs_std::R1CSVar;
+    use ark_relations::r1cs::ConstraintSystem;
     let c = circuit(w, max_ops);
-    let (ok, count) = synthesized(&c);
-    let kinds: Vec<_> = w.ops.iter().map(|o| o.op.kind()).collect();
-    assert!(ok, "block {} with ops {kinds:?}", w.block.number);
-    assert_eq!(c.computed_new_root().expect("synthesis"), w.new_root);
-    let blank = BlockCircuit::blank(c.config).expect("shape");
+    // One synthesis: the root the slots compute, the constraint system with the last
+    // constraint (computed root = public new root) added, and its size.
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let (computed, claimed) = c.synthesize(cs.clone()).expect("synthesis");
     assert_eq!(
-        count,
-        synthesized(&blank).1,
+        computed.value().expect("assigned"),
+        w.new_root,
+        "the STF's root"
+    );
+    computed.enforce_equal(&claimed).expect("synthesis");
+    let kinds: Vec<_> = w.ops.iter().map(|o| o.op.kind()).collect();
+    assert!(
+        cs.is_satisfied().expect("assigned"),
+        "block {} with ops {kinds:?}",
+        w.block.number
+    );
+    assert_eq!(
+        cs.num_constraints(),
+        blank_constraints(max_ops),
         "the shape does not depend on the ops"
     );
     c
 }
 
-/// Whether `c` is satisfied, and its constraint count.
-fn synthesized(c: &BlockCircuit) -> (bool, usize) {
+/// The constraint count of the blank circuit with `max_ops` op slots (computed once each).
+fn blank_constraints(max_ops: usize) -> usize {
     use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    c.clone()
-        .generate_constraints(cs.clone())
-        .expect("synthesis");
-    (cs.is_satisfied().expect("assigned"), cs.num_constraints())
+    use std::sync::Mutex;
+    static COUNTS: Mutex<std::collections::BTreeMap<usize, usize>> =
+        Mutex::new(std::collections::BTreeMap::new());
+    let mut counts = COUNTS.lock().expect("not poisoned");
+    *counts.entry(max_ops).or_insert_with(|| {
+        let mut config = CircuitConfig::new(DEPTH, 1);
+        config.max_ops = max_ops;
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BlockCircuit::blank(config)
+            .expect("shape")
+            .generate_constraints(cs.clone())
+            .expect("synthesis");
+        cs.num_constraints()
+    })
 }
 
 #[test]
