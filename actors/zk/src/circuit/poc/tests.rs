@@ -83,6 +83,11 @@ fn unbond_and_withdraw_satisfy_the_circuit() {
     check(&w.register(&NEURONS), 4);
     let op = w.op(PocKind::Unbond, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
     check(&w.block(vec![op]), 1);
+    // The last neuron of the list leaves: it "moves" onto its own slot.
+    assert_eq!(w.state.active_neurons(), vec![10, 13, 12]);
+    let op = w.op(PocKind::Unbond, 12, 0, 0, [Fr::from(0u64); 2], vec![]);
+    check(&w.block(vec![op]), 1);
+    assert_eq!(w.state.active_neurons(), vec![10, 13]);
     let unlock = w.state.neuron(11).expect("record").unlock_at;
     while w.number + 1 < unlock {
         w.block(vec![]);
