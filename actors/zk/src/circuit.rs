@@ -9,7 +9,11 @@
 //!
 //! A block has a fixed number of slots (the circuit size); unused slots are no-ops that pass
 //! the root through. With a tree of depth 16 (2^32 accounts) a slot costs about 26,000
-//! constraints; see `circuit::tests` for the measured counts.
+//! constraints; see `circuit::tests` for the measured counts. After the transfer slots come
+//! `max_ops` Proof-of-Compute op slots ([`poc`], about 50,700 constraints each at depth 16),
+//! which run on all four parts of the state root; with op slots the block number is also
+//! range-checked (the op rules compare it with deadlines) and the previous root (the seed
+//! of every assignment draw in the block) is read by them.
 
 pub mod codec;
 pub mod eddsa;

@@ -6,6 +6,7 @@ use crate::field::Fr;
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::R1CSVar;
@@ -124,5 +125,3 @@ pub fn gt(
     d.enforce_equal(&Boolean::le_bits_to_fp(&bits)?)?;
     Ok(bits[65].clone().into())
 }
-
-use ark_r1cs_std::eq::EqGadget;

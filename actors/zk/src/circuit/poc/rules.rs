@@ -7,6 +7,7 @@ use super::gadgets::{alloc_num, eq_if, gt, or, range_if, select};
 use super::records::RequestVar;
 use crate::field::Fr;
 use crate::poc::PocParams;
+use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_relations::r1cs::{ConstraintSystemRef, SynthesisError};
@@ -99,5 +100,3 @@ pub fn settlement(
         share,
     })
 }
-
-use ark_r1cs_std::eq::EqGadget;

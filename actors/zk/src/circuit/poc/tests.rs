@@ -13,15 +13,51 @@ use crate::poc::PocKind;
 use world::*;
 
 fn check(w: &crate::stf::BlockWitness, max_ops: usize) -> BlockCircuit {
+    use ark_r1cs_std::eq::EqGadget;
+    use ark_r1cs_std::R1CSVar;
+    use ark_relations::r1cs::ConstraintSystem;
     let c = circuit(w, max_ops);
-    assert!(
-        satisfied(&c),
-        "block {} with ops {:?}",
-        w.block.number,
-        w.ops.iter().map(|o| o.op.kind()).collect::<Vec<_>>()
+    // One synthesis: the root the slots compute, the constraint system with the last
+    // constraint (computed root = public new root) added, and its size.
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let (computed, claimed) = c.synthesize(cs.clone()).expect("synthesis");
+    assert_eq!(
+        computed.value().expect("assigned"),
+        w.new_root,
+        "the STF's root"
     );
-    assert_eq!(c.computed_new_root().expect("synthesis"), w.new_root);
+    computed.enforce_equal(&claimed).expect("synthesis");
+    let kinds: Vec<_> = w.ops.iter().map(|o| o.op.kind()).collect();
+    assert!(
+        cs.is_satisfied().expect("assigned"),
+        "block {} with ops {kinds:?}",
+        w.block.number
+    );
+    assert_eq!(
+        cs.num_constraints(),
+        blank_constraints(max_ops),
+        "the shape does not depend on the ops"
+    );
     c
+}
+
+/// The constraint count of the blank circuit with `max_ops` op slots (computed once each).
+fn blank_constraints(max_ops: usize) -> usize {
+    use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+    use std::sync::Mutex;
+    static COUNTS: Mutex<std::collections::BTreeMap<usize, usize>> =
+        Mutex::new(std::collections::BTreeMap::new());
+    let mut counts = COUNTS.lock().expect("not poisoned");
+    *counts.entry(max_ops).or_insert_with(|| {
+        let mut config = CircuitConfig::new(DEPTH, 1);
+        config.max_ops = max_ops;
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BlockCircuit::blank(config)
+            .expect("shape")
+            .generate_constraints(cs.clone())
+            .expect("synthesis");
+        cs.num_constraints()
+    })
 }
 
 #[test]
@@ -47,12 +83,59 @@ fn unbond_and_withdraw_satisfy_the_circuit() {
     check(&w.register(&NEURONS), 4);
     let op = w.op(PocKind::Unbond, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
     check(&w.block(vec![op]), 1);
+    // The last neuron of the list leaves: it "moves" onto its own slot.
+    assert_eq!(w.state.active_neurons(), vec![10, 13, 12]);
+    let op = w.op(PocKind::Unbond, 12, 0, 0, [Fr::from(0u64); 2], vec![]);
+    check(&w.block(vec![op]), 1);
+    assert_eq!(w.state.active_neurons(), vec![10, 13]);
     let unlock = w.state.neuron(11).expect("record").unlock_at;
     while w.number + 1 < unlock {
         w.block(vec![]);
     }
     let op = w.op(PocKind::Withdraw, 11, 0, 0, [Fr::from(0u64); 2], vec![]);
     check(&w.block(vec![op]), 2);
+}
+
+#[test]
+fn draws_that_wrap_around_the_list_satisfy_the_circuit() {
+    let mut w = World::new();
+    check(&w.register(&NEURONS), 4);
+    check(&w.deploy(), 1);
+    let mut starts = Vec::new();
+    for _ in 0..8 {
+        let op = w.request_op(0, 10);
+        let c = check(&w.block(vec![op]), 1);
+        starts.push(c.ops[0].draw_start);
+    }
+    assert!(
+        starts.iter().any(|s| *s >= 2),
+        "some draw wraps: {starts:?}"
+    );
+}
+
+#[test]
+fn a_seat_whose_neuron_withdrew_is_paid_without_a_record() {
+    let mut w = World::new();
+    let r = w.requested(90);
+    w.answer(r, [b"same", b"same", b"same"]);
+    let gone = w.state.request(r).expect("request").assignees[1];
+    let op = w.op(PocKind::Unbond, gone, 0, 0, [Fr::from(0u64); 2], vec![]);
+    w.block(vec![op]);
+    let unlock = w.state.neuron(gone).expect("record").unlock_at;
+    while w.number + 1 < unlock {
+        w.block(vec![]);
+    }
+    let op = w.op(PocKind::Withdraw, gone, 0, 0, [Fr::from(0u64); 2], vec![]);
+    w.block(vec![op]);
+    assert!(w.state.neuron(gone).is_none());
+    let balance = w.state.account(gone).expect("account").balance;
+    let due = w.state.settlements_due(w.number + 1);
+    let c = check(&w.block(due), 4);
+    assert!(!c.ops[1].neuron_exists);
+    assert_eq!(
+        w.state.account(gone).expect("account").balance,
+        balance + 30
+    );
 }
 
 #[test]

@@ -199,15 +199,22 @@ pub fn satisfied(c: &BlockCircuit) -> bool {
     cs.is_satisfied().expect("assigned")
 }
 
-/// Whether `c`, with its public `new_root` set to whatever its witness computes, is still
-/// unsatisfied: the tampered witness breaks a rule, not merely the claimed root.
-pub fn refused(mut c: BlockCircuit) -> bool {
-    c.public.new_root = c.computed_new_root().expect("synthesis");
-    !satisfied(&c)
+/// Whether every constraint but the last holds: the witness keeps every rule, whatever new
+/// root it computes (the last constraint only makes that root the public `new_root`). The
+/// same as setting the public `new_root` to the computed one and checking the whole system.
+fn rules_hold(c: &BlockCircuit) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let _roots = c.synthesize(cs.clone()).expect("synthesis");
+    cs.is_satisfied().expect("assigned")
 }
 
-/// Whether `c`, with its public `new_root` set to what its witness computes, is satisfied.
-pub fn accepted(mut c: BlockCircuit) -> bool {
-    c.public.new_root = c.computed_new_root().expect("synthesis");
-    satisfied(&c)
+/// Whether `c` is unsatisfied even with the public `new_root` its witness computes: the
+/// tampered witness breaks a rule, not merely the claimed root.
+pub fn refused(c: BlockCircuit) -> bool {
+    !rules_hold(&c)
+}
+
+/// Whether `c`, with the public `new_root` its witness computes, is satisfied.
+pub fn accepted(c: BlockCircuit) -> bool {
+    rules_hold(&c)
 }
