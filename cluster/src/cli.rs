@@ -17,6 +17,7 @@ use std::process::ExitCode;
 mod model;
 pub mod model_deploy;
 pub mod neuron;
+pub mod neuron_run;
 pub mod proof;
 
 /// Exit code: the work failed.

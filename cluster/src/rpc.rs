@@ -13,6 +13,7 @@ pub mod api;
 pub mod client;
 pub mod genesis;
 pub mod hexser;
+pub mod neuron_port;
 pub mod poc_types;
 pub mod server;
 pub mod types;

@@ -1,7 +1,7 @@
 //! `bitai neuron`: an operator's signed ops for its own neuron account (register with a
-//! stake, unbond, withdraw the unlocked stake) and the chain's table of neurons. Running a
-//! neuron (watching assignments, computing, committing and revealing) is the neuron actor's
-//! work; these commands only manage the account's stake.
+//! stake, unbond, withdraw the unlocked stake), the chain's table of neurons, and `run`,
+//! which runs the neuron actor on this machine against a node's JSON-RPC
+//! ([`super::neuron_run`]).
 
 use super::poc::{wait_failure, OpBody, SignerArgs};
 use super::status::{bad_input, block_on, client_failure, parse_chain, DEFAULT_RPC_URL};
@@ -54,6 +54,9 @@ pub enum NeuronCommand {
         #[command(flatten)]
         op: OpArgs,
     },
+    /// Run a neuron for the account against the node: answer its assignments (compute,
+    /// commit, reveal) until Ctrl-C, registering first with `--stake` if needed.
+    Run(super::neuron_run::RunArgs),
     /// Print the chain's neurons: stake, rewards, slashing, unbonding.
     List {
         /// The node's JSON-RPC URL.
@@ -113,6 +116,7 @@ pub fn format_neurons(neurons: &[NeuronInfo]) -> String {
 pub fn run(args: NeuronArgs) -> ExitCode {
     let (kind, amount, op) = match args.command {
         NeuronCommand::List { rpc, chain, json } => return list(&rpc, &chain, json),
+        NeuronCommand::Run(run) => return super::neuron_run::run(run),
         NeuronCommand::Register { stake, op } => (PocKind::RegisterNeuron, stake, op),
         NeuronCommand::Unbond { op } => (PocKind::Unbond, 0, op),
         NeuronCommand::Withdraw { op } => (PocKind::Withdraw, 0, op),
