@@ -48,7 +48,10 @@ fn model_run(model: &CheckedModel, input: &[u8]) -> Vec<u8> {
     let (outs, _) = Executor::new(model, &backend)
         .run_f32(&[&values])
         .expect("runs");
-    outs.iter().flatten().flat_map(|v| v.to_le_bytes()).collect()
+    outs.iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect()
 }
 
 async fn submit(seq: &RoleRef<SequencerMsg>, op: PocOp) -> Hash32 {
@@ -65,10 +68,7 @@ async fn nonce(seq: &RoleRef<SequencerMsg>, account: u32) -> u64 {
         .expect("the account exists")
 }
 
-async fn wait_for<T>(
-    what: &str,
-    mut poll: impl AsyncFnMut() -> Option<T>,
-) -> T {
+async fn wait_for<T>(what: &str, mut poll: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..1_200 {
         if let Some(t) = poll().await {
             return t;
@@ -114,7 +114,13 @@ async fn three_neurons_answer_a_lenet_request_the_cheat_is_slashed_and_it_all_be
     let model = lenet();
     let bytes = model.bytes().to_vec();
     let put = seq
-        .ask(|reply| SequencerMsg::PutModel { bytes: bytes.clone(), reply }, 10_000)
+        .ask(
+            |reply| SequencerMsg::PutModel {
+                bytes: bytes.clone(),
+                reply,
+            },
+            10_000,
+        )
         .await
         .expect("answers")
         .expect("DA takes the model");
@@ -131,12 +137,17 @@ async fn three_neurons_answer_a_lenet_request_the_cheat_is_slashed_and_it_all_be
     submit(&seq, PocOp::Signed(deploy.sign(&chain, &user, vec![]))).await;
     let model_id = wait_for("the model deployed", async || {
         let s = seq.ask(|reply| SequencerMsg::Poc { reply }, 10_000).await?;
-        s.models.iter().find(|(_, m)| m.hash == put).map(|(id, _)| *id)
+        s.models
+            .iter()
+            .find(|(_, m)| m.hash == put)
+            .map(|(id, _)| *id)
     })
     .await;
     // The neurons' registrations are in by now or soon; a request needs all three.
     wait_for("three active neurons", async || {
-        let n = seq.ask(|reply| SequencerMsg::Neurons { reply }, 10_000).await?;
+        let n = seq
+            .ask(|reply| SequencerMsg::Neurons { reply }, 10_000)
+            .await?;
         (n.iter().filter(|n| n.active).count() == 3).then_some(())
     })
     .await;
@@ -152,7 +163,11 @@ async fn three_neurons_answer_a_lenet_request_the_cheat_is_slashed_and_it_all_be
         fee: 1,
         data: hash_halves(&Hash32::sha256(&input)),
     };
-    submit(&seq, PocOp::Signed(request.sign(&chain, &user, input.clone()))).await;
+    submit(
+        &seq,
+        PocOp::Signed(request.sign(&chain, &user, input.clone())),
+    )
+    .await;
     let view: RequestView = wait_for("the request settled", async || {
         let v = seq
             .ask(|reply| SequencerMsg::Request { id: 0, reply }, 10_000)
@@ -174,7 +189,11 @@ async fn three_neurons_answer_a_lenet_request_the_cheat_is_slashed_and_it_all_be
         if n.account == cheat {
             assert_eq!((n.record.slashed, n.record.rewards), (500, 0), "{n:?}");
         } else {
-            assert_eq!((n.record.slashed, n.record.rewards), (0, ESCROW / 2), "{n:?}");
+            assert_eq!(
+                (n.record.slashed, n.record.rewards),
+                (0, ESCROW / 2),
+                "{n:?}"
+            );
         }
     }
 

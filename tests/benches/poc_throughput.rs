@@ -135,7 +135,9 @@ async fn measure(setup: &Setup) -> String {
         registry: prometheus::Registry::new(),
         clock: clock.clone(),
     };
-    let d = devnet::start(config, base).await.expect("the devnet starts");
+    let d = devnet::start(config, base)
+        .await
+        .expect("the devnet starts");
     let chain = d.chain;
     let seq = d.pipeline.host.sequencer(&chain).await.expect("hosted");
     let keys = loadgen::account_keys(config.node.seed, setup.requests);
@@ -243,13 +245,16 @@ async fn measure(setup: &Setup) -> String {
                 }
             }
         }
-        tokio::time::sleep(Duration::from_millis(if setup.paused { 1_000 } else { 100 })).await;
+        tokio::time::sleep(Duration::from_millis(if setup.paused {
+            1_000
+        } else {
+            100
+        }))
+        .await;
     }
     d.pipeline.stop().await;
     let last = |k: usize| seen.iter().filter_map(|s| s[k]).max().unwrap_or(0);
-    let mean = |k: usize| {
-        seen.iter().filter_map(|s| s[k]).sum::<u64>() as f64 / n as f64 / 1_000.0
-    };
+    let mean = |k: usize| seen.iter().filter_map(|s| s[k]).sum::<u64>() as f64 / n as f64 / 1_000.0;
     let per_minute = n as f64 / (last(3) as f64 / 60_000.0);
     let mut out = format!(
         "## {} ({} requests, {} op slots per block, block interval {} ms, {} proofs)\n",
@@ -257,7 +262,11 @@ async fn measure(setup: &Setup) -> String {
         n,
         config.chain.block_ops,
         config.sequencer.block_interval_ms,
-        if setup.paused { "simulation" } else { "Groth16" }
+        if setup.paused {
+            "simulation"
+        } else {
+            "Groth16"
+        }
     );
     out.push_str(&format!(
         "  settled: {per_minute:.2} requests per minute ({} clock)\n",

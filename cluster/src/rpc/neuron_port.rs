@@ -111,11 +111,15 @@ impl ChainPort for RpcPort {
             .poc_summary(self.chain)
             .await
             .map_err(port_error)?;
-        Ok(summary.models.iter().find(|m| m.id == id).map(|m| ModelRecord {
-            hash: m.hash,
-            size: m.size,
-            owner: m.owner,
-        }))
+        Ok(summary
+            .models
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| ModelRecord {
+                hash: m.hash,
+                size: m.size,
+                owner: m.owner,
+            }))
     }
 
     async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, PortError> {
