@@ -10,7 +10,7 @@ use bitai_mempool::MempoolMsg;
 use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
 use bitai_tests::support::inscribe::TestInscriber;
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
+use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::stf::{Block, State};
 use bitai_zk::tx::Transfer;
 use rand::SeedableRng;
@@ -19,7 +19,9 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let c = config(dir.path(), 63, ProofSystemName::Groth16, 1);
+    let mut c = config(dir.path(), 63, ProofSystemName::Groth16, 1);
+    // Transfers only: the smallest Groth16 setup (neurons and op slots are other scenarios').
+    c.chain.block_ops = 0;
     let world = DevnetWorld::start(c).await;
     let chain = world.devnet.chain;
     world
@@ -55,8 +57,9 @@ async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms
         ops: vec![],
     };
     let witness = state.apply_block(&block, 1, 0).expect("a valid block");
-    let circuit = BlockCircuit::new(CircuitConfig::production(1), &witness).expect("circuit");
-    let pk = &world.devnet.keys.groth16()[&CircuitConfig::production(1)];
+    let shape = world.config.chain.circuit();
+    let circuit = BlockCircuit::new(shape, &witness).expect("circuit");
+    let pk = &world.devnet.keys.groth16()[&shape];
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
     let (proof, _) = pk.prove(circuit, &mut rng).expect("proves");
     let wrong = SubmitProof {

@@ -285,10 +285,7 @@ pub async fn start_with_neurons(
 /// The devnet's neurons: accounts after the load generator's, keys from the node seed.
 pub fn devnet_neurons(config: &NodeConfig) -> Vec<neurons::NeuronPlan> {
     let c = &config.chain;
-    if c.block_ops == 0 {
-        return Vec::new();
-    }
-    loadgen::neuron_keys(config.node.seed, c.neurons)
+    loadgen::neuron_keys(config.node.seed, loadgen::devnet_neuron_count(c))
         .into_iter()
         .enumerate()
         .map(|(i, key)| neurons::NeuronPlan {

@@ -4,7 +4,7 @@
 //! the same path as `bitai_sendTransaction`, until it has had a given number accepted.
 //!
 //! It keeps no record of its own: on a restart it asks the sequencer how many transfers the
-//! chain already holds (every account's nonce plus the pending ones), so a killed and
+//! chain already holds (every account's next nonce, counting pending ones), so a killed and
 //! restarted devnet sends exactly the rest. A refused nonce resynchronises it from the
 //! sequencer's answer.
 
@@ -52,7 +52,8 @@ pub fn neuron_keys(seed: u64, n: u32) -> Vec<PrivateKey> {
 }
 
 /// The devnet chain: its `CreateChain` and genesis, from the config and the node's keys. The
-/// genesis funds the load generator's accounts, then one account per devnet neuron.
+/// genesis funds the load generator's accounts, then one account per devnet neuron (none when
+/// the chain takes no ops).
 pub fn devnet_chain(
     section: &ChainSection,
     seed: u64,
@@ -60,7 +61,7 @@ pub fn devnet_chain(
 ) -> anyhow::Result<(CreateChain, GenesisData)> {
     let accounts: Vec<GenesisAccount> = account_keys(seed, section.accounts)
         .iter()
-        .chain(&neuron_keys(seed, section.neurons))
+        .chain(&neuron_keys(seed, devnet_neuron_count(section)))
         .enumerate()
         .map(|(i, k)| GenesisAccount {
             index: i as u32,
@@ -88,6 +89,16 @@ pub fn devnet_chain(
     Ok((spec.create, spec.genesis))
 }
 
+/// The neurons the devnet runs (and funds at genesis): `chain.neurons`, or none when the
+/// chain takes no Proof-of-Compute ops.
+pub fn devnet_neuron_count(section: &ChainSection) -> u32 {
+    if section.block_ops == 0 {
+        0
+    } else {
+        section.neurons
+    }
+}
+
 /// What the load generator does.
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
@@ -113,19 +124,15 @@ pub async fn run(
     let mut nonces = Vec::with_capacity(keys.len());
     let mut held = 0u64;
     for i in 0..n {
-        let account = sequencer
-            .ask(|reply| SequencerMsg::Account { index: i, reply }, 10_000)
+        // The next nonce counting pending transactions: what the chain holds or will.
+        let nonce = sequencer
+            .ask(|reply| SequencerMsg::Nonce { account: i, reply }, 10_000)
             .await
             .flatten()
             .ok_or_else(|| anyhow::anyhow!("the sequencer does not know account {i}"))?;
-        held += account.nonce;
-        nonces.push(account.nonce);
+        held += nonce;
+        nonces.push(nonce);
     }
-    let head = sequencer
-        .ask(|reply| SequencerMsg::Head { reply }, 10_000)
-        .await
-        .ok_or_else(|| anyhow::anyhow!("the sequencer did not answer"))?;
-    held += head.pending as u64;
     let mut rng = seeded_rng(plan.seed, &format!("loadgen/{held}"));
     let period = Duration::from_secs_f64(1.0 / plan.tps.max(0.001));
     let mut sent = 0;
