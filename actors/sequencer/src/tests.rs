@@ -8,11 +8,13 @@
 //! - `restart`: a restart mid-way loses and duplicates nothing, on memory and on fjall;
 //! - `prover`: hand-off retries, and a real `ProverPool` gets every block once, in order;
 //! - `failures`: a failing DA layer, a spec whose parts disagree, an edited store;
-//! - `model`: a property test of random transfer streams against the core.
+//! - `model`: a property test of random transfer streams against the core;
+//! - `poc`: Proof-of-Compute ops: queueing beside transfers, settlement by itself, restart.
 
 mod failures;
 mod harness;
 mod model;
+mod poc;
 mod prover;
 mod refusals;
 mod replay;

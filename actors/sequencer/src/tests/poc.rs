@@ -1,0 +1,198 @@
+//! Proof-of-Compute in the sequencer: ops queue beside transfers, a transfer queued after an
+//! op waits for the next block, a request nobody answers settles by itself (empty blocks keep
+//! the windows moving) and refunds its escrow, every coin stays accounted for, and a restart
+//! on the same store brings back the records, the active list, the counters and the queue.
+
+use super::harness::{key, ACCOUNTS, BALANCE};
+use crate::{ChainSpec, SequencerConfig, SequencerCore, SequencerMetrics};
+use bitai_da::{EmbeddedDa, GenesisAccount, SharedDa};
+use bitai_protocol::{Hash32, ProofSystem};
+use bitai_runtime::ManualClock;
+use bitai_storage::{MemoryStore, SharedStore};
+use bitai_zk::babyjubjub::pack_point;
+use bitai_zk::circuit::CircuitConfig;
+use bitai_zk::field::Fr;
+use bitai_zk::poc::{hash_halves, PocKind, PocOp, PocParams, PocTx};
+use bitai_zk::tx::Transfer;
+use std::sync::Arc;
+
+const MAX_OPS: usize = 4;
+
+fn spec() -> ChainSpec {
+    let accounts = (0..ACCOUNTS)
+        .map(|i| GenesisAccount {
+            index: i,
+            public_key: pack_point(&key(i).public_key()),
+            balance: BALANCE,
+        })
+        .collect();
+    let circuit = CircuitConfig {
+        max_ops: MAX_OPS,
+        poc: PocParams::DEFAULT,
+        ..CircuitConfig::new(4, 4)
+    };
+    ChainSpec::new(
+        "poc-test".into(),
+        ProofSystem::SimulationOnly,
+        Vec::new(),
+        accounts,
+        circuit,
+        1024,
+        3,
+    )
+    .expect("a consistent spec")
+}
+
+struct World {
+    spec: ChainSpec,
+    store: SharedStore,
+    da: SharedDa,
+}
+
+impl World {
+    fn open(&self) -> SequencerCore {
+        let metrics = SequencerMetrics::new(&prometheus::Registry::new(), &self.spec.chain_id())
+            .expect("metrics");
+        SequencerCore::open(
+            self.spec.clone(),
+            SequencerConfig {
+                min_fee: 0,
+                ..SequencerConfig::default()
+            },
+            self.store.clone(),
+            self.da.clone(),
+            Arc::new(ManualClock::new(0)),
+            metrics,
+        )
+        .expect("opens")
+    }
+
+    fn op(
+        &self,
+        core: &SequencerCore,
+        kind: PocKind,
+        account: u32,
+        target: u32,
+        amount: u64,
+        data: [Fr; 2],
+        payload: Vec<u8>,
+    ) -> PocOp {
+        let tx = PocTx {
+            kind,
+            account,
+            target,
+            amount,
+            nonce: core.next_nonce(account).expect("account"),
+            fee: 1,
+            data,
+        };
+        PocOp::Signed(tx.sign(&self.spec.chain_id(), &key(account), payload))
+    }
+}
+
+fn cut(core: &mut SequencerCore) -> u64 {
+    core.cut_block().expect("cuts").expect("a block")
+}
+
+#[test]
+fn ops_queue_settle_by_themselves_and_survive_a_restart() {
+    let store: SharedStore = Arc::new(MemoryStore::new());
+    let world = World {
+        spec: spec(),
+        da: Arc::new(EmbeddedDa::new(store.clone(), 1 << 20)),
+        store,
+    };
+    let mut core = world.open();
+    let genesis_supply = u128::from(BALANCE) * u128::from(ACCOUNTS);
+    for n in 1..=3 {
+        let op = world.op(
+            &core,
+            PocKind::RegisterNeuron,
+            n,
+            0,
+            0,
+            [Fr::from(0u64); 2],
+            vec![],
+        );
+        let op = match op {
+            PocOp::Signed(mut s) => {
+                s.tx.amount = 2_000;
+                s.signature = key(n).sign(s.tx.message(&world.spec.chain_id()));
+                PocOp::Signed(s)
+            }
+            other => other,
+        };
+        core.submit_op(&op).expect("registration accepted");
+    }
+    cut(&mut core);
+    assert_eq!(core.state().active_neurons(), vec![1, 2, 3]);
+    let model = b"model bytes".to_vec();
+    let hash = core.put_model(&model).expect("DA takes it");
+    let deploy = world.op(
+        &core,
+        PocKind::DeployModel,
+        0,
+        0,
+        model.len() as u64,
+        hash_halves(&hash),
+        vec![],
+    );
+    core.submit_op(&deploy).expect("deploy accepted");
+    let input = b"input".to_vec();
+    let request = world.op(
+        &core,
+        PocKind::RequestInference,
+        0,
+        0,
+        900,
+        hash_halves(&Hash32::sha256(&input)),
+        input.clone(),
+    );
+    core.submit_op(&request).expect("request accepted");
+    // A transfer queued after the ops waits for the block after them.
+    let transfer = Transfer {
+        from: 0,
+        to: 5,
+        to_public_key: key(5).public_key(),
+        amount: 10,
+        fee: 1,
+        nonce: core.next_nonce(0).expect("account"),
+    }
+    .sign(&world.spec.chain_id(), &key(0));
+    core.submit(&transfer).expect("transfer accepted");
+    let b = cut(&mut core);
+    let block = core.block(b).expect("store").expect("block");
+    assert_eq!(block.tx_hashes, vec![deploy.hash(), request.hash()]);
+    assert_eq!(core.head().pending, 1);
+    assert_eq!(core.request_input(0).expect("store"), Some(input));
+    assert_eq!(core.assignments(1).len(), 1);
+
+    // A restart brings back the records, the active list, the counters and the queue.
+    let (root, summary) = (core.head().state_root, core.poc_summary());
+    drop(core);
+    let mut core = world.open();
+    assert_eq!(core.head().state_root, root);
+    assert_eq!(core.poc_summary(), summary);
+    assert_eq!(core.head().pending, 1, "the transfer is still queued");
+    cut(&mut core);
+    assert_eq!(core.head().pending, 0);
+
+    // Nobody answers: empty blocks move the windows, the settlement runs by itself.
+    let mut blocks = 0;
+    while !core.request(0).expect("store").expect("request").settled {
+        cut(&mut core);
+        blocks += 1;
+        assert!(blocks < 20, "the request settles after its windows");
+    }
+    let r = core.request(0).expect("store").expect("request").record;
+    assert!(!r.outcome().quorum);
+    let supply = core.supply();
+    assert_eq!(supply.escrow, 0, "nothing left in escrow");
+    assert_eq!(supply.slashed, 3 * 500, "three no-shows slashed");
+    assert_eq!(supply.total(), genesis_supply, "{supply:?}");
+    assert_eq!(supply.nonces, supply.transfers + supply.signed_ops);
+    assert!(
+        core.cut_block().expect("cuts").is_none(),
+        "no open request: no empty block"
+    );
+}
