@@ -67,26 +67,26 @@ impl World {
         .expect("opens")
     }
 
-    fn op(
-        &self,
-        core: &SequencerCore,
-        kind: PocKind,
-        account: u32,
-        target: u32,
-        amount: u64,
-        data: [Fr; 2],
-        payload: Vec<u8>,
-    ) -> PocOp {
+    /// `body` signed by its account with the account's next nonce.
+    fn op(&self, core: &SequencerCore, body: PocTx, payload: Vec<u8>) -> PocOp {
         let tx = PocTx {
-            kind,
-            account,
-            target,
-            amount,
-            nonce: core.next_nonce(account).expect("account"),
-            fee: 1,
-            data,
+            nonce: core.next_nonce(body.account).expect("account"),
+            ..body
         };
-        PocOp::Signed(tx.sign(&self.spec.chain_id(), &key(account), payload))
+        PocOp::Signed(tx.sign(&self.spec.chain_id(), &key(body.account), payload))
+    }
+}
+
+/// An op body (the nonce is filled in when signing).
+fn body(kind: PocKind, account: u32, target: u32, amount: u64, data: [Fr; 2]) -> PocTx {
+    PocTx {
+        kind,
+        account,
+        target,
+        amount,
+        nonce: 0,
+        fee: 1,
+        data,
     }
 }
 
@@ -105,47 +105,26 @@ fn ops_queue_settle_by_themselves_and_survive_a_restart() {
     let mut core = world.open();
     let genesis_supply = u128::from(BALANCE) * u128::from(ACCOUNTS);
     for n in 1..=3 {
-        let op = world.op(
-            &core,
-            PocKind::RegisterNeuron,
-            n,
-            0,
-            0,
-            [Fr::from(0u64); 2],
-            vec![],
-        );
-        let op = match op {
-            PocOp::Signed(mut s) => {
-                s.tx.amount = 2_000;
-                s.signature = key(n).sign(s.tx.message(&world.spec.chain_id()));
-                PocOp::Signed(s)
-            }
-            other => other,
-        };
+        let register = body(PocKind::RegisterNeuron, n, 0, 2_000, [Fr::from(0u64); 2]);
+        let op = world.op(&core, register, vec![]);
         core.submit_op(&op).expect("registration accepted");
     }
     cut(&mut core);
     assert_eq!(core.state().active_neurons(), vec![1, 2, 3]);
     let model = b"model bytes".to_vec();
     let hash = core.put_model(&model).expect("DA takes it");
+    let size = model.len() as u64;
     let deploy = world.op(
         &core,
-        PocKind::DeployModel,
-        0,
-        0,
-        model.len() as u64,
-        hash_halves(&hash),
+        body(PocKind::DeployModel, 0, 0, size, hash_halves(&hash)),
         vec![],
     );
     core.submit_op(&deploy).expect("deploy accepted");
     let input = b"input".to_vec();
+    let input_hash = hash_halves(&Hash32::sha256(&input));
     let request = world.op(
         &core,
-        PocKind::RequestInference,
-        0,
-        0,
-        900,
-        hash_halves(&Hash32::sha256(&input)),
+        body(PocKind::RequestInference, 0, 0, 900, input_hash),
         input.clone(),
     );
     core.submit_op(&request).expect("request accepted");
