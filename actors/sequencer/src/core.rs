@@ -13,11 +13,13 @@
 //! pending transactions are re-run on a copy to rebuild the projected state, dropping (with a
 //! log line) any that no longer pass.
 //!
-//! Proof-of-Compute ops ([`PocOp`]) queue beside transfers. A block takes the longest prefix
-//! of the queue shaped "transfers, then ops" that fits its slots (a block executes its
-//! transfers before its ops, so a transfer queued after an op waits for the next block and
-//! nonces stay in order), and puts the settlement parts due at its number before the queued
-//! ops. Ops are time-dependent (windows close), so a block is first tried on a copy of the
+//! Proof-of-Compute ops ([`PocOp`]) queue beside transfers. A block takes the queue's leading
+//! transfers that fit its transfer slots (it executes transfers before ops, so a transfer
+//! queued after an op waits for a later block), then the settlement parts due at its number,
+//! then queued ops: commits and reveals first, because their windows close (under load a
+//! FIFO would let requests crowd them out and honest neurons would be slashed as no-shows),
+//! then the others, every account's entries in their queue order so nonces stay in
+//! sequence. Ops are time-dependent (windows close), so a block is first tried on a copy of the
 //! state and an op that no longer executes is dropped with a log line. While requests are
 //! open, a block is cut every interval even with nothing queued, so windows elapse and every
 //! request settles.
@@ -398,19 +400,14 @@ impl SequencerCore {
         let (max_txs, max_ops) = (self.spec.circuit.max_txs, self.spec.circuit.max_ops);
         let mut settles = self.state.settlements_due(number);
         settles.truncate(max_ops);
-        let mut taken_txs = Vec::new();
-        let mut taken_ops = Vec::new();
-        for p in &self.pending {
-            match &p.item {
-                Item::Transfer(_) if taken_ops.is_empty() && taken_txs.len() < max_txs => {
-                    taken_txs.push(p.clone())
-                }
-                Item::Op(_) if settles.len() + taken_ops.len() < max_ops => {
-                    taken_ops.push(p.clone())
-                }
-                _ => break,
-            }
-        }
+        let taken_txs: Vec<PendingTx> = self
+            .pending
+            .iter()
+            .take_while(|p| matches!(p.item, Item::Transfer(_)))
+            .take(max_txs)
+            .cloned()
+            .collect();
+        let taken_ops = self.pick_ops(taken_txs.len(), max_ops.saturating_sub(settles.len()));
         let open = !self.state.open_requests().is_empty();
         if taken_txs.is_empty() && taken_ops.is_empty() && settles.is_empty() && !open {
             return Ok(None);
@@ -487,6 +484,49 @@ impl SequencerCore {
                 Err(e)
             }
         }
+    }
+
+    /// Up to `room` queued ops after the first `skip` queue entries (the transfers taken):
+    /// commits and reveals first, since their windows close, then the rest, each in queue
+    /// order. An account's entries keep their order: an entry is taken only if every earlier
+    /// entry of its account is taken too (a transfer left behind holds its sender's later
+    /// ops back), so nonces stay in sequence.
+    fn pick_ops(&self, skip: usize, room: usize) -> Vec<PendingTx> {
+        let urgent = |op: &PocOp| {
+            matches!(
+                op.kind(),
+                bitai_zk::poc::PocKind::Commit | bitai_zk::poc::PocKind::Reveal
+            )
+        };
+        let mut taken: Vec<PendingTx> = Vec::new();
+        let mut seqs = BTreeSet::new();
+        for pass_urgent in [true, false] {
+            let mut held = BTreeSet::new();
+            for p in self.pending.iter().skip(skip) {
+                if seqs.contains(&p.seq) {
+                    continue;
+                }
+                let account = match &p.item {
+                    Item::Transfer(t) => Some(t.transfer.from),
+                    Item::Op(PocOp::Signed(s)) => Some(s.tx.account),
+                    Item::Op(PocOp::Settle { .. }) => None,
+                };
+                if account.is_some_and(|a| held.contains(&a)) {
+                    continue;
+                }
+                let take = match &p.item {
+                    Item::Op(op) => taken.len() < room && urgent(op) == pass_urgent,
+                    Item::Transfer(_) => false,
+                };
+                if take {
+                    seqs.insert(p.seq);
+                    taken.push(p.clone());
+                } else if let Some(a) = account {
+                    held.insert(a);
+                }
+            }
+        }
+        taken
     }
 
     fn drop_pending(&mut self, dropped: &[(PendingTx, String)]) -> Result<(), SequencerError> {
@@ -574,12 +614,15 @@ impl SequencerCore {
         self.persist_poc(&mut batch, witness);
         self.store.put_circuit(&mut batch, number, &circuit);
         self.store.write(batch)?;
-        let taken = included.len() + dropped.len();
-        for _ in 0..taken {
-            if let Some(p) = self.pending.pop_front() {
-                self.pending_hashes.remove(&p.hash);
-            }
+        let gone: BTreeSet<u64> = included
+            .iter()
+            .chain(dropped.iter().map(|(p, _)| p))
+            .map(|p| p.seq)
+            .collect();
+        for p in self.pending.iter().filter(|p| gone.contains(&p.seq)) {
+            self.pending_hashes.remove(&p.hash);
         }
+        self.pending.retain(|p| !gone.contains(&p.seq));
         self.head = number;
         self.txs_total = record.txs_total;
         self.ops_total = record.ops_total;

@@ -175,3 +175,76 @@ fn ops_queue_settle_by_themselves_and_survive_a_restart() {
         "no open request: no empty block"
     );
 }
+
+#[test]
+fn commits_go_before_queued_requests() {
+    let store: SharedStore = Arc::new(MemoryStore::new());
+    let world = World {
+        spec: spec(),
+        da: Arc::new(EmbeddedDa::new(store.clone(), 1 << 20)),
+        store,
+    };
+    let mut core = world.open();
+    for n in 1..=3 {
+        let register = body(PocKind::RegisterNeuron, n, 0, 2_000, [Fr::from(0u64); 2]);
+        let op = world.op(&core, register, vec![]);
+        core.submit_op(&op).expect("registration accepted");
+    }
+    let hash = core.put_model(b"m").expect("DA takes it");
+    let deploy = world.op(
+        &core,
+        body(PocKind::DeployModel, 0, 0, 1, hash_halves(&hash)),
+        vec![],
+    );
+    core.submit_op(&deploy).expect("deploy accepted");
+    cut(&mut core);
+    let request = |core: &SequencerCore, account: u32| {
+        let input = vec![account as u8];
+        let halves = hash_halves(&Hash32::sha256(&input));
+        world.op(
+            core,
+            body(PocKind::RequestInference, account, 0, 90, halves),
+            input,
+        )
+    };
+    core.submit_op(&request(&core, 0))
+        .expect("request accepted");
+    cut(&mut core);
+    // Four more requests queue first, then the three commits of request 0: the next block
+    // (four op slots) takes the commits before any of the requests.
+    let queued: Vec<PocOp> = (4..8).map(|a| request(&core, a)).collect();
+    for op in &queued {
+        core.submit_op(op).expect("request accepted");
+    }
+    let commits: Vec<PocOp> = (1..=3)
+        .map(|n| {
+            let c = body(
+                PocKind::Commit,
+                n,
+                0,
+                0,
+                [Fr::from(u64::from(n)), Fr::from(0u64)],
+            );
+            world.op(&core, c, vec![])
+        })
+        .collect();
+    for op in &commits {
+        core.submit_op(op).expect("commit accepted");
+    }
+    let b = cut(&mut core);
+    let block = core.block(b).expect("store").expect("block");
+    let mut expected: Vec<Hash32> = commits.iter().map(PocOp::hash).collect();
+    expected.push(queued[0].hash());
+    assert_eq!(block.tx_hashes, expected);
+    assert!(core
+        .request(0)
+        .expect("store")
+        .expect("r")
+        .record
+        .all_committed());
+    assert_eq!(
+        core.head().pending,
+        3,
+        "three requests wait for the next block"
+    );
+}
