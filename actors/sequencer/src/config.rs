@@ -153,6 +153,25 @@ pub struct SequencerConfig {
     pub min_fee: u64,
     /// How often the sequencer checks its block timer and retries hand-offs; default 100.
     pub tick_interval_ms: u64,
+    /// Most inference requests open at once (made, or queued, and not fully settled); more
+    /// are refused until some settle. 0 (the default) derives it from the chain: its op slots
+    /// times its commit window, divided by the three commits a request needs, so the
+    /// assigned neurons' commits always fit in their window and no honest neuron is slashed
+    /// because blocks were full.
+    pub max_open_requests: usize,
+}
+
+impl SequencerConfig {
+    /// The open-request limit for a chain of `max_ops` op slots and `params`.
+    pub fn open_request_limit(&self, max_ops: usize, params: &bitai_zk::poc::PocParams) -> usize {
+        if self.max_open_requests > 0 {
+            return self.max_open_requests;
+        }
+        let slots = max_ops as u64 * params.commit_window_blocks;
+        usize::try_from(slots / bitai_zk::poc::ASSIGNEES as u64)
+            .unwrap_or(usize::MAX)
+            .max(1)
+    }
 }
 
 impl Default for SequencerConfig {
@@ -162,6 +181,7 @@ impl Default for SequencerConfig {
             max_pending_txs: 10_000,
             min_fee: 0,
             tick_interval_ms: 100,
+            max_open_requests: 0,
         }
     }
 }

@@ -15,11 +15,12 @@
 //!
 //! Proof-of-Compute ops ([`PocOp`]) queue beside transfers. A block takes the queue's leading
 //! transfers that fit its transfer slots (it executes transfers before ops, so a transfer
-//! queued after an op waits for a later block), then the settlement parts due at its number,
-//! then queued ops: commits and reveals first, because their windows close (under load a
-//! FIFO would let requests crowd them out and honest neurons would be slashed as no-shows),
-//! then the others, every account's entries in their queue order so nonces stay in
-//! sequence. Ops are time-dependent (windows close), so a block is first tried on a copy of the
+//! queued after an op waits for a later block), then fills its op slots by priority: queued
+//! commits and reveals first, because their windows close (under load a FIFO let requests and
+//! settlements crowd them out and honest neurons were slashed as no-shows), then the
+//! settlement parts due at its number (due stays due), then the other queued ops; every
+//! account's entries keep their queue order, so nonces stay in sequence. Settlement parts
+//! execute first in the block. Ops are time-dependent (windows close), so a block is first tried on a copy of the
 //! state and an op that no longer executes is dropped with a log line. While requests are
 //! open, a block is cut every interval even with nothing queued, so windows elapse and every
 //! request settles.
@@ -321,6 +322,18 @@ impl SequencerCore {
                 "settlement parts are added by the sequencer, not submitted".into(),
             ));
         }
+        if let Item::Op(op) = item {
+            if op.kind() == bitai_zk::poc::PocKind::RequestInference {
+                let max = self
+                    .config
+                    .open_request_limit(self.spec.circuit.max_ops, &self.spec.circuit.poc);
+                // The projection holds the queued requests too.
+                let open = self.projected.open_requests().len();
+                if open >= max {
+                    return Err(SubmitError::TooManyOpenRequests { open, max });
+                }
+            }
+        }
         let fee = item.fee();
         if fee < self.config.min_fee {
             return Err(SubmitError::FeeBelowMinimum {
@@ -399,7 +412,6 @@ impl SequencerCore {
         let number = self.head + 1;
         let (max_txs, max_ops) = (self.spec.circuit.max_txs, self.spec.circuit.max_ops);
         let mut settles = self.state.settlements_due(number);
-        settles.truncate(max_ops);
         let taken_txs: Vec<PendingTx> = self
             .pending
             .iter()
@@ -407,7 +419,12 @@ impl SequencerCore {
             .take(max_txs)
             .cloned()
             .collect();
-        let taken_ops = self.pick_ops(taken_txs.len(), max_ops.saturating_sub(settles.len()));
+        // Commits and reveals first (their windows close), then due settlement parts (due
+        // stays due), then the other ops.
+        let taken_ops = self.pick_ops(taken_txs.len(), max_ops, |urgent| {
+            settles.truncate(max_ops - urgent);
+            max_ops - urgent - settles.len()
+        });
         let open = !self.state.open_requests().is_empty();
         if taken_txs.is_empty() && taken_ops.is_empty() && settles.is_empty() && !open {
             return Ok(None);
@@ -486,12 +503,17 @@ impl SequencerCore {
         }
     }
 
-    /// Up to `room` queued ops after the first `skip` queue entries (the transfers taken):
-    /// commits and reveals first, since their windows close, then the rest, each in queue
-    /// order. An account's entries keep their order: an entry is taken only if every earlier
-    /// entry of its account is taken too (a transfer left behind holds its sender's later
-    /// ops back), so nonces stay in sequence.
-    fn pick_ops(&self, skip: usize, room: usize) -> Vec<PendingTx> {
+    /// Queued ops after the first `skip` queue entries (the transfers taken): up to
+    /// `urgent_room` commits and reveals, since their windows close, then as many others as
+    /// `other_room(urgent taken)` allows, each in queue order. An account's entries keep their
+    /// order: an entry is taken only if every earlier entry of its account is taken too (a
+    /// transfer left behind holds its sender's later ops back), so nonces stay in sequence.
+    fn pick_ops(
+        &self,
+        skip: usize,
+        urgent_room: usize,
+        other_room: impl FnOnce(usize) -> usize,
+    ) -> Vec<PendingTx> {
         let urgent = |op: &PocOp| {
             matches!(
                 op.kind(),
@@ -500,7 +522,13 @@ impl SequencerCore {
         };
         let mut taken: Vec<PendingTx> = Vec::new();
         let mut seqs = BTreeSet::new();
+        let mut other_room = Some(other_room);
+        let mut room = urgent_room;
         for pass_urgent in [true, false] {
+            if !pass_urgent {
+                let urgent = taken.len();
+                room = urgent + other_room.take().map_or(0, |f| f(urgent));
+            }
             let mut held = BTreeSet::new();
             for p in self.pending.iter().skip(skip) {
                 if seqs.contains(&p.seq) {

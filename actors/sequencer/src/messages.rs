@@ -277,6 +277,14 @@ pub enum SubmitError {
     /// Too many transfers are pending; try again later.
     #[error("too many pending transactions ({0})")]
     TooManyPending(usize),
+    /// Too many inference requests are open; try again once some settle.
+    #[error("{open} inference requests are open, the most is {max}; try again later")]
+    TooManyOpenRequests {
+        /// Open now.
+        open: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The recipient key is not a valid point.
     #[error("bad recipient key: {0}")]
     BadRecipientKey(String),
@@ -308,6 +316,7 @@ impl SubmitError {
             SubmitError::FeeBelowMinimum { .. } => "fee_below_minimum",
             SubmitError::FeeTooLarge(_) => "fee_too_large",
             SubmitError::TooManyPending(_) => "too_many_pending",
+            SubmitError::TooManyOpenRequests { .. } => "too_many_open_requests",
             SubmitError::BadRecipientKey(_) => "bad_recipient_key",
             SubmitError::RecipientKeyMismatch(_) => "recipient_key_mismatch",
             SubmitError::AccountOutOfRange(_) => "account_out_of_range",

@@ -190,7 +190,9 @@ fn unavailable(role: &str) -> ApiError {
 
 fn submit_error(e: SubmitError) -> ApiError {
     match e {
-        SubmitError::TooManyPending(_) => ApiError::Busy(e.to_string()),
+        SubmitError::TooManyPending(_) | SubmitError::TooManyOpenRequests { .. } => {
+            ApiError::Busy(e.to_string())
+        }
         other => ApiError::SequencerRejected(other.to_string()),
     }
 }
