@@ -78,6 +78,7 @@ pub fn config() -> SequencerConfig {
         max_pending_txs: 1_000,
         min_fee: 0,
         tick_interval_ms: 3_600_000,
+        max_open_requests: 0,
     }
 }
 
