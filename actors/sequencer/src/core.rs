@@ -157,6 +157,9 @@ pub struct SequencerCore {
     genesis_commitment: Hash32,
     pub(crate) handed_through: u64,
     last_cut_ms: u64,
+    /// Whether the committed state has requests not fully settled (read every tick, so kept
+    /// rather than recounted; it changes only when a block is cut).
+    requests_open: bool,
 }
 
 impl SequencerCore {
@@ -236,12 +239,14 @@ impl SequencerCore {
             genesis_commitment,
             handed_through,
             last_cut_ms: now,
+            requests_open: false,
             txs_total,
             ops_total,
             signed_ops_total,
             slashed_total,
             fees_total,
         };
+        core.requests_open = !core.state.open_requests().is_empty();
         core.reload_pending()?;
         core.metrics.head_block.set(head as i64);
         core.metrics.handed_through.set(handed_through as i64);
@@ -395,7 +400,7 @@ impl SequencerCore {
     /// with something pending.
     pub fn block_due(&self) -> bool {
         let full = self.pending.len() >= self.spec.circuit.max_txs;
-        let waiting = !self.pending.is_empty() || !self.state.open_requests().is_empty();
+        let waiting = !self.pending.is_empty() || self.requests_open;
         let timed = waiting
             && self.clock.now_ms()
                 >= self
@@ -425,7 +430,7 @@ impl SequencerCore {
             settles.truncate(max_ops - urgent);
             max_ops - urgent - settles.len()
         });
-        let open = !self.state.open_requests().is_empty();
+        let open = self.requests_open;
         if taken_txs.is_empty() && taken_ops.is_empty() && settles.is_empty() && !open {
             return Ok(None);
         }
@@ -652,6 +657,7 @@ impl SequencerCore {
         }
         self.pending.retain(|p| !gone.contains(&p.seq));
         self.head = number;
+        self.requests_open = !self.state.open_requests().is_empty();
         self.txs_total = record.txs_total;
         self.ops_total = record.ops_total;
         self.signed_ops_total = record.signed_ops_total;

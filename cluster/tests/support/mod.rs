@@ -9,6 +9,8 @@
 // threads of their own.
 #![allow(clippy::disallowed_methods)]
 
+pub mod lenet;
+
 use bitai_cluster::rpc::{ChainInfo, TxStatus};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
