@@ -1,6 +1,7 @@
 //! Our Groth16 prover against ark-groth16 0.5 on the same R1CS, block proving times,
 //! constraints per transfer, and verification through the verifier contract's path against a
-//! bare gnark-bn254-verifier call. One run each; figures go to docs/benchmarks/proofs.md.
+//! bare gnark-bn254-verifier call. Three proofs each in turn, medians; figures go to
+//! docs/benchmarks/proofs.md.
 //!
 //! `cargo bench -p bitai-zk --bench prover` runs everything; `-- quick` skips the 2^18
 //! synthetic circuit and the 32-transfer block; `-- synthetic`, `-- verify` and `-- phases`
@@ -101,33 +102,46 @@ fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Ours and ark-groth16 on `blank`/`full`; prints one table row.
+/// Rounds of each prover on each circuit; the table gives the median.
+const ROUNDS: usize = 3;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Ours and ark-groth16 on `blank`/`full`, [`ROUNDS`] proofs each in turn (ark, then ours);
+/// prints one table row with the medians.
 fn compare<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let t = Instant::now();
     let keys = Groth16Keys::devnet(blank.clone(), b"bench").expect("setup");
     let our_setup = secs(t);
-    let t = Instant::now();
-    let (proof, public) = keys.prove(full.clone(), &mut rng).expect("our prove");
-    let ours = secs(t);
     let vk = bitai_zk::gnark::write_vk(keys.vk());
-    Groth16Verifier
-        .verify(&vk, &bitai_zk::gnark::write_proof(&proof), &public)
-        .expect("our proof verifies");
-
     let t = Instant::now();
     let (pk, ark_vk) =
         ark_groth16::Groth16::<ark_bn254::Bn254>::circuit_specific_setup(blank, &mut rng)
             .expect("ark setup");
     let ark_setup = secs(t);
-    let t = Instant::now();
-    let ark_proof =
-        ark_groth16::Groth16::<ark_bn254::Bn254>::prove(&pk, full, &mut rng).expect("ark prove");
-    let ark = secs(t);
-    assert!(
-        ark_groth16::Groth16::<ark_bn254::Bn254>::verify(&ark_vk, &public, &ark_proof)
-            .expect("ark verify")
-    );
+    let (mut ours, mut ark) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        let ark_proof =
+            ark_groth16::Groth16::<ark_bn254::Bn254>::prove(&pk, full.clone(), &mut rng)
+                .expect("ark prove");
+        ark.push(secs(t));
+        let t = Instant::now();
+        let (proof, public) = keys.prove(full.clone(), &mut rng).expect("our prove");
+        ours.push(secs(t));
+        Groth16Verifier
+            .verify(&vk, &bitai_zk::gnark::write_proof(&proof), &public)
+            .expect("our proof verifies");
+        assert!(
+            ark_groth16::Groth16::<ark_bn254::Bn254>::verify(&ark_vk, &public, &ark_proof)
+                .expect("ark verify")
+        );
+    }
+    let (ours, ark) = (median(ours), median(ark));
     println!(
         "| {name} | {} | {ours:.2} s | {ark:.2} s | {:.2}x | {our_setup:.1} s | {ark_setup:.1} s |",
         keys.r1cs.num_constraints(),
@@ -135,9 +149,10 @@ fn compare<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) 
     );
 }
 
-/// Where our prover's time goes on `full`: synthesis, the quotient's FFTs, each MSM.
+/// Where our prover's time goes on `full`, each phase run alone: synthesis, the quotient's
+/// six FFTs, the MSMs of A, B (G2) and C (L, H and B in G1 together).
 fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
-    use bitai_zk::groth16::prover::{msm_sparse, quotient};
+    use bitai_zk::groth16::prover::{c_msm, msm_sparse, quotient_on_coset};
     let keys = Groth16Keys::devnet(blank, b"bench").expect("setup");
     let t = Instant::now();
     let (z, _) = bitai_zk::groth16::r1cs::assignment(full).expect("assignment");
@@ -151,26 +166,20 @@ fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
         .filter(|x| **x == <halo2curves::bn256::Fr as halo2curves::ff::Field>::ONE)
         .count();
     let t = Instant::now();
-    let h = quotient(&keys.r1cs, &keys.domain, &z).expect("satisfied");
+    let h = quotient_on_coset(&keys.r1cs, &keys.domain, &z).expect("satisfied");
     let fft = secs(t);
     let pk = &keys.pk;
     let t = Instant::now();
     let _ = msm_sparse(&pk.a_query, &z);
     let a = secs(t);
     let t = Instant::now();
-    let _ = msm_sparse(&pk.b_g1_query, &z);
-    let b1 = secs(t);
-    let t = Instant::now();
     let _ = msm_sparse(&pk.b_g2_query, &z);
     let b2 = secs(t);
     let t = Instant::now();
-    let _ = msm_sparse(&pk.l_query, &z);
-    let l = secs(t);
-    let t = Instant::now();
-    let _ = halo2curves::msm::msm_best(&h[..pk.h_query.len()], &pk.h_query);
-    let hm = secs(t);
+    let _ = c_msm(pk, &z, &h, halo2curves::bn256::Fr::from(7u64));
+    let c = secs(t);
     println!(
-        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b1:.2} | {b2:.2} | {l:.2} | {hm:.2} |",
+        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b2:.2} | {c:.2} |",
         z.len(),
         100.0 * zeros as f64 / z.len() as f64,
         100.0 * ones as f64 / z.len() as f64,
@@ -179,13 +188,18 @@ fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
 
 fn main() {
     if std::env::args().any(|a| a == "phases") {
-        println!("| circuit | assignment | synthesis s | quotient (7 FFTs) s | A s | B G1 s | B G2 s | L s | H s |");
-        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!("| circuit | assignment | synthesis s | quotient (6 FFTs) s | A s | B (G2) s | C (L, H, B in G1) s |");
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
         phases("block, 1 transfer", block_circuit(1), block_circuit(1));
         phases(
             "synthetic 2^16",
             Synthetic { n: 1 << 16 },
             Synthetic { n: 1 << 16 },
+        );
+        phases(
+            "synthetic 2^18",
+            Synthetic { n: 1 << 18 },
+            Synthetic { n: 1 << 18 },
         );
         return;
     }

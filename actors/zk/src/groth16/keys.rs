@@ -63,7 +63,8 @@ pub struct ProvingKey {
     pub b_g2_query: SparseBases<G2Affine>,
     /// `(beta u_i + alpha v_i + w_i)(tau) / delta` for witness variables.
     pub l_query: SparseBases<G1Affine>,
-    /// `tau^i Z(tau) / delta` for `i < n - 1`.
+    /// `L_j(tau / g) Z(tau) / delta` for `j < n`: the Lagrange basis of the coset `g H`,
+    /// where the prover's quotient is evaluated.
     pub h_query: Vec<G1Affine>,
 }
 
@@ -93,7 +94,9 @@ pub enum KeyFileError {
     WrongCircuit,
 }
 
-const MAGIC: &[u8; 8] = b"BITAIPK1";
+/// Version 2: the H query in the Lagrange basis of the coset (version 1 files, with it in
+/// powers of tau, are refused, and a devnet cache made again).
+const MAGIC: &[u8; 8] = b"BITAIPK2";
 /// Largest query a key file may declare (2^28 is the largest domain).
 const MAX_POINTS: u64 = 1 << 28;
 

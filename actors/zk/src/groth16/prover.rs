@@ -1,17 +1,25 @@
 //! Our Groth16 prover on halo2curves. Given the circuit's matrices (kept from setup), its
 //! domain (kept) and a fresh assignment, it computes
 //!
-//! - `h(x) = (a(x) b(x) - c(x)) / Z(x)` with seven FFTs of halo2curves' `best_fft`, the
-//!   coset scaling folded into the domain's precomputed vectors;
-//! - `A = alpha + sum z_i u_i + r delta`, `B = beta + sum z_i v_i + s delta` (G2, and in G1
-//!   for `C`), `C = sum_w z_w l_w + sum h_i H_i + s A + r B - r s delta`, every MSM through
-//!   halo2curves' `msm_best`.
+//! - the evaluations of `h(x) = (a(x) b(x) - c(x)) / Z(x)` on the coset `g H`, with six FFTs
+//!   of halo2curves' `best_fft`, the coset scaling folded into the domain's precomputed
+//!   vectors; the proving key's H query is in the coset's Lagrange basis, so `h` is never
+//!   turned back into coefficients (the seventh FFT of the textbook prover);
+//! - `A = alpha + sum z_i u_i + r delta` and `B = beta + sum z_i v_i + s delta` (in G2),
+//!   each one MSM;
+//! - `C = sum_w z_w l_w + sum_j h(g w^j) K_j + r sum_i z_i v_i + s A + r beta` as one MSM
+//!   over L, H and B's G1 query together (the textbook `s A + r B - r s delta` with `B` in
+//!   G1 expanded: B in G1 is never formed on its own, and one MSM of the summed size takes
+//!   fewer additions than three);
+//!
+//! every MSM through halo2curves' `msm_best`.
 //!
 //! What only a prover of our own can do: the assignment of a circuit full of bit
 //! decompositions is mostly zeros and ones, so each MSM drops the zero scalars, adds the
 //! points of the one scalars without any multiplication, and hands only the rest to
-//! `msm_best`; the queries are stored without their points at infinity; and the matrices
-//! are not rebuilt for each proof (arkworks synthesises the assignment alone).
+//! `msm_best`; the queries are stored without their points at infinity; the H query is
+//! stored in the basis the quotient comes out in; and the matrices are not rebuilt for each
+//! proof (arkworks synthesises the assignment alone).
 
 use super::domain::Domain;
 use super::keys::{Proof, ProvingKey, SparseBases};
@@ -58,38 +66,21 @@ pub fn prove(
             got: z.len(),
         });
     }
-    if pk.h_query.len() + 1 != domain.size() || pk.vk.ic.len() != r1cs.num_instance {
+    if pk.h_query.len() != domain.size() || pk.vk.ic.len() != r1cs.num_instance {
         return Err(ProveError::KeyMismatch);
     }
-    let h = quotient(r1cs, domain, z)?;
+    let h = quotient_on_coset(r1cs, domain, z)?;
     let r = Fr::random(&mut *rng);
     let s = Fr::random(&mut *rng);
     let vk = &pk.vk;
 
-    let (a_sum, (b1_sum, (b2_sum, (l_sum, h_sum)))) = rayon::join(
-        || msm_sparse(&pk.a_query, z),
-        || {
-            rayon::join(
-                || msm_sparse(&pk.b_g1_query, z),
-                || {
-                    rayon::join(
-                        || msm_sparse(&pk.b_g2_query, z),
-                        || {
-                            rayon::join(
-                                || msm_sparse(&pk.l_query, z),
-                                || msm_best(&h[..pk.h_query.len()], &pk.h_query),
-                            )
-                        },
-                    )
-                },
-            )
-        },
-    );
-    let delta_g1 = G1::from(vk.delta_g1);
-    let a = G1::from(vk.alpha_g1) + a_sum + delta_g1 * r;
-    let b1 = G1::from(vk.beta_g1) + b1_sum + delta_g1 * s;
+    let a_sum = msm_sparse(&pk.a_query, z);
+    // Side by side, so that the two cores share out both MSMs' windows (msm_best splits an
+    // MSM by window, and C's window count is odd).
+    let (b2_sum, c_sum) = rayon::join(|| msm_sparse(&pk.b_g2_query, z), || c_msm(pk, z, &h, r));
+    let a = G1::from(vk.alpha_g1) + a_sum + G1::from(vk.delta_g1) * r;
     let b2 = G2::from(vk.beta_g2) + b2_sum + G2::from(vk.delta_g2) * s;
-    let c = l_sum + h_sum + a * s + b1 * r - delta_g1 * (r * s);
+    let c = c_sum + a * s + G1::from(vk.beta_g1) * r;
     Ok(Proof {
         a: a.to_affine(),
         b: b2.to_affine(),
@@ -97,8 +88,71 @@ pub fn prove(
     })
 }
 
-/// The coefficients of `h(x)` (length n; the top one is zero for a satisfying assignment).
-pub fn quotient(r1cs: &R1cs, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, ProveError> {
+/// `sum_w z_w l_w + sum_j h_j K_j + r sum_i z_i v_i(tau)` (C's MSM part) as a single
+/// `msm_best` over the three queries: zero scalars dropped, the one scalars of L and B added
+/// directly (B's then scaled by `r` once), `r` folded into B's other scalars.
+pub fn c_msm(pk: &ProvingKey, z: &[Fr], h: &[Fr], r: Fr) -> G1 {
+    let l = split(&pk.l_query, z);
+    let b = split(&pk.b_g1_query, z);
+    let n = l.coeffs.len() + b.coeffs.len() + h.len();
+    let mut coeffs = Vec::with_capacity(n);
+    let mut bases = Vec::with_capacity(n);
+    coeffs.extend_from_slice(&l.coeffs);
+    bases.extend_from_slice(&l.bases);
+    coeffs.extend(b.coeffs.iter().map(|c| *c * r));
+    bases.extend_from_slice(&b.bases);
+    coeffs.extend_from_slice(h);
+    bases.extend_from_slice(&pk.h_query);
+    msm_best(&coeffs, &bases) + l.ones + b.ones * r
+}
+
+/// A query's terms for an assignment: the sum of the points whose scalar is one, and the
+/// scalars and points of the rest, zero scalars left out.
+struct Split<C: CurveAffine> {
+    ones: C::Curve,
+    coeffs: Vec<Fr>,
+    bases: Vec<C>,
+}
+
+fn split<C: CurveAffine<ScalarExt = Fr>>(q: &SparseBases<C>, z: &[Fr]) -> Split<C> {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Split<C>> = q
+        .index
+        .par_chunks(CHUNK)
+        .zip(q.bases.par_chunks(CHUNK))
+        .map(|(index, bases)| {
+            let mut part = Split {
+                ones: C::Curve::identity(),
+                coeffs: Vec::new(),
+                bases: Vec::new(),
+            };
+            for (i, base) in index.iter().zip(bases) {
+                let scalar = z[*i as usize];
+                if scalar == Fr::ONE {
+                    part.ones += base;
+                } else if scalar != Fr::ZERO {
+                    part.coeffs.push(scalar);
+                    part.bases.push(*base);
+                }
+            }
+            part
+        })
+        .collect();
+    let mut out = Split {
+        ones: C::Curve::identity(),
+        coeffs: Vec::with_capacity(parts.iter().map(|p| p.coeffs.len()).sum()),
+        bases: Vec::with_capacity(parts.iter().map(|p| p.bases.len()).sum()),
+    };
+    for part in parts {
+        out.ones += part.ones;
+        out.coeffs.extend(part.coeffs);
+        out.bases.extend(part.bases);
+    }
+    out
+}
+
+/// The evaluations of `h(x)` on the coset `g H`, in the order of `g w^j`.
+pub fn quotient_on_coset(r1cs: &R1cs, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, ProveError> {
     let n = domain.size();
     let m = r1cs.num_constraints();
     let evaluate = |matrix: &[super::r1cs::Row], instance_rows: bool| -> Vec<Fr> {
@@ -140,41 +194,12 @@ pub fn quotient(r1cs: &R1cs, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, Prove
         .for_each(|((a, b), c)| {
             *a = (*a * b - c) * z_inv;
         });
-    domain.coset_to_coefficients(&mut a);
     Ok(a)
 }
 
 /// `sum z[index_k] * bases_k`: zero scalars dropped, one scalars added without
 /// multiplication, the rest through `msm_best`.
 pub fn msm_sparse<C: CurveAffine<ScalarExt = Fr>>(q: &SparseBases<C>, z: &[Fr]) -> C::Curve {
-    const CHUNK: usize = 1 << 14;
-    let parts: Vec<(C::Curve, Vec<Fr>, Vec<C>)> = q
-        .index
-        .par_chunks(CHUNK)
-        .zip(q.bases.par_chunks(CHUNK))
-        .map(|(index, bases)| {
-            let mut ones = C::Curve::identity();
-            let mut coeffs = Vec::new();
-            let mut rest = Vec::new();
-            for (i, base) in index.iter().zip(bases) {
-                let scalar = z[*i as usize];
-                if scalar == Fr::ONE {
-                    ones += base;
-                } else if scalar != Fr::ZERO {
-                    coeffs.push(scalar);
-                    rest.push(*base);
-                }
-            }
-            (ones, coeffs, rest)
-        })
-        .collect();
-    let mut ones = C::Curve::identity();
-    let mut coeffs = Vec::new();
-    let mut rest = Vec::new();
-    for (o, c, r) in parts {
-        ones += o;
-        coeffs.extend(c);
-        rest.extend(r);
-    }
-    ones + msm_best(&coeffs, &rest)
+    let part = split(q, z);
+    part.ones + msm_best(&part.coeffs, &part.bases)
 }

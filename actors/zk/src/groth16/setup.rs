@@ -15,7 +15,7 @@ use super::fixed_base::FixedBase;
 use super::keys::{ProvingKey, SparseBases, VerifyingKey};
 use super::r1cs::R1cs;
 use halo2curves::bn256::{Fr, G1, G2};
-use halo2curves::ff::{BatchInvert, Field};
+use halo2curves::ff::{BatchInvert, Field, PrimeField};
 use halo2curves::group::Curve;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -106,12 +106,17 @@ fn setup_with(r1cs: &R1cs, t: &Trapdoor, digest: [u8; 32]) -> Result<ProvingKey,
         .iter()
         .map(|x| *x * delta_inv)
         .collect();
-    let mut h_scalars = Vec::with_capacity(n - 1);
-    let mut power = z_tau * delta_inv;
-    for _ in 0..n - 1 {
-        h_scalars.push(power);
-        power *= t.tau;
-    }
+    // The H query in the Lagrange basis of the coset g H, where the prover's quotient comes
+    // out: K_j = L_j(tau / g) Z(tau) / delta, so that sum_j h(g w^j) K_j = h(tau) Z(tau) /
+    // delta for any h of degree below n (the quotient's degree is at most n - 2).
+    let g_inv = Fr::MULTIPLICATIVE_GENERATOR
+        .invert()
+        .expect("the generator is invertible");
+    let z_over_delta = z_tau * delta_inv;
+    let h_scalars: Vec<Fr> = lagrange_at(&domain, t.tau * g_inv)
+        .into_par_iter()
+        .map(|l| l * z_over_delta)
+        .collect();
 
     let vk = VerifyingKey {
         alpha_g1: g1.mul(&t.alpha).to_affine(),
@@ -182,4 +187,44 @@ fn lagrange_at(domain: &Domain, tau: Fr) -> Vec<Fr> {
         .zip(denominators)
         .map(|(w, d)| z_over_n * w * d)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2curves::fft::best_fft;
+
+    /// The H query's basis: for any polynomial `p` of degree below n, its values on the coset
+    /// `g H` weighted by `L_j(x / g)` give `p(x)`, which is what lets the prover hand the
+    /// quotient's coset evaluations to the MSM without an inverse FFT.
+    #[test]
+    fn coset_lagrange_basis_interpolates() {
+        let domain = Domain::for_size(16).expect("small domain");
+        let n = domain.size();
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let coeffs: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
+        let at = |x: Fr| coeffs.iter().rev().fold(Fr::ZERO, |acc, c| acc * x + c);
+        let g = Fr::MULTIPLICATIVE_GENERATOR;
+        // Values on g H straight from the coefficients, and through the domain's coset FFT.
+        let mut on_coset: Vec<Fr> = coeffs
+            .iter()
+            .zip(powers_of(g, n))
+            .map(|(c, gi)| *c * gi)
+            .collect();
+        best_fft(&mut on_coset, domain.omega, domain.log_n);
+        let mut via_domain = coeffs.clone();
+        best_fft(&mut via_domain, domain.omega, domain.log_n);
+        domain.evaluations_to_coset(&mut via_domain);
+        assert_eq!(on_coset, via_domain);
+        let x = Fr::random(&mut rng);
+        let basis = lagrange_at(&domain, x * g.invert().expect("nonzero"));
+        let interpolated: Fr = on_coset.iter().zip(&basis).map(|(v, l)| *v * l).sum();
+        assert_eq!(interpolated, at(x));
+    }
+
+    fn powers_of(x: Fr, n: usize) -> Vec<Fr> {
+        std::iter::successors(Some(Fr::ONE), |p| Some(*p * x))
+            .take(n)
+            .collect()
+    }
 }
