@@ -154,6 +154,23 @@ fn compare<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) 
 fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
     use bitai_zk::groth16::prover::{c_msm, msm_sparse, quotient_on_coset};
     let keys = Groth16Keys::devnet(blank, b"bench").expect("setup");
+    // What ark-groth16's `prove` does before its FFTs: synthesis with matrices, then
+    // `finalize` (inlining linear combinations) and `to_matrices` (in its witness map).
+    let t = Instant::now();
+    {
+        use ark_relations::r1cs::{ConstraintSystem, OptimizationGoal, SynthesisMode};
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: true,
+        });
+        full.clone()
+            .generate_constraints(cs.clone())
+            .expect("ark synthesis");
+        cs.finalize();
+        let _ = cs.to_matrices().expect("matrices");
+    }
+    let ark_synth = secs(t);
     let t = Instant::now();
     let (z, _) = bitai_zk::groth16::r1cs::assignment(full).expect("assignment");
     let synth = secs(t);
@@ -179,7 +196,7 @@ fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
     let _ = c_msm(pk, &z, &h, halo2curves::bn256::Fr::from(7u64));
     let c = secs(t);
     println!(
-        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b2:.2} | {c:.2} |",
+        "| {name} | {} vars ({:.0}% zero, {:.0}% one) | {synth:.2} | {fft:.2} | {a:.2} | {b2:.2} | {c:.2} | {ark_synth:.2} |",
         z.len(),
         100.0 * zeros as f64 / z.len() as f64,
         100.0 * ones as f64 / z.len() as f64,
@@ -188,8 +205,8 @@ fn phases<C: ConstraintSynthesizer<Fr> + Clone>(name: &str, blank: C, full: C) {
 
 fn main() {
     if std::env::args().any(|a| a == "phases") {
-        println!("| circuit | assignment | synthesis s | quotient (6 FFTs) s | A s | B (G2) s | C (L, H, B in G1) s |");
-        println!("| --- | --- | --- | --- | --- | --- | --- |");
+        println!("| circuit | assignment | synthesis s | quotient (6 FFTs) s | A s | B (G2) s | C (L, H, B in G1) s | ark-groth16's synthesis with matrices s |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
         phases("block, 1 transfer", block_circuit(1), block_circuit(1));
         phases(
             "synthetic 2^16",
