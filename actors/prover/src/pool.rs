@@ -4,6 +4,11 @@
 //! blocks in parallel on as many provers as it has, and emits `SubmitProof` for each chain
 //! strictly in block order.
 //!
+//! Provers on other nodes join through the gateway ([`crate::remote`]) as remote workers:
+//! their leases must also be renewed by heartbeats (a hung peer stays connected and in its
+//! group forever, so only a missing heartbeat tells), and when one leaves, its lease goes
+//! back to the queue at once.
+//!
 //! Operators query the jobs with `PoolMsg::Jobs` ([`crate::JobSummary`]): the stored jobs
 //! (pending, leased, proved, failed) and the last [`RECENT_EMITTED`] emitted since start.
 //!
@@ -15,12 +20,13 @@
 use crate::messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobId, JobQueue, JobRecord, JobState};
+use crate::remote::RemoteProverMsg;
 use bitai_protocol::{ChainId, SubmitProof};
 use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::field::fr_to_hash;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,11 +92,17 @@ pub struct Confirmations {
     pub reemit_after_ms: u64,
 }
 
-/// A prover the pool leases to: a supervised role (stable across restarts) or a plain actor
-/// that joined by message.
+/// A prover the pool leases to: a supervised role (stable across restarts), a plain actor
+/// that joined by message, a prover on another node, or one that left (its slot is kept so
+/// indices stay stable).
 enum Worker {
     Role(RoleRef<ProverMsg>),
     Actor(ActorRef<ProverMsg>),
+    Remote {
+        prover: ActorRef<RemoteProverMsg>,
+        heartbeat_timeout_ms: u64,
+    },
+    Gone,
 }
 
 impl Worker {
@@ -98,6 +110,33 @@ impl Worker {
         match self {
             Worker::Role(role) => role.send(msg).map_err(|e| e.to_string()),
             Worker::Actor(actor) => actor.cast(msg).map_err(|e| e.to_string()),
+            Worker::Remote { prover, .. } => {
+                let ProverMsg::Prove {
+                    job,
+                    lease_id,
+                    circuit,
+                    pool: _,
+                } = msg;
+                prover
+                    .cast(RemoteProverMsg::Prove {
+                        job,
+                        lease_id,
+                        circuit,
+                    })
+                    .map_err(|e| e.to_string())
+            }
+            Worker::Gone => Err("the prover left".into()),
+        }
+    }
+
+    /// How long a lease of this worker may go without a heartbeat, if it must send them.
+    fn heartbeat_timeout_ms(&self) -> Option<u64> {
+        match self {
+            Worker::Remote {
+                heartbeat_timeout_ms,
+                ..
+            } => Some(*heartbeat_timeout_ms),
+            _ => None,
         }
     }
 }
@@ -106,6 +145,24 @@ struct Lease {
     lease_id: u64,
     worker: usize,
     deadline_ms: u64,
+    /// For a worker that heartbeats: when it last did (or the lease started), and how long
+    /// it may stay silent, ms.
+    heartbeat: Option<(u64, u64)>,
+}
+
+impl Lease {
+    /// Why the lease is over at `now_ms`, if it is.
+    fn expired(&self, now_ms: u64) -> Option<&'static str> {
+        if self.deadline_ms <= now_ms {
+            return Some("lease timed out");
+        }
+        match self.heartbeat {
+            Some((last_ms, timeout_ms)) if last_ms.saturating_add(timeout_ms) <= now_ms => {
+                Some("no heartbeat in time")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The pool's state.
@@ -116,6 +173,8 @@ pub struct PoolState {
     config: PoolConfig,
     metrics: PoolMetrics,
     workers: Vec<Worker>,
+    /// Remote workers by actor id (their index in `workers`).
+    remote: BTreeMap<ActorId, usize>,
     idle: BTreeSet<usize>,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
@@ -169,6 +228,7 @@ impl Actor for ProverPool {
             metrics: args.metrics,
             idle: (0..args.workers.len()).collect(),
             workers: args.workers.into_iter().map(Worker::Role).collect(),
+            remote: BTreeMap::new(),
             unconfirmed: BTreeMap::new(),
             confirmations: args.confirmations,
             pending,
@@ -213,6 +273,12 @@ impl Actor for ProverPool {
             } => {
                 state.finished(job, lease_id, result, prove_ms)?;
             }
+            PoolMsg::RemoteJoined {
+                prover,
+                heartbeat_timeout_ms,
+            } => state.remote_joined(prover, heartbeat_timeout_ms),
+            PoolMsg::RemoteLeft(id) => state.remote_left(id)?,
+            PoolMsg::Heartbeat { lease_id } => state.heartbeat(lease_id),
             PoolMsg::Tick => {
                 state.expire_leases()?;
                 state.reemit_unconfirmed()?;
@@ -266,13 +332,18 @@ impl PoolState {
             self.pending.remove(&job);
             self.next_lease_id += 1;
             let lease_id = self.next_lease_id;
-            let deadline_ms = self.clock.now_ms() + self.config.lease_timeout_ms;
+            let now_ms = self.clock.now_ms();
+            let deadline_ms = now_ms + self.config.lease_timeout_ms;
+            let heartbeat = self.workers[worker]
+                .heartbeat_timeout_ms()
+                .map(|timeout_ms| (now_ms, timeout_ms));
             self.leases.insert(
                 job,
                 Lease {
                     lease_id,
                     worker,
                     deadline_ms,
+                    heartbeat,
                 },
             );
             self.metrics.leases_out.set(self.leases.len() as i64);
@@ -299,7 +370,7 @@ impl PoolState {
     ) -> Result<(), ActorProcessingErr> {
         if let Some(worker) = self.lost.remove(&lease_id) {
             tracing::debug!(?job, "late report on an expired lease; the prover is back");
-            self.idle.insert(worker);
+            self.back_in_rotation(worker);
             return Ok(());
         }
         let Some(lease) = self.leases.get(&job).filter(|l| l.lease_id == lease_id) else {
@@ -309,7 +380,7 @@ impl PoolState {
         let worker = lease.worker;
         self.leases.remove(&job);
         self.metrics.leases_out.set(self.leases.len() as i64);
-        self.idle.insert(worker);
+        self.back_in_rotation(worker);
         let Some(record) = self.queue.get(&job)? else {
             return Ok(());
         };
@@ -347,31 +418,96 @@ impl PoolState {
 
     fn expire_leases(&mut self) -> Result<(), ActorProcessingErr> {
         let now = self.clock.now_ms();
-        let expired: Vec<JobId> = self
+        let expired: Vec<(JobId, &'static str)> = self
             .leases
             .iter()
-            .filter(|(_, l)| l.deadline_ms <= now)
-            .map(|(id, _)| *id)
+            .filter_map(|(id, l)| l.expired(now).map(|why| (*id, why)))
             .collect();
-        for job in expired {
+        for (job, why) in expired {
             let Some(lease) = self.leases.remove(&job) else {
                 continue;
             };
-            tracing::warn!(?job, "lease expired; the job goes back to the queue");
+            tracing::warn!(
+                ?job,
+                why,
+                "lease taken back; the job goes back to the queue"
+            );
             // The prover that held it stays out of rotation until it reports.
             self.lost.insert(lease.lease_id, lease.worker);
-            if let Some(record) = self.queue.get(&job)? {
-                if let JobState::Pending(circuit) = record.state {
-                    let next = JobRecord {
-                        attempts: record.attempts + 1,
-                        state: JobState::Pending(circuit),
-                    };
-                    self.retry_or_park(job, next)?;
-                }
-            }
+            self.requeue(job)?;
         }
         self.metrics.leases_out.set(self.leases.len() as i64);
         Ok(())
+    }
+
+    /// A job whose lease ended without a result goes back to the queue (one attempt used).
+    fn requeue(&mut self, job: JobId) -> Result<(), ActorProcessingErr> {
+        if let Some(record) = self.queue.get(&job)? {
+            if let JobState::Pending(circuit) = record.state {
+                let next = JobRecord {
+                    attempts: record.attempts + 1,
+                    state: JobState::Pending(circuit),
+                };
+                self.retry_or_park(job, next)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A worker that finished (or reported late) takes work again, unless it left.
+    fn back_in_rotation(&mut self, worker: usize) {
+        if !matches!(self.workers.get(worker), Some(Worker::Gone) | None) {
+            self.idle.insert(worker);
+        }
+    }
+
+    fn remote_joined(&mut self, prover: ActorRef<RemoteProverMsg>, heartbeat_timeout_ms: u64) {
+        let id = prover.get_id();
+        if self.remote.contains_key(&id) {
+            return;
+        }
+        tracing::info!(prover = %id, "remote prover joined");
+        self.workers.push(Worker::Remote {
+            prover,
+            heartbeat_timeout_ms,
+        });
+        let index = self.workers.len() - 1;
+        self.remote.insert(id, index);
+        self.idle.insert(index);
+    }
+
+    fn remote_left(&mut self, id: ActorId) -> Result<(), ActorProcessingErr> {
+        let Some(worker) = self.remote.remove(&id) else {
+            return Ok(());
+        };
+        tracing::warn!(prover = %id, "remote prover left");
+        self.workers[worker] = Worker::Gone;
+        self.idle.remove(&worker);
+        self.lost.retain(|_, w| *w != worker);
+        let held: Vec<JobId> = self
+            .leases
+            .iter()
+            .filter(|(_, l)| l.worker == worker)
+            .map(|(job, _)| *job)
+            .collect();
+        for job in held {
+            self.leases.remove(&job);
+            tracing::warn!(?job, "its prover left; the job goes back to the queue");
+            self.requeue(job)?;
+        }
+        self.metrics.leases_out.set(self.leases.len() as i64);
+        Ok(())
+    }
+
+    fn heartbeat(&mut self, lease_id: u64) {
+        let now = self.clock.now_ms();
+        match self.leases.values_mut().find(|l| l.lease_id == lease_id) {
+            Some(Lease {
+                heartbeat: Some((last_ms, _)),
+                ..
+            }) => *last_ms = now,
+            _ => tracing::debug!(lease_id, "heartbeat for a lease the pool does not hold"),
+        }
     }
 
     fn retry_or_park(&mut self, job: JobId, record: JobRecord) -> Result<(), ActorProcessingErr> {
