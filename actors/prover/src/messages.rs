@@ -50,6 +50,8 @@ pub enum PoolMsg {
     RemoteJoined {
         /// The remote actor.
         prover: ActorRef<RemoteProverMsg>,
+        /// How often it is asked to heartbeat a lease, ms.
+        heartbeat_interval_ms: u64,
         /// A lease of this prover without a heartbeat for this long is taken back, ms.
         heartbeat_timeout_ms: u64,
     },

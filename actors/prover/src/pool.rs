@@ -100,6 +100,7 @@ enum Worker {
     Actor(ActorRef<ProverMsg>),
     Remote {
         prover: ActorRef<RemoteProverMsg>,
+        heartbeat_interval_ms: u64,
         heartbeat_timeout_ms: u64,
     },
     Gone,
@@ -110,7 +111,11 @@ impl Worker {
         match self {
             Worker::Role(role) => role.send(msg).map_err(|e| e.to_string()),
             Worker::Actor(actor) => actor.cast(msg).map_err(|e| e.to_string()),
-            Worker::Remote { prover, .. } => {
+            Worker::Remote {
+                prover,
+                heartbeat_interval_ms,
+                ..
+            } => {
                 let ProverMsg::Prove {
                     job,
                     lease_id,
@@ -121,6 +126,7 @@ impl Worker {
                     .cast(RemoteProverMsg::Prove {
                         job,
                         lease_id,
+                        heartbeat_interval_ms: *heartbeat_interval_ms,
                         circuit,
                     })
                     .map_err(|e| e.to_string())
@@ -275,8 +281,9 @@ impl Actor for ProverPool {
             }
             PoolMsg::RemoteJoined {
                 prover,
+                heartbeat_interval_ms,
                 heartbeat_timeout_ms,
-            } => state.remote_joined(prover, heartbeat_timeout_ms),
+            } => state.remote_joined(prover, heartbeat_interval_ms, heartbeat_timeout_ms),
             PoolMsg::RemoteLeft(id) => state.remote_left(id)?,
             PoolMsg::Heartbeat { lease_id } => state.heartbeat(lease_id),
             PoolMsg::Tick => {
@@ -461,7 +468,12 @@ impl PoolState {
         }
     }
 
-    fn remote_joined(&mut self, prover: ActorRef<RemoteProverMsg>, heartbeat_timeout_ms: u64) {
+    fn remote_joined(
+        &mut self,
+        prover: ActorRef<RemoteProverMsg>,
+        heartbeat_interval_ms: u64,
+        heartbeat_timeout_ms: u64,
+    ) {
         let id = prover.get_id();
         if self.remote.contains_key(&id) {
             return;
@@ -469,6 +481,7 @@ impl PoolState {
         tracing::info!(prover = %id, "remote prover joined");
         self.workers.push(Worker::Remote {
             prover,
+            heartbeat_interval_ms,
             heartbeat_timeout_ms,
         });
         let index = self.workers.len() - 1;

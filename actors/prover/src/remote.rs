@@ -37,6 +37,8 @@ use std::time::Duration;
 pub struct GatewayArgs {
     /// The pool (on a node, its role proxy).
     pub pool: Arc<dyn Sink<PoolMsg>>,
+    /// How often remote provers heartbeat a lease, ms.
+    pub heartbeat_interval_ms: u64,
     /// A remote lease without a heartbeat for this long is taken back, ms.
     pub heartbeat_timeout_ms: u64,
     /// How often the current provers are announced again, ms.
@@ -53,6 +55,7 @@ impl PoolGateway {
             let prover: ActorRef<RemoteProverMsg> = cell.into();
             let msg = PoolMsg::RemoteJoined {
                 prover,
+                heartbeat_interval_ms: state.heartbeat_interval_ms,
                 heartbeat_timeout_ms: state.heartbeat_timeout_ms,
             };
             if let Err(e) = state.pool.send(msg) {
@@ -171,15 +174,12 @@ pub struct RemoteProverArgs {
     pub rng_seed: [u8; 32],
     /// The clock for prove times.
     pub clock: Arc<dyn Clock>,
-    /// How often a lease being proved is heartbeated, ms.
-    pub heartbeat_interval_ms: u64,
 }
 
 /// The remote prover's state.
 pub struct RemoteProverState {
     engine: ProvingEngine,
     clock: Arc<dyn Clock>,
-    heartbeat_interval_ms: u64,
 }
 
 /// A prover on a prover node: a member of [`PROVERS_GROUP`] that proves what the pool
@@ -220,7 +220,6 @@ impl Actor for RemoteProver {
         Ok(RemoteProverState {
             engine: ProvingEngine::new(args.backend, args.rng_seed),
             clock: args.clock,
-            heartbeat_interval_ms: args.heartbeat_interval_ms.max(1),
         })
     }
 
@@ -242,13 +241,14 @@ impl Actor for RemoteProver {
         let RemoteProverMsg::Prove {
             job,
             lease_id,
+            heartbeat_interval_ms,
             circuit,
         } = msg;
         tracing::info!(chain = %job.chain_id, block = job.block_number, lease_id, "proving");
         let started_ms = state.clock.now_ms();
         let proving = state.engine.prove(circuit);
         tokio::pin!(proving);
-        let every = Duration::from_millis(state.heartbeat_interval_ms);
+        let every = Duration::from_millis(heartbeat_interval_ms.max(1));
         let result = loop {
             tokio::select! {
                 biased;

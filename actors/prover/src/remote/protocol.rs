@@ -81,6 +81,9 @@ pub enum RemoteProverMsg {
         job: JobId,
         /// The lease to quote back.
         lease_id: u64,
+        /// Heartbeat the lease this often while proving, ms (the coordinator's
+        /// `cluster.heartbeat_interval_ms`).
+        heartbeat_interval_ms: u64,
         /// `bitai_zk::circuit::BlockCircuit::to_bytes`.
         circuit: Vec<u8>,
     },
@@ -116,12 +119,14 @@ impl RemoteProverMsg {
         let RemoteProverMsg::Prove {
             job,
             lease_id,
+            heartbeat_interval_ms,
             circuit,
         } = self;
         let mut out = Vec::with_capacity(circuit.len() + 64);
         out.extend_from_slice(&[PROTOCOL_VERSION, TAG_PROVE]);
         put_job(&mut out, job);
         out.extend_from_slice(&lease_id.to_le_bytes());
+        out.extend_from_slice(&heartbeat_interval_ms.to_le_bytes());
         put_bytes(&mut out, circuit);
         out
     }
@@ -133,6 +138,7 @@ impl RemoteProverMsg {
             TAG_PROVE => RemoteProverMsg::Prove {
                 job: r.job()?,
                 lease_id: r.u64()?,
+                heartbeat_interval_ms: r.u64()?,
                 circuit: r.bytes("circuit", MAX_CIRCUIT_BYTES)?,
             },
             tag => return Err(WireError::Tag(tag)),
@@ -356,6 +362,7 @@ mod tests {
         let prove = RemoteProverMsg::Prove {
             job: job(7, 9),
             lease_id: 3,
+            heartbeat_interval_ms: 2_000,
             circuit: vec![1, 2, 3],
         };
         assert_eq!(
@@ -386,7 +393,7 @@ mod tests {
     #[test]
     fn bounds_versions_and_trailing_bytes_are_refused() {
         let mut big = vec![PROTOCOL_VERSION, TAG_PROVE];
-        big.extend_from_slice(&[0; 48]);
+        big.extend_from_slice(&[0; 56]);
         big.extend_from_slice(&((MAX_CIRCUIT_BYTES + 1) as u32).to_le_bytes());
         assert!(matches!(
             RemoteProverMsg::from_bytes(&big),
@@ -413,6 +420,7 @@ mod tests {
         let prove = RemoteProverMsg::Prove {
             job: job(2, 1),
             lease_id: 8,
+            heartbeat_interval_ms: 1,
             circuit: vec![5; 10],
         };
         let frame = prove.clone().serialize().expect("serializable");
@@ -444,7 +452,9 @@ mod tests {
             lease_id in any::<u64>(),
             cut_seed in any::<usize>(),
         ) {
-            let prove = RemoteProverMsg::Prove { job: job(3, 5), lease_id, circuit: circuit.clone() }
+            let prove = RemoteProverMsg::Prove {
+                job: job(3, 5), lease_id, heartbeat_interval_ms: 7, circuit: circuit.clone(),
+            }
                 .to_bytes();
             let cut = cut_seed % prove.len();
             prop_assert!(RemoteProverMsg::from_bytes(&prove[..cut]).is_err());

@@ -48,6 +48,7 @@ async fn join(pool: &ActorRef<PoolMsg>) -> FakeProver {
     let (actor, _) = Actor::spawn(None, Fake, tx).await.expect("fake prover");
     pool.cast(PoolMsg::RemoteJoined {
         prover: actor.clone(),
+        heartbeat_interval_ms: 100,
         heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
     })
     .expect("pool alive");
@@ -64,6 +65,7 @@ async fn lease(p: &mut FakeProver) -> (JobId, u64, Vec<u8>) {
         job,
         lease_id,
         circuit,
+        ..
     } = msg;
     (job, lease_id, circuit)
 }
@@ -197,6 +199,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     h.pool
         .cast(PoolMsg::RemoteJoined {
             prover: b.actor.clone(),
+            heartbeat_interval_ms: 100,
             heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
         })
         .expect("pool alive");
@@ -219,6 +222,7 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
     .await;
     let gateway_args = GatewayArgs {
         pool: Arc::new(ActorSink(h.pool.clone())),
+        heartbeat_interval_ms: 20,
         heartbeat_timeout_ms: 5_000,
         resync_interval_ms: 100,
     };
@@ -229,7 +233,6 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
         backend: ProverBackend::Simulation,
         rng_seed: [9; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
-        heartbeat_interval_ms: 20,
     };
     let (prover, _) = Actor::spawn(None, RemoteProver, prover_args)
         .await
