@@ -13,112 +13,20 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-use support::{bitai, DevnetProcess};
+use std::time::Duration;
+use support::prover::{free_port, key_cache, remote_only_config, ProverProcess, DEVNET_ARGS};
+use support::DevnetProcess;
 
 const COOKIE: &str = "remote-prover-test-cookie";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local addr")
-        .port()
-}
-
-/// A `bitai prover run` child, its stderr in a file; killed when dropped.
-struct ProverProcess {
-    child: Child,
-    stderr: std::path::PathBuf,
-}
-
-impl ProverProcess {
-    fn start(join: &str, cookie: &str, keys: &Path, stderr: std::path::PathBuf) -> Self {
-        let file = std::fs::File::create(&stderr).expect("stderr file");
-        let child = bitai()
-            .args([
-                "prover", "run", "--join", join, "--cookie", cookie, "--keys",
-            ])
-            .arg(keys)
-            .args(["--log", "info"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("bitai prover run starts");
-        Self { child, stderr }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// Its exit code within `timeout`, or `None`.
-    fn exit_within(&mut self, timeout: Duration) -> Option<i32> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-}
-
-impl Drop for ProverProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn a_remote_prover_proves_every_block_and_a_wrong_cookie_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let key_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("devnet-groth16-keys");
+    let key_cache = key_cache();
     let listen = format!("127.0.0.1:{}", free_port());
-    let s = |v: &str| toml::Value::String(v.to_owned());
-    let config = support::write_config(
-        dir.path(),
-        &[
-            // The smallest shape: one transfer slot, no op slots (so no neurons), which
-            // keeps key loading and proving short in a debug build on a busy machine.
-            ("chain", "block_ops", toml::Value::Integer(0)),
-            ("chain", "neurons", toml::Value::Integer(0)),
-            ("prover", "workers", toml::Value::Integer(0)),
-            ("prover", "key_cache_dir", s(&key_cache.to_string_lossy())),
-            ("cluster", "listen", s(&listen)),
-            ("cluster", "cookie", s(COOKIE)),
-            (
-                "cluster",
-                "heartbeat_interval_ms",
-                toml::Value::Integer(500),
-            ),
-            (
-                "cluster",
-                "heartbeat_timeout_ms",
-                toml::Value::Integer(5_000),
-            ),
-        ],
-    );
+    let config = remote_only_config(dir.path(), &listen, COOKIE, 500, 5_000);
     let data_dir = dir.path().join("data");
-    let mut devnet = DevnetProcess::start(
-        &config,
-        &data_dir,
-        &[
-            "--l2-blocks",
-            "2",
-            "--block-txs",
-            "1",
-            "--tps",
-            "2",
-            "--block-interval-ms",
-            "300",
-        ],
-    );
+    let mut devnet = DevnetProcess::start(&config, &data_dir, &DEVNET_ARGS);
 
     // A wrong cookie: client_connect succeeds, the coordinator drops the session.
     let mut refused = ProverProcess::start(
