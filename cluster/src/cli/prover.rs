@@ -57,8 +57,14 @@ pub struct RunArgs {
     /// The coordinator's `[cluster] listen` address, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     pub join: String,
-    /// The coordinator's `[cluster] cookie` (the handshake's shared secret).
-    #[arg(long, value_name = "SECRET")]
+    /// The coordinator's `[cluster] cookie` (the handshake's shared secret); the
+    /// environment variable keeps it out of the process list.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "BITAI_CLUSTER_COOKIE",
+        hide_env_values = true
+    )]
     pub cookie: String,
     /// Directory of proving-key files (`*.pk`).
     #[arg(long, value_name = "DIR")]
