@@ -43,7 +43,9 @@ pub enum KeyDirError {
 /// Key files by R1CS digest, and the keys loaded so far by shape.
 pub struct KeyDir {
     dir: PathBuf,
-    files: BTreeMap<[u8; 32], PathBuf>,
+    /// Paths by the digest in their header (more than one when stale copies lie beside a
+    /// current file: each is tried in name order).
+    files: BTreeMap<[u8; 32], Vec<PathBuf>>,
     loaded: Mutex<BTreeMap<CircuitConfig, Arc<Groth16Keys>>>,
 }
 
@@ -73,9 +75,7 @@ impl KeyDir {
         let mut files = BTreeMap::new();
         for path in paths {
             match header_digest(&path) {
-                Ok(digest) => {
-                    files.insert(digest, path);
-                }
+                Ok(digest) => files.entry(digest).or_insert_with(Vec::new).push(path),
                 Err(e) => tracing::warn!(path = %path.display(), error = %e, "skipping key file"),
             }
         }
@@ -92,7 +92,7 @@ impl KeyDir {
 
     /// How many key files were indexed.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.values().map(Vec::len).sum()
     }
 
     /// Whether no key file was indexed (never true for an opened directory).
@@ -109,15 +109,28 @@ impl KeyDir {
         let blank = BlockCircuit::blank(config).map_err(|e| e.to_string())?;
         let r1cs = R1cs::from_circuit(blank).map_err(|e| e.to_string())?;
         let digest = r1cs.digest();
-        let path = self.files.get(&digest).ok_or_else(|| {
+        let paths = self.files.get(&digest).ok_or_else(|| {
             format!(
                 "no proving key for circuit shape {config:?} in {}",
                 self.dir.display()
             )
         })?;
-        let bytes = read_bounded(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let pk = ProvingKey::from_bytes(&bytes, &digest)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut failures = Vec::new();
+        let mut found = None;
+        for path in paths {
+            match read_bounded(path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    ProvingKey::from_bytes(&bytes, &digest).map_err(|e| e.to_string())
+                }) {
+                Ok(pk) => {
+                    found = Some((path, pk));
+                    break;
+                }
+                Err(e) => failures.push(format!("{}: {e}", path.display())),
+            }
+        }
+        let (path, pk) = found.ok_or_else(|| failures.join("; "))?;
         let domain = Domain::for_size(r1cs.num_constraints() + r1cs.num_instance)
             .map_err(|e| e.to_string())?;
         tracing::info!(path = %path.display(), ?config, "loaded proving key");
@@ -165,8 +178,17 @@ mod tests {
             Groth16Keys::devnet_cached(blank, b"keydir test", dir.path()).expect("devnet setup");
         std::fs::write(dir.path().join("notes.txt"), b"not a key").expect("write");
         std::fs::write(dir.path().join("short.pk"), b"BITAIPK1").expect("write");
+        // A damaged copy with the same header, tried first (name order), then passed over.
+        let real = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.to_string_lossy().contains("groth16-devnet"))
+            .expect("the cached key file");
+        let mut stale = std::fs::read(&real).expect("read")[..MAGIC_LEN + 32].to_vec();
+        stale.extend_from_slice(&[0; 64]);
+        std::fs::write(dir.path().join("0-stale.pk"), stale).expect("write");
         let keys = KeyDir::open(dir.path()).expect("opens");
-        assert_eq!(keys.len(), 1, "the short file is skipped");
+        assert_eq!(keys.len(), 2, "the short file is skipped");
         let loaded = keys.keys_for(shape).expect("found");
         assert_eq!(loaded.vk(), made.vk());
         let other = CircuitConfig::new(1, 2);
