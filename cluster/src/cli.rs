@@ -19,6 +19,7 @@ pub mod model_deploy;
 pub mod neuron;
 pub mod neuron_run;
 pub mod proof;
+pub mod prover;
 
 /// Exit code: the work failed.
 pub const EXIT_FAILURE: u8 = 1;
@@ -75,6 +76,8 @@ pub enum Command {
     Infer(infer::InferArgs),
     /// A neuron's stake (register, unbond, withdraw) and a chain's neurons.
     Neuron(neuron::NeuronArgs),
+    /// Prover nodes: join a coordinator over the cluster and prove its L2 blocks.
+    Prover(prover::ProverArgs),
 }
 
 /// Runs the parsed command.
@@ -91,5 +94,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Infer(args) => infer::run(args),
         Command::Neuron(args) => neuron::run(args),
+        Command::Prover(args) => prover::run(args),
     }
 }

@@ -38,6 +38,8 @@ pub struct NodeConfig {
     pub mempool: bitai_mempool::MempoolConfig,
     /// `[neuron]`: how the node's neurons poll, pay and cache.
     pub neuron: bitai_neuron::NeuronConfig,
+    /// `[cluster]`: prover nodes that join this node over `ractor_cluster`.
+    pub cluster: crate::cluster_node::ClusterSection,
 }
 
 /// `[node]`.
@@ -180,6 +182,13 @@ impl NodeConfig {
             ));
         }
         self.rpc.check().map_err(ConfigError::Invalid)?;
+        self.cluster.check().map_err(ConfigError::Invalid)?;
+        if self.prover.workers == 0 && !self.cluster.enabled() {
+            return Err(ConfigError::Invalid(
+                "prover.workers = 0 needs [cluster] listen (remote provers) to prove anything"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -205,6 +214,15 @@ mod tests {
         // Both files spell out every [rpc] key with its default value.
         assert_eq!(devnet.rpc, crate::rpc::RpcConfig::default());
         assert_eq!(regtest.rpc, crate::rpc::RpcConfig::default());
+        // And every [cluster] key, off.
+        assert_eq!(
+            devnet.cluster,
+            crate::cluster_node::ClusterSection::default()
+        );
+        assert_eq!(
+            regtest.cluster,
+            crate::cluster_node::ClusterSection::default()
+        );
     }
 
     #[test]
@@ -244,6 +262,17 @@ mod tests {
             NodeConfig::parse("[rpc]\nmax_connections = 0\n", p),
             Err(ConfigError::Invalid(_))
         ));
+        assert!(matches!(
+            NodeConfig::parse("[prover]\nworkers = 0\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[cluster]\nlisten = \"127.0.0.1:7400\"\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        let remote_only = "[prover]\nworkers = 0\n[cluster]\nlisten = \"127.0.0.1:7400\"\n\
+                           cookie = \"s\"\n";
+        assert!(NodeConfig::parse(remote_only, p).is_ok());
         assert!(NodeConfig::parse("", p).is_ok(), "every key has a default");
     }
 }

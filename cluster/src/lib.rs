@@ -3,6 +3,7 @@
 //! End-to-end tests build the same graph through [`pipeline`].
 
 pub mod cli;
+pub mod cluster_node;
 pub mod config;
 pub mod devnet;
 mod inscriber;

@@ -157,7 +157,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         _ => ProverBackend::Simulation,
     };
     let mut workers = Vec::new();
-    for i in 0..config.prover.workers.max(1) {
+    for i in 0..config.prover.workers {
         let name = format!("prover-{i}");
         let role = RoleRef::<ProverMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
         let args = ProverArgs {

@@ -36,6 +36,21 @@ pub fn init_logs(file: &Path, filter: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sends the process's logs to stderr through `filter` (`RUST_LOG` overrides), with the
+/// r1cs spans off as in [`init_logs`] (a prover node synthesizes circuits to load keys).
+pub fn init_stderr_logs(filter: &str) -> anyhow::Result<()> {
+    let filter = r1cs_spans_off(
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter)),
+    );
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))?;
+    Ok(())
+}
+
 /// `filter` with [`R1CS_SPANS_OFF`] added unless it names the `r1cs` target.
 fn r1cs_spans_off(filter: EnvFilter) -> EnvFilter {
     if filter.to_string().contains("r1cs") {

@@ -6,19 +6,24 @@
 //!
 //! - [`queue`]: the persisted job queue on the storage port;
 //! - [`pool`]: leases with deadlines, retries, in-order emission, back-pressure;
-//! - [`worker`]: the prover actor;
+//! - [`worker`]: the prover actor and the proving both kinds of prover share;
+//! - [`remote`]: provers on other nodes of a `ractor_cluster` (the wire protocol, the
+//!   coordinator's gateway, the remote prover actor);
+//! - [`keydir`]: proving keys from a directory of key files (a prover node's keys);
 //! - [`messages`], [`metrics`]: the protocol between them and the pool's metrics.
 
+pub mod keydir;
 pub mod messages;
 pub mod metrics;
 pub mod pool;
 pub mod queue;
+pub mod remote;
 pub mod worker;
 
 pub use messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 pub use metrics::PoolMetrics;
 pub use pool::{Confirmations, PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
-pub use worker::{Prover, ProverArgs, ProverBackend};
+pub use worker::{Prover, ProverArgs, ProverBackend, ProvingEngine};
 
 #[cfg(test)]
 mod tests;

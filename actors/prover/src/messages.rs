@@ -3,8 +3,9 @@
 //! cluster can speak the same protocol.
 
 use crate::queue::JobId;
+use crate::remote::RemoteProverMsg;
 use bitai_protocol::SubmitProof;
-use ractor::{ActorRef, RpcReplyPort};
+use ractor::{ActorId, ActorRef, RpcReplyPort};
 
 /// Why the pool refused a block.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -43,6 +44,24 @@ pub enum PoolMsg {
         result: Result<Vec<u8>, String>,
         /// How long proving took, by the prover's clock.
         prove_ms: u64,
+    },
+    /// A prover on another node joined (the gateway saw it enter group
+    /// [`crate::remote::PROVERS_GROUP`]); a prover already known is ignored.
+    RemoteJoined {
+        /// The remote actor.
+        prover: ActorRef<RemoteProverMsg>,
+        /// How often it is asked to heartbeat a lease, ms.
+        heartbeat_interval_ms: u64,
+        /// A lease of this prover without a heartbeat for this long is taken back, ms.
+        heartbeat_timeout_ms: u64,
+    },
+    /// A remote prover left (its node disconnected or it stopped): its lease, if any, goes
+    /// back to the queue at once.
+    RemoteLeft(ActorId),
+    /// A remote prover is still working on a lease.
+    Heartbeat {
+        /// The lease.
+        lease_id: u64,
     },
     /// Periodic check of lease deadlines.
     Tick,

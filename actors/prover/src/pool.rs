@@ -4,6 +4,11 @@
 //! blocks in parallel on as many provers as it has, and emits `SubmitProof` for each chain
 //! strictly in block order.
 //!
+//! Provers on other nodes join through the gateway ([`crate::remote`]) as remote workers:
+//! their leases must also be renewed by heartbeats (a hung peer stays connected and in its
+//! group forever, so only a missing heartbeat tells), and when one leaves, its lease goes
+//! back to the queue at once.
+//!
 //! Operators query the jobs with `PoolMsg::Jobs` ([`crate::JobSummary`]): the stored jobs
 //! (pending, leased, proved, failed) and the last [`RECENT_EMITTED`] emitted since start.
 //!
@@ -20,7 +25,10 @@ use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
 use bitai_zk::circuit::BlockCircuit;
 use bitai_zk::field::fr_to_hash;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef};
+use workers::{Lease, Worker};
+
+mod workers;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,28 +94,6 @@ pub struct Confirmations {
     pub reemit_after_ms: u64,
 }
 
-/// A prover the pool leases to: a supervised role (stable across restarts) or a plain actor
-/// that joined by message.
-enum Worker {
-    Role(RoleRef<ProverMsg>),
-    Actor(ActorRef<ProverMsg>),
-}
-
-impl Worker {
-    fn cast(&self, msg: ProverMsg) -> Result<(), String> {
-        match self {
-            Worker::Role(role) => role.send(msg).map_err(|e| e.to_string()),
-            Worker::Actor(actor) => actor.cast(msg).map_err(|e| e.to_string()),
-        }
-    }
-}
-
-struct Lease {
-    lease_id: u64,
-    worker: usize,
-    deadline_ms: u64,
-}
-
 /// The pool's state.
 pub struct PoolState {
     queue: JobQueue,
@@ -116,6 +102,8 @@ pub struct PoolState {
     config: PoolConfig,
     metrics: PoolMetrics,
     workers: Vec<Worker>,
+    /// Remote workers by actor id (their index in `workers`).
+    remote: BTreeMap<ActorId, usize>,
     idle: BTreeSet<usize>,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
@@ -169,6 +157,7 @@ impl Actor for ProverPool {
             metrics: args.metrics,
             idle: (0..args.workers.len()).collect(),
             workers: args.workers.into_iter().map(Worker::Role).collect(),
+            remote: BTreeMap::new(),
             unconfirmed: BTreeMap::new(),
             confirmations: args.confirmations,
             pending,
@@ -213,6 +202,13 @@ impl Actor for ProverPool {
             } => {
                 state.finished(job, lease_id, result, prove_ms)?;
             }
+            PoolMsg::RemoteJoined {
+                prover,
+                heartbeat_interval_ms,
+                heartbeat_timeout_ms,
+            } => state.remote_joined(prover, heartbeat_interval_ms, heartbeat_timeout_ms),
+            PoolMsg::RemoteLeft(id) => state.remote_left(id)?,
+            PoolMsg::Heartbeat { lease_id } => state.heartbeat(lease_id),
             PoolMsg::Tick => {
                 state.expire_leases()?;
                 state.reemit_unconfirmed()?;
@@ -266,13 +262,18 @@ impl PoolState {
             self.pending.remove(&job);
             self.next_lease_id += 1;
             let lease_id = self.next_lease_id;
-            let deadline_ms = self.clock.now_ms() + self.config.lease_timeout_ms;
+            let now_ms = self.clock.now_ms();
+            let deadline_ms = now_ms + self.config.lease_timeout_ms;
+            let heartbeat = self.workers[worker]
+                .heartbeat_timeout_ms()
+                .map(|timeout_ms| (now_ms, timeout_ms));
             self.leases.insert(
                 job,
                 Lease {
                     lease_id,
                     worker,
                     deadline_ms,
+                    heartbeat,
                 },
             );
             self.metrics.leases_out.set(self.leases.len() as i64);
@@ -299,7 +300,7 @@ impl PoolState {
     ) -> Result<(), ActorProcessingErr> {
         if let Some(worker) = self.lost.remove(&lease_id) {
             tracing::debug!(?job, "late report on an expired lease; the prover is back");
-            self.idle.insert(worker);
+            self.back_in_rotation(worker);
             return Ok(());
         }
         let Some(lease) = self.leases.get(&job).filter(|l| l.lease_id == lease_id) else {
@@ -309,7 +310,7 @@ impl PoolState {
         let worker = lease.worker;
         self.leases.remove(&job);
         self.metrics.leases_out.set(self.leases.len() as i64);
-        self.idle.insert(worker);
+        self.back_in_rotation(worker);
         let Some(record) = self.queue.get(&job)? else {
             return Ok(());
         };
@@ -347,30 +348,39 @@ impl PoolState {
 
     fn expire_leases(&mut self) -> Result<(), ActorProcessingErr> {
         let now = self.clock.now_ms();
-        let expired: Vec<JobId> = self
+        let expired: Vec<(JobId, &'static str)> = self
             .leases
             .iter()
-            .filter(|(_, l)| l.deadline_ms <= now)
-            .map(|(id, _)| *id)
+            .filter_map(|(id, l)| l.expired(now).map(|why| (*id, why)))
             .collect();
-        for job in expired {
+        for (job, why) in expired {
             let Some(lease) = self.leases.remove(&job) else {
                 continue;
             };
-            tracing::warn!(?job, "lease expired; the job goes back to the queue");
+            tracing::warn!(
+                ?job,
+                why,
+                "lease taken back; the job goes back to the queue"
+            );
             // The prover that held it stays out of rotation until it reports.
             self.lost.insert(lease.lease_id, lease.worker);
-            if let Some(record) = self.queue.get(&job)? {
-                if let JobState::Pending(circuit) = record.state {
-                    let next = JobRecord {
-                        attempts: record.attempts + 1,
-                        state: JobState::Pending(circuit),
-                    };
-                    self.retry_or_park(job, next)?;
-                }
-            }
+            self.requeue(job)?;
         }
         self.metrics.leases_out.set(self.leases.len() as i64);
+        Ok(())
+    }
+
+    /// A job whose lease ended without a result goes back to the queue (one attempt used).
+    fn requeue(&mut self, job: JobId) -> Result<(), ActorProcessingErr> {
+        if let Some(record) = self.queue.get(&job)? {
+            if let JobState::Pending(circuit) = record.state {
+                let next = JobRecord {
+                    attempts: record.attempts + 1,
+                    state: JobState::Pending(circuit),
+                };
+                self.retry_or_park(job, next)?;
+            }
+        }
         Ok(())
     }
 

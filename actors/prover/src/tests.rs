@@ -37,7 +37,7 @@ fn chain() -> ChainId {
 }
 
 /// Blocks 1..=n of the test chain, one transfer each, as encoded circuits.
-fn blocks(n: u64) -> Vec<Vec<u8>> {
+pub(crate) fn blocks(n: u64) -> Vec<Vec<u8>> {
     blocks_of(chain(), n)
 }
 
@@ -79,7 +79,7 @@ fn blocks_of(chain_id: ChainId, n: u64) -> Vec<Vec<u8>> {
 }
 
 /// The mempool's stand-in: forwards what the pool emits to the test.
-struct Collector;
+pub(crate) struct Collector;
 impl Actor for Collector {
     type Msg = ProofEmitted;
     type State = mpsc::UnboundedSender<ProofEmitted>;
@@ -113,10 +113,10 @@ impl Actor for Hung {
     }
 }
 
-struct Harness {
-    pool: ActorRef<PoolMsg>,
-    emitted: mpsc::UnboundedReceiver<ProofEmitted>,
-    metrics: PoolMetrics,
+pub(crate) struct Harness {
+    pub(crate) pool: ActorRef<PoolMsg>,
+    pub(crate) emitted: mpsc::UnboundedReceiver<ProofEmitted>,
+    pub(crate) metrics: PoolMetrics,
 }
 
 /// A pool whose proofs reach the test through an actor (`ActorSink`), as they reach the
@@ -127,16 +127,51 @@ async fn start_pool(store: SharedStore, config: PoolConfig) -> Harness {
     start_pool_with_sink(store, config, Arc::new(ActorSink(collector)), emitted).await
 }
 
-async fn start_pool_with_sink(
+pub(crate) async fn start_pool_with_sink(
     store: SharedStore,
     config: PoolConfig,
     sink: Arc<dyn Sink<ProofEmitted>>,
     emitted: mpsc::UnboundedReceiver<ProofEmitted>,
 ) -> Harness {
+    start_pool_on(
+        store,
+        config,
+        sink,
+        emitted,
+        Arc::new(TokioClock::starting_at(0)),
+    )
+    .await
+}
+
+/// A pool on `clock` (a `ManualClock` in the lease tests), its proofs through an actor.
+pub(crate) async fn start_pool_with_clock(
+    store: SharedStore,
+    config: PoolConfig,
+    clock: Arc<dyn bitai_runtime::Clock>,
+) -> Harness {
+    let (tx, emitted) = mpsc::unbounded_channel();
+    let (collector, _) = Actor::spawn(None, Collector, tx).await.expect("collector");
+    start_pool_on(
+        store,
+        config,
+        Arc::new(ActorSink(collector)),
+        emitted,
+        clock,
+    )
+    .await
+}
+
+async fn start_pool_on(
+    store: SharedStore,
+    config: PoolConfig,
+    sink: Arc<dyn Sink<ProofEmitted>>,
+    emitted: mpsc::UnboundedReceiver<ProofEmitted>,
+    clock: Arc<dyn bitai_runtime::Clock>,
+) -> Harness {
     let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
     let args = PoolArgs {
         store,
-        clock: Arc::new(TokioClock::starting_at(0)),
+        clock,
         sink,
         config,
         metrics: metrics.clone(),
@@ -196,7 +231,7 @@ async fn settled(h: &Harness) {
     }
 }
 
-fn fast() -> PoolConfig {
+pub(crate) fn fast() -> PoolConfig {
     PoolConfig {
         lease_timeout_ms: 60_000,
         max_attempts: 3,

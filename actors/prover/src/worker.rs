@@ -2,6 +2,9 @@
 //!
 //! - [`ProverBackend::Groth16`]: real proofs, with the keys of each circuit shape it serves
 //!   (loaded once, at start), in gnark's format.
+//! - [`ProverBackend::Groth16Dir`]: real proofs with keys from a directory of key files,
+//!   loaded per shape on first use (a prover node that joined a coordinator, see
+//!   [`crate::remote`]).
 //! - [`ProverBackend::Simulation`]: no proving at all; the "proof" is
 //!   `bitai_zk::verifier::simulation_proof` of the block's public inputs, which proves
 //!   **nothing** about execution and verifies only for chains registered as
@@ -14,6 +17,7 @@
 //! per prover; in production that seed must be secret and fresh per process (zero-knowledge
 //! depends on it), in simulation it comes from the run's seed.
 
+use crate::keydir::KeyDir;
 use crate::messages::{PoolMsg, ProverMsg};
 use bitai_runtime::Clock;
 use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
@@ -33,6 +37,9 @@ pub enum ProverBackend {
         /// Keys by circuit shape; a job of another shape fails (and is retried elsewhere).
         keys: BTreeMap<CircuitConfig, Arc<Groth16Keys>>,
     },
+    /// Groth16 proofs with keys loaded from a directory of key files on first use of a
+    /// shape (a job of a shape without a key file fails, and is retried elsewhere).
+    Groth16Dir(Arc<KeyDir>),
     /// Simulation proofs (for `ProofSystem::SimulationOnly` chains): no proving, nothing
     /// proved. See the module doc.
     Simulation,
@@ -45,6 +52,7 @@ impl std::fmt::Debug for ProverBackend {
                 .debug_struct("Groth16")
                 .field("shapes", &keys.keys().collect::<Vec<_>>())
                 .finish(),
+            ProverBackend::Groth16Dir(dir) => f.debug_tuple("Groth16Dir").field(dir).finish(),
             ProverBackend::Simulation => f.write_str("Simulation"),
         }
     }
@@ -63,9 +71,70 @@ pub struct ProverArgs {
 
 /// The prover's state.
 pub struct ProverState {
+    engine: ProvingEngine,
+    clock: Arc<dyn Clock>,
+}
+
+/// What proves a block: the backend and the blinding randomness. The local [`Prover`] and
+/// the remote prover ([`crate::remote::RemoteProver`]) both prove through it.
+#[derive(Clone)]
+pub struct ProvingEngine {
     backend: ProverBackend,
     rng: Arc<Mutex<ChaCha20Rng>>,
-    clock: Arc<dyn Clock>,
+}
+
+impl ProvingEngine {
+    /// An engine proving with `backend`, its blinding randomness seeded by `rng_seed`.
+    pub fn new(backend: ProverBackend, rng_seed: [u8; 32]) -> Self {
+        ProvingEngine {
+            backend,
+            rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(rng_seed))),
+        }
+    }
+
+    /// Proves an encoded block circuit: the proof in gnark's format, or why not. The work
+    /// runs on rayon's pool; the caller's task only awaits it.
+    pub async fn prove(&self, circuit: Vec<u8>) -> Result<Vec<u8>, String> {
+        let circuit = BlockCircuit::from_bytes(&circuit).map_err(|e| e.to_string())?;
+        let keys = match &self.backend {
+            ProverBackend::Simulation => return Ok(simulation_proof(&circuit.public)),
+            ProverBackend::Groth16 { keys } => {
+                Keys::Loaded(keys.get(&circuit.config).cloned().ok_or_else(|| {
+                    format!("no proving key for circuit shape {:?}", circuit.config)
+                })?)
+            }
+            ProverBackend::Groth16Dir(dir) => Keys::Dir(dir.clone()),
+        };
+        let rng = self.rng.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        rayon::spawn(move || {
+            let outcome = keys.get(circuit.config).and_then(|keys| {
+                let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                keys.prove(circuit, &mut *rng)
+                    .map(|(proof, _)| bitai_zk::gnark::write_proof(&proof))
+                    .map_err(|e| e.to_string())
+            });
+            // The receiver is gone only if the caller stopped; nothing to report then.
+            let _ = tx.send(outcome);
+        });
+        rx.await
+            .map_err(|_| "prover task ended without a result".to_string())?
+    }
+}
+
+/// Keys in hand, or a directory to load them from (on rayon, as loading is CPU work).
+enum Keys {
+    Loaded(Arc<Groth16Keys>),
+    Dir(Arc<KeyDir>),
+}
+
+impl Keys {
+    fn get(self, config: CircuitConfig) -> Result<Arc<Groth16Keys>, String> {
+        match self {
+            Keys::Loaded(keys) => Ok(keys),
+            Keys::Dir(dir) => dir.keys_for(config),
+        }
+    }
 }
 
 /// A prover actor.
@@ -82,8 +151,7 @@ impl Actor for Prover {
         args: ProverArgs,
     ) -> Result<ProverState, ActorProcessingErr> {
         Ok(ProverState {
-            backend: args.backend,
-            rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(args.rng_seed))),
+            engine: ProvingEngine::new(args.backend, args.rng_seed),
             clock: args.clock,
         })
     }
@@ -101,7 +169,7 @@ impl Actor for Prover {
             pool,
         } = msg;
         let started_ms = state.clock.now_ms();
-        let result = prove(state, circuit).await;
+        let result = state.engine.prove(circuit).await;
         let prove_ms = state.clock.now_ms().saturating_sub(started_ms);
         if let Err(e) = pool.cast(PoolMsg::ProofFinished {
             job,
@@ -113,29 +181,4 @@ impl Actor for Prover {
         }
         Ok(())
     }
-}
-
-async fn prove(state: &ProverState, circuit: Vec<u8>) -> Result<Vec<u8>, String> {
-    let circuit = BlockCircuit::from_bytes(&circuit).map_err(|e| e.to_string())?;
-    let keys = match &state.backend {
-        ProverBackend::Simulation => return Ok(simulation_proof(&circuit.public)),
-        ProverBackend::Groth16 { keys } => keys,
-    };
-    let keys = keys
-        .get(&circuit.config)
-        .cloned()
-        .ok_or_else(|| format!("no proving key for circuit shape {:?}", circuit.config))?;
-    let rng = state.rng.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    rayon::spawn(move || {
-        let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let outcome = keys
-            .prove(circuit, &mut *rng)
-            .map(|(proof, _)| bitai_zk::gnark::write_proof(&proof))
-            .map_err(|e| e.to_string());
-        // The receiver is gone only if the actor stopped; nothing to report then.
-        let _ = tx.send(outcome);
-    });
-    rx.await
-        .map_err(|_| "prover task ended without a result".to_string())?
 }

@@ -89,7 +89,8 @@ impl Default for ChainSection {
 #[serde(deny_unknown_fields, default)]
 pub struct ProverSection {
     /// Local prover actors. Each uses every core while it proves, so more than one helps
-    /// only on a machine with many cores. Default 1.
+    /// only on a machine with many cores. 0 (prove only on prover nodes) needs `[cluster]
+    /// listen`. Default 1.
     pub workers: u32,
     /// Where devnet proving keys are cached, relative to `node.data_dir` unless absolute.
     /// Default `keys`.

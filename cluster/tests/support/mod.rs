@@ -10,6 +10,7 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod lenet;
+pub mod prover;
 
 use bitai_cluster::rpc::{ChainInfo, TxStatus};
 use std::io::{BufRead, BufReader, Read};

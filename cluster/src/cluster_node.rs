@@ -1,0 +1,213 @@
+//! The node's end of `ractor_cluster`: the `[cluster]` config table, the coordinator's
+//! `NodeServer` and prover-pool gateway ([`start_coordinator`]), and what a prover node
+//! needs to join one ([`start_node_server`], [`wait_authenticated`]).
+//!
+//! What the transport guarantees (DESIGN.md, "Cluster"): only the handshake is
+//! authenticated (a SHA-256 challenge over the shared cookie); frames after it carry no
+//! integrity check and no encryption, so a cluster without TLS belongs on one host or a
+//! private network. A joining node with a wrong cookie sees `client_connect` succeed and the
+//! server drop the session, so it must watch for an authenticated session itself
+//! ([`wait_authenticated`]). A hung peer stays connected: leases are renewed by heartbeats
+//! (`heartbeat_interval_ms`, `heartbeat_timeout_ms`) and taken back when they stop.
+
+use anyhow::Context;
+use bitai_prover::remote::{GatewayArgs, GatewayMsg, PoolGateway};
+use bitai_prover::PoolMsg;
+use bitai_runtime::RoleRef;
+use ractor::{Actor, ActorRef};
+use ractor_cluster::{NodeServer, NodeServerMessage};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `[cluster]`: remote prover nodes join this node over `ractor_cluster`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterSection {
+    /// Address (`IP:PORT`) of the `NodeServer` prover nodes join; empty (the default): no
+    /// cluster, local provers only.
+    pub listen: String,
+    /// The shared secret of the handshake; required (non-empty) when `listen` is set.
+    pub cookie: String,
+    /// How often a remote prover heartbeats the lease it is proving, ms. Default 2,000.
+    pub heartbeat_interval_ms: u64,
+    /// A remote lease without a heartbeat for this long goes back to the queue, ms (a hung
+    /// prover node stays connected and in its group); more than `heartbeat_interval_ms`.
+    /// Default 10,000.
+    pub heartbeat_timeout_ms: u64,
+}
+
+impl Default for ClusterSection {
+    fn default() -> Self {
+        Self {
+            listen: String::new(),
+            cookie: String::new(),
+            heartbeat_interval_ms: 2_000,
+            heartbeat_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl ClusterSection {
+    /// Whether the node listens for prover nodes.
+    pub fn enabled(&self) -> bool {
+        !self.listen.is_empty()
+    }
+
+    /// Checks the table (the listen address, a cookie when listening, the heartbeats).
+    pub fn check(&self) -> Result<(), String> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        self.listen
+            .parse::<SocketAddr>()
+            .map_err(|e| format!("cluster.listen {:?}: {e}", self.listen))?;
+        if self.cookie.is_empty() {
+            return Err("cluster.cookie must be set when cluster.listen is".into());
+        }
+        if self.heartbeat_interval_ms == 0
+            || self.heartbeat_timeout_ms <= self.heartbeat_interval_ms
+        {
+            return Err(
+                "cluster.heartbeat_timeout_ms must exceed cluster.heartbeat_interval_ms > 0".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A node server (and, on a coordinator, the gateway) that stop together.
+pub struct ClusterHandle {
+    server: ActorRef<NodeServerMessage>,
+    gateway: Option<ActorRef<GatewayMsg>>,
+}
+
+impl ClusterHandle {
+    /// The node server.
+    pub fn server(&self) -> &ActorRef<NodeServerMessage> {
+        &self.server
+    }
+
+    /// Stops the gateway, then the node server (closing every session).
+    pub async fn stop(self) {
+        if let Some(gateway) = self.gateway {
+            let _ = gateway.stop_and_wait(None, None).await;
+        }
+        let _ = self.server.stop_and_wait(None, None).await;
+    }
+}
+
+/// Starts a `NodeServer` on `listen` (port 0: any free port) with `cookie`, named
+/// `node_name`.
+pub async fn start_node_server(
+    listen: SocketAddr,
+    cookie: &str,
+    node_name: &str,
+) -> anyhow::Result<ActorRef<NodeServerMessage>> {
+    anyhow::ensure!(
+        !cookie.is_empty(),
+        "refusing to start a cluster node without a cookie"
+    );
+    let server = NodeServer::new(
+        listen.port(),
+        cookie.to_owned(),
+        node_name.to_owned(),
+        listen.ip().to_string(),
+        None,
+        None,
+    )
+    .with_listen_addr(listen.ip());
+    let (server, _) = Actor::spawn(None, server, ())
+        .await
+        .with_context(|| format!("starting the cluster node server on {listen}"))?;
+    Ok(server)
+}
+
+/// Starts the coordinator's end when `[cluster] listen` is set: the node server and the
+/// gateway that brings remote provers to `pool`. Prints the address for the operator.
+pub async fn start_coordinator(
+    config: &ClusterSection,
+    pool: &RoleRef<PoolMsg>,
+) -> anyhow::Result<Option<ClusterHandle>> {
+    if !config.enabled() {
+        return Ok(None);
+    }
+    config.check().map_err(anyhow::Error::msg)?;
+    let listen: SocketAddr = config.listen.parse().context("cluster.listen")?;
+    let server = start_node_server(listen, &config.cookie, "bitai-coordinator").await?;
+    let args = GatewayArgs {
+        pool: Arc::new(pool.clone()),
+        heartbeat_interval_ms: config.heartbeat_interval_ms,
+        heartbeat_timeout_ms: config.heartbeat_timeout_ms,
+        resync_interval_ms: config.heartbeat_interval_ms,
+    };
+    let (gateway, _) = Actor::spawn(Some("prover_pool_gateway".into()), PoolGateway, args)
+        .await
+        .context("starting the prover pool gateway")?;
+    tracing::info!(%listen, "cluster: prover nodes may join");
+    eprintln!("cluster: {listen}");
+    Ok(Some(ClusterHandle {
+        server,
+        gateway: Some(gateway),
+    }))
+}
+
+/// How many authenticated sessions `server` has.
+pub async fn authenticated_sessions(server: &ActorRef<NodeServerMessage>) -> usize {
+    ractor::call_t!(server, NodeServerMessage::GetSessions, 1_000).map_or(0, |s| s.len())
+}
+
+/// Waits up to `timeout` for an authenticated session on `server` (after `client_connect`,
+/// which returns `Ok` even when the peer refuses the handshake); whether one appeared.
+pub async fn wait_authenticated(server: &ActorRef<NodeServerMessage>, timeout: Duration) -> bool {
+    let step = Duration::from_millis(100);
+    let mut waited = Duration::ZERO;
+    while waited < timeout {
+        if authenticated_sessions(server).await > 0 {
+            return true;
+        }
+        tokio::time::sleep(step).await;
+        waited += step;
+    }
+    false
+}
+
+/// Wraps a started node server without a gateway (a prover node).
+pub fn handle(server: ActorRef<NodeServerMessage>) -> ClusterHandle {
+    ClusterHandle {
+        server,
+        gateway: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listening_cluster_needs_a_cookie_and_sane_heartbeats() {
+        assert!(ClusterSection::default().check().is_ok(), "off by default");
+        let on = ClusterSection {
+            listen: "127.0.0.1:7400".into(),
+            cookie: "secret".into(),
+            ..ClusterSection::default()
+        };
+        assert!(on.check().is_ok());
+        let no_cookie = ClusterSection {
+            cookie: String::new(),
+            ..on.clone()
+        };
+        assert!(no_cookie.check().expect_err("refused").contains("cookie"));
+        let bad_addr = ClusterSection {
+            listen: "localhost".into(),
+            ..on.clone()
+        };
+        assert!(bad_addr.check().is_err());
+        let bad_beats = ClusterSection {
+            heartbeat_timeout_ms: 2_000,
+            ..on
+        };
+        assert!(bad_beats.check().is_err());
+    }
+}
