@@ -1,6 +1,7 @@
 //! The node's end of `ractor_cluster`: the `[cluster]` config table, the coordinator's
-//! `NodeServer` and prover-pool gateway ([`start_coordinator`]), and what a prover node
-//! needs to join one ([`start_node_server`], [`wait_authenticated`]).
+//! `NodeServer` ([`start_coordinator`]; the prover-pool gateway is a supervised role of the
+//! pipeline), and what a prover node needs to join one ([`start_node_server`],
+//! [`wait_authenticated`]).
 //!
 //! What the transport guarantees (DESIGN.md, "Cluster"): only the handshake is
 //! authenticated (a SHA-256 challenge over the shared cookie); frames after it carry no
@@ -11,14 +12,10 @@
 //! (`heartbeat_interval_ms`, `heartbeat_timeout_ms`) and taken back when they stop.
 
 use anyhow::Context;
-use bitai_prover::remote::{GatewayArgs, GatewayMsg, PoolGateway};
-use bitai_prover::PoolMsg;
-use bitai_runtime::RoleRef;
 use ractor::{Actor, ActorRef};
 use ractor_cluster::{NodeServer, NodeServerMessage};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// `[cluster]`: remote prover nodes join this node over `ractor_cluster`.
@@ -77,10 +74,9 @@ impl ClusterSection {
     }
 }
 
-/// A node server (and, on a coordinator, the gateway) that stop together.
+/// A running node server.
 pub struct ClusterHandle {
     server: ActorRef<NodeServerMessage>,
-    gateway: Option<ActorRef<GatewayMsg>>,
 }
 
 impl ClusterHandle {
@@ -89,11 +85,8 @@ impl ClusterHandle {
         &self.server
     }
 
-    /// Stops the gateway, then the node server (closing every session).
+    /// Stops the node server (closing every session).
     pub async fn stop(self) {
-        if let Some(gateway) = self.gateway {
-            let _ = gateway.stop_and_wait(None, None).await;
-        }
         let _ = self.server.stop_and_wait(None, None).await;
     }
 }
@@ -124,33 +117,19 @@ pub async fn start_node_server(
     Ok(server)
 }
 
-/// Starts the coordinator's end when `[cluster] listen` is set: the node server and the
-/// gateway that brings remote provers to `pool`. Prints the address for the operator.
-pub async fn start_coordinator(
-    config: &ClusterSection,
-    pool: &RoleRef<PoolMsg>,
-) -> anyhow::Result<Option<ClusterHandle>> {
+/// Starts the coordinator's end when `[cluster] listen` is set: the node server remote
+/// provers join (the gateway that brings them to the pool is a supervised role of the
+/// pipeline). Prints the address for the operator.
+pub async fn start_coordinator(config: &ClusterSection) -> anyhow::Result<Option<ClusterHandle>> {
     if !config.enabled() {
         return Ok(None);
     }
     config.check().map_err(anyhow::Error::msg)?;
     let listen: SocketAddr = config.listen.parse().context("cluster.listen")?;
     let server = start_node_server(listen, &config.cookie, "bitai-coordinator").await?;
-    let args = GatewayArgs {
-        pool: Arc::new(pool.clone()),
-        heartbeat_interval_ms: config.heartbeat_interval_ms,
-        heartbeat_timeout_ms: config.heartbeat_timeout_ms,
-        resync_interval_ms: config.heartbeat_interval_ms,
-    };
-    let (gateway, _) = Actor::spawn(Some("prover_pool_gateway".into()), PoolGateway, args)
-        .await
-        .context("starting the prover pool gateway")?;
     tracing::info!(%listen, "cluster: prover nodes may join");
     eprintln!("cluster: {listen}");
-    Ok(Some(ClusterHandle {
-        server,
-        gateway: Some(gateway),
-    }))
+    Ok(Some(ClusterHandle { server }))
 }
 
 /// How many authenticated sessions `server` has.
@@ -173,12 +152,9 @@ pub async fn wait_authenticated(server: &ActorRef<NodeServerMessage>, timeout: D
     false
 }
 
-/// Wraps a started node server without a gateway (a prover node).
+/// Wraps a started node server (a prover node's).
 pub fn handle(server: ActorRef<NodeServerMessage>) -> ClusterHandle {
-    ClusterHandle {
-        server,
-        gateway: None,
-    }
+    ClusterHandle { server }
 }
 
 #[cfg(test)]

@@ -188,8 +188,7 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
     }
     let base = NodeBase::open(&config)?;
     let devnet = start(&config, base).await?;
-    let cluster =
-        crate::cluster_node::start_coordinator(&config.cluster, &devnet.pipeline.pool).await?;
+    let cluster = crate::cluster_node::start_coordinator(&config.cluster).await?;
     let result = drive(&devnet, &config, args, started).await;
     if let Some(cluster) = cluster {
         cluster.stop().await;

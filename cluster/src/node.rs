@@ -237,7 +237,7 @@ async fn run_node(config: crate::config::NodeConfig, args: &NodeArgs) -> anyhow:
     })
     .await?;
     let server = p.serve_rpc(&config.rpc).await?;
-    let cluster = crate::cluster_node::start_coordinator(&config.cluster, &p.pool).await?;
+    let cluster = crate::cluster_node::start_coordinator(&config.cluster).await?;
     let start = config.indexer.start_height;
     let goal = args.bitcoin_blocks.map(|n| start + n.saturating_sub(1));
     let bar = progress::bar(args.no_progress, None);

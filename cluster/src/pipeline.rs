@@ -193,6 +193,25 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
     children.push(ChildSpec::role("prover_pool", pool.clone(), move || {
         (ProverPool, pool_args.clone())
     }));
+    if config.cluster.enabled() {
+        // Remote provers reach the pool through this gateway (process groups); it is a
+        // supervised role like the pool, and a restarted one joins its group again.
+        let gateway = RoleRef::<bitai_prover::remote::GatewayMsg>::spawn(
+            Some("prover_pool_gateway".into()),
+            "prover_pool_gateway",
+            10_000,
+        )
+        .await?;
+        let gateway_args = bitai_prover::remote::GatewayArgs {
+            pool: Arc::new(pool.clone()),
+            heartbeat_interval_ms: config.cluster.heartbeat_interval_ms,
+            heartbeat_timeout_ms: config.cluster.heartbeat_timeout_ms,
+            resync_interval_ms: config.cluster.heartbeat_interval_ms,
+        };
+        children.push(ChildSpec::role("prover_pool_gateway", gateway, move || {
+            (bitai_prover::remote::PoolGateway, gateway_args.clone())
+        }));
+    }
     let mempool_args = MempoolArgs {
         config: config
             .mempool
