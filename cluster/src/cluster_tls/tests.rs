@@ -68,6 +68,20 @@ fn a_missing_file_a_non_pem_file_and_a_swapped_pair_are_refused() {
 }
 
 #[test]
+fn a_key_of_another_certificate_is_refused() {
+    let (one, two) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (cert, _) = self_signed(one.path());
+    let (_, other_key) = self_signed(two.path());
+    assert!(matches!(
+        server_acceptor(&cert, &other_key),
+        Err(TlsError::Rustls { .. })
+    ));
+}
+
+#[test]
 fn a_file_over_the_limit_is_refused_before_parsing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = dir.path().join("big.pem");
