@@ -5,18 +5,21 @@
 //!
 //! What the transport guarantees (DESIGN.md, "Cluster"): only the handshake is
 //! authenticated (a SHA-256 challenge over the shared cookie); frames after it carry no
-//! integrity check and no encryption, so a cluster without TLS belongs on one host or a
-//! private network. A joining node with a wrong cookie sees `client_connect` succeed and the
+//! integrity check and no encryption, so a cluster without TLS (`tls_cert`, `tls_key`:
+//! [`crate::cluster_tls`]) belongs on one host or a private network. A joining node with a wrong cookie sees `client_connect` succeed and the
 //! server drop the session, so it must watch for an authenticated session itself
 //! ([`wait_authenticated`]). A hung peer stays connected: leases are renewed by heartbeats
 //! (`heartbeat_interval_ms`, `heartbeat_timeout_ms`) and taken back when they stop.
 
+use crate::cluster_tls;
 use anyhow::Context;
 use ractor::{Actor, ActorRef};
-use ractor_cluster::{NodeServer, NodeServerMessage};
+use ractor_cluster::{IncomingEncryptionMode, NodeServer, NodeServerMessage};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
+use tokio_rustls::TlsAcceptor;
 
 /// `[cluster]`: remote prover nodes join this node over `ractor_cluster`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -33,6 +36,13 @@ pub struct ClusterSection {
     /// prover node stays connected and in its group); more than `heartbeat_interval_ms`.
     /// Default 10,000.
     pub heartbeat_timeout_ms: u64,
+    /// PEM file of the coordinator's TLS certificate chain (leaf first); empty (the
+    /// default): no TLS. Set together with `tls_key`; prover nodes then join with
+    /// `--tls-ca` (a CA that signed this certificate) and every frame is encrypted and
+    /// integrity-checked.
+    pub tls_cert: String,
+    /// PEM file of the private key of `tls_cert`; empty (the default): no TLS.
+    pub tls_key: String,
 }
 
 impl Default for ClusterSection {
@@ -42,6 +52,8 @@ impl Default for ClusterSection {
             cookie: String::new(),
             heartbeat_interval_ms: 2_000,
             heartbeat_timeout_ms: 10_000,
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }
@@ -52,9 +64,26 @@ impl ClusterSection {
         !self.listen.is_empty()
     }
 
-    /// Checks the table (the listen address, a cookie when listening, the heartbeats).
+    /// The TLS acceptor of `tls_cert` and `tls_key`, or `None` without TLS.
+    pub fn tls_acceptor(&self) -> Result<Option<TlsAcceptor>, String> {
+        match (self.tls_cert.is_empty(), self.tls_key.is_empty()) {
+            (true, true) => Ok(None),
+            (false, false) => {
+                cluster_tls::server_acceptor(Path::new(&self.tls_cert), Path::new(&self.tls_key))
+                    .map(Some)
+                    .map_err(|e| format!("cluster.tls_cert/tls_key: {e}"))
+            }
+            _ => Err("cluster.tls_cert and cluster.tls_key are set together or not at all".into()),
+        }
+    }
+
+    /// Checks the table (the listen address, a cookie when listening, the heartbeats, TLS
+    /// files that exist and parse).
     pub fn check(&self) -> Result<(), String> {
         if !self.enabled() {
+            if !self.tls_cert.is_empty() || !self.tls_key.is_empty() {
+                return Err("cluster.tls_cert and cluster.tls_key need cluster.listen".into());
+            }
             return Ok(());
         }
         self.listen
@@ -70,6 +99,7 @@ impl ClusterSection {
                 "cluster.heartbeat_timeout_ms must exceed cluster.heartbeat_interval_ms > 0".into(),
             );
         }
+        self.tls_acceptor()?;
         Ok(())
     }
 }
@@ -92,11 +122,12 @@ impl ClusterHandle {
 }
 
 /// Starts a `NodeServer` on `listen` (port 0: any free port) with `cookie`, named
-/// `node_name`.
+/// `node_name`; with `tls`, it accepts only TLS connections.
 pub async fn start_node_server(
     listen: SocketAddr,
     cookie: &str,
     node_name: &str,
+    tls: Option<TlsAcceptor>,
 ) -> anyhow::Result<ActorRef<NodeServerMessage>> {
     anyhow::ensure!(
         !cookie.is_empty(),
@@ -107,7 +138,7 @@ pub async fn start_node_server(
         cookie.to_owned(),
         node_name.to_owned(),
         listen.ip().to_string(),
-        None,
+        tls.map(IncomingEncryptionMode::Tls),
         None,
     )
     .with_listen_addr(listen.ip());
@@ -126,9 +157,11 @@ pub async fn start_coordinator(config: &ClusterSection) -> anyhow::Result<Option
     }
     config.check().map_err(anyhow::Error::msg)?;
     let listen: SocketAddr = config.listen.parse().context("cluster.listen")?;
-    let server = start_node_server(listen, &config.cookie, "bitai-coordinator").await?;
-    tracing::info!(%listen, "cluster: prover nodes may join");
-    eprintln!("cluster: {listen}");
+    let tls = config.tls_acceptor().map_err(anyhow::Error::msg)?;
+    let with_tls = tls.is_some();
+    let server = start_node_server(listen, &config.cookie, "bitai-coordinator", tls).await?;
+    tracing::info!(%listen, tls = with_tls, "cluster: prover nodes may join");
+    eprintln!("cluster: {listen}{}", if with_tls { " (tls)" } else { "" });
     Ok(Some(ClusterHandle { server }))
 }
 
@@ -185,5 +218,60 @@ mod tests {
             ..on
         };
         assert!(bad_beats.check().is_err());
+    }
+
+    #[test]
+    fn tls_files_are_checked_with_the_config() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let on = ClusterSection {
+            listen: "127.0.0.1:7400".into(),
+            cookie: "secret".into(),
+            ..ClusterSection::default()
+        };
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, b"not PEM").expect("write");
+        let junk = junk.to_string_lossy().into_owned();
+        let missing = dir
+            .path()
+            .join("missing.pem")
+            .to_string_lossy()
+            .into_owned();
+        let cert_only = ClusterSection {
+            tls_cert: junk.clone(),
+            ..on.clone()
+        };
+        assert!(cert_only.check().expect_err("no key").contains("together"));
+        let key_only = ClusterSection {
+            tls_key: junk.clone(),
+            ..on.clone()
+        };
+        assert!(key_only.check().expect_err("no cert").contains("together"));
+        let missing_files = ClusterSection {
+            tls_cert: missing.clone(),
+            tls_key: missing,
+            ..on.clone()
+        };
+        assert!(missing_files
+            .check()
+            .expect_err("missing")
+            .contains("cannot read"));
+        let not_pem = ClusterSection {
+            tls_cert: junk.clone(),
+            tls_key: junk.clone(),
+            ..on
+        };
+        assert!(not_pem
+            .check()
+            .expect_err("not PEM")
+            .contains("no certificate"));
+        let without_listen = ClusterSection {
+            tls_cert: junk.clone(),
+            tls_key: junk,
+            ..ClusterSection::default()
+        };
+        assert!(without_listen
+            .check()
+            .expect_err("no listen")
+            .contains("listen"));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod cluster_node;
+pub mod cluster_tls;
 pub mod config;
 pub mod devnet;
 mod inscriber;

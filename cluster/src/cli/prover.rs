@@ -6,19 +6,28 @@
 //! A wrong cookie does not fail `client_connect` (the coordinator just drops the session):
 //! the node waits for an authenticated session and exits 1 with a clear message when none
 //! appears within [`HANDSHAKE_TIMEOUT`].
+//!
+//! With `--tls-ca` the node connects over TLS (`client_connect_enc`), trusting only that
+//! file's certificates, so frames are encrypted and integrity-checked and the node knows it
+//! joined the coordinator; a TLS failure (an untrusted certificate, a wrong name, a
+//! coordinator without TLS) ends the join within [`HANDSHAKE_TIMEOUT`] with exit 1.
 
 use super::status::{bad_input, failure};
 use crate::cluster_node::{self, ClusterHandle};
+use crate::cluster_tls;
 use bitai_prover::keydir::KeyDir;
 use bitai_prover::remote::{gateway, RemoteProver, RemoteProverArgs};
 use bitai_prover::ProverBackend;
 use clap::{Args, Subcommand};
 use ractor::Actor;
+use ractor_cluster::ClientConnectErr;
+use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_rustls::TlsConnector;
 
 /// How long a joining node waits for the coordinator to accept its handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,15 +48,18 @@ pub enum ProverCommand {
     /// Join a coordinator node and prove the L2 blocks its prover pool leases to this node.
     ///
     /// The coordinator is a `bitai node` or `bitai devnet` whose config sets `[cluster]
-    /// listen` and `cookie`. Only the handshake is authenticated (by the shared cookie);
-    /// nothing after it is encrypted or integrity-checked, so run prover nodes on the same
-    /// host or a private network. --keys is a directory of Groth16 proving-key files, for
+    /// listen` and `cookie`. The cookie authenticates the handshake; without TLS nothing
+    /// after it is encrypted or integrity-checked, so run prover nodes on the same host or a
+    /// private network, or give --tls-ca when the coordinator sets `[cluster] tls_cert` and
+    /// `tls_key`. --keys is a directory of Groth16 proving-key files, for
     /// example a copy of the coordinator's key cache (`node.data_dir/keys` by default); a
     /// key is loaded the first time a block of its shape arrives. While proving, the node
     /// heartbeats its lease; a lease without heartbeats is taken back and proved elsewhere.
     ///
     /// Exit codes: 0 on Ctrl-C; 1 when the connection cannot be made, the coordinator
-    /// refuses the handshake (a wrong cookie) or the connection is lost; 2 bad usage.
+    /// refuses the handshake (a wrong cookie), TLS fails (an untrusted certificate, a
+    /// coordinator with or without TLS unlike this node) or the connection is lost; 2 bad
+    /// usage.
     Run(RunArgs),
 }
 
@@ -75,6 +87,14 @@ pub struct RunArgs {
     /// Address this node's own cluster server listens on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
+    /// Connect over TLS, trusting only the CA certificates in this PEM file (the coordinator
+    /// sets `[cluster] tls_cert` and `tls_key`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// The name the coordinator's certificate must carry (a DNS name or an IP address;
+    /// default: the host of --join). Needs --tls-ca.
+    #[arg(long, value_name = "NAME", requires = "tls_ca")]
+    pub tls_server_name: Option<String>,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax; `RUST_LOG` overrides). Logs go
     /// to stderr.
     #[arg(long, default_value = "info")]
@@ -98,6 +118,16 @@ fn run_prover(args: RunArgs) -> ExitCode {
     if let Err(e) = crate::telemetry::init_stderr_logs(&args.log) {
         return bad_input(format!("{e:#}"));
     }
+    let tls = match &args.tls_ca {
+        None => None,
+        Some(ca) => {
+            let name = cluster_tls::server_name(args.tls_server_name.as_deref(), &args.join);
+            match cluster_tls::client_connector(ca).and_then(|c| Ok((c, name?))) {
+                Ok(tls) => Some(tls),
+                Err(e) => return bad_input(format!("--tls-ca: {e}")),
+            }
+        }
+    };
     let keys = match KeyDir::open(&args.keys) {
         Ok(k) => k,
         Err(e) => return bad_input(e),
@@ -115,7 +145,7 @@ fn run_prover(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let node = match join(&args).await {
+        let node = match join(&args, tls).await {
             Ok(node) => node,
             Err(e) => return failure(format!("{e:#}")),
         };
@@ -125,19 +155,29 @@ fn run_prover(args: RunArgs) -> ExitCode {
     })
 }
 
-/// Starts this node's server, connects to the coordinator and waits for the handshake.
-async fn join(args: &RunArgs) -> anyhow::Result<ClusterHandle> {
+/// Starts this node's server, connects to the coordinator (over TLS with `tls`: the
+/// connector and the name its certificate must carry) and waits for the handshake.
+async fn join(
+    args: &RunArgs,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+) -> anyhow::Result<ClusterHandle> {
     let name = format!("bitai-prover-{}", std::process::id());
-    let server = cluster_node::start_node_server(args.listen, &args.cookie, &name).await?;
+    let server = cluster_node::start_node_server(args.listen, &args.cookie, &name, None).await?;
     let node = cluster_node::handle(server);
-    if let Err(e) = ractor_cluster::client_connect(node.server(), args.join.as_str()).await {
+    let with_tls = tls.is_some();
+    if let Err(e) = connect(&node, &args.join, tls).await {
         node.stop().await;
-        anyhow::bail!("cannot connect to the coordinator at {}: {e}", args.join);
+        return Err(e);
     }
     if !cluster_node::wait_authenticated(node.server(), HANDSHAKE_TIMEOUT).await {
         node.stop().await;
+        let hint = if with_tls {
+            "wrong --cookie?"
+        } else {
+            "wrong --cookie, or a coordinator with TLS that needs --tls-ca?"
+        };
         anyhow::bail!(
-            "the coordinator at {} refused the handshake within {:?} (wrong --cookie?)",
+            "the coordinator at {} refused the handshake within {:?} ({hint})",
             args.join,
             HANDSHAKE_TIMEOUT
         );
@@ -145,6 +185,35 @@ async fn join(args: &RunArgs) -> anyhow::Result<ClusterHandle> {
     tracing::info!(coordinator = %args.join, "joined the coordinator");
     eprintln!("prover: joined {}", args.join);
     Ok(node)
+}
+
+/// Opens the session with the coordinator at `join`, over TLS with `tls`. The TLS handshake
+/// is bounded by [`HANDSHAKE_TIMEOUT`]: a coordinator without TLS reads the client hello as
+/// a frame length and may wait for more bytes forever.
+async fn connect(
+    node: &ClusterHandle,
+    join: &str,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+) -> anyhow::Result<()> {
+    let Some((connector, server_name)) = tls else {
+        return ractor_cluster::client_connect(node.server(), join)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to the coordinator at {join}: {e}"));
+    };
+    let connecting =
+        ractor_cluster::client_connect_enc(node.server(), join, connector, server_name);
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(ClientConnectErr::Encryption(e))) => anyhow::bail!(
+            "TLS handshake with the coordinator at {join} failed: {e} (a --tls-ca that did not \
+             sign its certificate, a wrong --tls-server-name, or a coordinator without TLS?)"
+        ),
+        Ok(Err(e)) => anyhow::bail!("cannot connect to the coordinator at {join}: {e}"),
+        Err(_) => anyhow::bail!(
+            "TLS handshake with the coordinator at {join} got no answer within \
+             {HANDSHAKE_TIMEOUT:?} (a coordinator without TLS?)"
+        ),
+    }
 }
 
 /// Runs the remote prover until Ctrl-C (0) or the session is gone (1).

@@ -76,6 +76,17 @@ pub struct ProverProcess {
 impl ProverProcess {
     /// Starts `bitai prover run --join JOIN --cookie COOKIE --keys KEYS`.
     pub fn start(join: &str, cookie: &str, keys: &Path, stderr: std::path::PathBuf) -> Self {
+        Self::start_with(join, cookie, keys, stderr, &[])
+    }
+
+    /// Starts `bitai prover run --join JOIN --cookie COOKIE --keys KEYS EXTRA...`.
+    pub fn start_with(
+        join: &str,
+        cookie: &str,
+        keys: &Path,
+        stderr: std::path::PathBuf,
+        extra: &[&std::ffi::OsStr],
+    ) -> Self {
         let file = std::fs::File::create(&stderr).expect("stderr file");
         let child = bitai()
             .args([
@@ -83,6 +94,7 @@ impl ProverProcess {
             ])
             .arg(keys)
             .args(["--log", "info"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file)
