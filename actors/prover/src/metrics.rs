@@ -1,4 +1,5 @@
-//! The pool's metrics: queue depth, leases out, proofs and failures, prove time.
+//! The pool's metrics: queue depth, leases out, proofs and failures, prove time, prover
+//! nodes connected.
 
 use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge, Registry};
 
@@ -15,6 +16,8 @@ pub struct PoolMetrics {
     pub failed_attempts: IntCounter,
     /// Prove time in seconds.
     pub prove_seconds: Histogram,
+    /// Prover nodes connected through the cluster gateway.
+    pub remote_provers: IntGauge,
 }
 
 impl PoolMetrics {
@@ -32,12 +35,17 @@ impl PoolMetrics {
                 HistogramOpts::new("prover_pool_prove_seconds", "prove time")
                     .buckets(vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 60.0, 120.0, 300.0]),
             )?,
+            remote_provers: IntGauge::new(
+                "prover_pool_remote_provers",
+                "prover nodes connected through the cluster",
+            )?,
         };
         registry.register(Box::new(m.queue_depth.clone()))?;
         registry.register(Box::new(m.leases_out.clone()))?;
         registry.register(Box::new(m.proofs.clone()))?;
         registry.register(Box::new(m.failed_attempts.clone()))?;
         registry.register(Box::new(m.prove_seconds.clone()))?;
+        registry.register(Box::new(m.remote_provers.clone()))?;
         Ok(m)
     }
 }

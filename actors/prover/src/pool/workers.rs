@@ -109,14 +109,26 @@ impl PoolState {
             return;
         }
         tracing::info!(prover = %id, "remote prover joined");
-        self.workers.push(Worker::Remote {
+        let worker = Worker::Remote {
             prover,
             heartbeat_interval_ms,
             heartbeat_timeout_ms,
-        });
-        let index = self.workers.len() - 1;
+        };
+        // A slot a prover left is taken again (no lease, loss or idle entry refers to it any
+        // more), so churn of prover nodes does not grow the list.
+        let index = match self.workers.iter().position(|w| matches!(w, Worker::Gone)) {
+            Some(free) => {
+                self.workers[free] = worker;
+                free
+            }
+            None => {
+                self.workers.push(worker);
+                self.workers.len() - 1
+            }
+        };
         self.remote.insert(id, index);
         self.idle.insert(index);
+        self.metrics.remote_provers.set(self.remote.len() as i64);
     }
 
     pub(super) fn remote_left(&mut self, id: ActorId) -> Result<(), ActorProcessingErr> {
@@ -125,6 +137,7 @@ impl PoolState {
         };
         tracing::warn!(prover = %id, "remote prover left");
         self.workers[worker] = Worker::Gone;
+        self.metrics.remote_provers.set(self.remote.len() as i64);
         self.idle.remove(&worker);
         self.lost.retain(|_, w| *w != worker);
         let held: Vec<JobId> = self

@@ -165,6 +165,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     let circuits = blocks(2);
     submit(&h, circuits[0].clone()).await;
     let (job, lease_a, circuit) = lease(&mut a).await;
+    assert_eq!(h.metrics.remote_provers.get(), 1);
     h.pool
         .cast(PoolMsg::RemoteLeft(a.actor.get_id()))
         .expect("pool alive");
@@ -173,6 +174,8 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
         Some((JobStatus::Pending, 1)),
         "no waiting for a timeout"
     );
+    assert_eq!(h.metrics.remote_provers.get(), 0);
+    // B takes the slot A left; A's late report below must not touch B's lease.
     let mut b = join(&h.pool).await;
     let (job_b, lease_b, circuit_b) = lease(&mut b).await;
     assert_eq!(job_b, job);
@@ -204,6 +207,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
         })
         .expect("pool alive");
     assert_eq!(status(&h.pool, 2).await, Some((JobStatus::Leased, 0)));
+    assert_eq!(h.metrics.remote_provers.get(), 1, "only B is connected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
