@@ -55,33 +55,5 @@ fn a_remote_prover_proves_every_block_and_a_wrong_cookie_is_refused() {
         &key_cache,
         dir.path().join("prover.stderr"),
     );
-    let (status, stdout) = devnet.wait(Duration::from_secs(300));
-    assert!(
-        status.success(),
-        "exit {status}; stdout: {stdout}\nprover: {}\n{}",
-        prover.stderr(),
-        devnet.diagnostics()
-    );
-    assert!(
-        stdout.contains("L2 blocks final on the BitAI side"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("equals the sequencer's"), "{stdout}");
-    let log = std::fs::read_to_string(data_dir.join("bitai.log")).expect("the devnet's log");
-    assert!(log.contains("remote prover joined"), "{log}");
-    let proved = prover.stderr();
-    assert!(proved.contains("prover: joined"), "{proved}");
-    assert!(
-        proved.contains("proved"),
-        "the remote prover proved:\n{proved}"
-    );
-
-    // The coordinator is gone: the prover notices and exits 1.
-    let code = prover.exit_within(Duration::from_secs(30));
-    assert_eq!(code, Some(1), "{}", prover.stderr());
-    assert!(
-        prover.stderr().contains("lost the connection"),
-        "{}",
-        prover.stderr()
-    );
+    support::prover::devnet_final_through(&mut devnet, &mut prover, &data_dir);
 }

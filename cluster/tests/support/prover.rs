@@ -143,3 +143,42 @@ impl ProverProcess {
         assert!(status.success(), "kill -{signal} failed");
     }
 }
+
+/// Waits for `devnet` (proving only through `prover`) to finish, and checks that its blocks
+/// went final with the roots agreeing, that the remote prover joined and proved, and that
+/// the prover then notices the coordinator is gone and exits 1.
+pub fn devnet_final_through(
+    devnet: &mut super::DevnetProcess,
+    prover: &mut ProverProcess,
+    data_dir: &Path,
+) {
+    let (status, stdout) = devnet.wait(Duration::from_secs(300));
+    assert!(
+        status.success(),
+        "exit {status}; stdout: {stdout}\nprover: {}\n{}",
+        prover.stderr(),
+        devnet.diagnostics()
+    );
+    assert!(
+        stdout.contains("L2 blocks final on the BitAI side"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("equals the sequencer's"), "{stdout}");
+    let log = std::fs::read_to_string(data_dir.join("bitai.log")).expect("the devnet's log");
+    assert!(log.contains("remote prover joined"), "{log}");
+    let proved = prover.stderr();
+    assert!(proved.contains("prover: joined"), "{proved}");
+    assert!(
+        proved.contains("proved"),
+        "the remote prover proved:\n{proved}"
+    );
+
+    // The coordinator is gone: the prover notices and exits 1.
+    let code = prover.exit_within(Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{}", prover.stderr());
+    assert!(
+        prover.stderr().contains("lost the connection"),
+        "{}",
+        prover.stderr()
+    );
+}
