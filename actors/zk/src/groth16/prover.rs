@@ -92,18 +92,20 @@ pub fn prove(
 /// `msm_best` over the three queries: zero scalars dropped, the one scalars of L and B added
 /// directly (B's then scaled by `r` once), `r` folded into B's other scalars.
 pub fn c_msm(pk: &ProvingKey, z: &[Fr], h: &[Fr], r: Fr) -> G1 {
-    let l = split(&pk.l_query, z);
+    // L's terms are the buffer the other two are appended to (no copy of L).
+    let Split {
+        ones: l_ones,
+        mut coeffs,
+        mut bases,
+    } = split(&pk.l_query, z);
     let b = split(&pk.b_g1_query, z);
-    let n = l.coeffs.len() + b.coeffs.len() + h.len();
-    let mut coeffs = Vec::with_capacity(n);
-    let mut bases = Vec::with_capacity(n);
-    coeffs.extend_from_slice(&l.coeffs);
-    bases.extend_from_slice(&l.bases);
+    coeffs.reserve(b.coeffs.len() + h.len());
+    bases.reserve(b.bases.len() + h.len());
     coeffs.extend(b.coeffs.iter().map(|c| *c * r));
     bases.extend_from_slice(&b.bases);
     coeffs.extend_from_slice(h);
     bases.extend_from_slice(&pk.h_query);
-    msm_best(&coeffs, &bases) + l.ones + b.ones * r
+    msm_best(&coeffs, &bases) + l_ones + b.ones * r
 }
 
 /// A query's terms for an assignment: the sum of the points whose scalar is one, and the
