@@ -6,7 +6,8 @@
 //! output cannot pay a replacement. The test prints the fees paid.
 
 use bitai_bitcoin::BitcoinPort;
-use bitai_inscriber::{wallet_keys, InscriberConfig, Stage};
+use bitai_inscriber::{wallet_keys, InscriberConfig};
+use bitai_messages::inscriber::Stage;
 use bitai_runtime::TokioClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::{MemoryStore, SharedStore};

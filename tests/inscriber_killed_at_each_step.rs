@@ -7,7 +7,8 @@
 //! very same transaction.
 
 use bitai_bitcoin::BitcoinPort;
-use bitai_inscriber::{wallet_keys, CrashPoint, FaultInjector, InscribeOutcome, InscriberConfig};
+use bitai_inscriber::{wallet_keys, CrashPoint, FaultInjector, InscriberConfig};
+use bitai_messages::inscriber::InscribeOutcome;
 use bitai_runtime::TokioClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::{MemoryStore, SharedStore};

@@ -4,7 +4,8 @@
 //! node accepted from either incarnation conflicts with another except a deliberate bump.
 
 use bitai_bitcoin::BitcoinPort;
-use bitai_inscriber::{wallet_keys, InscribeOutcome, InscriberConfig};
+use bitai_inscriber::{wallet_keys, InscriberConfig};
+use bitai_messages::inscriber::InscribeOutcome;
 use bitai_runtime::{SupervisorMsg, TokioClock};
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::{Durability, FjallStore, SharedStore};

@@ -11,7 +11,8 @@
 //! inscriber_round_trips_payloads_through_reorgs_spikes_and_evictions two_hundred`.
 
 use bitai_bitcoin::BitcoinPort;
-use bitai_inscriber::{wallet_keys, InscribeOutcome, InscriberConfig};
+use bitai_inscriber::{wallet_keys, InscriberConfig};
+use bitai_messages::inscriber::InscribeOutcome;
 use bitai_protocol::decode_tx;
 use bitai_runtime::TokioClock;
 use bitai_simulation::bitcoin::{ReorgMempool, SimBitcoin, SimBitcoinConfig};

@@ -7,12 +7,11 @@
 use bitai_bitcoin::BitcoinPort;
 use bitai_cluster::pipeline::config::ProofSystemName;
 use bitai_cluster::pipeline::progress;
-use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics, IndexerMsg};
+use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
+use bitai_messages::indexer::IndexerMsg;
+use bitai_messages::statemachine::{StateMachineMsg, StateView};
 use bitai_runtime::{ChildSpec, RestartPolicy, RoleRef, Supervisor, SupervisorArgs};
-use bitai_statemachine::{
-    StateMachine, StateMachineArgs, StateMachineConfig, StateMachineMetrics, StateMachineMsg,
-    StateView,
-};
+use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineConfig, StateMachineMetrics};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
 use bitcoin::BlockHash;
 use ractor::Actor;

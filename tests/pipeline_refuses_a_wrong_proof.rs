@@ -4,15 +4,15 @@
 //! machine with a logged reason, the chain's verified root does not move, and the node goes
 //! on verifying the chain's real blocks.
 
+use bitai_chain::stf::{Block, State};
+use bitai_chain::tx::Transfer;
 use bitai_cluster::pipeline::config::ProofSystemName;
 use bitai_cluster::pipeline::loadgen;
-use bitai_mempool::MempoolMsg;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
 use bitai_tests::support::inscribe::TestInscriber;
-use bitai_zk::circuit::BlockCircuit;
-use bitai_zk::stf::{Block, State};
-use bitai_zk::tx::Transfer;
 use rand::SeedableRng;
 use std::time::Duration;
 
@@ -68,7 +68,7 @@ async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms
         prev_state_root: prev_root,
         new_state_root: Hash32::sha256(b"a root the block does not reach"),
         da_commitment: block.da_commitment,
-        proof: bitai_zk::gnark::write_proof(&proof),
+        proof: bitai_proofs::gnark::write_proof(&proof),
     };
     // Field elements only: keep the claimed root below the modulus.
     let mut wrong = wrong;

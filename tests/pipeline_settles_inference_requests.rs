@@ -6,24 +6,24 @@
 //! the blocks holding all of it are proven, inscribed, indexed and final on the BitAI side
 //! with the verified root equal to the sequencer's, every coin accounted for.
 
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocTx};
 use bitai_cluster::devnet;
 use bitai_cluster::pipeline::config::ProofSystemName;
 use bitai_cluster::pipeline::loadgen;
 use bitai_cluster::pipeline::neurons::NeuronPlan;
 use bitai_cluster::pipeline::progress;
 use bitai_kernels::CpuBackend;
+use bitai_messages::sequencer::{RequestView, SequencerMsg};
 use bitai_models::{CheckedModel, Executor, Limits};
 use bitai_neuron::{canonical_output, output_to_f32_file, NeuronFaults};
 use bitai_protocol::Hash32;
 use bitai_runtime::RoleRef;
-use bitai_sequencer::{RequestView, SequencerMsg};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::{hash_halves, PocKind, PocOp, PocTx};
 use std::time::Duration;
 
 const ESCROW: u64 = 901;
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../actors/models/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../actors/lib/models/fixtures");
 
 fn lenet() -> CheckedModel {
     let json = std::fs::read_to_string(format!("{FIXTURES}/lenet5.json")).expect("fixture");

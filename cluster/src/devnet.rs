@@ -405,7 +405,7 @@ pub async fn check_conservation(
     chain: &ChainId,
     config: &NodeConfig,
 ) -> anyhow::Result<String> {
-    use bitai_sequencer::SequencerMsg;
+    use bitai_messages::sequencer::SequencerMsg;
     let sequencer = p
         .host
         .sequencer(chain)

@@ -4,10 +4,10 @@
 //! its proxy.
 
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics, IndexerMsg, WatchFilter};
-use bitai_inscriber::{
-    wallet_keys, Inscriber, InscriberArgs, InscriberMetrics, InscriberMsg, INDEXER_KEYSPACE,
-};
+use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
+use bitai_inscriber::{wallet_keys, Inscriber, InscriberArgs, InscriberMetrics, INDEXER_KEYSPACE};
+use bitai_messages::indexer::{IndexerMsg, WatchFilter};
+use bitai_messages::inscriber::InscriberMsg;
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
 use bitai_storage::SharedStore;
 use std::sync::Arc;

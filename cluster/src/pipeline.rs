@@ -19,19 +19,20 @@ pub mod progress;
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_da::{EmbeddedDa, SharedDa};
-use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics, IndexerMsg};
-use bitai_inscriber::InscriberMsg;
-use bitai_mempool::{BitaiMempool, MempoolArgs, MempoolMetrics, MempoolMsg};
+use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
+use bitai_mempool::{BitaiMempool, MempoolArgs, MempoolMetrics};
+use bitai_messages::indexer::IndexerMsg;
+use bitai_messages::inscriber::InscriberMsg;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_messages::prover::{PoolMsg, ProverMsg};
+use bitai_messages::statemachine::{StateMachineMsg, StateView};
 use bitai_prover::{
-    PoolArgs, PoolConfig, PoolMetrics, PoolMsg, Prover, ProverArgs, ProverBackend, ProverMsg,
-    ProverPool,
+    PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverBackend, ProverPool,
 };
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };
-use bitai_statemachine::{
-    StateMachine, StateMachineArgs, StateMachineMetrics, StateMachineMsg, StateView,
-};
+use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineMetrics};
 use bitai_storage::SharedStore;
 use host::{ChainHost, SequencerPorts};
 use keys::CircuitKeys;
@@ -196,7 +197,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
     if config.cluster.enabled() {
         // Remote provers reach the pool through this gateway (process groups); it is a
         // supervised role like the pool, and a restarted one joins its group again.
-        let gateway = RoleRef::<bitai_prover::remote::GatewayMsg>::spawn(
+        let gateway = RoleRef::<bitai_messages::prover::wire::GatewayMsg>::spawn(
             Some("prover_pool_gateway".into()),
             "prover_pool_gateway",
             10_000,
@@ -213,10 +214,10 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         }));
     }
     let mempool_args = MempoolArgs {
-        config: config
-            .mempool
-            .clone()
-            .with_registry_of(&config.statemachine),
+        config: config.mempool.clone().with_registry_of(
+            &config.statemachine.registry_rules(),
+            config.statemachine.depth(),
+        ),
         store: store.clone(),
         view: view.clone(),
         inscriber: inscriber.role.clone(),

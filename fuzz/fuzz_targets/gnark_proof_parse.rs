@@ -5,9 +5,9 @@
 //! gnark-bn254-verifier trips over, so it fails the run too).
 #![no_main]
 
-use bitai_zk::field::Fr;
-use bitai_zk::gnark;
-use bitai_zk::verifier::{Groth16Verifier, ProofVerifier, VerifyError};
+use bitai_chain::field::Fr;
+use bitai_proofs::gnark;
+use bitai_proofs::verifier::{Groth16Verifier, ProofVerifier, VerifyError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use bitai_protocol::Hash32;
-use bitai_zk::tx::SignedTransfer;
+use bitai_chain::tx::SignedTransfer;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

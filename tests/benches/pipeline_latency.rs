@@ -24,6 +24,7 @@
 //! `-- sim` for one, `-- quick` for a smoke run with few transfers, `-- --txs N` and
 //! `-- --interval-ms MS` to change the load. Results are in docs/benchmarks/pipeline.md.
 
+use bitai_chain::tx::Transfer;
 use bitai_cluster::config::NodeConfig;
 use bitai_cluster::devnet;
 use bitai_cluster::node::NodeBase;
@@ -35,7 +36,6 @@ use bitai_cluster::rpc::types::Stage;
 use bitai_protocol::Hash32;
 use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
-use bitai_zk::tx::Transfer;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

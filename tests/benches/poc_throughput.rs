@@ -22,22 +22,22 @@
 //! Run: `cargo bench -p bitai-tests --bench poc_throughput` (both), `-- wall` or `-- sim`
 //! for one, `-- --requests N` to change the load. Results are in BENCHMARKS.md.
 
+use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocTx};
 use bitai_cluster::config::NodeConfig;
 use bitai_cluster::devnet;
 use bitai_cluster::node::NodeBase;
 use bitai_cluster::pipeline::config::ProofSystemName;
 use bitai_cluster::pipeline::{loadgen, progress};
+use bitai_messages::sequencer::{SequencerMsg, SubmitError};
 use bitai_models::Limits;
 use bitai_protocol::Hash32;
 use bitai_runtime::{RoleRef, SharedClock};
-use bitai_sequencer::{SequencerMsg, SubmitError};
 use bitai_storage::SharedStore;
-use bitai_zk::poc::{hash_halves, PocKind, PocOp, PocTx};
 use std::sync::Arc;
 use std::time::Duration;
 
 const DEVNET_TOML: &str = include_str!("../../configs/devnet.toml");
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../actors/models/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../actors/lib/models/fixtures");
 const STAGES: [&str; 5] = ["in block", "committed", "revealed", "settled", "final"];
 
 struct Setup {

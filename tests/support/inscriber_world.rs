@@ -7,12 +7,13 @@
 use bitai_bitcoin::{BitcoinPort, ChainTip, PortError, SharedBitcoin, Utxo};
 use bitai_indexer::{
     decode_block, extract_bitai_txs, Indexer, IndexerArgs, IndexerConfig, IndexerMetrics,
-    IndexerMsg, WatchFilter,
 };
 use bitai_inscriber::{
-    wallet_keys, InscribeOutcome, Inscriber, InscriberArgs, InscriberConfig, InscriberMetrics,
-    InscriberMsg, InscriberStatus, SharedFaults, INDEXER_KEYSPACE,
+    wallet_keys, Inscriber, InscriberArgs, InscriberConfig, InscriberMetrics, SharedFaults,
+    INDEXER_KEYSPACE,
 };
+use bitai_messages::indexer::{IndexerMsg, WatchFilter};
+use bitai_messages::inscriber::{InscribeOutcome, InscriberMsg, InscriberStatus};
 use bitai_protocol::envelope::{parse_transaction, Body};
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,

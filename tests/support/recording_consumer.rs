@@ -3,7 +3,7 @@
 //! will. A scenario replays the effect log to check that every canonical block was applied
 //! exactly once net of disconnections.
 
-use bitai_indexer::{Ack, ConsumerCursor, Delivery, IndexerEvent, IndexerMsg};
+use bitai_messages::indexer::{Ack, ConsumerCursor, Delivery, IndexerEvent, IndexerMsg};
 use bitai_runtime::RoleRef;
 use bitai_storage::{Batch, SharedStore};
 use bitcoin::hashes::Hash;

@@ -3,9 +3,8 @@
 
 use super::recording_consumer::{ConsumerArgs, ConsumerMsg, RecordingConsumer};
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{
-    Indexer, IndexerArgs, IndexerConfig, IndexerMetrics, IndexerMsg, IndexerStatus,
-};
+use bitai_indexer::{Indexer, IndexerArgs, IndexerConfig, IndexerMetrics};
+use bitai_messages::indexer::{IndexerMsg, IndexerStatus};
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };

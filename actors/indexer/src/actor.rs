@@ -10,11 +10,11 @@
 
 use crate::config::IndexerConfig;
 use crate::cursor::AckedChain;
-use crate::event::{Ack, IndexerEvent, IndexerMsg, IndexerStatus};
 use crate::extract::index_block_watching;
 use crate::metrics::IndexerMetrics;
-use crate::watch::WatchFilter;
 use bitai_bitcoin::{ChainTip, PortError, SharedBitcoin};
+use bitai_messages::indexer::WatchFilter;
+use bitai_messages::indexer::{Ack, IndexerEvent, IndexerMsg, IndexerStatus};
 use bitai_runtime::{SharedClock, Sink};
 use bitai_storage::SharedStore;
 use bitcoin::BlockHash;

@@ -3,8 +3,8 @@
 //! envelopes and keep those marked BitAI. Nothing here trusts the node: every failure is a
 //! typed error or a rejected envelope, never a panic.
 
-use crate::event::{ConnectedBlock, IndexedTx};
-use crate::watch::WatchFilter;
+use bitai_messages::indexer::WatchFilter;
+use bitai_messages::indexer::{ConnectedBlock, IndexedTx};
 use bitai_protocol::envelope;
 use bitcoin::{Block, BlockHash, Txid};
 use thiserror::Error;

@@ -11,26 +11,20 @@
 
 mod actor;
 mod config;
-mod consumer;
 mod cursor;
-mod event;
 mod extract;
 mod metrics;
 mod txid;
-mod watch;
 
 pub use actor::{Indexer, IndexerArgs, IndexerState};
 pub use config::IndexerConfig;
-pub use consumer::{ConsumerCursor, Delivery};
 pub use cursor::DEFAULT_KEYSPACE;
-pub use event::{Ack, ConnectedBlock, IndexedTx, IndexerEvent, IndexerMsg, IndexerStatus};
 pub use extract::{
     decode_block, extract_bitai_txs, index_block, index_block_watching, BlockDecodeError,
     Extracted, RejectedEnvelope,
 };
 pub use metrics::IndexerMetrics;
 pub use txid::{check_merkle_root, txid, txids};
-pub use watch::{WatchFilter, WatchedTx};
 
 #[cfg(test)]
 mod tests;

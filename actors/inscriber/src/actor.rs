@@ -4,19 +4,18 @@
 //! supervisor restarts it and it resumes from the store.
 
 use crate::config::InscriberConfig;
-use crate::engine::{Engine, EngineParts, InscribeOutcome};
+use crate::engine::{Engine, EngineParts};
 use crate::fault::SharedFaults;
 use crate::metrics::InscriberMetrics;
-use crate::records::RequestId;
-use crate::status::InscriberStatus;
 use crate::wallet::WalletKeys;
 use crate::InscriberError;
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::{ConsumerCursor, IndexerEvent, IndexerMsg, WatchFilter};
+use bitai_messages::indexer::{ConsumerCursor, IndexerMsg, WatchFilter};
+use bitai_messages::inscriber::InscriberMsg;
 use bitai_runtime::{seeded_rng, RoleRef};
 use bitai_storage::SharedStore;
 use ractor::concurrency::Duration;
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 /// The inscriber actor.
 #[derive(Default)]
@@ -28,33 +27,6 @@ pub const KEYSPACE: &str = "inscriber";
 pub const CURSOR_KEYSPACE: &str = "inscriber_cursor";
 /// The keyspace its indexer instance should use.
 pub const INDEXER_KEYSPACE: &str = "inscriber_indexer";
-
-/// Messages to the inscriber.
-pub enum InscriberMsg {
-    /// Inscribe `payload` (an encoded BitAI transaction); stored before the reply.
-    Inscribe {
-        /// The request's id (idempotency key).
-        id: RequestId,
-        /// The encoded BitAI transaction.
-        payload: Vec<u8>,
-        /// Where to answer (accepted, duplicate, or why not).
-        reply: Option<RpcReplyPort<Result<InscribeOutcome, String>>>,
-    },
-    /// An event of the inscriber's indexer.
-    Chain(IndexerEvent),
-    /// Look at the batches (self-scheduled).
-    Tick,
-    /// Report the batches.
-    Status(RpcReplyPort<InscriberStatus>),
-}
-
-impl ractor::Message for InscriberMsg {}
-
-impl From<IndexerEvent> for InscriberMsg {
-    fn from(event: IndexerEvent) -> Self {
-        InscriberMsg::Chain(event)
-    }
-}
 
 /// Everything the inscriber is given at (re)start.
 #[derive(Clone)]

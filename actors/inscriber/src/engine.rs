@@ -18,26 +18,19 @@ use crate::config::InscriberConfig;
 use crate::fault::{CrashPoint, SharedFaults};
 use crate::metrics::InscriberMetrics;
 use crate::records::{
-    decode, decode_tx, encode, key, BatchRecord, Coin, PairVersion, RequestId, RequestRecord, Stage,
+    decode, decode_tx, encode, key, BatchRecord, Coin, PairVersion, RequestRecord,
 };
-use crate::status::{BatchStatus, InscriberStatus};
 use crate::wallet::WalletKeys;
 use crate::InscriberError;
 use bitai_bitcoin::SharedBitcoin;
-use bitai_indexer::WatchFilter;
+use bitai_messages::indexer::WatchFilter;
+use bitai_messages::inscriber::InscribeOutcome;
+use bitai_messages::inscriber::{BatchStatus, InscriberStatus};
+use bitai_messages::inscriber::{RequestId, Stage};
 use bitai_protocol::limits::MAX_TX_BYTES;
 use bitai_storage::{Batch, SharedStore};
 use bitcoin::{OutPoint, Transaction, Txid};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The answer to an inscription request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InscribeOutcome {
-    /// Stored; it will be inscribed.
-    Accepted,
-    /// A request with this id was accepted before; nothing changed.
-    Duplicate,
-}
 
 /// A batch that is not final, with its transactions decoded.
 pub(crate) struct LiveBatch {

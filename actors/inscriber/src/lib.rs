@@ -19,17 +19,14 @@ mod error;
 mod fault;
 mod metrics;
 pub mod records;
-mod status;
 pub mod wallet;
 
 pub use actor::{
-    wallet_keys, Inscriber, InscriberArgs, InscriberMsg, InscriberState, CURSOR_KEYSPACE,
-    INDEXER_KEYSPACE, KEYSPACE,
+    wallet_keys, Inscriber, InscriberArgs, InscriberState, CURSOR_KEYSPACE, INDEXER_KEYSPACE,
+    KEYSPACE,
 };
 pub use config::InscriberConfig;
-pub use engine::{Engine, EngineParts, InscribeOutcome};
+pub use engine::{Engine, EngineParts};
 pub use error::InscriberError;
 pub use fault::{CrashPoint, FaultInjector, SharedFaults};
 pub use metrics::InscriberMetrics;
-pub use records::{RequestId, Stage};
-pub use status::{BatchStatus, InscriberStatus};

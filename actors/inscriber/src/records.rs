@@ -7,13 +7,13 @@
 //! record of a block.
 
 use crate::InscriberError;
+use bitai_messages::inscriber::Stage;
 use bitcoin::consensus::{deserialize, serialize};
 use bitcoin::hashes::Hash;
 use bitcoin::{OutPoint, Transaction, Txid};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-/// A request's id: chosen by the sender (the BitAI mempool uses the transaction's hash).
-pub type RequestId = [u8; 32];
+use bitai_messages::inscriber::RequestId;
 
 /// A persisted request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,21 +24,6 @@ pub struct RequestRecord {
     pub payload: Vec<u8>,
     /// The batch carrying it, once cut.
     pub batch: Option<u64>,
-}
-
-/// Where a batch is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Stage {
-    /// Its pair is signed and stored; nothing broadcast yet.
-    Signed,
-    /// Broadcast; not (yet) seen in the mempool as a whole.
-    Broadcast,
-    /// Commit and reveal are in the mempool or confirmed.
-    InMempool,
-    /// The reveal is in a block of the best chain.
-    Confirmed,
-    /// The reveal has `finality_depth` confirmations.
-    Final,
 }
 
 /// How a version came to be.

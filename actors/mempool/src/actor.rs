@@ -9,51 +9,18 @@ use crate::config::MempoolConfig;
 use crate::deferred::Deferred;
 use crate::metrics::MempoolMetrics;
 use crate::pool::{Evict, Pool};
-use crate::reject::MempoolReject;
-use crate::status::MempoolStatus;
 use bitai_bitcoin::SharedBitcoin;
-use bitai_inscriber::InscriberMsg;
-use bitai_protocol::{BitaiTx, Hash32};
-use bitai_prover::ProofEmitted;
+use bitai_messages::inscriber::InscriberMsg;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_messages::prover::ProofEmitted;
+use bitai_messages::statemachine::StateView;
+use bitai_protocol::BitaiTx;
 use bitai_runtime::RoleRef;
-use bitai_statemachine::StateView;
 use bitai_storage::SharedStore;
 use ractor::concurrency::{Duration, JoinHandle};
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::sync::Arc;
 use tokio::sync::watch;
-
-/// Messages to the mempool.
-pub enum MempoolMsg {
-    /// Submit a BitAI transaction; the answer is its id (SHA-256 of `encode_tx`) once it is
-    /// persisted, or why it was refused.
-    Submit {
-        /// The transaction.
-        tx: BitaiTx,
-        /// Where to answer (None: fire and forget).
-        reply: Option<RpcReplyPort<Result<Hash32, MempoolReject>>>,
-    },
-    /// A proof from the prover pool (a reply-less submission; transient refusals are
-    /// retried).
-    Proof(ProofEmitted),
-    /// The state machine's view changed (self-scheduled by the watch task).
-    ViewChanged,
-    /// Retry hand-offs and deferred proofs (self-scheduled every `tick_interval_ms`).
-    Tick,
-    /// Report the mempool's state.
-    Status {
-        /// Where to answer.
-        reply: RpcReplyPort<MempoolStatus>,
-    },
-}
-
-impl ractor::Message for MempoolMsg {}
-
-impl From<ProofEmitted> for MempoolMsg {
-    fn from(p: ProofEmitted) -> Self {
-        MempoolMsg::Proof(p)
-    }
-}
 
 /// Everything the mempool is given at (re)start.
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! The mempool's configuration: its bounds, the Bitcoin fee rate above which it takes no new
 //! transactions, the registry rules it shares with the state machine, and its timers.
 
-use bitai_statemachine::RegistryRules;
+use bitai_contract::RegistryRules;
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the [`crate::BitaiMempool`].
@@ -46,12 +46,12 @@ impl Default for MempoolConfig {
 }
 
 impl MempoolConfig {
-    /// This configuration with the state machine's settings (`allow_simulation_only`,
-    /// `max_chains`, `finality_depth`), which must match for the two to agree.
-    pub fn with_registry_of(mut self, sm: &bitai_statemachine::StateMachineConfig) -> Self {
-        self.allow_simulation_only = sm.allow_simulation_only;
-        self.max_chains = sm.max_chains;
-        self.finality_depth = sm.depth();
+    /// This configuration with the state machine's registry rules and finality depth, which
+    /// must match for the two to agree.
+    pub fn with_registry_of(mut self, rules: &RegistryRules, finality_depth: u64) -> Self {
+        self.allow_simulation_only = rules.allow_simulation_only;
+        self.max_chains = rules.max_chains;
+        self.finality_depth = finality_depth;
         self
     }
 

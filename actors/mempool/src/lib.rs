@@ -2,7 +2,7 @@
 //!
 //! Every BitAI transaction is pre-executed against the **projected state**: the state
 //! machine's latest view with every accepted entry ahead of it applied, through the very rule
-//! functions the state machine executes ([`bitai_statemachine::rules`]). What would not land
+//! functions the state machine executes ([`bitai_contract`]). What would not land
 //! is refused with a typed [`MempoolReject`] before any Bitcoin fee is spent. Accepted entries
 //! are persisted (keyspace `mempool`, acceptance order) before the answer, handed to the
 //! inscriber in that order, dropped once the view shows their effect, and evicted with a
@@ -22,15 +22,11 @@ mod metrics;
 mod pool;
 mod projection;
 pub mod records;
-mod reject;
-mod status;
 
-pub use actor::{BitaiMempool, MempoolArgs, MempoolMsg, MempoolState};
+pub use actor::{BitaiMempool, MempoolArgs, MempoolState};
 pub use config::MempoolConfig;
 pub use metrics::MempoolMetrics;
 pub use records::KEYSPACE;
-pub use reject::MempoolReject;
-pub use status::{MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT};
 
 #[cfg(test)]
 mod tests;

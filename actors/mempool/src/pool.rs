@@ -10,12 +10,13 @@ use crate::config::MempoolConfig;
 use crate::metrics::MempoolMetrics;
 use crate::projection::{final_in, landed, Depth, Projection};
 use crate::records::{self, entry_key, EntryRecord, ENTRY, KEYSPACE, NEXT_SEQ};
-use crate::reject::MempoolReject;
-use crate::status::{MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT};
 use bitai_bitcoin::BitcoinPort;
+use bitai_contract::block_of;
+use bitai_contract::chain_of;
+use bitai_messages::mempool::MempoolReject;
+use bitai_messages::mempool::{MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT};
+use bitai_messages::statemachine::StateView;
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, DecodeError, EncodeError, Hash32};
-use bitai_statemachine::rules::chain_of;
-use bitai_statemachine::StateView;
 use bitai_storage::{Batch, SharedStore, StoreError};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -48,13 +49,6 @@ pub(crate) struct Pool {
     next_seq: u64,
     projection: Projection,
     rejected: VecDeque<MempoolRejection>,
-}
-
-fn block_of(tx: &BitaiTx) -> Option<u64> {
-    match tx {
-        BitaiTx::SubmitProof(p) => Some(p.block_number),
-        _ => None,
-    }
 }
 
 impl Pool {

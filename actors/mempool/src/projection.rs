@@ -1,12 +1,13 @@
 //! The projected state: the state machine's latest [`StateView`] with every accepted entry
 //! ahead of it applied (a `CreateChain` ahead makes its chain exist; a `SubmitProof` ahead
 //! moves the chain's expected number and root). Checks go through
-//! [`bitai_statemachine::rules`], the same functions the state machine executes, so what the
+//! [`bitai_contract`], the same functions the state machine executes, so what the
 //! mempool accepts is what the state machine will accept once it lands in that order.
 
+use bitai_contract as rules;
+use bitai_contract::{ChainHead, RegistryRules, RuleError};
+use bitai_messages::statemachine::StateView;
 use bitai_protocol::{BitaiTx, ChainId, CreateChain, Hash32};
-use bitai_statemachine::rules::{self, ChainHead, RegistryRules, RuleError};
-use bitai_statemachine::StateView;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

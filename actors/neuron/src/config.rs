@@ -3,12 +3,12 @@
 //! simulations ([`NeuronFaults`]) and its injected ports ([`NeuronArgs`]).
 
 use crate::port::ChainPort;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::PocParams;
 use bitai_kernels::{Backend, CpuBackend, KernelError};
 use bitai_protocol::ChainId;
 use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::PocParams;
 use std::sync::Arc;
 
 /// A neuron's tunables (the node config's `[neuron]` table). Every key has a default.

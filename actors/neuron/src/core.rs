@@ -29,13 +29,13 @@ use crate::ops::{derive_salt, Signer};
 use crate::output::{canonical_output, CanonicalOutput, OutputError, Refusal};
 use crate::port::{ChainPort, PortError};
 use crate::store::{NeuronStore, SeatRecord};
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::{output_digest, ModelRecord, PocParams, RequestRecord, MAX_PAYLOAD_BYTES};
 use bitai_kernels::Backend;
 use bitai_models::{CheckedModel, Limits};
 use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::SharedClock;
 use bitai_storage::StoreError;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::{output_digest, ModelRecord, PocParams, RequestRecord, MAX_PAYLOAD_BYTES};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -11,11 +11,11 @@
 //! **Registration** is not automatic: the operator (or the devnet) submits
 //! [`register_op`] once, with a stake of at least the chain's `min_stake`.
 
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::field::{split_hash, Fr};
+use bitai_chain::poc::{commitment, PocKind, PocOp, PocTx};
+use bitai_chain::poseidon::poseidon;
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::field::{split_hash, Fr};
-use bitai_zk::poc::{commitment, PocKind, PocOp, PocTx};
-use bitai_zk::poseidon::poseidon;
 
 /// Domain tag of the salt secret.
 const SALT_DOMAIN: &[u8] = b"bitai-neuron-salt-v1";

@@ -1,5 +1,5 @@
 //! The canonical output: the bytes every honest neuron computes for a request, commits to
-//! (through [`bitai_zk::poc::output_digest`]) and reveals as the reveal op's payload.
+//! (through [`bitai_chain::poc::output_digest`]) and reveals as the reveal op's payload.
 //!
 //! A request's input is one sample in the form `bitai model run` reads: little-endian `f32`
 //! values of every model input, concatenated in the model's input order, row-major, no batch
@@ -23,9 +23,9 @@
 //! failures of the neuron's own machine (a device error) are not encoded: the neuron then
 //! does not commit and retries on its next tick.
 
+use bitai_chain::poc::MAX_PAYLOAD_BYTES;
 use bitai_kernels::{Backend, Fx};
 use bitai_models::{CheckedModel, Executor, RunError};
-use bitai_zk::poc::MAX_PAYLOAD_BYTES;
 
 /// Tag of an answer.
 pub const TAG_VALUES: u8 = 0;

@@ -7,8 +7,8 @@
 //! the chain holds before they are used.
 
 use async_trait::async_trait;
+use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
 use bitai_protocol::Hash32;
-use bitai_zk::poc::{ModelRecord, PocOp, RequestRecord};
 
 /// Why a port call failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

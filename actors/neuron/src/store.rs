@@ -7,11 +7,11 @@
 //! bytes, so after a restart the neuron reveals exactly what it committed to without
 //! recomputing anything. Records of requests that are fully settled are deleted.
 
+use bitai_chain::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
+use bitai_chain::poc::MAX_PAYLOAD_BYTES;
 use bitai_protocol::ChainId;
 use bitai_protocol::Hash32;
 use bitai_storage::{Batch, SharedStore, StoreError};
-use bitai_zk::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
-use bitai_zk::poc::MAX_PAYLOAD_BYTES;
 use serde::{Deserialize, Serialize};
 
 /// The keyspace of every neuron of a node.
@@ -30,7 +30,7 @@ pub struct SeatRecord {
     pub request: u32,
     /// The neuron's seat (0..=2).
     pub seat: u8,
-    /// The result digest committed to ([`bitai_zk::poc::output_digest`] of `output`).
+    /// The result digest committed to ([`bitai_chain::poc::output_digest`] of `output`).
     pub result: Fr,
     /// The salt of the commitment.
     pub salt: Fr,

@@ -12,10 +12,10 @@
 
 use crate::port::{ChainPort, PortError};
 use async_trait::async_trait;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::{ModelRecord, PocKind, PocOp, PocParams, RequestRecord};
+use bitai_chain::stf::{Account, Block, State, StfError};
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::{ModelRecord, PocKind, PocOp, PocParams, RequestRecord};
-use bitai_zk::stf::{Account, Block, State, StfError};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,5 +1,5 @@
 //! The neuron's scenarios, each against a [`crate::testing::TestChain`] (a real state
-//! transition) with the LeNet-5 fixture of `actors/models/fixtures`, under tokio's paused
+//! transition) with the LeNet-5 fixture of `actors/lib/models/fixtures`, under tokio's paused
 //! time: honest neurons are paid, a cheat is slashed, a restarted neuron still reveals, a late
 //! neuron does not commit, and no-shows refund the requester.
 
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lib/models/fixtures")
 }
 
 /// The LeNet-5 fixture, imported once.

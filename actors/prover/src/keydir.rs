@@ -2,17 +2,17 @@
 //! coordinator (the coordinator's devnet key cache, `node.data_dir/keys`, copied or shared).
 //!
 //! A key file names no circuit shape: it starts with a magic and the digest of the R1CS it
-//! belongs to (`bitai_zk::groth16::keys`). So [`KeyDir::open`] indexes every `*.pk` file by
+//! belongs to (`bitai_proofs::groth16::keys`). So [`KeyDir::open`] indexes every `*.pk` file by
 //! that digest, and the keys of a shape are loaded the first time a job of that shape comes
 //! ([`KeyDir::keys_for`]): the shape's blank circuit gives its R1CS and digest, the file
 //! with that digest is read and fully checked (checksum, points, digest) by
 //! `ProvingKey::from_bytes`, and the loaded keys are kept for the next job.
 
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::groth16::domain::Domain;
-use bitai_zk::groth16::keys::ProvingKey;
-use bitai_zk::groth16::r1cs::R1cs;
-use bitai_zk::groth16::Groth16Keys;
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+use bitai_proofs::groth16::domain::Domain;
+use bitai_proofs::groth16::keys::ProvingKey;
+use bitai_proofs::groth16::r1cs::R1cs;
+use bitai_proofs::groth16::Groth16Keys;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

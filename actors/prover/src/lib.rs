@@ -13,14 +13,12 @@
 //! - [`messages`], [`metrics`]: the protocol between them and the pool's metrics.
 
 pub mod keydir;
-pub mod messages;
 pub mod metrics;
 pub mod pool;
 pub mod queue;
 pub mod remote;
 pub mod worker;
 
-pub use messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 pub use metrics::PoolMetrics;
 pub use pool::{Confirmations, PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
 pub use worker::{Prover, ProverArgs, ProverBackend, ProvingEngine};

@@ -9,7 +9,7 @@
 //! group forever, so only a missing heartbeat tells), and when one leaves, its lease goes
 //! back to the queue at once.
 //!
-//! Operators query the jobs with `PoolMsg::Jobs` ([`crate::JobSummary`]): the stored jobs
+//! Operators query the jobs with `PoolMsg::Jobs` ([`bitai_messages::prover::JobSummary`]): the stored jobs
 //! (pending, leased, proved, failed) and the last [`RECENT_EMITTED`] emitted since start.
 //!
 //! Guarantees: a `ProveBlock` is acknowledged only after the job is persisted; after a
@@ -17,14 +17,15 @@
 //! was leased is leased again). Emission is at least once: a crash between sending a proof
 //! and recording it re-sends it after restart, and the mempool drops the duplicate.
 
-use crate::messages::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
 use crate::metrics::PoolMetrics;
-use crate::queue::{JobId, JobQueue, JobRecord, JobState};
+use crate::queue::{JobQueue, JobRecord, JobState};
+use bitai_chain::field::fr_to_hash;
+use bitai_messages::prover::JobId;
+use bitai_messages::prover::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
+use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{ChainId, SubmitProof};
 use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
-use bitai_zk::circuit::BlockCircuit;
-use bitai_zk::field::fr_to_hash;
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef};
 use workers::{Lease, Worker};
 

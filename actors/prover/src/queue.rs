@@ -8,6 +8,7 @@
 //! batch, only once every earlier block of its chain has been emitted. A block below the
 //! cursor was emitted already and is not queued again.
 
+use bitai_messages::prover::JobId;
 use bitai_protocol::ChainId;
 use bitai_storage::{Batch, SharedStore, StoreError};
 
@@ -17,38 +18,6 @@ pub const JOBS: &str = "prover_pool.jobs";
 pub const CURSORS: &str = "prover_pool.cursors";
 /// Most records one scan reads (the queue bound keeps the queue far below this).
 const SCAN_LIMIT: usize = 1 << 20;
-
-/// A block to prove: its chain and number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct JobId {
-    /// The chain.
-    pub chain_id: ChainId,
-    /// The block number.
-    pub block_number: u64,
-}
-
-impl JobId {
-    /// The storage key.
-    pub fn key(&self) -> [u8; 40] {
-        let mut k = [0u8; 40];
-        k[..32].copy_from_slice(self.chain_id.0.as_bytes());
-        k[32..].copy_from_slice(&self.block_number.to_be_bytes());
-        k
-    }
-
-    fn from_key(key: &[u8]) -> Option<Self> {
-        if key.len() != 40 {
-            return None;
-        }
-        let mut chain = [0u8; 32];
-        chain.copy_from_slice(&key[..32]);
-        let number = u64::from_be_bytes(key[32..].try_into().ok()?);
-        Some(JobId {
-            chain_id: ChainId(bitai_protocol::Hash32(chain)),
-            block_number: number,
-        })
-    }
-}
 
 /// Where a job stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,15 +17,12 @@
 //! business (`bitai` starts the `NodeServer`), so the pool stays as deterministic as before,
 //! and the simulation never uses this module.
 
-mod protocol;
-
-pub use protocol::{
-    bounded_reason, GatewayMsg, RemoteProverMsg, WireError, MAX_CIRCUIT_BYTES, MAX_PROOF_BYTES,
-    MAX_REASON_BYTES, PROTOCOL_VERSION, PROVERS_GROUP, PROVER_POOL_GROUP,
+use bitai_messages::prover::wire::{
+    bounded_reason, GatewayMsg, RemoteProverMsg, PROVERS_GROUP, PROVER_POOL_GROUP,
 };
 
-use crate::messages::PoolMsg;
 use crate::worker::{ProverBackend, ProvingEngine};
+use bitai_messages::prover::PoolMsg;
 use bitai_runtime::{Clock, Sink};
 use ractor::pg::GroupChangeMessage;
 use ractor::{pg, Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};

@@ -4,15 +4,21 @@
 //! emits simulation proofs of two chains in order per chain.
 
 use super::*;
-use crate::queue::JobId;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::stf::{Account, Block, State};
+use bitai_chain::tx::Transfer;
+use bitai_messages::prover::JobId;
+use bitai_messages::prover::JobStatus;
+use bitai_messages::prover::JobSummary;
+use bitai_messages::prover::PoolError;
+use bitai_messages::prover::PoolMsg;
+use bitai_messages::prover::ProofEmitted;
+use bitai_messages::prover::ProverMsg;
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+use bitai_proofs::groth16::Groth16Keys;
 use bitai_protocol::{ChainId, Hash32, ProofSystem};
 use bitai_runtime::{ActorSink, ChannelSink, Sink, TokioClock};
 use bitai_storage::{MemoryStore, SharedStore};
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::groth16::Groth16Keys;
-use bitai_zk::stf::{Account, Block, State};
-use bitai_zk::tx::Transfer;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -252,11 +258,11 @@ async fn blocks_are_proved_in_parallel_and_emitted_in_order() {
             .await
             .expect("accepted");
     }
-    let vk = bitai_zk::gnark::write_vk(keys().vk());
+    let vk = bitai_proofs::gnark::write_vk(keys().vk());
     for expected in 1..=3u64 {
         let tx = next(&mut h).await;
         assert_eq!(tx.block_number, expected);
-        bitai_zk::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx)
+        bitai_proofs::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx)
             .expect("the emitted proof verifies");
     }
     settled(&h).await;
@@ -366,13 +372,16 @@ async fn the_simulation_backend_emits_simulation_proofs_in_order_per_chain() {
     let mut seen: BTreeMap<ChainId, Vec<u64>> = BTreeMap::new();
     for _ in 0..40 {
         let tx = next(&mut h).await;
-        bitai_zk::verifier::verify_submit_proof(
+        bitai_proofs::verifier::verify_submit_proof(
             ProofSystem::SimulationOnly,
-            bitai_zk::verifier::SIMULATION_VK,
+            bitai_proofs::verifier::SIMULATION_VK,
             &tx,
         )
         .expect("the emitted simulation proof verifies");
-        assert_eq!(tx.proof.len(), bitai_zk::verifier::SIMULATION_PROOF_BYTES);
+        assert_eq!(
+            tx.proof.len(),
+            bitai_proofs::verifier::SIMULATION_PROOF_BYTES
+        );
         seen.entry(tx.chain_id).or_default().push(tx.block_number);
     }
     let in_order: Vec<u64> = (1..=20).collect();
@@ -391,9 +400,9 @@ async fn a_simulation_proof_is_no_groth16_proof() {
         .await
         .expect("accepted");
     let tx = next(&mut h).await;
-    let vk = bitai_zk::gnark::write_vk(keys().vk());
+    let vk = bitai_proofs::gnark::write_vk(keys().vk());
     assert!(
-        bitai_zk::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx).is_err(),
+        bitai_proofs::verifier::verify_submit_proof(ProofSystem::Groth16Bn254, &vk, &tx).is_err(),
         "a chain registered with Groth16 refuses a simulation proof"
     );
 }

@@ -6,7 +6,7 @@
 //!   loaded per shape on first use (a prover node that joined a coordinator, see
 //!   [`crate::remote`]).
 //! - [`ProverBackend::Simulation`]: no proving at all; the "proof" is
-//!   `bitai_zk::verifier::simulation_proof` of the block's public inputs, which proves
+//!   `bitai_proofs::verifier::simulation_proof` of the block's public inputs, which proves
 //!   **nothing** about execution and verifies only for chains registered as
 //!   `ProofSystem::SimulationOnly` (which only simulated chains may be; the state machine and
 //!   the mempool enforce that). For tests and simulations with thousands of transactions.
@@ -18,11 +18,11 @@
 //! depends on it), in simulation it comes from the run's seed.
 
 use crate::keydir::KeyDir;
-use crate::messages::{PoolMsg, ProverMsg};
+use bitai_messages::prover::{PoolMsg, ProverMsg};
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+use bitai_proofs::groth16::Groth16Keys;
+use bitai_proofs::verifier::simulation_proof;
 use bitai_runtime::Clock;
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::groth16::Groth16Keys;
-use bitai_zk::verifier::simulation_proof;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -111,7 +111,7 @@ impl ProvingEngine {
             let outcome = keys.get(circuit.config).and_then(|keys| {
                 let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 keys.prove(circuit, &mut *rng)
-                    .map(|(proof, _)| bitai_zk::gnark::write_proof(&proof))
+                    .map(|(proof, _)| bitai_proofs::gnark::write_proof(&proof))
                     .map_err(|e| e.to_string())
             });
             // The receiver is gone only if the caller stopped; nothing to report then.

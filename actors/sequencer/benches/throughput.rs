@@ -6,15 +6,15 @@
 //!
 //! Run: `cargo bench -p bitai-sequencer --bench throughput` (prints one line per phase).
 
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::tx::Transfer;
 use bitai_da::{EmbeddedDa, GenesisAccount};
+use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::ProofSystem;
 use bitai_runtime::ManualClock;
 use bitai_sequencer::{ChainSpec, SequencerConfig, SequencerCore, SequencerMetrics};
 use bitai_storage::MemoryStore;
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::circuit::CircuitConfig;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::tx::Transfer;
 use std::sync::Arc;
 
 const ACCOUNTS: u32 = 50;

@@ -10,8 +10,8 @@
 use crate::config::SequencerArgs;
 use crate::core::SequencerCore;
 use crate::handoff::{HandOff, HANDOFF_BATCH};
-use crate::messages::SequencerMsg;
-use bitai_prover::PoolMsg;
+use bitai_messages::prover::PoolMsg;
+use bitai_messages::sequencer::SequencerMsg;
 use bitai_runtime::RoleRef;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::time::Duration;

@@ -4,11 +4,11 @@
 
 use crate::metrics::SequencerMetrics;
 use bitai_da::{GenesisAccount, GenesisData, SharedDa};
+use bitai_messages::prover::PoolMsg;
+use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{ChainId, ChainLimits, CreateChain, ProofSystem};
-use bitai_prover::PoolMsg;
 use bitai_runtime::{RoleRef, SharedClock};
 use bitai_storage::SharedStore;
-use bitai_zk::circuit::CircuitConfig;
 
 /// One AI chain as its sequencer sees it.
 #[derive(Clone, Debug)]
@@ -100,7 +100,7 @@ impl ChainSpec {
     }
 
     /// Checks that registration, genesis and circuit agree, and returns the genesis state.
-    pub fn check(&self) -> Result<bitai_zk::stf::State, SpecError> {
+    pub fn check(&self) -> Result<bitai_chain::stf::State, SpecError> {
         let created = self.chain_id();
         if self.genesis.chain_id != created {
             return Err(SpecError::ChainMismatch {
@@ -163,12 +163,16 @@ pub struct SequencerConfig {
 
 impl SequencerConfig {
     /// The open-request limit for a chain of `max_ops` op slots and `params`.
-    pub fn open_request_limit(&self, max_ops: usize, params: &bitai_zk::poc::PocParams) -> usize {
+    pub fn open_request_limit(
+        &self,
+        max_ops: usize,
+        params: &bitai_chain::poc::PocParams,
+    ) -> usize {
         if self.max_open_requests > 0 {
             return self.max_open_requests;
         }
         let slots = max_ops as u64 * params.commit_window_blocks;
-        usize::try_from(slots / bitai_zk::poc::ASSIGNEES as u64)
+        usize::try_from(slots / bitai_chain::poc::ASSIGNEES as u64)
             .unwrap_or(usize::MAX)
             .max(1)
     }

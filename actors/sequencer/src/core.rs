@@ -26,18 +26,18 @@
 //! request settles.
 
 use crate::config::{ChainSpec, SequencerConfig, SpecError};
-use crate::messages::{BlockSummary, L2TxStatus, SequencerHead, SubmitError};
 use crate::metrics::SequencerMetrics;
 use crate::store::{BlockRecord, SeqStore};
+use bitai_chain::field::fr_to_hash;
+use bitai_chain::poc::PocOp;
+use bitai_chain::stf::{Account, Block, State, StfError};
+use bitai_chain::tx::{SignedTransfer, SIGNED_TRANSFER_BYTES};
 use bitai_da::{BlockData, DaBlob, DaError, SharedDa};
+use bitai_messages::sequencer::{BlockSummary, L2TxStatus, SequencerHead, SubmitError};
+use bitai_proofs::circuit::{BlockCircuit, CircuitError};
 use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::SharedClock;
 use bitai_storage::{Batch, SharedStore, StoreError};
-use bitai_zk::circuit::{BlockCircuit, CircuitError};
-use bitai_zk::field::fr_to_hash;
-use bitai_zk::poc::PocOp;
-use bitai_zk::stf::{Account, Block, State, StfError};
-use bitai_zk::tx::{SignedTransfer, SIGNED_TRANSFER_BYTES};
 use std::collections::{BTreeSet, VecDeque};
 
 mod poc;
@@ -328,7 +328,7 @@ impl SequencerCore {
             ));
         }
         if let Item::Op(op) = item {
-            if op.kind() == bitai_zk::poc::PocKind::RequestInference {
+            if op.kind() == bitai_chain::poc::PocKind::RequestInference {
                 let max = self
                     .config
                     .open_request_limit(self.spec.circuit.max_ops, &self.spec.circuit.poc);
@@ -522,7 +522,7 @@ impl SequencerCore {
         let urgent = |op: &PocOp| {
             matches!(
                 op.kind(),
-                bitai_zk::poc::PocKind::Commit | bitai_zk::poc::PocKind::Reveal
+                bitai_chain::poc::PocKind::Commit | bitai_chain::poc::PocKind::Reveal
             )
         };
         let mut taken: Vec<PendingTx> = Vec::new();
@@ -581,7 +581,7 @@ impl SequencerCore {
         block: &Block,
         included: &[PendingTx],
         dropped: &[(PendingTx, String)],
-        witness: &mut bitai_zk::stf::BlockWitness,
+        witness: &mut bitai_chain::stf::BlockWitness,
     ) -> Result<(), SequencerError> {
         let prev_state_root = fr_to_hash(&witness.prev_root);
         let new_state_root = fr_to_hash(&witness.new_root);
@@ -743,8 +743,8 @@ impl SequencerCore {
 }
 
 /// Stake the block's settlements slashed: the stake a settlement part took from a neuron.
-fn slashed(witness: &bitai_zk::stf::BlockWitness) -> u64 {
-    use bitai_zk::poc::ObjectValue;
+fn slashed(witness: &bitai_chain::stf::BlockWitness) -> u64 {
+    use bitai_chain::poc::ObjectValue;
     witness
         .ops
         .iter()

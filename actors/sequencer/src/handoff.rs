@@ -7,8 +7,8 @@
 //! the pool's Ok; the pool ignores a block it already has, so re-handing after a crash is
 //! harmless.
 
-use crate::messages::SequencerMsg;
-use bitai_prover::{PoolError, PoolMsg};
+use bitai_messages::prover::{PoolError, PoolMsg};
+use bitai_messages::sequencer::SequencerMsg;
 use bitai_runtime::RoleRef;
 use ractor::ActorRef;
 use tokio::sync::oneshot;

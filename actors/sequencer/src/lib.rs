@@ -16,17 +16,12 @@ pub mod actor;
 pub mod config;
 pub mod core;
 pub mod handoff;
-pub mod messages;
 pub mod metrics;
 pub mod store;
 
 pub use actor::Sequencer;
 pub use config::{ChainSpec, SequencerArgs, SequencerConfig, SpecError};
 pub use core::{SequencerCore, SequencerError};
-pub use messages::{
-    BlockSummary, L2TxStatus, NeuronView, PocSummary, RequestView, SequencerHead, SequencerMsg,
-    SubmitError, Supply,
-};
 pub use metrics::SequencerMetrics;
 pub use store::SEQ_KEYSPACE;
 

@@ -20,11 +20,11 @@
 //! accounts it changed and its circuit are written in one batch, so after a crash the store
 //! holds the block entirely or not at all.
 
+use bitai_chain::babyjubjub::{pack_point, unpack_point};
+use bitai_chain::poc::ObjectValue;
+use bitai_chain::stf::{Account, Counters};
 use bitai_protocol::{ChainId, Hash32};
 use bitai_storage::{Batch, Entry, SharedStore, StoreError};
-use bitai_zk::babyjubjub::{pack_point, unpack_point};
-use bitai_zk::poc::ObjectValue;
-use bitai_zk::stf::{Account, Counters};
 use serde::{Deserialize, Serialize};
 
 /// The keyspace of every sequencer of a node.

@@ -6,43 +6,13 @@
 use crate::config::StateMachineConfig;
 use crate::engine::Engine;
 use crate::metrics::StateMachineMetrics;
-use crate::view::{StateView, VerifiedBlock};
-use bitai_indexer::{Delivery, IndexerEvent, IndexerMsg};
-use bitai_protocol::{ChainId, Hash32};
+use bitai_messages::indexer::{Delivery, IndexerMsg};
+use bitai_messages::statemachine::{StateMachineMsg, StateView};
 use bitai_runtime::RoleRef;
 use bitai_storage::SharedStore;
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::sync::Arc;
 use tokio::sync::watch;
-
-/// Messages to the state machine.
-pub enum StateMachineMsg {
-    /// An event of the indexer.
-    Chain(IndexerEvent),
-    /// The verified L2 block `number` of `chain` on the current Bitcoin chain.
-    VerifiedBlock {
-        /// The chain.
-        chain: ChainId,
-        /// The L2 block number.
-        number: u64,
-        /// The answer (None: not verified, or the lookup failed).
-        reply: RpcReplyPort<Option<VerifiedBlock>>,
-    },
-    /// The digest of the state ([`Engine::state_digest`]), for the reorg oracle (None: the
-    /// store could not be read).
-    StateDigest {
-        /// The answer.
-        reply: RpcReplyPort<Option<Hash32>>,
-    },
-}
-
-impl ractor::Message for StateMachineMsg {}
-
-impl From<IndexerEvent> for StateMachineMsg {
-    fn from(event: IndexerEvent) -> Self {
-        StateMachineMsg::Chain(event)
-    }
-}
 
 /// Everything the state machine is given at (re)start.
 #[derive(Clone)]

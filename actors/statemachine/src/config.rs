@@ -47,8 +47,8 @@ impl StateMachineConfig {
     }
 
     /// The registry rules this configuration implies (shared with the mempool).
-    pub fn registry_rules(&self) -> crate::rules::RegistryRules {
-        crate::rules::RegistryRules {
+    pub fn registry_rules(&self) -> bitai_contract::RegistryRules {
+        bitai_contract::RegistryRules {
             allow_simulation_only: self.allow_simulation_only,
             max_chains: self.max_chains,
         }

@@ -2,7 +2,7 @@
 //! store and to its in-memory mirror of the chains.
 //!
 //! A connected Bitcoin block executes its BitAI transactions in block order against the
-//! chain registry and the verifier contract ([`crate::rules`]); everything it changes, the
+//! chain registry and the verifier contract ([`bitai_contract`]); everything it changes, the
 //! undo journal of the prior values, its rejections and the consumer cursor go into one
 //! batch. A disconnected block writes its journal's prior values back, in one batch with the
 //! cursor, so the state is exactly what it was before the block. Finality: connecting height
@@ -15,9 +15,9 @@ use crate::records::{
     self, chain_key, height_key, verified_key, ChainRecord, FinalityMarks, Journal,
     RejectionRecord, VerifiedRecord, CURSOR_KEYSPACE, JOURNAL, KEYSPACE, MARKS, REJECTED,
 };
-use crate::rules;
-use crate::view::{Rejection, StateView, VerifiedBlock, REJECTED_KEPT};
-use bitai_indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
+use bitai_contract as rules;
+use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
+use bitai_messages::statemachine::{Rejection, StateView, VerifiedBlock, REJECTED_KEPT};
 use bitai_protocol::{ChainId, Hash32};
 use bitai_storage::{Batch, SharedStore, StoreError};
 use bitcoin::BlockHash;

@@ -23,18 +23,14 @@ mod engine;
 mod metrics;
 mod overlay;
 pub mod records;
-pub mod rules;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-mod view;
 
-pub use actor::{StateMachine, StateMachineArgs, StateMachineMsg, StateMachineState};
+pub use actor::{StateMachine, StateMachineArgs, StateMachineState};
 pub use config::StateMachineConfig;
 pub use engine::{Engine, StateMachineError};
 pub use metrics::StateMachineMetrics;
 pub use records::{CURSOR_KEYSPACE, KEYSPACE};
-pub use rules::{ChainHead, RegistryRules, RuleError};
-pub use view::{ChainView, Rejection, StateView, VerifiedBlock, REJECTED_KEPT};
 
 #[cfg(test)]
 mod tests;

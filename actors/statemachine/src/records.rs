@@ -11,7 +11,7 @@
 //! Values are a version byte then postcard; a value that does not decode is a
 //! `StoreError::Corrupt`, never a panic.
 
-use crate::view::{ChainView, Rejection, VerifiedBlock};
+use bitai_messages::statemachine::{ChainView, Rejection, VerifiedBlock};
 use bitai_protocol::{ChainId, CreateChain, Hash32};
 use bitai_storage::StoreError;
 use bitcoin::hashes::Hash;

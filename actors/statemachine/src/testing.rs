@@ -6,17 +6,17 @@
 //! The devnet key is made once per process (a few seconds); proving a one-transfer block
 //! takes about a second.
 
-use bitai_indexer::{ConnectedBlock, IndexedTx};
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::field::{fr_to_hash, Fr};
+use bitai_chain::stf::{Account, Block, State};
+use bitai_chain::tx::Transfer;
+use bitai_messages::indexer::{ConnectedBlock, IndexedTx};
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig, PublicInputs};
+use bitai_proofs::groth16::Groth16Keys;
+use bitai_proofs::verifier::{simulation_proof, SIMULATION_VK};
 use bitai_protocol::{
     BitaiTx, ChainId, ChainLimits, CreateChain, Hash32, ProofSystem, SubmitProof,
 };
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig, PublicInputs};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::field::{fr_to_hash, Fr};
-use bitai_zk::groth16::Groth16Keys;
-use bitai_zk::stf::{Account, Block, State};
-use bitai_zk::tx::Transfer;
-use bitai_zk::verifier::{simulation_proof, SIMULATION_VK};
 use bitcoin::absolute::LockTime;
 use bitcoin::block::{Header, Version};
 use bitcoin::hashes::Hash;
@@ -74,7 +74,7 @@ pub fn groth16_chain(blocks: usize, salt: u64) -> FixtureChain {
     let create = CreateChain {
         name: format!("fixture-{salt}"),
         proof_system: ProofSystem::Groth16Bn254,
-        verifying_key: bitai_zk::gnark::write_vk(keys.vk()),
+        verifying_key: bitai_proofs::gnark::write_vk(keys.vk()),
         genesis_state_root: state.root_hash(),
         limits: ChainLimits {
             max_block_txs: CONFIG.max_txs as u32,
@@ -106,7 +106,7 @@ pub fn groth16_chain(blocks: usize, salt: u64) -> FixtureChain {
             prev_state_root: prev,
             new_state_root: state.root_hash(),
             da_commitment: block.da_commitment,
-            proof: bitai_zk::gnark::write_proof(&proof),
+            proof: bitai_proofs::gnark::write_proof(&proof),
         });
     }
     FixtureChain { create, id, proofs }

@@ -9,10 +9,10 @@ use super::status::{bad_input, block_on, client_failure, failure, DEFAULT_RPC_UR
 use crate::rpc::genesis::DEFAULT_TREE_DEPTH;
 use crate::rpc::types::parse_proof_system;
 use crate::rpc::{Client, GenesisAccountSpec, GenesisSpec};
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::PocParams;
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, ChainLimits, CreateChain};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::PocParams;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,7 +103,7 @@ pub fn build_chain(
         tree_depth: DEFAULT_TREE_DEPTH,
         max_block_txs,
         max_block_ops: 0,
-        poc: bitai_zk::poc::PocParams::DEFAULT,
+        poc: bitai_chain::poc::PocParams::DEFAULT,
         accounts: vec![GenesisAccountSpec {
             index: 0,
             public_key: pack_point(&key.public_key()),

@@ -4,8 +4,8 @@
 //! `bitai send` read the same files.
 
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::eddsa::PrivateKey;
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::io::Write;

@@ -5,9 +5,9 @@
 
 use super::poc::{wait_failure, OpBody, SignerArgs};
 use super::status::{bad_input, block_on, client_failure, failure};
+use bitai_chain::poc::{hash_halves, PocKind};
 use bitai_models::{CheckedModel, Limits};
 use bitai_protocol::Hash32;
-use bitai_zk::poc::{hash_halves, PocKind};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -6,8 +6,8 @@
 use super::poc::{wait_failure, OpBody, SignerArgs};
 use super::status::{bad_input, block_on, client_failure, parse_chain, DEFAULT_RPC_URL};
 use crate::rpc::{Client, NeuronInfo};
-use bitai_zk::field::Fr;
-use bitai_zk::poc::PocKind;
+use bitai_chain::field::Fr;
+use bitai_chain::poc::PocKind;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;

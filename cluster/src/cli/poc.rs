@@ -11,12 +11,12 @@ use super::status::{
     POLL_INTERVAL_MS,
 };
 use crate::rpc::{Client, ClientError, Stage};
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::field::Fr;
+use bitai_chain::poc::{PocKind, PocOp, PocTx};
+use bitai_chain::tx::MAX_FEE;
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::field::Fr;
-use bitai_zk::poc::{PocKind, PocOp, PocTx};
-use bitai_zk::tx::MAX_FEE;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;

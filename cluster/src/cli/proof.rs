@@ -7,8 +7,8 @@
 //! root, new root, DA commitment high and low halves).
 
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
-use bitai_zk::field::{fr_from_decimal, Fr};
-use bitai_zk::verifier::{Groth16Verifier, ProofVerifier, VerifyError};
+use bitai_chain::field::{fr_from_decimal, Fr};
+use bitai_proofs::verifier::{Groth16Verifier, ProofVerifier, VerifyError};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -177,14 +177,15 @@ fn export_snarkjs(
         reason,
     };
     let vk_bytes = read_limited(vk, bitai_protocol::limits::MAX_VERIFYING_KEY_BYTES as u64)?;
-    let key = bitai_zk::gnark::read_vk(&vk_bytes).map_err(|e| bad(vk, e.to_string()))?;
+    let key = bitai_proofs::gnark::read_vk(&vk_bytes).map_err(|e| bad(vk, e.to_string()))?;
     let mut files = vec![(
         "verification_key.json",
-        bitai_zk::snarkjs::verification_key(&key),
+        bitai_proofs::snarkjs::verification_key(&key),
     )];
     if let (Some(proof), Some(public_inputs)) = (proof, public_inputs) {
         let bytes = read_limited(proof, bitai_protocol::limits::MAX_PROOF_BYTES as u64)?;
-        let parsed = bitai_zk::gnark::read_proof(&bytes).map_err(|e| bad(proof, e.to_string()))?;
+        let parsed =
+            bitai_proofs::gnark::read_proof(&bytes).map_err(|e| bad(proof, e.to_string()))?;
         let inputs = read_public_inputs(public_inputs)?;
         if inputs.len() + 1 != key.ic.len() {
             return Err(bad(
@@ -196,8 +197,8 @@ fn export_snarkjs(
                 ),
             ));
         }
-        files.push(("proof.json", bitai_zk::snarkjs::proof(&parsed)));
-        files.push(("public.json", bitai_zk::snarkjs::public(&inputs)));
+        files.push(("proof.json", bitai_proofs::snarkjs::proof(&parsed)));
+        files.push(("public.json", bitai_proofs::snarkjs::public(&inputs)));
     }
     std::fs::create_dir_all(out).map_err(|source| ProofCliError::Write {
         path: out.display().to_string(),
@@ -218,8 +219,8 @@ fn export_snarkjs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-    use bitai_zk::groth16::Groth16Keys;
+    use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+    use bitai_proofs::groth16::Groth16Keys;
     use rand_chacha::rand_core::SeedableRng;
 
     /// A real proof of an empty block, written as the files a user would have.
@@ -232,14 +233,14 @@ mod tests {
         let vk_path = dir.join("chain.vk");
         let proof_path = dir.join("block.proof");
         let public_path = dir.join("public.json");
-        std::fs::write(&vk_path, bitai_zk::gnark::write_vk(keys.vk())).expect("write");
-        std::fs::write(&proof_path, bitai_zk::gnark::write_proof(&proof)).expect("write");
+        std::fs::write(&vk_path, bitai_proofs::gnark::write_vk(keys.vk())).expect("write");
+        std::fs::write(&proof_path, bitai_proofs::gnark::write_proof(&proof)).expect("write");
         write_public(&public_path, &public);
         (vk_path, proof_path, public_path, public)
     }
 
     fn write_public(path: &Path, public: &[Fr]) {
-        let text = bitai_zk::snarkjs::public(public).to_string();
+        let text = bitai_proofs::snarkjs::public(public).to_string();
         std::fs::write(path, text).expect("write");
     }
 

@@ -8,10 +8,10 @@ use super::status::{
     WaitError, DEFAULT_RPC_URL, POLL_INTERVAL_MS,
 };
 use crate::rpc::{Client, Stage};
+use bitai_chain::babyjubjub::{pack_point, unpack_point, Point};
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::tx::{Transfer, MAX_FEE};
 use bitai_protocol::ChainId;
-use bitai_zk::babyjubjub::{pack_point, unpack_point, Point};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::tx::{Transfer, MAX_FEE};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -15,17 +15,17 @@ use crate::rpc::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
     ProverJob, SequencerInfo, Stage, TxStatus,
 };
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::poc::PocOp;
+use bitai_chain::tx::SignedTransfer;
 use bitai_da::SharedDa;
-use bitai_inscriber::InscriberMsg;
-use bitai_mempool::{MempoolMsg, MempoolReject, MempoolStatus};
+use bitai_messages::inscriber::InscriberMsg;
+use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
+use bitai_messages::prover::{JobStatus, PoolMsg};
+use bitai_messages::sequencer::{L2TxStatus, SequencerMsg, SubmitError};
+use bitai_messages::statemachine::{StateMachineMsg, StateView};
 use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32};
-use bitai_prover::{JobStatus, PoolMsg};
 use bitai_runtime::RoleRef;
-use bitai_sequencer::{L2TxStatus, SequencerMsg, SubmitError};
-use bitai_statemachine::{StateMachineMsg, StateView};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::poc::PocOp;
-use bitai_zk::tx::SignedTransfer;
 use std::sync::Arc;
 use tokio::sync::watch;
 

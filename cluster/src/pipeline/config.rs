@@ -3,8 +3,8 @@
 //! `[sequencer]`, `[statemachine]` and `[mempool]` are the roles' own config types. Each key
 //! is documented beside its default and in the shipped files under `configs/`.
 
-use bitai_zk::circuit::CircuitConfig;
-use bitai_zk::poc::PocParams;
+use bitai_chain::poc::PocParams;
+use bitai_proofs::circuit::CircuitConfig;
 use serde::Deserialize;
 use std::path::PathBuf;
 

@@ -7,15 +7,14 @@
 
 use crate::pipeline::keys::CircuitKeys;
 use bitai_da::{DaBlob, GenesisData, SharedDa};
-use bitai_mempool::MempoolMsg;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_messages::prover::PoolMsg;
+use bitai_messages::sequencer::SequencerMsg;
+use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain};
-use bitai_prover::PoolMsg;
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
-use bitai_sequencer::{
-    ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics, SequencerMsg,
-};
+use bitai_sequencer::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
 use bitai_storage::{Batch, SharedStore};
-use bitai_zk::circuit::CircuitConfig;
 use prometheus::Registry;
 use ractor::ActorRef;
 use std::collections::BTreeMap;

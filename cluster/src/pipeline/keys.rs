@@ -6,9 +6,9 @@
 //! chain registers a key from a real ceremony.
 
 use anyhow::Context;
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+use bitai_proofs::groth16::Groth16Keys;
 use bitai_protocol::ProofSystem;
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::groth16::Groth16Keys;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,7 +68,7 @@ impl CircuitKeys {
             ProofSystem::Groth16Bn254 => self
                 .groth16
                 .get(shape)
-                .map(|k| bitai_zk::gnark::write_vk(k.vk())),
+                .map(|k| bitai_proofs::gnark::write_vk(k.vk())),
             _ => Some(Vec::new()),
         }
     }
@@ -86,7 +86,7 @@ impl CircuitKeys {
                 .groth16
                 .iter()
                 .find(|(c, _)| c.max_txs == block_txs as usize)
-                .map(|(_, k)| bitai_zk::gnark::write_vk(k.vk())),
+                .map(|(_, k)| bitai_proofs::gnark::write_vk(k.vk())),
             _ => Some(Vec::new()),
         }
     }

@@ -10,13 +10,14 @@
 
 use crate::pipeline::config::ChainSection;
 use crate::pipeline::keys::CircuitKeys;
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::tx::Transfer;
 use bitai_da::{GenesisAccount, GenesisData};
+use bitai_messages::sequencer::{SequencerMsg, SubmitError};
 use bitai_protocol::{ChainId, CreateChain};
 use bitai_runtime::{seeded_rng, RoleRef};
-use bitai_sequencer::{ChainSpec, SequencerMsg, SubmitError};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::tx::Transfer;
+use bitai_sequencer::ChainSpec;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::time::Duration;

@@ -6,16 +6,16 @@
 use crate::pipeline::Pipeline;
 use anyhow::Context;
 use async_trait::async_trait;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
 use bitai_da::SharedDa;
+use bitai_messages::sequencer::SequencerMsg;
 use bitai_neuron::{
     register_op, BackendChoice, ChainPort, Neuron, NeuronArgs, NeuronConfig, NeuronFaults,
     NeuronMsg, PortError,
 };
 use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::{ChildSpec, RoleRef, SupervisorMsg};
-use bitai_sequencer::SequencerMsg;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::poc::{ModelRecord, PocOp, RequestRecord};
 
 /// How long a neuron waits for its sequencer's answer, ms.
 const ASK_TIMEOUT_MS: u64 = 10_000;

@@ -3,8 +3,8 @@
 //! progress display, its goal and its closing checks all read this one snapshot.
 
 use crate::pipeline::Pipeline;
+use bitai_messages::sequencer::SequencerMsg;
 use bitai_protocol::{ChainId, Hash32};
-use bitai_sequencer::SequencerMsg;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// One chain's progress.

@@ -6,8 +6,8 @@
 use super::test_node::{Call, TestNode};
 use super::*;
 use crate::cli::{self, Cli, Command};
+use bitai_chain::babyjubjub::pack_point;
 use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32};
-use bitai_zk::babyjubjub::pack_point;
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,8 +30,8 @@ fn failed() -> ExitCode {
 fn received_transfers(
     node: &TestNode,
     chain: ChainId,
-    sender: &bitai_zk::babyjubjub::Point,
-) -> Vec<bitai_zk::tx::SignedTransfer> {
+    sender: &bitai_chain::babyjubjub::Point,
+) -> Vec<bitai_chain::tx::SignedTransfer> {
     node.calls()
         .into_iter()
         .filter_map(|c| match c {
@@ -40,7 +40,7 @@ fn received_transfers(
         })
         .map(|bytes| {
             let t = super::test_node::decode_transfer(&bytes).expect("decodes");
-            bitai_zk::eddsa::verify(sender, t.transfer.message(&chain), &t.signature)
+            bitai_chain::eddsa::verify(sender, t.transfer.message(&chain), &t.signature)
                 .expect("signature verifies");
             t
         })
@@ -252,7 +252,7 @@ fn send_refuses_bad_input_before_any_network() {
     assert_eq!(run(&["keygen", "--out", &key]), ExitCode::SUCCESS);
     let chain = "ab".repeat(32);
     let good_key = hex::encode(pack_point(
-        &bitai_zk::eddsa::PrivateKey([1; 32]).public_key(),
+        &bitai_chain::eddsa::PrivateKey([1; 32]).public_key(),
     ));
     // The node URL points nowhere: every refusal below happens before a connection.
     let base = |to_key: &str, chain: &str| -> ExitCode {

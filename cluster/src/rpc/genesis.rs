@@ -4,9 +4,9 @@
 //! sequencer starts from is exactly the one the chain registered on Bitcoin.
 
 use super::hexser;
+use bitai_chain::stf::State;
 use bitai_da::{GenesisAccount, GenesisData};
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::stf::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -23,7 +23,7 @@ pub const DEFAULT_TREE_DEPTH: u32 = 16;
 pub struct GenesisAccountSpec {
     /// Its index in the account tree.
     pub index: u32,
-    /// Packed Baby Jubjub public key (`bitai_zk::babyjubjub::pack_point`), 64 hex digits.
+    /// Packed Baby Jubjub public key (`bitai_chain::babyjubjub::pack_point`), 64 hex digits.
     #[serde(with = "hexser::bytes32")]
     pub public_key: [u8; 32],
     /// Starting balance.
@@ -43,7 +43,7 @@ pub struct GenesisSpec {
     pub max_block_ops: u32,
     /// The chain's Proof-of-Compute parameters (windows, stakes). Default: the defaults.
     #[serde(default)]
-    pub poc: bitai_zk::poc::PocParams,
+    pub poc: bitai_chain::poc::PocParams,
     /// The funded accounts (distinct indices, at most [`MAX_GENESIS_ACCOUNTS`]).
     pub accounts: Vec<GenesisAccountSpec>,
 }
@@ -53,7 +53,7 @@ pub struct GenesisSpec {
 #[non_exhaustive]
 pub enum GenesisError {
     /// The depth is outside 1..=31.
-    #[error("tree depth {0} is outside 1..={max}", max = bitai_zk::smt::MAX_DEPTH)]
+    #[error("tree depth {0} is outside 1..={max}", max = bitai_chain::smt::MAX_DEPTH)]
     BadDepth(u32),
     /// Blocks of no transactions.
     #[error("max_block_txs must be at least 1")]
@@ -82,7 +82,7 @@ impl GenesisSpec {
     /// state through the DA genesis blob's own rules ([`GenesisData::state`]), so a spec the
     /// server accepts is one the node's sequencer and DA accept.
     pub fn state(&self) -> Result<State, GenesisError> {
-        if self.tree_depth == 0 || self.tree_depth as usize > bitai_zk::smt::MAX_DEPTH {
+        if self.tree_depth == 0 || self.tree_depth as usize > bitai_chain::smt::MAX_DEPTH {
             return Err(GenesisError::BadDepth(self.tree_depth));
         }
         if self.max_block_txs == 0 {
@@ -139,9 +139,9 @@ impl GenesisSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bitai_zk::babyjubjub::pack_point;
-    use bitai_zk::eddsa::PrivateKey;
-    use bitai_zk::stf::Account;
+    use bitai_chain::babyjubjub::pack_point;
+    use bitai_chain::eddsa::PrivateKey;
+    use bitai_chain::stf::Account;
 
     fn key(seed: u8) -> [u8; 32] {
         pack_point(&PrivateKey([seed; 32]).public_key())

@@ -8,11 +8,11 @@
 use super::poc_types::RequestInfo;
 use super::{Client, ClientError};
 use async_trait::async_trait;
+use bitai_chain::field::fr_from_be_bytes;
+use bitai_chain::poc::records::{FLAG_COMMITTED, FLAG_REVEALED, FLAG_SETTLED};
+use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord, ASSIGNEES, SETTLE_PARTS};
 use bitai_neuron::{ChainPort, PortError};
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::field::fr_from_be_bytes;
-use bitai_zk::poc::records::{FLAG_COMMITTED, FLAG_REVEALED, FLAG_SETTLED};
-use bitai_zk::poc::{ModelRecord, PocOp, RequestRecord, ASSIGNEES, SETTLE_PARTS};
 
 /// A [`ChainPort`] over a node's JSON-RPC.
 pub struct RpcPort {
@@ -152,8 +152,8 @@ impl ChainPort for RpcPort {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bitai_zk::field::Fr;
-    use bitai_zk::poc::PocParams;
+    use bitai_chain::field::Fr;
+    use bitai_chain::poc::PocParams;
 
     #[test]
     fn a_request_survives_its_json_report() {

@@ -9,14 +9,14 @@ use super::genesis::{GenesisAccountSpec, GenesisSpec, DEFAULT_TREE_DEPTH};
 use super::test_node::TEST_VK;
 use super::Client;
 use crate::cli::chain::build_chain_from;
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::field::Fr;
+use bitai_chain::poc::{commitment, output_digest, PocKind, PocOp, PocParams, PocTx};
 use bitai_kernels::{Activation, CpuBackend, Fx};
 use bitai_models::format::{InputSpec, Layer, Node};
 use bitai_models::{CheckedModel, Limits, Model};
 use bitai_protocol::{ChainId, Hash32, ProofSystem};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::field::Fr;
-use bitai_zk::poc::{commitment, output_digest, PocKind, PocOp, PocParams, PocTx};
 
 /// Accounts of the fixture chain: 0 is the user, 1..=4 may become neurons.
 pub const ACCOUNTS: u32 = 5;

@@ -6,10 +6,10 @@
 use super::poc_fixture::*;
 use super::test_node::TestNode;
 use super::*;
+use bitai_chain::field::{fr_to_be_bytes, Fr};
+use bitai_chain::poc::{hash_halves, output_digest, PocKind, PocOp};
 use bitai_models::{CheckedModel, Limits};
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::field::{fr_to_be_bytes, Fr};
-use bitai_zk::poc::{hash_halves, output_digest, PocKind, PocOp};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -390,7 +390,8 @@ async fn bad_ops_and_models_get_typed_errors() {
 
 #[tokio::test]
 async fn the_default_request_limit_admits_a_lenet_model() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/models/fixtures");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/lib/models/fixtures");
     let json = std::fs::read_to_string(dir.join("lenet5.json")).expect("fixture");
     let weights = std::fs::read(dir.join("lenet5.weights.f32")).expect("fixture");
     let lenet = bitai_models::import(&json, &weights, &Limits::default()).expect("imports");

@@ -6,10 +6,12 @@
 //! `settled`). Field elements (a result digest) are 64 hex digits, big-endian canonical.
 
 use super::hexser;
+use bitai_chain::field::fr_to_be_bytes;
+use bitai_chain::poc::{
+    ModelRecord, NeuronRecord, PocParams, RequestRecord, ASSIGNEES, SETTLE_PARTS,
+};
+use bitai_chain::stf::Counters;
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::field::fr_to_be_bytes;
-use bitai_zk::poc::{ModelRecord, NeuronRecord, PocParams, RequestRecord, ASSIGNEES, SETTLE_PARTS};
-use bitai_zk::stf::Counters;
 use serde::{Deserialize, Serialize};
 
 /// A seat of a request: one of the three neurons drawn for it.

@@ -17,10 +17,10 @@ use super::types::{
     AccountParams, BlockParams, ChainParams, CircuitKeyParams, CreateChainParams, HexHash,
     NoParams, SendTransactionParams, SubmitBitaiTxParams, TransactionStatusParams,
 };
+use bitai_chain::poc::PocOp;
+use bitai_chain::tx::SignedTransfer;
 use bitai_models::{CheckedModel, Limits};
 use bitai_protocol::{decode_tx, BitaiTx};
-use bitai_zk::poc::PocOp;
-use bitai_zk::tx::SignedTransfer;
 use jsonrpsee::server::{BatchRequestConfig, RpcModule, Server, ServerConfig, ServerHandle};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use serde::de::DeserializeOwned;

@@ -12,10 +12,10 @@ use super::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
     ProverJob, SequencerInfo, Stage, TxStatus,
 };
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::stf::State;
+use bitai_chain::tx::SignedTransfer;
 use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32, ProofSystem};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::stf::State;
-use bitai_zk::tx::SignedTransfer;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -231,7 +231,7 @@ impl NodeApi for TestNode {
             max_block_txs,
             verifying_key: TEST_VK.to_vec(),
             max_block_ops: Some(TEST_BLOCK_OPS),
-            poc: Some(bitai_zk::poc::PocParams::DEFAULT),
+            poc: Some(bitai_chain::poc::PocParams::DEFAULT),
         })
     }
 

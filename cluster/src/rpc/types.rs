@@ -151,7 +151,7 @@ pub struct ChainInfo {
 pub struct AccountInfo {
     /// Its index in the account tree.
     pub index: u32,
-    /// Packed Baby Jubjub public key (`bitai_zk::babyjubjub::pack_point`).
+    /// Packed Baby Jubjub public key (`bitai_chain::babyjubjub::pack_point`).
     #[serde(with = "hexser::bytes32")]
     pub public_key: [u8; 32],
     /// Balance.
@@ -249,7 +249,7 @@ pub struct CircuitKey {
     pub max_block_ops: Option<u32>,
     /// The Proof-of-Compute parameters baked into that circuit (`null` as above).
     #[serde(default)]
-    pub poc: Option<bitai_zk::poc::PocParams>,
+    pub poc: Option<bitai_chain::poc::PocParams>,
 }
 
 /// The wire name of a proof system.

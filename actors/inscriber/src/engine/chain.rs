@@ -6,10 +6,11 @@
 use super::{Engine, LiveBatch};
 use crate::fault::CrashPoint;
 use crate::records::{
-    decode, encode, key, outpoint_from, outpoint_key, BatchRecord, Coin, Leg, Stage, UndoRecord,
+    decode, encode, key, outpoint_from, outpoint_key, BatchRecord, Coin, Leg, UndoRecord,
 };
 use crate::InscriberError;
-use bitai_indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
+use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
+use bitai_messages::inscriber::Stage;
 use bitai_storage::Batch;
 use bitcoin::OutPoint;
 use std::collections::BTreeSet;

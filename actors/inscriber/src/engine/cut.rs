@@ -6,10 +6,11 @@
 use super::{Engine, LiveBatch};
 use crate::fault::CrashPoint;
 use crate::records::{
-    decode, decode_tx, encode, encode_tx, key, BatchRecord, PairVersion, Stage, VersionKind,
+    decode, decode_tx, encode, encode_tx, key, BatchRecord, PairVersion, VersionKind,
 };
 use crate::wallet::{build_commit, build_reveal, fee_for, reveal_weight_wu};
 use crate::InscriberError;
+use bitai_messages::inscriber::Stage;
 use bitai_storage::Batch;
 use bitcoin::OutPoint;
 

@@ -7,10 +7,11 @@
 
 use super::{Engine, LiveBatch};
 use crate::fault::CrashPoint;
-use crate::records::{encode_tx, ChildVersion, PairVersion, Stage, VersionKind};
+use crate::records::{encode_tx, ChildVersion, PairVersion, VersionKind};
 use crate::wallet::{build_child, build_commit, build_reveal, fee_for};
 use crate::InscriberError;
 use bitai_bitcoin::{MempoolReject, PortError};
+use bitai_messages::inscriber::Stage;
 use bitcoin::{OutPoint, Transaction};
 
 /// Incremental relay fee rate assumed for replacements (Bitcoin Core's default), sat/kvB.

@@ -1,6 +1,6 @@
 use super::*;
-use crate::records::Stage;
-use bitai_indexer::{ConnectedBlock, ConsumerCursor, IndexerEvent, WatchedTx};
+use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, IndexerEvent, WatchedTx};
+use bitai_messages::inscriber::Stage;
 use bitai_runtime::ManualClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::MemoryStore;

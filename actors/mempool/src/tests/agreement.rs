@@ -5,8 +5,9 @@
 
 use super::harness::chain_a;
 use crate::pool::Pool;
-use crate::{MempoolConfig, MempoolMetrics, MempoolReject};
-use bitai_indexer::IndexerEvent;
+use crate::{MempoolConfig, MempoolMetrics};
+use bitai_messages::indexer::IndexerEvent;
+use bitai_messages::mempool::MempoolReject;
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, ProofSystem};
 use bitai_runtime::ManualClock;
 use bitai_simulation::{SimBitcoin, SimBitcoinConfig};

@@ -2,17 +2,16 @@
 //! mempool, a simulated Bitcoin node for fee estimates, and a recording actor standing in
 //! for the inscriber.
 
-use crate::{
-    BitaiMempool, MempoolArgs, MempoolConfig, MempoolMetrics, MempoolMsg, MempoolReject,
-    MempoolStatus,
-};
-use bitai_indexer::{ConnectedBlock, IndexerEvent};
-use bitai_inscriber::{InscribeOutcome, InscriberMsg};
+use crate::{BitaiMempool, MempoolArgs, MempoolConfig, MempoolMetrics};
+use bitai_messages::indexer::{ConnectedBlock, IndexerEvent};
+use bitai_messages::inscriber::{InscribeOutcome, InscriberMsg};
+use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
+use bitai_messages::statemachine::StateView;
 use bitai_protocol::{BitaiTx, Hash32};
 use bitai_runtime::{ManualClock, RoleRef};
 use bitai_simulation::{SimBitcoin, SimBitcoinConfig};
 use bitai_statemachine::testing::{connected_block, groth16_chain, Groth16Chain};
-use bitai_statemachine::{Engine, StateMachineConfig, StateMachineMetrics, StateView};
+use bitai_statemachine::{Engine, StateMachineConfig, StateMachineMetrics};
 use bitai_storage::{MemoryStore, SharedStore};
 use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;

@@ -4,10 +4,10 @@
 //! the inscriber never acknowledged.
 
 use super::harness::{chain_a, config, memory, status, submit, until, World};
-use crate::MempoolMsg;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_messages::prover::ProofEmitted;
+use bitai_messages::statemachine::StateView;
 use bitai_protocol::BitaiTx;
-use bitai_prover::ProofEmitted;
-use bitai_statemachine::StateView;
 use bitai_storage::{Durability, FjallStore, SharedStore};
 use bitcoin::FeeRate;
 use std::sync::atomic::Ordering;

@@ -5,19 +5,19 @@
 //! sequencer's.
 
 use super::harness::{config, memory, status, submit, until, World};
-use crate::MempoolMsg;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::stf::{Account, Block, State};
+use bitai_chain::tx::Transfer;
+use bitai_messages::mempool::MempoolMsg;
+use bitai_messages::prover::{PoolMsg, ProofEmitted};
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
+use bitai_proofs::verifier::SIMULATION_VK;
 use bitai_protocol::{BitaiTx, ChainLimits, CreateChain, Hash32, ProofSystem};
 use bitai_prover::{
-    PoolArgs, PoolConfig, PoolMetrics, PoolMsg, ProofEmitted, Prover, ProverArgs, ProverBackend,
-    ProverPool,
+    PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverBackend, ProverPool,
 };
 use bitai_runtime::{RoleRef, Sink, TokioClock};
 use bitai_statemachine::StateMachineConfig;
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::stf::{Account, Block, State};
-use bitai_zk::tx::Transfer;
-use bitai_zk::verifier::SIMULATION_VK;
 use ractor::Actor;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
         ..StateMachineConfig::default()
     };
     let mut w = World::with_state_machine(sm_config.clone()).await;
-    let mut cfg = config().with_registry_of(&sm_config);
+    let mut cfg = config().with_registry_of(&sm_config.registry_rules(), sm_config.depth());
     cfg.max_pending = 16;
 
     // The chain: a genesis state with one funded account, registered as SimulationOnly.

@@ -3,11 +3,11 @@
 //! the prover pool never reaches the inscriber.
 
 use super::harness::{chain_a, config, memory, status, submit, until, World};
-use crate::{MempoolMsg, MempoolReject};
 use bitai_bitcoin::BitcoinPort;
+use bitai_contract::RuleError;
+use bitai_messages::mempool::{MempoolMsg, MempoolReject};
+use bitai_messages::prover::ProofEmitted;
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, ProofSystem};
-use bitai_prover::ProofEmitted;
-use bitai_statemachine::RuleError;
 use bitcoin::FeeRate;
 
 fn proof(i: usize) -> BitaiTx {

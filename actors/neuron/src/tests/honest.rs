@@ -6,8 +6,8 @@ use super::harness::{World, BALANCE, NEURONS, STAKE};
 use crate::config::NeuronFaults;
 use crate::output::{canonical_output, CanonicalOutput, Refusal};
 use crate::tests::{lenet, lenet_input};
+use bitai_chain::poc::{output_digest, PocKind};
 use bitai_kernels::CpuBackend;
-use bitai_zk::poc::{output_digest, PocKind};
 
 #[tokio::test(start_paused = true)]
 async fn three_honest_neurons_commit_reveal_and_are_paid() {
@@ -53,7 +53,7 @@ async fn three_honest_neurons_commit_reveal_and_are_paid() {
         .history()
         .into_iter()
         .filter_map(|(_, op)| match op {
-            bitai_zk::poc::PocOp::Signed(s) if s.tx.kind == PocKind::Reveal => Some(s.payload),
+            bitai_chain::poc::PocOp::Signed(s) if s.tx.kind == PocKind::Reveal => Some(s.payload),
             _ => None,
         })
         .collect();

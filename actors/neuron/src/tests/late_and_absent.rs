@@ -9,7 +9,7 @@ use crate::port::PortError;
 use crate::store::NeuronStore;
 use crate::tests::lenet_input;
 use crate::NeuronMsg;
-use bitai_zk::poc::PocKind;
+use bitai_chain::poc::PocKind;
 use std::time::Duration;
 
 #[tokio::test(start_paused = true)]

@@ -8,7 +8,7 @@ use crate::core::NeuronCore;
 use crate::metrics::NeuronMetrics;
 use crate::store::NeuronStore;
 use crate::tests::lenet_input;
-use bitai_zk::poc::PocKind;
+use bitai_chain::poc::PocKind;
 use std::time::Duration;
 
 #[tokio::test(start_paused = true)]

@@ -4,9 +4,9 @@
 //! `heartbeat_timeout_ms` without a heartbeat, or at once when its worker leaves.
 
 use super::PoolState;
-use crate::messages::ProverMsg;
-use crate::queue::JobId;
-use crate::remote::RemoteProverMsg;
+use bitai_messages::prover::wire::RemoteProverMsg;
+use bitai_messages::prover::JobId;
+use bitai_messages::prover::ProverMsg;
 use bitai_runtime::RoleRef;
 use ractor::{ActorId, ActorProcessingErr, ActorRef};
 

@@ -5,9 +5,10 @@
 //! cluster crate's end-to-end test covers).
 
 use super::*;
-use crate::queue::JobId;
 use crate::tests::{blocks, start_pool_with_clock, Harness};
-use crate::{JobStatus, PoolConfig};
+use crate::PoolConfig;
+use bitai_messages::prover::JobId;
+use bitai_messages::prover::JobStatus;
 use bitai_runtime::{ActorSink, ManualClock, TokioClock};
 use bitai_storage::MemoryStore;
 use tokio::sync::mpsc;

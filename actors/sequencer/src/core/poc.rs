@@ -3,10 +3,10 @@
 //! clients and the RPC ask about requests, models and neurons.
 
 use super::{Item, SequencerCore};
-use crate::messages::{NeuronView, PocSummary, RequestView, SubmitError, Supply};
+use bitai_chain::poc::{ModelRecord, PocKind, PocOp, RequestRecord, ASSIGNEES};
+use bitai_chain::stf::BlockWitness;
+use bitai_messages::sequencer::{NeuronView, PocSummary, RequestView, SubmitError, Supply};
 use bitai_storage::{Batch, StoreError};
-use bitai_zk::poc::{ModelRecord, PocKind, PocOp, RequestRecord, ASSIGNEES};
-use bitai_zk::stf::BlockWitness;
 
 impl SequencerCore {
     /// Adds what the block's ops changed to `batch`.

@@ -3,8 +3,9 @@
 
 use super::harness::*;
 use super::replay::replay_from_da;
-use crate::{SequencerMsg, SpecError};
+use crate::SpecError;
 use bitai_da::{DaError, DaPort, EmbeddedDa};
+use bitai_messages::sequencer::SequencerMsg;
 use bitai_protocol::Hash32;
 use bitai_storage::MemoryStore;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,7 +89,7 @@ async fn stored_accounts_that_disagree_with_the_head_are_refused_at_start() {
     // Give account 1 a balance the blocks never gave it.
     let store = crate::store::SeqStore::new(world.store.clone(), world.spec.chain_id());
     let mut batch = bitai_storage::Batch::default();
-    let mut account = bitai_zk::stf::Account {
+    let mut account = bitai_chain::stf::Account {
         public_key: key(1).public_key(),
         balance: BALANCE + 21,
         nonce: 0,

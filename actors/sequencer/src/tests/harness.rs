@@ -2,19 +2,17 @@
 //! (or refuses the first few with `QueueFull`) and reports each decoded block number; the
 //! real pool is exercised in `prover`.
 
-use crate::{
-    ChainSpec, L2TxStatus, Sequencer, SequencerArgs, SequencerConfig, SequencerHead,
-    SequencerMetrics, SequencerMsg, SubmitError,
-};
+use crate::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::tx::{SignedTransfer, Transfer};
 use bitai_da::{EmbeddedDa, GenesisAccount, SharedDa};
+use bitai_messages::prover::{PoolError, PoolMsg};
+use bitai_messages::sequencer::{L2TxStatus, SequencerHead, SequencerMsg, SubmitError};
+use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
 use bitai_protocol::{Hash32, ProofSystem};
-use bitai_prover::{PoolError, PoolMsg};
 use bitai_runtime::{ManualClock, RoleRef};
 use bitai_storage::{MemoryStore, SharedStore};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::circuit::{BlockCircuit, CircuitConfig};
-use bitai_zk::eddsa::PrivateKey;
-use bitai_zk::tx::{SignedTransfer, Transfer};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::sync::Arc;
 use std::time::Duration;
@@ -203,7 +201,10 @@ pub async fn status(seq: &ActorRef<SequencerMsg>, hash: Hash32) -> Option<L2TxSt
     ractor::call!(seq, |reply| SequencerMsg::TxStatus { hash, reply }).expect("sequencer answers")
 }
 
-pub async fn block(seq: &ActorRef<SequencerMsg>, number: u64) -> Option<crate::BlockSummary> {
+pub async fn block(
+    seq: &ActorRef<SequencerMsg>,
+    number: u64,
+) -> Option<bitai_messages::sequencer::BlockSummary> {
     ractor::call!(seq, |reply| SequencerMsg::Block { number, reply }).expect("sequencer answers")
 }
 

@@ -74,7 +74,7 @@ proptest! {
                 continue;
             }
             let nonce = next_nonce[s.from as usize].saturating_add_signed(s.nonce_offset.into());
-            let tx = bitai_zk::tx::Transfer {
+            let tx = bitai_chain::tx::Transfer {
                 from: s.from,
                 to: s.to,
                 to_public_key: key(s.to).public_key(),

@@ -5,15 +5,15 @@
 
 use super::harness::{key, ACCOUNTS, BALANCE};
 use crate::{ChainSpec, SequencerConfig, SequencerCore, SequencerMetrics};
+use bitai_chain::babyjubjub::pack_point;
+use bitai_chain::field::Fr;
+use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocParams, PocTx};
+use bitai_chain::tx::Transfer;
 use bitai_da::{EmbeddedDa, GenesisAccount, SharedDa};
+use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{Hash32, ProofSystem};
 use bitai_runtime::ManualClock;
 use bitai_storage::{MemoryStore, SharedStore};
-use bitai_zk::babyjubjub::pack_point;
-use bitai_zk::circuit::CircuitConfig;
-use bitai_zk::field::Fr;
-use bitai_zk::poc::{hash_halves, PocKind, PocOp, PocParams, PocTx};
-use bitai_zk::tx::Transfer;
 use std::sync::Arc;
 
 const MAX_OPS: usize = 4;

@@ -5,18 +5,18 @@
 
 use super::harness::*;
 use super::replay::two_hundred;
-use crate::SequencerMsg;
+use bitai_messages::prover::{PoolMsg, ProofEmitted};
+use bitai_messages::sequencer::SequencerMsg;
+use bitai_proofs::circuit::BlockCircuit;
+use bitai_proofs::groth16::Groth16Keys;
+use bitai_proofs::verifier::simulation::SIMULATION_VK;
+use bitai_proofs::verifier::verify_submit_proof;
 use bitai_protocol::ProofSystem;
 use bitai_prover::{
-    PoolArgs, PoolConfig, PoolMetrics, PoolMsg, ProofEmitted, Prover, ProverArgs, ProverBackend,
-    ProverPool,
+    PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverBackend, ProverPool,
 };
 use bitai_runtime::{ChannelSink, RoleRef, TokioClock};
 use bitai_storage::MemoryStore;
-use bitai_zk::circuit::BlockCircuit;
-use bitai_zk::groth16::Groth16Keys;
-use bitai_zk::verifier::simulation::SIMULATION_VK;
-use bitai_zk::verifier::verify_submit_proof;
 use ractor::{Actor, ActorRef};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -143,7 +143,7 @@ async fn a_groth16_pool_proves_every_block_once_in_order() {
         .await
         .expect("accepted");
     assert_eq!(wait_handed(&seq).await.number, 3);
-    let vk = bitai_zk::gnark::write_vk(keys.vk());
+    let vk = bitai_proofs::gnark::write_vk(keys.vk());
     expect_proofs(&seq, &mut emitted, 3, ProofSystem::Groth16Bn254, &vk).await;
     stop(seq).await;
 }

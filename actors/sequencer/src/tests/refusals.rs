@@ -2,7 +2,8 @@
 //! idempotent submits.
 
 use super::harness::*;
-use crate::{SequencerConfig, SubmitError};
+use crate::SequencerConfig;
+use bitai_messages::sequencer::SubmitError;
 
 #[tokio::test]
 async fn each_rule_refuses_with_its_reason() {
@@ -15,7 +16,7 @@ async fn each_rule_refuses_with_its_reason() {
         submit(&seq, forged).await,
         Err(SubmitError::BadSignature(_))
     ));
-    let signed_by_other = bitai_zk::tx::Transfer {
+    let signed_by_other = bitai_chain::tx::Transfer {
         from: 0,
         to: 1,
         to_public_key: key(1).public_key(),
@@ -44,7 +45,7 @@ async fn each_rule_refuses_with_its_reason() {
         Err(SubmitError::UnknownSender(50))
     );
     // Account 1 exists with key(1); a transfer naming key(2) for it is refused.
-    let wrong_key = bitai_zk::tx::Transfer {
+    let wrong_key = bitai_chain::tx::Transfer {
         from: 0,
         to: 1,
         to_public_key: key(2).public_key(),
@@ -159,8 +160,8 @@ async fn fees_below_the_minimum_or_over_the_largest_are_refused() {
             min_fee: FEE + 1
         })
     );
-    let huge = bitai_zk::tx::MAX_FEE + 1;
-    let tx = bitai_zk::tx::Transfer {
+    let huge = bitai_chain::tx::MAX_FEE + 1;
+    let tx = bitai_chain::tx::Transfer {
         from: 0,
         to: 1,
         to_public_key: key(1).public_key(),
@@ -170,7 +171,7 @@ async fn fees_below_the_minimum_or_over_the_largest_are_refused() {
     }
     .sign(&spec.chain_id(), &key(0));
     assert_eq!(submit(&seq, tx).await, Err(SubmitError::FeeTooLarge(huge)));
-    let paid = bitai_zk::tx::Transfer {
+    let paid = bitai_chain::tx::Transfer {
         fee: FEE + 1,
         ..tx.transfer
     }

@@ -3,11 +3,11 @@
 //! `rederive_state` derives from DA alone.
 
 use super::harness::*;
-use crate::{L2TxStatus, SequencerMsg};
+use bitai_chain::stf::Block;
+use bitai_chain::tx::SignedTransfer;
 use bitai_da::{rederive_state, DaBlob};
+use bitai_messages::sequencer::{L2TxStatus, SequencerMsg};
 use bitai_protocol::Hash32;
-use bitai_zk::stf::Block;
-use bitai_zk::tx::SignedTransfer;
 use ractor::ActorRef;
 use std::collections::BTreeSet;
 
@@ -74,7 +74,10 @@ pub async fn replay_from_da(world: &World, seq: &ActorRef<SequencerMsg>) -> Vec<
                 0,
             )
             .expect("replays");
-        assert_eq!(bitai_zk::field::fr_to_hash(&w.new_root), b.new_state_root);
+        assert_eq!(
+            bitai_chain::field::fr_to_hash(&w.new_root),
+            b.new_state_root
+        );
         assert_eq!(data.new_state_root, b.new_state_root);
         all.extend(hashes);
     }

@@ -78,7 +78,7 @@ async fn pending_transfers_are_rechecked_at_start() {
     let cheap = submit(&seq, transfer(&world.spec, 0, 1, 5, 0))
         .await
         .expect("accepted");
-    let paid = bitai_zk::tx::Transfer {
+    let paid = bitai_chain::tx::Transfer {
         from: 2,
         to: 3,
         to_public_key: key(3).public_key(),
@@ -98,12 +98,15 @@ async fn pending_transfers_are_rechecked_at_start() {
         .await;
     assert_eq!(head(&seq).await.pending, 1);
     assert_eq!(status(&seq, cheap).await, None, "dropped");
-    assert_eq!(status(&seq, paid).await, Some(crate::L2TxStatus::Pending));
+    assert_eq!(
+        status(&seq, paid).await,
+        Some(bitai_messages::sequencer::L2TxStatus::Pending)
+    );
     // Account 0's nonce 0 is free again.
     let again = transfer(&world.spec, 0, 1, 5, 0);
     assert_eq!(
         submit(&seq, again).await,
-        Err(crate::SubmitError::FeeBelowMinimum {
+        Err(bitai_messages::sequencer::SubmitError::FeeBelowMinimum {
             fee: FEE,
             min_fee: FEE + 1
         })

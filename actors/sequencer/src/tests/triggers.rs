@@ -2,7 +2,7 @@
 //! pending; never empty.
 
 use super::harness::*;
-use crate::{L2TxStatus, SequencerMsg};
+use bitai_messages::sequencer::{L2TxStatus, SequencerMsg};
 
 #[tokio::test]
 async fn a_full_block_is_cut_at_once() {

@@ -1,6 +1,6 @@
 //! Execution of one BitAI transaction of a connected block against the block's working set
 //! of chain records: the chain registry for `CreateChain`, the verifier contract for
-//! `SubmitProof`, both through [`crate::rules`]. A rule failure is a value (the caller logs
+//! `SubmitProof`, both through [`bitai_contract`]. A rule failure is a value (the caller logs
 //! and records it), never an error of the state machine.
 
 use super::Engine;
@@ -8,8 +8,9 @@ use crate::overlay::Overlay;
 use crate::records::{
     self, verified_key, ChainRecord, FinalityMark, FinalityMarks, VerifiedRecord,
 };
-use crate::rules::{self, ChainHead, RuleError};
-use bitai_indexer::{ConnectedBlock, IndexedTx};
+use bitai_contract as rules;
+use bitai_contract::{ChainHead, RuleError};
+use bitai_messages::indexer::{ConnectedBlock, IndexedTx};
 use bitai_protocol::{BitaiTx, ChainId};
 use bitai_storage::StoreError;
 use bitcoin::hashes::Hash;

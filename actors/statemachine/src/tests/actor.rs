@@ -4,8 +4,9 @@
 
 use super::harness::{chain_a, config};
 use crate::testing::connected_block;
-use crate::{StateMachine, StateMachineArgs, StateMachineMetrics, StateMachineMsg, StateView};
-use bitai_indexer::{Ack, IndexerEvent, IndexerMsg};
+use crate::{StateMachine, StateMachineArgs, StateMachineMetrics};
+use bitai_messages::indexer::{Ack, IndexerEvent, IndexerMsg};
+use bitai_messages::statemachine::{StateMachineMsg, StateView};
 use bitai_protocol::BitaiTx;
 use bitai_runtime::RoleRef;
 use bitai_storage::{Durability, FjallStore, SharedStore};

@@ -3,7 +3,7 @@
 
 use crate::testing::{connected_block, groth16_chain, Groth16Chain};
 use crate::{Engine, StateMachineConfig, StateMachineMetrics, KEYSPACE};
-use bitai_indexer::{ConnectedBlock, Delivery, IndexerEvent};
+use bitai_messages::indexer::{ConnectedBlock, Delivery, IndexerEvent};
 use bitai_protocol::BitaiTx;
 use bitai_storage::{MemoryStore, SharedStore};
 use bitcoin::hashes::Hash;
@@ -130,7 +130,7 @@ impl Harness {
 }
 
 /// A view without the rejection log (a log, not state).
-pub fn state_of(h: &Harness) -> crate::StateView {
+pub fn state_of(h: &Harness) -> bitai_messages::statemachine::StateView {
     let mut v = h.engine.view();
     v.rejected.clear();
     v

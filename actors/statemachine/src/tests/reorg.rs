@@ -4,7 +4,7 @@
 
 use super::harness::{chain_a, config, state_of, Harness};
 use crate::StateMachineError;
-use bitai_indexer::{Delivery, IndexerEvent};
+use bitai_messages::indexer::{Delivery, IndexerEvent};
 use bitai_protocol::BitaiTx;
 use proptest::prelude::*;
 

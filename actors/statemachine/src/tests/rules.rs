@@ -1,8 +1,9 @@
 //! The pure rules on their own: what they check first, and that naming the chain of an
 //! over-limit transaction does not panic.
 
-use crate::rules::{self, ChainHead, RegistryRules, RuleError};
 use crate::tests::harness::chain_a;
+use bitai_contract as rules;
+use bitai_contract::{ChainHead, RegistryRules, RuleError};
 use bitai_protocol::{BitaiTx, ChainId, Hash32};
 
 const RULES: RegistryRules = RegistryRules {

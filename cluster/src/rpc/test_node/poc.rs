@@ -8,8 +8,8 @@ use super::{invalid, TestChain, TestNode};
 use crate::rpc::api::ApiError;
 use crate::rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use crate::rpc::types::{Stage, TxStatus};
+use bitai_chain::poc::{PocKind, PocOp, ASSIGNEES};
 use bitai_protocol::{ChainId, Hash32};
-use bitai_zk::poc::{PocKind, PocOp, ASSIGNEES};
 
 impl TestChain {
     /// Runs `op` in the next block, then the settlement parts due in the block after.
