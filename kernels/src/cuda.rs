@@ -103,6 +103,14 @@ impl CudaBackend {
         let (xb, gb, ob) = (upload_fx(x)?, geometry(geom)?, upload_fx(out)?);
         let func = self.module.get_function("pool2d").map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `pool2d(const i64 *x, const i64 *geom, i64 *out, int
+        // mode)` in cuda/kernels.cu in number, order and width (device pointers to `i64`,
+        // `mode` an `i32`); `gb` holds the 13 values `load_geom` reads. `check_pool` made
+        // `x.len() == in_h * in_w * channels` and `out.len() == out_h * out_w * channels`, the
+        // grid has at least `out.len()` threads, each thread past that returns at once, and
+        // the others read `x` only at rows `< in_h`, columns `< in_w`, channel `< channels`
+        // and write only `out[idx]`. The buffers live until the end of this function, after
+        // `self.sync()` has waited for the kernel, which also comes before `download` reads.
         unsafe {
             launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
                 xb.as_device_ptr(), gb.as_device_ptr(), ob.as_device_ptr(), mode
@@ -133,6 +141,12 @@ impl CudaBackend {
         );
         let func = self.module.get_function("binary").map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `binary(const i64 *a, const i64 *b, i64 *out, u64 len,
+        // int op, u64 *sats)` in cuda/kernels.cu in number, order and width. `check_binary`
+        // made `a`, `b` and `out` the same length, passed as `len`; threads from `len` on
+        // return at once, the others read `a[idx]`, `b[idx]`, write only `out[idx]` and add to
+        // the one-`u64` counter atomically. The buffers live until the end of this function,
+        // after `self.sync()` has waited for the kernel, before `download` and `sats.read()`.
         unsafe {
             launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
                 ab.as_device_ptr(), bb.as_device_ptr(), ob.as_device_ptr(), out.len() as u64, op,
@@ -177,6 +191,14 @@ impl Backend for CudaBackend {
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
         let func = self.module.get_function("dense").map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `dense(const i64 *x, const i64 *kernel, const i64 *bias,
+        // i64 *out, u64 rows, u64 in_dim, u64 out_dim, u64 *sats)` in cuda/kernels.cu in
+        // number, order and width; an absent bias is a null pointer, which the kernel tests.
+        // `check_dense` made `x` `rows * in_dim`, `kernel` `in_dim * out_dim`, the bias
+        // `out_dim` and `out` `rows * out_dim` long; threads from `rows * out_dim` on return at
+        // once, the others read row `idx / out_dim` of `x` and column `idx % out_dim` of
+        // `kernel`, write only `out[idx]` and add to the counter atomically. The buffers live
+        // until the end of this function, after `self.sync()` has waited for the kernel.
         unsafe {
             launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
                 xb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb), ob.as_device_ptr(),
@@ -209,6 +231,14 @@ impl Backend for CudaBackend {
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
         let func = self.module.get_function("conv2d").map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `conv2d(const i64 *x, const i64 *geom, const i64
+        // *kernel, const i64 *bias, i64 *out, u64 filters, u64 *sats)` in cuda/kernels.cu in
+        // number, order and width; `gb` holds the 13 values of `Geom`, an absent bias is null.
+        // `check_conv` made `x` `in_h * in_w * channels`, `kernel` `kernel_h * kernel_w *
+        // channels * filters`, the bias `filters` and `out` `out_h * out_w * filters` long;
+        // threads from `out.len()` on return at once, the others read `x` only inside the
+        // input (padding taps are skipped) and write only `out[idx]`. The buffers live until
+        // the end of this function, after `self.sync()` has waited for the kernel.
         unsafe {
             launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
                 xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
@@ -244,6 +274,14 @@ impl Backend for CudaBackend {
             .get_function("depthwise_conv2d")
             .map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `depthwise_conv2d(const i64 *x, const i64 *geom, const
+        // i64 *kernel, const i64 *bias, i64 *out, u64 multiplier, u64 *sats)` in
+        // cuda/kernels.cu in number, order and width; an absent bias is null.
+        // `check_depthwise` made `x` `in_h * in_w * channels`, `kernel` `kernel_h * kernel_w *
+        // channels * multiplier`, the bias `channels * multiplier` and `out` `out_h * out_w *
+        // channels * multiplier` long; threads from `out.len()` on return at once, the others
+        // read `x` only inside the input at channel `o / multiplier < channels` and write only
+        // `out[idx]`. The buffers live until the end of this function, after `self.sync()`.
         unsafe {
             launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
                 xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
@@ -284,6 +322,14 @@ impl Backend for CudaBackend {
         let (kind, slope, max_value, has_max, threshold) = activation_params(act);
         let func = self.module.get_function("activation").map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `activation(i64 *data, u64 len, u64 last_dim, int kind,
+        // i64 slope, i64 max_value, int has_max, i64 threshold, u64 *sats)` in cuda/kernels.cu
+        // in number, order and width (`activation_params` gives `i32, i64, i64, i32, i64`).
+        // `check_rows` made `last_dim > 0` divide `data.len()`. For softmax (`kind` 5) the
+        // grid covers `len / last_dim` threads, the kernel's bound for that kind, and thread
+        // `idx` touches only its own row `data[idx * last_dim..][..last_dim]`; otherwise it
+        // covers `len` threads and each touches only `data[idx]`. The buffers live until the
+        // end of this function, after `self.sync()` has waited for the kernel.
         unsafe {
             launch!(func<<<grid(threads)?, BLOCK, 0, stream>>>(
                 db.as_device_ptr(), data.len() as u64, last_dim as u64, kind, slope, max_value,
@@ -319,6 +365,12 @@ impl Backend for CudaBackend {
             .get_function("affine_channels")
             .map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `affine_channels(i64 *data, u64 len, const i64 *scale,
+        // const i64 *shift, u64 channels, u64 *sats)` in cuda/kernels.cu in number, order and
+        // width. `check_affine` and `check_len` made `scale` and `shift` the same non-zero
+        // length `channels`, so `idx % channels` indexes both; threads from `len` on return at
+        // once, the others write only `data[idx]`. The buffers live until the end of this
+        // function, after `self.sync()` has waited for the kernel.
         unsafe {
             launch!(func<<<grid(data.len())?, BLOCK, 0, stream>>>(
                 db.as_device_ptr(), data.len() as u64, ab.as_device_ptr(), bb.as_device_ptr(),

@@ -85,6 +85,12 @@ impl CudaBackend {
             .get_function("global_avg_pool")
             .map_err(cuda_err)?;
         let stream = &self.stream;
+        // SAFETY: the arguments match `global_avg_pool(const i64 *x, u64 positions, u64
+        // channels, i64 *out)` in cuda/kernels.cu in number, order and width.
+        // `check_global_pool` made `x` `positions * channels` and `out` `channels` long, and
+        // `positions > 0` (the kernel divides by it); threads from `channels` on return at
+        // once, thread `ch` reads `x[p * channels + ch]` for `p < positions` and writes only
+        // `out[ch]`. The buffers live until the end of this function, after `self.sync()`.
         unsafe {
             launch!(func<<<grid(channels)?, BLOCK, 0, stream>>>(
                 xb.as_device_ptr(), positions as u64, channels as u64, ob.as_device_ptr()
@@ -133,6 +139,22 @@ impl CudaBackend {
         for t in 0..shape.steps {
             let (h_prev, h_next) = (&h[t % 2], &h[(t + 1) % 2]);
             let (out_base, emit) = emit_at(shape, t);
+            // SAFETY: each arm's arguments match its kernel in cuda/kernels.cu in number,
+            // order and width: `simple_rnn_step(x, u64 t, const u64 *dims, kernel, recurrent,
+            // bias, act, h_prev, h_next, out, u64 out_base, int emit, u64 *sats)`, and
+            // `lstm_step` with the cell state `c` between `h_next` and `out`; `func` is the
+            // kernel `cell.kernel_name()` names, so each arm launches its own. `recurrent::check`
+            // sized `x` (`steps * input_dim`, and `t < steps`), `kernel` (`input_dim * width`),
+            // `recurrent` (`units * width`) and the bias (`width`) for `width = gates * units`;
+            // `dims` holds the two `u64`s the kernels read, `acts` the 5 (or 10 for the LSTM)
+            // values of `Act`, `h`, `c` `units` each, and `out` `output_len()`, which
+            // `out_base + units` never exceeds when `emit` is set (`emit_at`). Threads from
+            // `units` on return at once; thread `j` writes only `h_next[j]`, `c[j]` and
+            // `out[out_base + j]`, and `h_prev`, `h_next` are different buffers, so no thread
+            // reads what another of its step writes. The steps run in order on one stream and
+            // the buffers live until the end of this function, after `self.sync()`. (If a later
+            // step's launch fails, `?` returns with earlier steps possibly queued: the buffers
+            // are then freed by `cuMemFree`, which waits for the device's pending work.)
             unsafe {
                 match cell {
                     Cell::Simple(_) => launch!(func<<<blocks, BLOCK, 0, stream>>>(
