@@ -7,14 +7,66 @@
 //! has a kernel: dense, convolutions, pooling (windowed and global), activations, the
 //! per-channel affine map, the elementwise sum and product, and the recurrent layers
 //! (`SimpleRNN`, `LSTM`: one launch per time step, one thread per unit; see
-//! `cuda/recurrent.rs`). Buffers are copied to the device and back on every call: simple and
-//! correct; keeping activations resident is left for later.
+//! `cuda/recurrent.rs`). Every launch goes through `launch_kernel!`, which holds the
+//! backend's one `unsafe` block and states what the callers must keep for it to be sound.
+//! Buffers are copied to the device and back on every call: simple and correct; keeping
+//! activations resident is left for later.
 //!
 //! The global-pool and recurrent kernels were written without a GPU: they are compiled
 //! (ptxas for sm_80 and sm_90), their host code is linked against a stub driver, and their
 //! device code run on the host by g++ (`cuda/emulate.cpp`) matches the CPU reference, but
 //! `tests/cuda_vs_cpu.rs`, which checks them on hardware, has not yet run on a device.
-#![allow(unsafe_code)] // launching a CUDA kernel is `unsafe` in cust
+#![allow(unsafe_code)] // `launch_kernel!` (below) wraps cust's `unsafe` `launch!`
+
+/// Launches kernel `$name` of [`PTX`] on `$backend`'s stream with `$threads` threads (blocks
+/// of [`BLOCK`]) and the arguments after `;` in the kernel's order, then waits for the
+/// stream; with `queue` first it only queues the launch (the recurrent steps, which wait once
+/// after the last). A missing kernel, a grid too large or a driver error is a
+/// [`KernelError::Cuda`]. Evaluates to `Result<(), KernelError>`.
+///
+/// Every launch of the backend goes through here. Its `unsafe` is sound only if each caller
+/// keeps the contract the SAFETY comment states (the comment above each call names the
+/// kernel's parameters and the check that sized its buffers). The arguments are evaluated
+/// inside the `unsafe` block (cust's `launch!` takes their addresses): pass only safe
+/// expressions.
+macro_rules! launch_kernel {
+    (queue $backend:expr, $name:expr, $threads:expr; $($arg:expr),+ $(,)?) => {{
+        let backend: &$crate::cuda::CudaBackend = $backend;
+        backend
+            .module
+            .get_function($name)
+            .map_err($crate::cuda::buffers::cuda_err)
+            .and_then(|func| {
+                let blocks = $crate::cuda::buffers::grid($threads)?;
+                let stream = &backend.stream;
+                // SAFETY: `func` is a kernel of the module loaded in the backend's context,
+                // which `bind()` made current before the caller allocated its buffers.
+                // cuLaunchKernel reads one parameter per kernel argument, as wide as the
+                // kernel declares it: the caller passes exactly the kernel's parameters
+                // (cuda/kernels.cu) in order, as device pointers (`DevicePointer` is
+                // `repr(transparent)` over the 64-bit `CUdeviceptr`; null for an absent bias,
+                // which the kernels test) or `u64`, `i64`, `i32` where the kernel has `u64`,
+                // `i64`, `int`; cust's `launch!` requires them `DeviceCopy` and keeps the
+                // array of their addresses alive through the call, which copies the values.
+                // The grid has at least `$threads` threads, every kernel returns at once on a
+                // thread index at or past its bound (`$threads`), and the caller's `check_*`
+                // sized every buffer for the indices the threads below it touch. Each thread
+                // writes only its own outputs, the saturation counter by `atomicAdd`. The
+                // buffers are the caller's locals, freed at its end: after it has waited for
+                // the stream (the arm below, or the recurrent loop), or, where it returns early
+                // between two queued launches, by `cuMemFree`, which waits for the device's
+                // pending work. The host reads buffers back only after that wait.
+                unsafe {
+                    ::cust::launch!(func<<<blocks, $crate::cuda::BLOCK, 0, stream>>>($($arg),+))
+                }
+                .map_err($crate::cuda::buffers::cuda_err)
+            })
+    }};
+    ($backend:expr, $name:expr, $threads:expr; $($arg:expr),+ $(,)?) => {{
+        let backend: &$crate::cuda::CudaBackend = $backend;
+        launch_kernel!(queue backend, $name, $threads; $($arg),+).and_then(|()| backend.sync())
+    }};
+}
 
 mod buffers;
 mod recurrent;
@@ -26,12 +78,10 @@ use crate::cpu::{elementwise, linear, pool};
 use crate::fixed::{Fx, Saturations};
 use crate::ops::{check_len, Activation, KernelError, RecurrentShape, Window2d};
 use buffers::{
-    activation_params, cuda_err, download, geometry, grid, ptr_or_null, upload_fx, upload_opt,
-    Counter,
+    activation_params, cuda_err, download, geometry, ptr_or_null, upload_fx, upload_opt, Counter,
 };
 use cust::context::{Context, CurrentContext};
 use cust::device::Device;
-use cust::launch;
 use cust::module::Module;
 use cust::stream::{Stream, StreamFlags};
 use recurrent::Cell;
@@ -101,23 +151,10 @@ impl CudaBackend {
         }
         self.bind()?;
         let (xb, gb, ob) = (upload_fx(x)?, geometry(geom)?, upload_fx(out)?);
-        let func = self.module.get_function("pool2d").map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `pool2d(const i64 *x, const i64 *geom, i64 *out, int
-        // mode)` in cuda/kernels.cu in number, order and width (device pointers to `i64`,
-        // `mode` an `i32`); `gb` holds the 13 values `load_geom` reads. `check_pool` made
-        // `x.len() == in_h * in_w * channels` and `out.len() == out_h * out_w * channels`, the
-        // grid has at least `out.len()` threads, each thread past that returns at once, and
-        // the others read `x` only at rows `< in_h`, columns `< in_w`, channel `< channels`
-        // and write only `out[idx]`. The buffers live until the end of this function, after
-        // `self.sync()` has waited for the kernel, which also comes before `download` reads.
-        unsafe {
-            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
-                xb.as_device_ptr(), gb.as_device_ptr(), ob.as_device_ptr(), mode
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // pool2d(x, geom, out, int mode): check_pool sized x and out; gb holds Geom's 13 values.
+        launch_kernel!(self, "pool2d", out.len();
+            xb.as_device_ptr(), gb.as_device_ptr(), ob.as_device_ptr(), mode
+        )?;
         download(&ob, out)
     }
 
@@ -139,22 +176,11 @@ impl CudaBackend {
             upload_fx(out)?,
             Counter::new()?,
         );
-        let func = self.module.get_function("binary").map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `binary(const i64 *a, const i64 *b, i64 *out, u64 len,
-        // int op, u64 *sats)` in cuda/kernels.cu in number, order and width. `check_binary`
-        // made `a`, `b` and `out` the same length, passed as `len`; threads from `len` on
-        // return at once, the others read `a[idx]`, `b[idx]`, write only `out[idx]` and add to
-        // the one-`u64` counter atomically. The buffers live until the end of this function,
-        // after `self.sync()` has waited for the kernel, before `download` and `sats.read()`.
-        unsafe {
-            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
-                ab.as_device_ptr(), bb.as_device_ptr(), ob.as_device_ptr(), out.len() as u64, op,
-                sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // binary(a, b, out, u64 len, int op, sats): check_binary made a, b, out len long.
+        launch_kernel!(self, "binary", out.len();
+            ab.as_device_ptr(), bb.as_device_ptr(), ob.as_device_ptr(), out.len() as u64, op,
+            sats.ptr()
+        )?;
         download(&ob, out)?;
         sats.read()
     }
@@ -189,24 +215,12 @@ impl Backend for CudaBackend {
         self.bind()?;
         let (xb, kb, bb) = (upload_fx(x)?, upload_fx(kernel)?, upload_opt(bias)?);
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
-        let func = self.module.get_function("dense").map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `dense(const i64 *x, const i64 *kernel, const i64 *bias,
-        // i64 *out, u64 rows, u64 in_dim, u64 out_dim, u64 *sats)` in cuda/kernels.cu in
-        // number, order and width; an absent bias is a null pointer, which the kernel tests.
-        // `check_dense` made `x` `rows * in_dim`, `kernel` `in_dim * out_dim`, the bias
-        // `out_dim` and `out` `rows * out_dim` long; threads from `rows * out_dim` on return at
-        // once, the others read row `idx / out_dim` of `x` and column `idx % out_dim` of
-        // `kernel`, write only `out[idx]` and add to the counter atomically. The buffers live
-        // until the end of this function, after `self.sync()` has waited for the kernel.
-        unsafe {
-            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
-                xb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb), ob.as_device_ptr(),
-                rows as u64, in_dim as u64, out_dim as u64, sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // dense(x, kernel, bias or null, out, u64 rows, u64 in_dim, u64 out_dim, sats):
+        // check_dense sized x, kernel, bias and out (rows * out_dim threads).
+        launch_kernel!(self, "dense", out.len();
+            xb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb), ob.as_device_ptr(),
+            rows as u64, in_dim as u64, out_dim as u64, sats.ptr()
+        )?;
         download(&ob, out)?;
         sats.read()
     }
@@ -229,24 +243,11 @@ impl Backend for CudaBackend {
             upload_opt(bias)?,
         );
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
-        let func = self.module.get_function("conv2d").map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `conv2d(const i64 *x, const i64 *geom, const i64
-        // *kernel, const i64 *bias, i64 *out, u64 filters, u64 *sats)` in cuda/kernels.cu in
-        // number, order and width; `gb` holds the 13 values of `Geom`, an absent bias is null.
-        // `check_conv` made `x` `in_h * in_w * channels`, `kernel` `kernel_h * kernel_w *
-        // channels * filters`, the bias `filters` and `out` `out_h * out_w * filters` long;
-        // threads from `out.len()` on return at once, the others read `x` only inside the
-        // input (padding taps are skipped) and write only `out[idx]`. The buffers live until
-        // the end of this function, after `self.sync()` has waited for the kernel.
-        unsafe {
-            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
-                xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
-                ob.as_device_ptr(), filters as u64, sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // conv2d(x, geom, kernel, bias or null, out, u64 filters, sats): sized by check_conv.
+        launch_kernel!(self, "conv2d", out.len();
+            xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
+            ob.as_device_ptr(), filters as u64, sats.ptr()
+        )?;
         download(&ob, out)?;
         sats.read()
     }
@@ -269,27 +270,12 @@ impl Backend for CudaBackend {
             upload_opt(bias)?,
         );
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
-        let func = self
-            .module
-            .get_function("depthwise_conv2d")
-            .map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `depthwise_conv2d(const i64 *x, const i64 *geom, const
-        // i64 *kernel, const i64 *bias, i64 *out, u64 multiplier, u64 *sats)` in
-        // cuda/kernels.cu in number, order and width; an absent bias is null.
-        // `check_depthwise` made `x` `in_h * in_w * channels`, `kernel` `kernel_h * kernel_w *
-        // channels * multiplier`, the bias `channels * multiplier` and `out` `out_h * out_w *
-        // channels * multiplier` long; threads from `out.len()` on return at once, the others
-        // read `x` only inside the input at channel `o / multiplier < channels` and write only
-        // `out[idx]`. The buffers live until the end of this function, after `self.sync()`.
-        unsafe {
-            launch!(func<<<grid(out.len())?, BLOCK, 0, stream>>>(
-                xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
-                ob.as_device_ptr(), multiplier as u64, sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // depthwise_conv2d(x, geom, kernel, bias or null, out, u64 multiplier, sats): sized
+        // by check_depthwise.
+        launch_kernel!(self, "depthwise_conv2d", out.len();
+            xb.as_device_ptr(), gb.as_device_ptr(), kb.as_device_ptr(), ptr_or_null(&bb),
+            ob.as_device_ptr(), multiplier as u64, sats.ptr()
+        )?;
         download(&ob, out)?;
         sats.read()
     }
@@ -320,24 +306,13 @@ impl Backend for CudaBackend {
             data.len()
         };
         let (kind, slope, max_value, has_max, threshold) = activation_params(act);
-        let func = self.module.get_function("activation").map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `activation(i64 *data, u64 len, u64 last_dim, int kind,
-        // i64 slope, i64 max_value, int has_max, i64 threshold, u64 *sats)` in cuda/kernels.cu
-        // in number, order and width (`activation_params` gives `i32, i64, i64, i32, i64`).
-        // `check_rows` made `last_dim > 0` divide `data.len()`. For softmax (`kind` 5) the
-        // grid covers `len / last_dim` threads, the kernel's bound for that kind, and thread
-        // `idx` touches only its own row `data[idx * last_dim..][..last_dim]`; otherwise it
-        // covers `len` threads and each touches only `data[idx]`. The buffers live until the
-        // end of this function, after `self.sync()` has waited for the kernel.
-        unsafe {
-            launch!(func<<<grid(threads)?, BLOCK, 0, stream>>>(
-                db.as_device_ptr(), data.len() as u64, last_dim as u64, kind, slope, max_value,
-                has_max, threshold, sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // activation(data, u64 len, u64 last_dim, int kind, i64 slope, i64 max_value, int
+        // has_max, i64 threshold, sats), the types of activation_params: check_rows made
+        // last_dim > 0 divide len; softmax (kind 5) has a thread per row, the others per value.
+        launch_kernel!(self, "activation", threads;
+            db.as_device_ptr(), data.len() as u64, last_dim as u64, kind, slope, max_value,
+            has_max, threshold, sats.ptr()
+        )?;
         download(&db, data)?;
         sats.read()
     }
@@ -360,25 +335,12 @@ impl Backend for CudaBackend {
             upload_fx(shift)?,
             Counter::new()?,
         );
-        let func = self
-            .module
-            .get_function("affine_channels")
-            .map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `affine_channels(i64 *data, u64 len, const i64 *scale,
-        // const i64 *shift, u64 channels, u64 *sats)` in cuda/kernels.cu in number, order and
-        // width. `check_affine` and `check_len` made `scale` and `shift` the same non-zero
-        // length `channels`, so `idx % channels` indexes both; threads from `len` on return at
-        // once, the others write only `data[idx]`. The buffers live until the end of this
-        // function, after `self.sync()` has waited for the kernel.
-        unsafe {
-            launch!(func<<<grid(data.len())?, BLOCK, 0, stream>>>(
-                db.as_device_ptr(), data.len() as u64, ab.as_device_ptr(), bb.as_device_ptr(),
-                scale.len() as u64, sats.ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // affine_channels(data, u64 len, scale, shift, u64 channels, sats): check_affine made
+        // scale and shift one non-zero length, channels.
+        launch_kernel!(self, "affine_channels", data.len();
+            db.as_device_ptr(), data.len() as u64, ab.as_device_ptr(), bb.as_device_ptr(),
+            scale.len() as u64, sats.ptr()
+        )?;
         download(&db, data)?;
         sats.read()
     }

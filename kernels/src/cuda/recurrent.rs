@@ -8,18 +8,15 @@
 //! state in a third that only unit `j`'s thread touches at index `j`. Each thread computes
 //! its pre-activations in the CPU's order (bias, inputs, state) and counts its saturations
 //! like `cpu/recurrent.rs`, so outputs and counts match the CPU bit for bit.
-#![allow(unsafe_code)] // launching a CUDA kernel is `unsafe` in cust
 
 use super::buffers::{
-    cuda_err, download, grid, packed_activation, ptr_or_null, upload, upload_fx, upload_opt,
-    Counter,
+    download, packed_activation, ptr_or_null, upload, upload_fx, upload_opt, Counter,
 };
-use super::{CudaBackend, BLOCK};
+use super::CudaBackend;
 use crate::backend::RecurrentWeights;
 use crate::cpu::{pool, recurrent};
 use crate::fixed::{Fx, Saturations};
 use crate::ops::{Activation, KernelError, RecurrentShape};
-use cust::launch;
 use cust::memory::DeviceBuffer;
 
 /// Which recurrent kernel to run, with its activations.
@@ -80,24 +77,11 @@ impl CudaBackend {
         }
         self.bind()?;
         let (xb, ob) = (upload_fx(x)?, upload_fx(out)?);
-        let func = self
-            .module
-            .get_function("global_avg_pool")
-            .map_err(cuda_err)?;
-        let stream = &self.stream;
-        // SAFETY: the arguments match `global_avg_pool(const i64 *x, u64 positions, u64
-        // channels, i64 *out)` in cuda/kernels.cu in number, order and width.
-        // `check_global_pool` made `x` `positions * channels` and `out` `channels` long, and
-        // `positions > 0` (the kernel divides by it); threads from `channels` on return at
-        // once, thread `ch` reads `x[p * channels + ch]` for `p < positions` and writes only
-        // `out[ch]`. The buffers live until the end of this function, after `self.sync()`.
-        unsafe {
-            launch!(func<<<grid(channels)?, BLOCK, 0, stream>>>(
-                xb.as_device_ptr(), positions as u64, channels as u64, ob.as_device_ptr()
-            ))
-            .map_err(cuda_err)?;
-        }
-        self.sync()?;
+        // global_avg_pool(x, u64 positions, u64 channels, out): check_global_pool sized x and
+        // out and made positions > 0 (the kernel divides by it).
+        launch_kernel!(self, "global_avg_pool", channels;
+            xb.as_device_ptr(), positions as u64, channels as u64, ob.as_device_ptr()
+        )?;
         download(&ob, out)
     }
 
@@ -130,48 +114,31 @@ impl CudaBackend {
         let h: [DeviceBuffer<i64>; 2] = [upload(&zeros)?, upload(&zeros)?];
         let c = upload(&zeros)?;
         let (ob, sats) = (upload_fx(out)?, Counter::new()?);
-        let func = self
-            .module
-            .get_function(cell.kernel_name())
-            .map_err(cuda_err)?;
-        let stream = &self.stream;
-        let blocks = grid(u)?;
+        let name = cell.kernel_name();
         for t in 0..shape.steps {
             let (h_prev, h_next) = (&h[t % 2], &h[(t + 1) % 2]);
             let (out_base, emit) = emit_at(shape, t);
-            // SAFETY: each arm's arguments match its kernel in cuda/kernels.cu in number,
-            // order and width: `simple_rnn_step(x, u64 t, const u64 *dims, kernel, recurrent,
-            // bias, act, h_prev, h_next, out, u64 out_base, int emit, u64 *sats)`, and
-            // `lstm_step` with the cell state `c` between `h_next` and `out`; `func` is the
-            // kernel `cell.kernel_name()` names, so each arm launches its own. `recurrent::check`
-            // sized `x` (`steps * input_dim`, and `t < steps`), `kernel` (`input_dim * width`),
-            // `recurrent` (`units * width`) and the bias (`width`) for `width = gates * units`;
-            // `dims` holds the two `u64`s the kernels read, `acts` the 5 (or 10 for the LSTM)
-            // values of `Act`, `h`, `c` `units` each, and `out` `output_len()`, which
-            // `out_base + units` never exceeds when `emit` is set (`emit_at`). Threads from
-            // `units` on return at once; thread `j` writes only `h_next[j]`, `c[j]` and
-            // `out[out_base + j]`, and `h_prev`, `h_next` are different buffers, so no thread
-            // reads what another of its step writes. The steps run in order on one stream and
-            // the buffers live until the end of this function, after `self.sync()`. (If a later
-            // step's launch fails, `?` returns with earlier steps possibly queued: the buffers
-            // are then freed by `cuMemFree`, which waits for the device's pending work.)
-            unsafe {
-                match cell {
-                    Cell::Simple(_) => launch!(func<<<blocks, BLOCK, 0, stream>>>(
-                        xb.as_device_ptr(), t as u64, dims.as_device_ptr(), kb.as_device_ptr(),
-                        rb.as_device_ptr(), ptr_or_null(&bb), acts.as_device_ptr(),
-                        h_prev.as_device_ptr(), h_next.as_device_ptr(), ob.as_device_ptr(),
-                        out_base, emit, sats.ptr()
-                    )),
-                    Cell::Lstm(..) => launch!(func<<<blocks, BLOCK, 0, stream>>>(
-                        xb.as_device_ptr(), t as u64, dims.as_device_ptr(), kb.as_device_ptr(),
-                        rb.as_device_ptr(), ptr_or_null(&bb), acts.as_device_ptr(),
-                        h_prev.as_device_ptr(), h_next.as_device_ptr(), c.as_device_ptr(),
-                        ob.as_device_ptr(), out_base, emit, sats.ptr()
-                    )),
-                }
-                .map_err(cuda_err)?;
-            }
+            // simple_rnn_step(x, u64 t, u64 *dims, kernel, recurrent, bias or null, act,
+            // h_prev, h_next, out, u64 out_base, int emit, sats), and lstm_step with the cell
+            // state c after h_next: recurrent::check sized x (steps * input_dim, t < steps),
+            // kernel, recurrent and bias for gates * units columns; dims holds the two u64 the
+            // kernels read, acts 5 values per activation, h and c units each; emit_at keeps
+            // out_base + units within out when emit is set. h_prev and h_next are different
+            // buffers, so no thread reads what another thread of its step writes.
+            match cell {
+                Cell::Simple(_) => launch_kernel!(queue self, name, u;
+                    xb.as_device_ptr(), t as u64, dims.as_device_ptr(), kb.as_device_ptr(),
+                    rb.as_device_ptr(), ptr_or_null(&bb), acts.as_device_ptr(),
+                    h_prev.as_device_ptr(), h_next.as_device_ptr(), ob.as_device_ptr(),
+                    out_base, emit, sats.ptr()
+                ),
+                Cell::Lstm(..) => launch_kernel!(queue self, name, u;
+                    xb.as_device_ptr(), t as u64, dims.as_device_ptr(), kb.as_device_ptr(),
+                    rb.as_device_ptr(), ptr_or_null(&bb), acts.as_device_ptr(),
+                    h_prev.as_device_ptr(), h_next.as_device_ptr(), c.as_device_ptr(),
+                    ob.as_device_ptr(), out_base, emit, sats.ptr()
+                ),
+            }?;
         }
         self.sync()?;
         download(&ob, out)?;
