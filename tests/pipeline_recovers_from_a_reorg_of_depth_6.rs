@@ -5,11 +5,11 @@
 //! fresh replay of the canonical chain by a new indexer and state machine.
 
 use bitai_bitcoin::BitcoinPort;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::progress;
 use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
 use bitai_messages::indexer::IndexerMsg;
 use bitai_messages::statemachine::{StateMachineMsg, StateView};
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::progress;
 use bitai_runtime::{ChildSpec, RestartPolicy, RoleRef, Supervisor, SupervisorArgs};
 use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineConfig, StateMachineMetrics};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};

@@ -6,9 +6,9 @@
 
 use bitai_chain::stf::{Block, State};
 use bitai_chain::tx::Transfer;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::loadgen;
 use bitai_messages::mempool::MempoolMsg;
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::loadgen;
 use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
@@ -130,7 +130,7 @@ async fn a_wrong_proof_is_refused_by_the_mempool_and_the_state_machine_and_harms
     // The node is unharmed: real transfers are proven, verified and final.
     world.load(3, 5.0).await.expect("joins").expect("load");
     world.wait_all_final(3, Duration::from_secs(300)).await;
-    bitai_cluster::pipeline::progress::check_roots(&world.devnet.pipeline)
+    bitai_node::pipeline::progress::check_roots(&world.devnet.pipeline)
         .await
         .expect("roots agree");
     world.stop().await;

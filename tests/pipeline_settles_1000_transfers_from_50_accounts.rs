@@ -4,9 +4,9 @@
 //! machine. Every transfer ends final on the BitAI side, every chain's verified root equals
 //! its sequencer's, and balances plus burned fees equal the genesis supply.
 
-use bitai_cluster::devnet;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::progress;
+use bitai_node::devnet;
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::progress;
 use bitai_tests::support::devnet_world::{config, DevnetWorld};
 use std::time::Duration;
 

@@ -8,15 +8,15 @@
 
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocTx};
-use bitai_cluster::devnet;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::loadgen;
-use bitai_cluster::pipeline::neurons::NeuronPlan;
-use bitai_cluster::pipeline::progress;
 use bitai_kernels::CpuBackend;
 use bitai_messages::sequencer::{RequestView, SequencerMsg};
 use bitai_models::{CheckedModel, Executor, Limits};
 use bitai_neuron::{canonical_output, output_to_f32_file, NeuronFaults};
+use bitai_node::devnet;
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::loadgen;
+use bitai_node::pipeline::neurons::NeuronPlan;
+use bitai_node::pipeline::progress;
 use bitai_protocol::Hash32;
 use bitai_runtime::RoleRef;
 use bitai_tests::support::devnet_world::{config, DevnetWorld};

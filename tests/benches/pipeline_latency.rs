@@ -2,7 +2,7 @@
 //! submits it to the moment the BitAI side holds it final, stage by stage.
 //!
 //! The devnet is built in this process exactly as `bitai devnet` builds it
-//! (`bitai_cluster::devnet::start` on fjall in a temporary directory; no metrics endpoint,
+//! (`bitai_node::devnet::start` on fjall in a temporary directory; no metrics endpoint,
 //! no JSON-RPC server). Transfers are submitted one at a time at a steady low rate through
 //! the node's API (`NodeApi::send_transaction`, what `bitai_sendTransaction` calls), each
 //! from its own genesis account, and every outstanding one is polled through
@@ -25,15 +25,15 @@
 //! `-- --interval-ms MS` to change the load. Results are in docs/benchmarks/pipeline.md.
 
 use bitai_chain::tx::Transfer;
-use bitai_cluster::config::NodeConfig;
-use bitai_cluster::devnet;
-use bitai_cluster::node::NodeBase;
-use bitai_cluster::pipeline::api::Node;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::{loadgen, progress};
-use bitai_cluster::rpc::api::NodeApi;
-use bitai_cluster::rpc::types::Stage;
+use bitai_node::base::NodeBase;
+use bitai_node::config::NodeConfig;
+use bitai_node::devnet;
+use bitai_node::pipeline::api::Node;
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::{loadgen, progress};
 use bitai_protocol::Hash32;
+use bitai_rpc::api::NodeApi;
+use bitai_rpc::types::Stage;
 use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
 use std::collections::BTreeMap;

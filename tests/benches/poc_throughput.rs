@@ -1,7 +1,7 @@
 //! Inference requests settled per minute on the devnet, and where a request's time goes.
 //!
 //! The devnet is built in this process exactly as `bitai devnet` builds it
-//! (`bitai_cluster::devnet::start`, its three in-process neurons included). A LeNet-5 model
+//! (`bitai_node::devnet::start`, its three in-process neurons included). A LeNet-5 model
 //! made by Keras is deployed, then `--requests N` inference requests are submitted,
 //! each from its own genesis account, as fast as the chain admits them (a sequencer keeps at
 //! most its open-request limit open), and every request is polled through the sequencer. The
@@ -23,13 +23,13 @@
 //! for one, `-- --requests N` to change the load. Results are in BENCHMARKS.md.
 
 use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocTx};
-use bitai_cluster::config::NodeConfig;
-use bitai_cluster::devnet;
-use bitai_cluster::node::NodeBase;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::{loadgen, progress};
 use bitai_messages::sequencer::{SequencerMsg, SubmitError};
 use bitai_models::Limits;
+use bitai_node::base::NodeBase;
+use bitai_node::config::NodeConfig;
+use bitai_node::devnet;
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::{loadgen, progress};
 use bitai_protocol::Hash32;
 use bitai_runtime::{RoleRef, SharedClock};
 use bitai_storage::SharedStore;

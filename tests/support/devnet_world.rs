@@ -1,14 +1,14 @@
 //! The devnet's whole pipeline in the test process, built by the same code as `bitai devnet`
-//! (`bitai_cluster::devnet::start`) on fjall in a temporary directory and the real clock,
+//! (`bitai_node::devnet::start`) on fjall in a temporary directory and the real clock,
 //! with a fast SimBitcoin, no metrics endpoint and no JSON-RPC server. Scenarios drive it
 //! through its roles and SimBitcoin, and read its progress snapshot.
 
-use bitai_cluster::config::NodeConfig;
-use bitai_cluster::devnet::{self, Devnet};
-use bitai_cluster::node::NodeBase;
-use bitai_cluster::pipeline::config::ProofSystemName;
-use bitai_cluster::pipeline::loadgen::{self, LoadPlan};
-use bitai_cluster::pipeline::progress::{self, Snapshot};
+use bitai_node::base::NodeBase;
+use bitai_node::config::NodeConfig;
+use bitai_node::devnet::{self, Devnet};
+use bitai_node::pipeline::config::ProofSystemName;
+use bitai_node::pipeline::loadgen::{self, LoadPlan};
+use bitai_node::pipeline::progress::{self, Snapshot};
 use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
 use std::sync::Arc;
@@ -59,12 +59,11 @@ impl DevnetWorld {
     /// Starts a devnet on `config` with the given neurons.
     pub async fn start_with_neurons(
         config: NodeConfig,
-        plans: Vec<bitai_cluster::pipeline::neurons::NeuronPlan>,
+        plans: Vec<bitai_node::pipeline::neurons::NeuronPlan>,
     ) -> Self {
         std::fs::create_dir_all(&config.node.data_dir).expect("data dir");
         // Logs of the test's devnet in its data dir (the first world of a test binary wins).
-        let _ =
-            bitai_cluster::telemetry::init_logs(&config.node.data_dir.join("bitai.log"), "info");
+        let _ = bitai_node::telemetry::init_logs(&config.node.data_dir.join("bitai.log"), "info");
         let store: SharedStore = Arc::new(
             bitai_storage::FjallStore::open(
                 config.node.data_dir.join("db"),

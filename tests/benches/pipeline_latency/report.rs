@@ -2,7 +2,7 @@
 //! transition the median and 90th percentile over the transfers, the Bitcoin block wait split
 //! out of the inscription stage, and the run's totals.
 
-use bitai_cluster::rpc::types::Stage;
+use bitai_rpc::types::Stage;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;

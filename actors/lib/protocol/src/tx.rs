@@ -16,7 +16,7 @@ pub enum ProofSystem {
     /// Groth16 over BN254, proofs and keys in gnark's binary format.
     Groth16Bn254,
     /// A cheap stand-in proof system that only simulated chains may register, for sweeps
-    /// over thousands of seeds (DESIGN.md, "The proof side").
+    /// over thousands of seeds (docs/design.md, "The proof side").
     SimulationOnly,
 }
 

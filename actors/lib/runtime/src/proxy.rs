@@ -5,7 +5,7 @@
 //!
 //! What a proxy does not do: recover messages already in a crashed actor's mailbox (ractor
 //! drops them). Roles make that harmless by persisting before they acknowledge and by
-//! replaying from cursors (DESIGN.md, "Persist, then acknowledge").
+//! replaying from cursors (docs/design.md, "Contracts every actor keeps").
 
 use crate::sink::{Sink, SinkError};
 use ractor::concurrency::Duration;

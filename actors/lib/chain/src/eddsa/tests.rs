@@ -1,5 +1,6 @@
-//! The zk-kit / circomlibjs vector from shared/notes/circom-compatible-signatures.md, and the
-//! refusals that make signatures non-malleable.
+//! A vector computed with zk-kit's `@zk-kit/eddsa-poseidon` and circomlibjs (the same values
+//! `actors/lib/proofs/interop/make-fixtures.mjs` regenerates), and the refusals that make
+//! signatures non-malleable.
 
 use super::*;
 use crate::field::fr_from_decimal;

@@ -1,4 +1,5 @@
-//! The circomlibjs vectors (shared/notes/circom-compatible-signatures.md).
+//! Vectors computed with circomlibjs 0.1.7 (as `actors/lib/proofs/interop/make-fixtures.mjs`
+//! regenerates them).
 
 use super::*;
 use crate::field::fr_from_decimal;

@@ -1,0 +1,197 @@
+//! What every node process shares, `bitai node` (a long-running node against Bitcoin Core or
+//! SimBitcoin) and `bitai devnet` (everything in one process): opening the data directory,
+//! logs, metrics, store and clock ([`NodeBase`]), the loop that shows progress and watches
+//! for the goal, a halt or Ctrl-C ([`watch`]), and a whole node's run ([`run_node`]). The
+//! actor graph itself is [`crate::pipeline`].
+
+use crate::pipeline::keys::CircuitKeys;
+use crate::pipeline::progress::{self, Snapshot};
+use crate::pipeline::{Pipeline, PipelineParts};
+use anyhow::Context;
+use bitai_bitcoin::SharedBitcoin;
+use bitai_protocol::ChainId;
+use bitai_runtime::SharedClock;
+use bitai_storage::SharedStore;
+use indicatif::ProgressBar;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every node process opens before its roles: the data directory, the log file, the
+/// Prometheus endpoint, the store and the clock. `bitai node` and `bitai devnet` share it.
+pub struct NodeBase {
+    /// The node's store (fjall in `data_dir/db`).
+    pub store: SharedStore,
+    /// The metrics registry, served on `[metrics] listen`.
+    pub registry: prometheus::Registry,
+    /// The real-time clock.
+    pub clock: SharedClock,
+}
+
+impl NodeBase {
+    /// Creates the data directory if needed and opens everything in it.
+    pub fn open(config: &crate::config::NodeConfig) -> anyhow::Result<Self> {
+        let data_dir = &config.node.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+        let log_file = data_dir.join(&config.log.file);
+        crate::telemetry::init_logs(&log_file, &config.log.filter)?;
+        let registry = prometheus::Registry::new();
+        if !config.metrics.listen.is_empty() {
+            let addr = crate::telemetry::serve_metrics(&config.metrics.listen, registry.clone())?;
+            eprintln!(
+                "metrics: http://{addr}/metrics   logs: {}",
+                log_file.display()
+            );
+        }
+        let durability = if config.node.fsync {
+            bitai_storage::Durability::Power
+        } else {
+            bitai_storage::Durability::Process
+        };
+        let store: SharedStore = Arc::new(
+            bitai_storage::FjallStore::open(data_dir.join("db"), durability)
+                .context("opening the store")?,
+        );
+        let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::real());
+        Ok(Self {
+            store,
+            registry,
+            clock,
+        })
+    }
+}
+
+/// How a run ended.
+pub enum Outcome {
+    /// The goal was reached; the last progress snapshot.
+    Reached(Snapshot),
+    /// A role stopped the node, with its reason.
+    Halted(String),
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// Runs until `goal` holds for the progress snapshot (checked every 250 ms), a role halts
+/// the node, or Ctrl-C, showing progress on `bar` (towards the final L2 blocks of `focus`).
+pub async fn watch(
+    p: &Pipeline,
+    focus: Option<ChainId>,
+    bar: &ProgressBar,
+    goal: impl Fn(&Snapshot) -> bool,
+) -> Outcome {
+    let mut halt = p.halt.clone();
+    loop {
+        tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => return Outcome::Interrupted,
+            changed = halt.changed() => {
+                let reason = if changed.is_ok() { halt.borrow().clone() } else { None };
+                return Outcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        let s = progress::snapshot(p).await;
+        progress::show(bar, &s, focus.as_ref());
+        if goal(&s) {
+            return Outcome::Reached(s);
+        }
+    }
+}
+
+/// Connects to the Bitcoin Core node of `[bitcoin.core]`.
+pub fn connect_core(config: &crate::config::NodeConfig) -> anyhow::Result<SharedBitcoin> {
+    let core = config
+        .bitcoin
+        .core
+        .clone()
+        .context("[bitcoin.core] is required")?;
+    Ok(Arc::new(
+        bitai_bitcoin::CoreRpc::connect(&core).context("connecting to Bitcoin Core")?,
+    ))
+}
+
+/// Prints the inscriber wallet's address, which the operator funds (on Bitcoin Core; the
+/// devnet's SimBitcoin pays it its coinbases).
+pub fn announce_wallet(
+    config: &crate::config::NodeConfig,
+    store: &SharedStore,
+) -> anyhow::Result<()> {
+    let network = match &config.bitcoin.core {
+        Some(core) if config.bitcoin.backend == crate::config::BitcoinBackend::Core => {
+            core.network.to_bitcoin()
+        }
+        _ => ::bitcoin::Network::Regtest,
+    };
+    let wallet = bitai_inscriber::wallet_keys(&config.inscriber, store, config.node.seed)?;
+    match ::bitcoin::Address::from_script(wallet.script_pubkey(), network) {
+        Ok(address) => eprintln!("inscriber wallet: send funds to {address}"),
+        Err(_) => eprintln!("inscriber wallet script: {:x}", wallet.script_pubkey()),
+    }
+    Ok(())
+}
+
+/// Runs a node on `config` until Ctrl-C, a halt, or (with `bitcoin_blocks`) until that many
+/// Bitcoin blocks past the start height are applied; `no_progress` hides the progress line.
+pub async fn run_node(
+    config: crate::config::NodeConfig,
+    bitcoin_blocks: Option<u64>,
+    no_progress: bool,
+) -> anyhow::Result<Outcome> {
+    use crate::config::BitcoinBackend;
+    let NodeBase {
+        store,
+        registry,
+        clock,
+    } = NodeBase::open(&config)?;
+    let mut extra_children = Vec::new();
+    let bitcoin: SharedBitcoin = match config.bitcoin.backend {
+        BitcoinBackend::Core => connect_core(&config)?,
+        BitcoinBackend::Sim => {
+            // SimBitcoin keeps its chain in the node's store: a restart resumes it.
+            let sim = bitai_simulation::bitcoin::SimBitcoin::open(
+                config.bitcoin.sim.clone(),
+                clock.clone(),
+                store.clone(),
+            )
+            .context("starting SimBitcoin")?;
+            extra_children.push(crate::devnet::miner_child(&sim, &clock).await?);
+            Arc::new(sim)
+        }
+    };
+    announce_wallet(&config, &store)?;
+    let cache = crate::pipeline::keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
+    let keys = CircuitKeys::devnet(
+        config.chain.proof_system.to_protocol(),
+        &[config.chain.circuit()],
+        config.node.seed,
+        &cache,
+    )?;
+    let p = crate::pipeline::start(PipelineParts {
+        config: config.clone(),
+        bitcoin,
+        store,
+        clock,
+        registry,
+        keys,
+        extra_children,
+    })
+    .await?;
+    let server = p.serve_rpc(&config.rpc).await?;
+    let cluster = bitai_transport::start_coordinator(&config.cluster).await?;
+    let start = config.indexer.start_height;
+    let goal = bitcoin_blocks.map(|n| start + n.saturating_sub(1));
+    let bar = progress::bar(no_progress, None);
+    let outcome = watch(&p, None, &bar, |s| {
+        goal.is_some_and(|g| s.bitcoin_height.is_some_and(|h| h >= g))
+    })
+    .await;
+    bar.finish_and_clear();
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    if let Some(cluster) = cluster {
+        cluster.stop().await;
+    }
+    p.stop().await;
+    Ok(outcome)
+}

@@ -1,0 +1,272 @@
+//! The node configuration: one TOML file, one table per concern, every key documented in the
+//! shipped files under `configs/` and next to its default here. Unknown keys are errors, so
+//! a typo is caught at start-up rather than silently ignored.
+
+use bitai_indexer::IndexerConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A whole node configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// `[node]`: identity and data.
+    pub node: NodeSection,
+    /// `[bitcoin]`: which Bitcoin backend.
+    pub bitcoin: BitcoinSection,
+    /// `[indexer]`: how the chain is followed.
+    pub indexer: IndexerConfig,
+    /// `[inscriber]`: how BitAI transactions are put on Bitcoin (the devnet runs it).
+    pub inscriber: bitai_inscriber::InscriberConfig,
+    /// `[rpc]`: the JSON-RPC endpoint for users and operators.
+    pub rpc: bitai_rpc::RpcConfig,
+    /// `[metrics]`: the Prometheus endpoint.
+    pub metrics: MetricsSection,
+    /// `[log]`: where logs go.
+    pub log: LogSection,
+    /// `[chain]`: the chain `bitai devnet` creates and sequences, and the block size and
+    /// proof system this node's provers serve.
+    pub chain: crate::pipeline::config::ChainSection,
+    /// `[sequencer]`: how hosted chains make blocks.
+    pub sequencer: bitai_sequencer::SequencerConfig,
+    /// `[prover]`: the local prover pool.
+    pub prover: crate::pipeline::config::ProverSection,
+    /// `[statemachine]`: the BitAI side.
+    pub statemachine: bitai_statemachine::StateMachineConfig,
+    /// `[mempool]`: the BitAI mempool (its `allow_simulation_only` and `max_chains` are
+    /// taken from `[statemachine]`, so the two always agree).
+    pub mempool: bitai_mempool::MempoolConfig,
+    /// `[neuron]`: how the node's neurons poll, pay and cache.
+    pub neuron: bitai_neuron::NeuronConfig,
+    /// `[cluster]`: prover nodes that join this node over `ractor_cluster`.
+    pub cluster: bitai_transport::ClusterSection,
+}
+
+/// `[node]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeSection {
+    /// Directory of the node's fjall database and files. Default `.devnet`.
+    pub data_dir: PathBuf,
+    /// Seed of every simulated component (SimBitcoin's mining schedule and keys). Default 1.
+    pub seed: u64,
+    /// fsync every write batch (survives power loss), instead of flushing to the OS only
+    /// (survives a crash of the process). Default false.
+    pub fsync: bool,
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".devnet"),
+            seed: 1,
+            fsync: false,
+        }
+    }
+}
+
+/// Which Bitcoin network the node talks to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BitcoinBackend {
+    /// SimBitcoin, in process (the embedded default).
+    #[default]
+    Sim,
+    /// A Bitcoin Core node over JSON-RPC (`[bitcoin.core]` required).
+    Core,
+}
+
+/// `[bitcoin]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BitcoinSection {
+    /// `sim` (default) or `core`.
+    pub backend: BitcoinBackend,
+    /// `[bitcoin.sim]`: SimBitcoin's parameters.
+    pub sim: bitai_simulation::bitcoin::SimBitcoinConfig,
+    /// `[bitcoin.core]`: the Bitcoin Core node, when `backend = "core"`.
+    pub core: Option<bitai_bitcoin::CoreRpcConfig>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Address of the Prometheus endpoint (`GET /metrics`); empty to disable. Default
+    /// `127.0.0.1:9184`.
+    pub listen: String,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9184".into(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    /// Log file, relative to `data_dir` unless absolute. Default `bitai.log`.
+    pub file: PathBuf,
+    /// Filter in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides). Default
+    /// `info`.
+    pub filter: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self {
+            file: PathBuf::from("bitai.log"),
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid config.
+    #[error("invalid config {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What toml said.
+        source: toml::de::Error,
+    },
+    /// A value is inconsistent with another.
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl NodeConfig {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks config text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: NodeConfig = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.bitcoin.backend == BitcoinBackend::Core && self.bitcoin.core.is_none() {
+            return Err(ConfigError::Invalid(
+                "bitcoin.backend = \"core\" needs a [bitcoin.core] table".into(),
+            ));
+        }
+        if self.indexer.max_in_flight == 0 {
+            return Err(ConfigError::Invalid(
+                "indexer.max_in_flight must be at least 1".into(),
+            ));
+        }
+        self.rpc.check().map_err(ConfigError::Invalid)?;
+        self.cluster.check().map_err(ConfigError::Invalid)?;
+        if self.prover.workers == 0 && !self.cluster.enabled() {
+            return Err(ConfigError::Invalid(
+                "prover.workers = 0 needs [cluster] listen (remote provers) to prove anything"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../configs")
+            .join(name)
+    }
+
+    #[test]
+    fn shipped_node_configs_parse() {
+        let devnet = NodeConfig::load(&shipped("devnet.toml")).expect("devnet.toml parses");
+        assert_eq!(devnet.bitcoin.backend, BitcoinBackend::Sim);
+        assert_eq!(devnet.bitcoin.sim.block_interval_mean_ms, 2000);
+        let regtest = NodeConfig::load(&shipped("node-regtest.toml")).expect("parses");
+        assert_eq!(regtest.bitcoin.backend, BitcoinBackend::Core);
+        assert!(regtest.bitcoin.core.is_some());
+        // Both files spell out every [rpc] key with its default value.
+        assert_eq!(devnet.rpc, bitai_rpc::RpcConfig::default());
+        assert_eq!(regtest.rpc, bitai_rpc::RpcConfig::default());
+        // And every [cluster] key, off.
+        assert_eq!(devnet.cluster, bitai_transport::ClusterSection::default());
+        assert_eq!(regtest.cluster, bitai_transport::ClusterSection::default());
+    }
+
+    #[test]
+    fn every_shipped_config_is_tested() {
+        let mut names: Vec<String> = std::fs::read_dir(shipped(""))
+            .expect("configs/ exists")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        // node configs are parsed above; the Core backend's own file by bitai-bitcoin's tests.
+        assert_eq!(
+            names,
+            [
+                "bitcoin-core-regtest.toml",
+                "devnet.toml",
+                "node-regtest.toml"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_inconsistent_values_are_refused() {
+        let p = Path::new("x.toml");
+        assert!(matches!(
+            NodeConfig::parse("[node]\nseeed = 1\n", p),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[bitcoin]\nbackend = \"core\"\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nlisten_addr = \"x\"\n", p),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[rpc]\nmax_connections = 0\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[prover]\nworkers = 0\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            NodeConfig::parse("[cluster]\nlisten = \"127.0.0.1:7400\"\n", p),
+            Err(ConfigError::Invalid(_))
+        ));
+        let remote_only = "[prover]\nworkers = 0\n[cluster]\nlisten = \"127.0.0.1:7400\"\n\
+                           cookie = \"s\"\n";
+        assert!(NodeConfig::parse(remote_only, p).is_ok());
+        assert!(NodeConfig::parse("", p).is_ok(), "every key has a default");
+    }
+}
