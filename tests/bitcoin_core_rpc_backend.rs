@@ -267,7 +267,7 @@ fn broadcast_mempool_and_utxos_follow_a_real_spend() {
         assert_eq!(
             rpc.broadcast(&tx),
             Err(PortError::Rejected(
-                bitai_bitcoin::MempoolReject::AlreadyKnown
+                bitai_bitcoin::BroadcastReject::AlreadyKnown
             ))
         );
 

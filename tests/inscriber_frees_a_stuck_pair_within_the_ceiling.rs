@@ -7,7 +7,7 @@
 
 use bitai_bitcoin::BitcoinPort;
 use bitai_inscriber::{wallet_keys, InscriberConfig};
-use bitai_messages::inscriber::Stage;
+use bitai_messages::inscriber::BatchStage;
 use bitai_runtime::TokioClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::{MemoryStore, SharedStore};
@@ -88,7 +88,7 @@ async fn a_stuck_reveal_over_a_confirmed_commit_confirms_by_cpfp() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let status = world.status().await;
         if let Some(b) = status.batches.first() {
-            if b.stage == Stage::InMempool {
+            if b.stage == BatchStage::InMempool {
                 break sim
                     .mempool_tx(&b.commit_txid)
                     .expect("commit in the mempool");

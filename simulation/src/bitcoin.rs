@@ -59,7 +59,7 @@ pub use reorg::{ReorgMempool, ReorgReport};
 pub use store::KEYSPACE as STORE_KEYSPACE;
 pub use wallet::{ScriptPathOutput, SimWallet, SpendOptions, WalletError};
 
-use bitai_bitcoin::{BitcoinPort, ChainTip, MempoolReject, PortError, Utxo};
+use bitai_bitcoin::{BitcoinPort, BroadcastReject, ChainTip, PortError, Utxo};
 use bitai_runtime::SharedClock;
 use bitai_storage::SharedStore;
 use bitcoin::{Address, BlockHash, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
@@ -97,7 +97,7 @@ pub enum SimBitcoinError {
         /// Its txid.
         txid: Txid,
         /// Why.
-        reason: MempoolReject,
+        reason: BroadcastReject,
     },
     /// The [`BlockFiller`] could not build a block (no coins, coins too small).
     #[error("block filler: {0}")]

@@ -28,7 +28,7 @@ use bitai_chain::tx::Transfer;
 use bitai_node::base::NodeBase;
 use bitai_node::config::NodeConfig;
 use bitai_node::devnet;
-use bitai_node::pipeline::api::Node;
+use bitai_node::pipeline::api::PipelineApi;
 use bitai_node::pipeline::config::ProofSystemName;
 use bitai_node::pipeline::{loadgen, progress};
 use bitai_protocol::Hash32;
@@ -185,7 +185,7 @@ async fn measure(setup: &Setup) -> Run {
     let d = devnet::start(config, base)
         .await
         .expect("the devnet starts");
-    let node = Node::new(&d.pipeline);
+    let node = PipelineApi::new(&d.pipeline);
     // Steady state first: the devnet chain registered on the BitAI side.
     let start_deadline_ms = node_clock.now_ms() + setup.timeout_ms;
     loop {

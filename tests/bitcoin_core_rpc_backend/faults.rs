@@ -263,7 +263,9 @@ fn legacy_envelopes_with_http_500_errors_map_the_same() {
     let tx = spend(&key, &[coin], vec![pay(&key, Amount::from_int_btc(49))]);
     assert_eq!(
         rpc.broadcast(&tx),
-        Err(PortError::Rejected(bitai_bitcoin::MempoolReject::Conflict))
+        Err(PortError::Rejected(
+            bitai_bitcoin::BroadcastReject::Conflict
+        ))
     );
     double.inject(
         "getblockhash",

@@ -3,12 +3,12 @@
 //! and every other reject string of Core 29 and 30, injected as Core sends it.
 
 use super::{connect, key, pay, regtest_double, spend};
-use bitai_bitcoin::{BitcoinPort, MempoolReject, PortError, ReplacementViolation, Utxo};
+use bitai_bitcoin::{BitcoinPort, BroadcastReject, PortError, ReplacementViolation, Utxo};
 use bitai_tests::support::core_rpc_double::{format_money, CoreVersion, Injection};
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, OutPoint, Txid};
 
-fn rejected(reject: MempoolReject) -> Result<Txid, PortError> {
+fn rejected(reject: BroadcastReject) -> Result<Txid, PortError> {
     Err(PortError::Rejected(reject))
 }
 
@@ -32,7 +32,7 @@ fn spending_an_unknown_output_is_missing_inputs() {
             vout: 0,
         };
         let tx = spend(&key, &[ghost], vec![pay(&key, Amount::from_int_btc(49))]);
-        assert_eq!(rpc.broadcast(&tx), rejected(MempoolReject::MissingInputs));
+        assert_eq!(rpc.broadcast(&tx), rejected(BroadcastReject::MissingInputs));
     }
 }
 
@@ -61,7 +61,7 @@ fn the_minimum_relay_fee_is_1_sat_per_vb_on_29_and_a_tenth_on_30() {
         match version {
             CoreVersion::V29 => assert_eq!(
                 result,
-                rejected(MempoolReject::FeeTooLow {
+                rejected(BroadcastReject::FeeTooLow {
                     paid_sat_per_kvb: fee * 1000 / tx.vsize() as u64,
                     min_sat_per_kvb: (fee_for(1_000, tx.vsize()) * 1000)
                         .div_ceil(tx.vsize() as u64),
@@ -110,7 +110,7 @@ fn replacements_are_refused_with_the_rule_they_break() {
         let err = rpc.broadcast(&lower_rate);
         assert_eq!(
             err,
-            rejected(MempoolReject::Replacement(
+            rejected(BroadcastReject::Replacement(
                 ReplacementViolation::FeeRateNotHigher
             ))
         );
@@ -120,7 +120,7 @@ fn replacements_are_refused_with_the_rule_they_break() {
         assert!(1_900 * 1000 / smaller.vsize() as u64 > old_rate);
         assert_eq!(
             rpc.broadcast(&smaller),
-            rejected(MempoolReject::Replacement(
+            rejected(BroadcastReject::Replacement(
                 ReplacementViolation::FeeNotHigher {
                     replacement: Amount::from_sat(1_900),
                     evicted: Amount::from_sat(2_000),
@@ -134,7 +134,7 @@ fn replacements_are_refused_with_the_rule_they_break() {
         match version {
             CoreVersion::V29 => assert_eq!(
                 rpc.broadcast(&bumped),
-                rejected(MempoolReject::Replacement(
+                rejected(BroadcastReject::Replacement(
                     ReplacementViolation::InsufficientIncrement {
                         paid: Amount::from_sat(50),
                         required: Amount::from_sat(required),
@@ -182,17 +182,17 @@ fn every_reject_string_maps_onto_its_variant() {
         let replacement =
             |rule: &str| format!("insufficient fee, rejecting replacement {txid}{rule}");
         let cases: Vec<(i32, String, PortError)> = vec![
-            (-26, "txn-mempool-conflict".into(), PortError::Rejected(MempoolReject::Conflict)),
-            (-26, "bip125-replacement-disallowed".into(), PortError::Rejected(MempoolReject::Conflict)),
+            (-26, "txn-mempool-conflict".into(), PortError::Rejected(BroadcastReject::Conflict)),
+            (-26, "bip125-replacement-disallowed".into(), PortError::Rejected(BroadcastReject::Conflict)),
             (
                 -26,
                 replacement("; new feerate 0.00001000 BTC/kvB <= old feerate 0.00002000 BTC/kvB"),
-                PortError::Rejected(MempoolReject::Replacement(ReplacementViolation::FeeRateNotHigher)),
+                PortError::Rejected(BroadcastReject::Replacement(ReplacementViolation::FeeRateNotHigher)),
             ),
             (
                 -26,
                 replacement(&format!(", less fees than conflicting txs; {} < {}", format_money(1_000), format_money(2_150))),
-                PortError::Rejected(MempoolReject::Replacement(ReplacementViolation::FeeNotHigher {
+                PortError::Rejected(BroadcastReject::Replacement(ReplacementViolation::FeeNotHigher {
                     replacement: Amount::from_sat(1_000),
                     evicted: Amount::from_sat(2_150),
                 })),
@@ -200,7 +200,7 @@ fn every_reject_string_maps_onto_its_variant() {
             (
                 -26,
                 replacement(&format!(", not enough additional fees to relay; {} < {}", format_money(10), format_money(141))),
-                PortError::Rejected(MempoolReject::Replacement(ReplacementViolation::InsufficientIncrement {
+                PortError::Rejected(BroadcastReject::Replacement(ReplacementViolation::InsufficientIncrement {
                     paid: Amount::from_sat(10),
                     required: Amount::from_sat(141),
                 })),
@@ -208,17 +208,17 @@ fn every_reject_string_maps_onto_its_variant() {
             (
                 -26,
                 format!("too many potential replacements, rejecting replacement {txid}; too many potential replacements (101 > 100)\n"),
-                PortError::Rejected(MempoolReject::Replacement(ReplacementViolation::TooManyEvictions { count: 101, max: 100 })),
+                PortError::Rejected(BroadcastReject::Replacement(ReplacementViolation::TooManyEvictions { count: 101, max: 100 })),
             ),
             (
                 -26,
                 format!("replacement-adds-unconfirmed, replacement {txid} adds unconfirmed input, idx 0"),
-                PortError::Rejected(MempoolReject::Replacement(ReplacementViolation::NewUnconfirmedInput)),
+                PortError::Rejected(BroadcastReject::Replacement(ReplacementViolation::NewUnconfirmedInput)),
             ),
             (
                 -26,
                 "min relay fee not met, 100 < 141".into(),
-                PortError::Rejected(MempoolReject::FeeTooLow {
+                PortError::Rejected(BroadcastReject::FeeTooLow {
                     paid_sat_per_kvb: 100_000 / vsize,
                     min_sat_per_kvb: 141_000u64.div_ceil(vsize),
                 }),
@@ -226,38 +226,38 @@ fn every_reject_string_maps_onto_its_variant() {
             (
                 -26,
                 "mempool min fee not met, 1000 < 2110".into(),
-                PortError::Rejected(MempoolReject::FeeTooLow {
+                PortError::Rejected(BroadcastReject::FeeTooLow {
                     paid_sat_per_kvb: 1_000_000 / vsize,
                     min_sat_per_kvb: 2_110_000u64.div_ceil(vsize),
                 }),
             ),
-            (-26, "tx-size".into(), PortError::Rejected(MempoolReject::OverWeight { weight: tx.weight().to_wu(), max: 400_000 })),
+            (-26, "tx-size".into(), PortError::Rejected(BroadcastReject::OverWeight { weight: tx.weight().to_wu(), max: 400_000 })),
             (
                 -26,
                 "too-long-mempool-chain, too many unconfirmed ancestors [limit: 25]".into(),
-                PortError::Rejected(MempoolReject::ChainTooLong("too many unconfirmed ancestors [limit: 25]".into())),
+                PortError::Rejected(BroadcastReject::ChainTooLong("too many unconfirmed ancestors [limit: 25]".into())),
             ),
             (
                 -26,
                 format!("too-long-mempool-chain, exceeds descendant size limit for tx {txid} [limit: 101000]"),
-                PortError::Rejected(MempoolReject::ChainTooLong(format!("exceeds descendant size limit for tx {txid} [limit: 101000]"))),
+                PortError::Rejected(BroadcastReject::ChainTooLong(format!("exceeds descendant size limit for tx {txid} [limit: 101000]"))),
             ),
             (
                 -26,
                 script_failure,
-                PortError::Rejected(MempoolReject::BadSignature { input: 0, reason: "Invalid Schnorr signature".into() }),
+                PortError::Rejected(BroadcastReject::BadSignature { input: 0, reason: "Invalid Schnorr signature".into() }),
             ),
-            (-26, "bad-txns-inputs-missingorspent".into(), PortError::Rejected(MempoolReject::MissingInputs)),
-            (-25, "bad-txns-inputs-missingorspent".into(), PortError::Rejected(MempoolReject::MissingInputs)),
-            (-25, "Missing inputs".into(), PortError::Rejected(MempoolReject::MissingInputs)),
-            (-26, "txn-already-known".into(), PortError::Rejected(MempoolReject::AlreadyKnown)),
-            (-27, "Transaction already in block chain".into(), PortError::Rejected(MempoolReject::AlreadyKnown)),
-            (-27, "Transaction outputs already in utxo set".into(), PortError::Rejected(MempoolReject::AlreadyKnown)),
-            (-26, "non-BIP68-final".into(), PortError::Rejected(MempoolReject::Other("non-BIP68-final".into()))),
+            (-26, "bad-txns-inputs-missingorspent".into(), PortError::Rejected(BroadcastReject::MissingInputs)),
+            (-25, "bad-txns-inputs-missingorspent".into(), PortError::Rejected(BroadcastReject::MissingInputs)),
+            (-25, "Missing inputs".into(), PortError::Rejected(BroadcastReject::MissingInputs)),
+            (-26, "txn-already-known".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
+            (-27, "Transaction already in block chain".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
+            (-27, "Transaction outputs already in utxo set".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
+            (-26, "non-BIP68-final".into(), PortError::Rejected(BroadcastReject::Other("non-BIP68-final".into()))),
             (
                 -25,
                 "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into(),
-                PortError::Rejected(MempoolReject::Other("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into())),
+                PortError::Rejected(BroadcastReject::Other("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into())),
             ),
             (
                 -22,
@@ -282,7 +282,7 @@ fn every_reject_string_maps_onto_its_variant() {
         double.inject("sendrawtransaction", Injection::rpc_error(-26, unplaced));
         assert_eq!(
             rpc.broadcast(&two_inputs),
-            rejected(MempoolReject::Other(unplaced.into()))
+            rejected(BroadcastReject::Other(unplaced.into()))
         );
         assert!(double.mempool().is_empty(), "nothing was accepted");
     }

@@ -4,7 +4,7 @@
 //! supervisor restarts it and it resumes from the store.
 
 use crate::config::InscriberConfig;
-use crate::engine::{Engine, EngineParts};
+use crate::engine::{EngineParts, InscriberEngine};
 use crate::fault::SharedFaults;
 use crate::metrics::InscriberMetrics;
 use crate::wallet::WalletKeys;
@@ -51,7 +51,7 @@ pub struct InscriberArgs {
 
 /// The inscriber's state.
 pub struct InscriberState {
-    engine: Engine,
+    engine: InscriberEngine,
     cursor: ConsumerCursor,
     indexer: RoleRef<IndexerMsg>,
     poll_interval_ms: u64,
@@ -87,7 +87,7 @@ impl Actor for Inscriber {
         let keys = wallet_keys(&args.config, &args.store, args.seed)?;
         let cursor = ConsumerCursor::new(CURSOR_KEYSPACE, args.config.cursor_keep_blocks);
         let tip_height = cursor.tip(args.store.as_ref())?.map_or(0, |(h, _)| h);
-        let engine = Engine::load(EngineParts {
+        let engine = InscriberEngine::load(EngineParts {
             cfg: args.config.clone(),
             keyspace: KEYSPACE.to_owned(),
             store: args.store,

@@ -18,15 +18,15 @@ use crate::config::InscriberConfig;
 use crate::fault::{CrashPoint, SharedFaults};
 use crate::metrics::InscriberMetrics;
 use crate::records::{
-    decode, decode_tx, encode, key, BatchRecord, Coin, PairVersion, RequestRecord,
+    decode, decode_tx, encode, key, BatchRecord, InscriptionRequest, PairVersion, WalletCoin,
 };
 use crate::wallet::WalletKeys;
 use crate::InscriberError;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_messages::indexer::WatchFilter;
 use bitai_messages::inscriber::InscribeOutcome;
+use bitai_messages::inscriber::{BatchStage, RequestId};
 use bitai_messages::inscriber::{BatchStatus, InscriberStatus};
-use bitai_messages::inscriber::{RequestId, Stage};
 use bitai_protocol::limits::MAX_TX_BYTES;
 use bitai_storage::{Batch, SharedStore};
 use bitcoin::{OutPoint, Transaction, Txid};
@@ -80,13 +80,13 @@ impl LiveBatch {
 
     /// Open: something of it is not yet in a block.
     pub(crate) fn open(&self) -> bool {
-        self.rec.stage < Stage::Confirmed
+        self.rec.stage < BatchStage::Confirmed
             || (!self.children.is_empty() && self.rec.child_height.is_none())
     }
 }
 
 /// Everything the inscriber knows and the ports it acts through.
-pub struct Engine {
+pub struct InscriberEngine {
     pub(crate) cfg: InscriberConfig,
     pub(crate) keyspace: String,
     pub(crate) store: SharedStore,
@@ -95,10 +95,10 @@ pub struct Engine {
     pub(crate) watch: WatchFilter,
     pub(crate) metrics: InscriberMetrics,
     pub(crate) faults: Option<SharedFaults>,
-    pub(crate) requests: BTreeMap<RequestId, RequestRecord>,
+    pub(crate) requests: BTreeMap<RequestId, InscriptionRequest>,
     pub(crate) queue: BTreeMap<u64, RequestId>,
     pub(crate) batches: BTreeMap<u64, LiveBatch>,
-    pub(crate) coins: BTreeMap<OutPoint, Coin>,
+    pub(crate) coins: BTreeMap<OutPoint, WalletCoin>,
     pub(crate) tip_height: u64,
     pub(crate) caught_up: bool,
     next_seq: u64,
@@ -106,7 +106,7 @@ pub struct Engine {
     final_batches: u64,
 }
 
-/// What [`Engine::load`] needs.
+/// What [`InscriberEngine::load`] needs.
 pub struct EngineParts {
     /// Configuration.
     pub cfg: InscriberConfig,
@@ -128,7 +128,7 @@ pub struct EngineParts {
     pub tip_height: u64,
 }
 
-impl Engine {
+impl InscriberEngine {
     /// Loads the state from the store and makes sure the watch filter covers it.
     pub fn load(parts: EngineParts) -> Result<Self, InscriberError> {
         let EngineParts {
@@ -146,7 +146,7 @@ impl Engine {
         let mut requests = BTreeMap::new();
         let mut next_seq = 0;
         for (k, v) in store.scan_prefix(ks, &[key::REQUEST], usize::MAX)? {
-            let rec: RequestRecord = decode("request", &v)?;
+            let rec: InscriptionRequest = decode("request", &v)?;
             let id: RequestId =
                 k.get(1..33)
                     .and_then(|s| s.try_into().ok())
@@ -181,7 +181,7 @@ impl Engine {
         for (_, v) in store.scan_prefix(ks, &[key::BATCH], usize::MAX)? {
             let rec: BatchRecord = decode("batch", &v)?;
             next_batch = next_batch.max(rec.id + 1);
-            if rec.stage == Stage::Final {
+            if rec.stage == BatchStage::Final {
                 final_batches += 1;
                 for id in &rec.requests {
                     requests.remove(id);
@@ -192,7 +192,7 @@ impl Engine {
         }
         let mut coins = BTreeMap::new();
         for (k, v) in store.scan_prefix(ks, &[key::COIN], usize::MAX)? {
-            let coin: Coin = decode("coin", &v)?;
+            let coin: WalletCoin = decode("coin", &v)?;
             let txid: [u8; 32] =
                 k.get(1..33)
                     .and_then(|s| s.try_into().ok())
@@ -274,7 +274,7 @@ impl Engine {
             return Ok(InscribeOutcome::Duplicate);
         }
         let seq = self.next_seq;
-        let rec = RequestRecord {
+        let rec = InscriptionRequest {
             seq,
             payload,
             batch: None,
@@ -351,7 +351,7 @@ impl Engine {
         let unconfirmed: u64 = self
             .batches
             .values()
-            .filter(|b| b.rec.stage < Stage::Confirmed)
+            .filter(|b| b.rec.stage < BatchStage::Confirmed)
             .map(|b| b.active().1.weight().to_wu())
             .sum();
         self.metrics
@@ -371,7 +371,7 @@ impl Engine {
                             reason: "names an unknown request".into(),
                         },
                     )?;
-                    Ok(decode::<RequestRecord>("request", &bytes)?.payload)
+                    Ok(decode::<InscriptionRequest>("request", &bytes)?.payload)
                 }
             })
             .collect()

@@ -26,7 +26,7 @@ pub use actor::{
     KEYSPACE,
 };
 pub use config::InscriberConfig;
-pub use engine::{Engine, EngineParts};
+pub use engine::{EngineParts, InscriberEngine};
 pub use error::InscriberError;
 pub use fault::{CrashPoint, FaultInjector, SharedFaults};
 pub use metrics::InscriberMetrics;

@@ -7,7 +7,7 @@
 //! record of a block.
 
 use crate::InscriberError;
-use bitai_messages::inscriber::Stage;
+use bitai_messages::inscriber::BatchStage;
 use bitcoin::consensus::{deserialize, serialize};
 use bitcoin::hashes::Hash;
 use bitcoin::{OutPoint, Transaction, Txid};
@@ -17,7 +17,7 @@ use bitai_messages::inscriber::RequestId;
 
 /// A persisted request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestRecord {
+pub struct InscriptionRequest {
     /// Arrival order.
     pub seq: u64,
     /// The encoded BitAI transaction.
@@ -75,7 +75,7 @@ pub struct BatchRecord {
     /// Its requests, in envelope order.
     pub requests: Vec<RequestId>,
     /// Its stage.
-    pub stage: Stage,
+    pub stage: BatchStage,
     /// Every signed pair; all commits spend the same inputs, so at most one can confirm.
     pub versions: Vec<PairVersion>,
     /// The version broadcast (the latest, or the one a block confirmed).
@@ -96,7 +96,7 @@ pub struct BatchRecord {
 
 /// A confirmed coin of the wallet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Coin {
+pub struct WalletCoin {
     /// Its value.
     pub value_sat: u64,
     /// Height of the block that created it.
@@ -123,11 +123,11 @@ pub enum Leg {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UndoRecord {
     /// Coins the block spent (outpoint, coin).
-    pub spent: Vec<(([u8; 32], u32), Coin)>,
+    pub spent: Vec<(([u8; 32], u32), WalletCoin)>,
     /// Coins the block created.
     pub created: Vec<([u8; 32], u32)>,
     /// Legs the block confirmed: batch, leg, and the batch's stage and active version before.
-    pub legs: Vec<(u64, Leg, Stage, u32)>,
+    pub legs: Vec<(u64, Leg, BatchStage, u32)>,
     /// Batches the block made final.
     pub finalized: Vec<u64>,
 }
@@ -226,7 +226,7 @@ mod tests {
         #[test]
         fn stored_bytes_never_panic_the_decoders(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = decode::<BatchRecord>("batch", &bytes);
-            let _ = decode::<RequestRecord>("request", &bytes);
+            let _ = decode::<InscriptionRequest>("request", &bytes);
             let _ = decode::<UndoRecord>("undo", &bytes);
             let _ = decode_tx(&bytes);
         }
@@ -234,13 +234,13 @@ mod tests {
 
     #[test]
     fn records_round_trip() {
-        let rec = RequestRecord {
+        let rec = InscriptionRequest {
             seq: 7,
             payload: vec![1, 2, 3],
             batch: Some(4),
         };
         assert_eq!(
-            decode::<RequestRecord>("request", &encode(&rec)).expect("decodes"),
+            decode::<InscriptionRequest>("request", &encode(&rec)).expect("decodes"),
             rec
         );
     }

@@ -27,7 +27,7 @@ use crate::config::{NeuronArgs, NeuronConfig, NeuronFaults};
 use crate::metrics::NeuronMetrics;
 use crate::ops::{derive_salt, Signer};
 use crate::output::{canonical_output, CanonicalOutput, OutputError, Refusal};
-use crate::port::{ChainPort, PortError};
+use crate::port::{ChainPort, NeuronPortError};
 use crate::store::{NeuronStore, SeatRecord};
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::poc::{output_digest, ModelRecord, PocParams, RequestRecord, MAX_PAYLOAD_BYTES};
@@ -45,7 +45,7 @@ use std::sync::Arc;
 pub enum NeuronError {
     /// The chain could not be asked, or refused an op.
     #[error("port: {0}")]
-    Port(#[from] PortError),
+    Port(#[from] NeuronPortError),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -81,7 +81,7 @@ impl NeuronError {
     /// The metrics label of the error's kind.
     pub fn kind(&self) -> &'static str {
         match self {
-            NeuronError::Port(PortError::Refused(_)) => "refused",
+            NeuronError::Port(NeuronPortError::Refused(_)) => "refused",
             NeuronError::Port(_) => "port",
             NeuronError::Store(_) => "store",
             NeuronError::NotAssigned(_) => "port",

@@ -34,7 +34,7 @@ pub use core::{NeuronCore, NeuronError, TickReport};
 pub use metrics::NeuronMetrics;
 pub use ops::{derive_salt, register_op};
 pub use output::{canonical_output, output_to_f32_file, CanonicalOutput, Refusal};
-pub use port::{ChainPort, PortError};
+pub use port::{ChainPort, NeuronPortError};
 
 #[cfg(test)]
 mod tests;

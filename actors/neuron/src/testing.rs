@@ -7,10 +7,10 @@
 //! [`TestChain::publish`]; a request's input is kept from its op's payload.
 //!
 //! It can also fail on purpose: [`TestChain::set_unavailable`] makes every call answer
-//! `PortError::Unavailable`, as a sequencer that is down would, and
+//! `NeuronPortError::Unavailable`, as a sequencer that is down would, and
 //! [`TestChain::drop_pending`] loses the ops waiting for the next block.
 
-use crate::port::{ChainPort, PortError};
+use crate::port::{ChainPort, NeuronPortError};
 use async_trait::async_trait;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::poc::{ModelRecord, PocKind, PocOp, PocParams, RequestRecord};
@@ -178,10 +178,10 @@ impl TestChain {
 
     /// What [`ChainPort::submit`] does, callable outside async code: checks `op` against the
     /// state after the pending ops and queues it, or refuses it with the reason.
-    pub fn accept(&self, op: PocOp) -> Result<Hash32, PortError> {
+    pub fn accept(&self, op: PocOp) -> Result<Hash32, NeuronPortError> {
         let mut inner = self.available()?;
         if matches!(op, PocOp::Settle { .. }) {
-            return Err(PortError::Refused(
+            return Err(NeuronPortError::Refused(
                 "settlements are added by the sequencer".to_owned(),
             ));
         }
@@ -189,7 +189,7 @@ impl TestChain {
         let prev_root = inner.state.root();
         let mut next = inner.pending_state.clone();
         next.apply_op(&self.chain_id, number, prev_root, &op)
-            .map_err(|e| PortError::Refused(e.to_string()))?;
+            .map_err(|e| NeuronPortError::Refused(e.to_string()))?;
         if let PocOp::Signed(s) = &op {
             if s.tx.kind == PocKind::RequestInference {
                 let id = next.counters().requests - 1;
@@ -202,10 +202,12 @@ impl TestChain {
         Ok(id)
     }
 
-    fn available(&self) -> Result<MutexGuard<'_, Inner>, PortError> {
+    fn available(&self) -> Result<MutexGuard<'_, Inner>, NeuronPortError> {
         let inner = self.lock();
         if inner.unavailable {
-            Err(PortError::Unavailable("test chain is down".to_owned()))
+            Err(NeuronPortError::Unavailable(
+                "test chain is down".to_owned(),
+            ))
         } else {
             Ok(inner)
         }
@@ -214,26 +216,29 @@ impl TestChain {
 
 #[async_trait]
 impl ChainPort for TestChain {
-    async fn head(&self) -> Result<u64, PortError> {
+    async fn head(&self) -> Result<u64, NeuronPortError> {
         Ok(self.available()?.head)
     }
 
-    async fn assignments(&self, account: u32) -> Result<Vec<(u32, RequestRecord)>, PortError> {
+    async fn assignments(
+        &self,
+        account: u32,
+    ) -> Result<Vec<(u32, RequestRecord)>, NeuronPortError> {
         let inner = self.available()?;
         let mut open = inner.state.open_requests();
         open.retain(|(_, r)| r.assignees.contains(&account));
         Ok(open)
     }
 
-    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, PortError> {
+    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, NeuronPortError> {
         Ok(self.available()?.state.model(id))
     }
 
-    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         Ok(self.available()?.models.get(&hash).cloned())
     }
 
-    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         let inner = self.available()?;
         if id >= inner.state.counters().requests {
             return Ok(None);
@@ -241,16 +246,16 @@ impl ChainPort for TestChain {
         Ok(inner.inputs.get(&id).cloned())
     }
 
-    async fn nonce(&self, account: u32) -> Result<u64, PortError> {
+    async fn nonce(&self, account: u32) -> Result<u64, NeuronPortError> {
         let inner = self.available()?;
         inner
             .pending_state
             .account(account)
             .map(|a| a.nonce)
-            .ok_or_else(|| PortError::Invalid(format!("account {account} does not exist")))
+            .ok_or_else(|| NeuronPortError::Invalid(format!("account {account} does not exist")))
     }
 
-    async fn submit(&self, op: PocOp) -> Result<Hash32, PortError> {
+    async fn submit(&self, op: PocOp) -> Result<Hash32, NeuronPortError> {
         self.accept(op)
     }
 }

@@ -1,10 +1,10 @@
 //! The state machine actor: an indexer consumer that applies each event through the
-//! [`Engine`] (one batch with the cursor), publishes the new [`StateView`], then acknowledges.
+//! [`StateMachineEngine`] (one batch with the cursor), publishes the new [`StateView`], then acknowledges.
 //! A redelivered event is recognised by the cursor and only re-acknowledged. A store failure
 //! or a reorg beyond the journals stops the actor; its supervisor restarts it from the store.
 
 use crate::config::StateMachineConfig;
-use crate::engine::Engine;
+use crate::engine::StateMachineEngine;
 use crate::metrics::StateMachineMetrics;
 use bitai_messages::indexer::{Delivery, IndexerMsg};
 use bitai_messages::statemachine::{StateMachineMsg, StateView};
@@ -35,7 +35,7 @@ pub struct StateMachine;
 
 /// Its state.
 pub struct StateMachineState {
-    engine: Engine,
+    engine: StateMachineEngine,
     indexer: RoleRef<IndexerMsg>,
     view: watch::Sender<Arc<StateView>>,
 }
@@ -50,7 +50,7 @@ impl Actor for StateMachine {
         _myself: ActorRef<Self::Msg>,
         args: StateMachineArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let engine = Engine::load(args.config, args.store, args.metrics)?;
+        let engine = StateMachineEngine::load(args.config, args.store, args.metrics)?;
         args.view.send_replace(Arc::new(engine.view()));
         tracing::info!(tip = ?engine.tip(), "state machine started");
         Ok(StateMachineState {

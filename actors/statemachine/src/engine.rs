@@ -48,7 +48,7 @@ pub enum StateMachineError {
 }
 
 /// The state machine's state: its store and the in-memory mirror of what it holds.
-pub struct Engine {
+pub struct StateMachineEngine {
     config: StateMachineConfig,
     store: SharedStore,
     cursor: ConsumerCursor,
@@ -59,7 +59,7 @@ pub struct Engine {
     next_rejection: u64,
 }
 
-impl Engine {
+impl StateMachineEngine {
     /// Loads the state from `store`.
     pub fn load(
         config: StateMachineConfig,

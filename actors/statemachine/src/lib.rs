@@ -28,7 +28,7 @@ pub mod testing;
 
 pub use actor::{StateMachine, StateMachineArgs, StateMachineState};
 pub use config::StateMachineConfig;
-pub use engine::{Engine, StateMachineError};
+pub use engine::{StateMachineEngine, StateMachineError};
 pub use metrics::StateMachineMetrics;
 pub use records::{CURSOR_KEYSPACE, KEYSPACE};
 

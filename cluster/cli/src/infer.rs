@@ -13,7 +13,7 @@
 //! apply (`input_values`), so a request they would refuse is not sent.
 
 use super::model_deploy::read_model;
-use super::poc::{wait_failure, OpBody, Signer, SignerArgs};
+use super::poc::{wait_failure, OpBody, OpSigner, SignerArgs};
 use super::status::{bad_input, block_on, client_failure, failure, POLL_INTERVAL_MS};
 use super::EXIT_BAD_INPUT;
 use bitai_chain::field::fr_to_be_bytes;
@@ -106,7 +106,7 @@ fn read_input(path: &std::path::Path, model: &CheckedModel) -> Result<Vec<u8>, S
 }
 
 /// The model a request names: (id, checked model).
-async fn resolve_model(s: &Signer, args: &InferArgs) -> Result<(u32, CheckedModel), ExitCode> {
+async fn resolve_model(s: &OpSigner, args: &InferArgs) -> Result<(u32, CheckedModel), ExitCode> {
     let summary = s
         .client
         .poc_summary(s.chain)
@@ -155,7 +155,7 @@ pub fn run(args: InferArgs) -> ExitCode {
     block_on(infer(&signer, &args)).unwrap_or_else(|code| code)
 }
 
-async fn infer(s: &Signer, args: &InferArgs) -> ExitCode {
+async fn infer(s: &OpSigner, args: &InferArgs) -> ExitCode {
     let (model_id, model) = match resolve_model(s, args).await {
         Ok(m) => m,
         Err(code) => return code,
@@ -229,7 +229,7 @@ async fn infer(s: &Signer, args: &InferArgs) -> ExitCode {
 /// The request our op made: the newest from `first_id` on with our account, model, input
 /// and block.
 async fn find_request(
-    s: &Signer,
+    s: &OpSigner,
     first_id: u32,
     input_hash: Hash32,
     model_id: u32,
@@ -263,7 +263,7 @@ async fn find_request(
 
 /// Polls request `id` until it is settled (exit code 4 once `timeout` passes, counted in
 /// polls).
-async fn wait_settled(s: &Signer, id: u32, timeout: Duration) -> Result<RequestInfo, ExitCode> {
+async fn wait_settled(s: &OpSigner, id: u32, timeout: Duration) -> Result<RequestInfo, ExitCode> {
     let polls = (timeout.as_millis() / u128::from(POLL_INTERVAL_MS)).max(1);
     let mut last = (0usize, 0usize);
     for i in 0..=polls {

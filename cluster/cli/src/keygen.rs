@@ -45,7 +45,7 @@ struct KeyFile {
 /// Why a key file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum KeyFileError {
+pub enum SigningKeyFileError {
     /// The file exists and `--force` was not given.
     #[error("{0} exists (use --force to replace it)")]
     Exists(PathBuf),
@@ -78,14 +78,14 @@ pub fn generate() -> PrivateKey {
 }
 
 /// Writes `key` to `path` with mode 0600; refuses to replace a file unless `force`.
-pub fn write_key(path: &Path, key: &PrivateKey, force: bool) -> Result<(), KeyFileError> {
-    let io = |source| KeyFileError::Io {
+pub fn write_key(path: &Path, key: &PrivateKey, force: bool) -> Result<(), SigningKeyFileError> {
+    let io = |source| SigningKeyFileError::Io {
         path: path.to_owned(),
         source,
     };
     if path.exists() {
         if !force {
-            return Err(KeyFileError::Exists(path.to_owned()));
+            return Err(SigningKeyFileError::Exists(path.to_owned()));
         }
         // Remove first so the new file is created with 0600 whatever the old mode was.
         std::fs::remove_file(path).map_err(io)?;
@@ -103,7 +103,7 @@ pub fn write_key(path: &Path, key: &PrivateKey, force: bool) -> Result<(), KeyFi
         options.mode(0o600);
     }
     let mut f = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => KeyFileError::Exists(path.to_owned()),
+        std::io::ErrorKind::AlreadyExists => SigningKeyFileError::Exists(path.to_owned()),
         _ => io(e),
     })?;
     f.write_all(text.as_bytes()).map_err(io)?;
@@ -112,12 +112,12 @@ pub fn write_key(path: &Path, key: &PrivateKey, force: bool) -> Result<(), KeyFi
 }
 
 /// Reads a key file and checks that its public key belongs to its private key.
-pub fn read_key(path: &Path) -> Result<PrivateKey, KeyFileError> {
-    let io = |source| KeyFileError::Io {
+pub fn read_key(path: &Path) -> Result<PrivateKey, SigningKeyFileError> {
+    let io = |source| SigningKeyFileError::Io {
         path: path.to_owned(),
         source,
     };
-    let invalid = |reason: String| KeyFileError::Invalid {
+    let invalid = |reason: String| SigningKeyFileError::Invalid {
         path: path.to_owned(),
         reason,
     };
@@ -155,7 +155,7 @@ pub fn run(args: KeygenArgs) -> ExitCode {
             eprintln!("key written to {} (public key above)", args.out.display());
             ExitCode::SUCCESS
         }
-        Err(e @ KeyFileError::Exists(_)) => {
+        Err(e @ SigningKeyFileError::Exists(_)) => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
@@ -193,7 +193,7 @@ mod tests {
         write_key(&path, &PrivateKey([1; 32]), false).expect("written");
         assert!(matches!(
             write_key(&path, &PrivateKey([2; 32]), false),
-            Err(KeyFileError::Exists(_))
+            Err(SigningKeyFileError::Exists(_))
         ));
         assert_eq!(read_key(&path).expect("unchanged"), PrivateKey([1; 32]));
         #[cfg(unix)]
@@ -230,12 +230,18 @@ mod tests {
             ),
         )
         .expect("write");
-        assert!(matches!(read_key(&path), Err(KeyFileError::Invalid { .. })));
+        assert!(matches!(
+            read_key(&path),
+            Err(SigningKeyFileError::Invalid { .. })
+        ));
         std::fs::write(&path, vec![b' '; 5000]).expect("write");
-        assert!(matches!(read_key(&path), Err(KeyFileError::Invalid { .. })));
+        assert!(matches!(
+            read_key(&path),
+            Err(SigningKeyFileError::Invalid { .. })
+        ));
         assert!(matches!(
             read_key(&dir.path().join("missing")),
-            Err(KeyFileError::Io { .. })
+            Err(SigningKeyFileError::Io { .. })
         ));
     }
 

@@ -77,9 +77,9 @@ pub enum Command {
     /// Run a deployed model on an AI chain's neurons and wait for the agreed output.
     Infer(infer::InferArgs),
     /// A neuron's stake (register, unbond, withdraw) and a chain's neurons.
-    Neuron(neuron::NeuronArgs),
+    Neuron(neuron::NeuronCliArgs),
     /// Prover nodes: join a coordinator over the cluster and prove its L2 blocks.
-    Prover(prover::ProverArgs),
+    Prover(prover::ProverCliArgs),
 }
 
 /// Runs the parsed command.

@@ -24,7 +24,7 @@ use std::time::Duration;
     the chain's unbonding delay; withdraw moves the unlocked stake back to the balance. The \
     signed commands print the op id. Exit codes: 0 done; 1 the sequencer refused the op, the \
     node failed or is unreachable, or --wait timed out; 2 bad input.")]
-pub struct NeuronArgs {
+pub struct NeuronCliArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: NeuronCommand,
@@ -56,7 +56,7 @@ pub enum NeuronCommand {
     },
     /// Run a neuron for the account against the node: answer its assignments (compute,
     /// commit, reveal) until Ctrl-C, registering first with `--stake` if needed.
-    Run(super::neuron_run::RunArgs),
+    Run(super::neuron_run::NeuronRunArgs),
     /// Print the chain's neurons: stake, rewards, slashing, unbonding.
     List {
         /// The node's JSON-RPC URL.
@@ -113,7 +113,7 @@ pub fn format_neurons(neurons: &[NeuronInfo]) -> String {
 }
 
 /// Runs `bitai neuron ...`.
-pub fn run(args: NeuronArgs) -> ExitCode {
+pub fn run(args: NeuronCliArgs) -> ExitCode {
     let (kind, amount, op) = match args.command {
         NeuronCommand::List { rpc, chain, json } => return list(&rpc, &chain, json),
         NeuronCommand::Run(run) => return super::neuron_run::run(run),

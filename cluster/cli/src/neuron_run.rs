@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 /// Run a neuron against a node's JSON-RPC.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct NeuronRunArgs {
     /// Node, chain, the neuron's key and account, and the fee of its commits and reveals.
     #[command(flatten)]
     pub signer: SignerArgs,
@@ -39,7 +39,7 @@ pub struct RunArgs {
 
 /// Runs `bitai neuron run` (exit 0 on Ctrl-C, 1 when the node or the store fails, 2 on bad
 /// input).
-pub fn run(args: RunArgs) -> ExitCode {
+pub fn run(args: NeuronRunArgs) -> ExitCode {
     let signer = match args.signer.open() {
         Ok(s) => s,
         Err(code) => return code,

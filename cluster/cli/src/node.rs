@@ -2,7 +2,7 @@
 //! halt or the `--bitcoin-blocks` goal; the run itself is [`bitai_node::base::run_node`].
 
 use crate::runtime;
-use bitai_node::base::{run_node, Outcome};
+use bitai_node::base::{run_node, RunOutcome};
 
 /// Run a BitAI node against the Bitcoin backend its config names (Bitcoin Core over RPC for
 /// operators), keeping its state in `node.data_dir` across restarts.
@@ -39,11 +39,11 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
         Err(code) => return code,
     };
     match runtime.block_on(run_node(config, args.bitcoin_blocks, args.no_progress)) {
-        Ok(Outcome::Halted(reason)) => {
+        Ok(RunOutcome::Halted(reason)) => {
             eprintln!("error: the node stopped: {reason}");
             ExitCode::from(EXIT_FAILURE)
         }
-        Ok(Outcome::Reached(s)) => {
+        Ok(RunOutcome::Reached(s)) => {
             println!(
                 "node: Bitcoin height {} applied; {} chains",
                 s.bitcoin_height.map_or("none".into(), |h| h.to_string()),
@@ -51,7 +51,7 @@ pub fn run_command(args: NodeArgs) -> std::process::ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(Outcome::Interrupted) => ExitCode::SUCCESS,
+        Ok(RunOutcome::Interrupted) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_FAILURE)

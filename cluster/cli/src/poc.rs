@@ -43,7 +43,7 @@ pub struct SignerArgs {
 }
 
 /// A checked [`SignerArgs`]: the connection, the chain and the key.
-pub struct Signer {
+pub struct OpSigner {
     /// The node.
     pub client: Client,
     /// The chain.
@@ -58,19 +58,19 @@ pub struct Signer {
 
 impl SignerArgs {
     /// Parses the chain, reads the key, checks the fee, connects (exit code on failure).
-    pub fn open(&self) -> Result<Signer, ExitCode> {
+    pub fn open(&self) -> Result<OpSigner, ExitCode> {
         self.open_with_timeout(Duration::from_millis(bitai_rpc::client::DEFAULT_TIMEOUT_MS))
     }
 
     /// As [`Self::open`], with a request timeout.
-    pub fn open_with_timeout(&self, timeout: Duration) -> Result<Signer, ExitCode> {
+    pub fn open_with_timeout(&self, timeout: Duration) -> Result<OpSigner, ExitCode> {
         let chain = parse_chain(&self.chain).map_err(bad_input)?;
         if self.fee > MAX_FEE {
             return Err(bad_input(format!("--fee is at most {MAX_FEE}")));
         }
         let key = read_key(&self.key).map_err(bad_input)?;
         let client = Client::with_timeout(&self.rpc, timeout).map_err(client_failure)?;
-        Ok(Signer {
+        Ok(OpSigner {
             client,
             chain,
             key,
@@ -93,7 +93,7 @@ pub struct OpBody {
     pub data: [Fr; 2],
 }
 
-impl Signer {
+impl OpSigner {
     /// Checks that the account exists and holds this key; its next nonce.
     pub async fn next_nonce(&self) -> Result<u64, ExitCode> {
         match self.client.account(self.chain, self.account).await {

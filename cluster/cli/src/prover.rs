@@ -35,7 +35,7 @@ const SESSION_CHECK: Duration = Duration::from_secs(1);
 
 /// Prover nodes.
 #[derive(Debug, Args)]
-pub struct ProverArgs {
+pub struct ProverCliArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: ProverCommand,
@@ -59,12 +59,12 @@ pub enum ProverCommand {
     /// refuses the handshake (a wrong cookie), TLS fails (an untrusted certificate, a
     /// coordinator with or without TLS unlike this node) or the connection is lost; 2 bad
     /// usage.
-    Run(RunArgs),
+    Run(ProverRunArgs),
 }
 
 /// `bitai prover run` arguments.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct ProverRunArgs {
     /// The coordinator's `[cluster] listen` address, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     pub join: String,
@@ -101,13 +101,13 @@ pub struct RunArgs {
 }
 
 /// Runs `bitai prover`.
-pub fn run(args: ProverArgs) -> ExitCode {
+pub fn run(args: ProverCliArgs) -> ExitCode {
     match args.command {
         ProverCommand::Run(args) => run_prover(args),
     }
 }
 
-fn run_prover(args: RunArgs) -> ExitCode {
+fn run_prover(args: ProverRunArgs) -> ExitCode {
     if args.cookie.is_empty() {
         return bad_input("--cookie must not be empty");
     }
@@ -158,7 +158,7 @@ fn run_prover(args: RunArgs) -> ExitCode {
 /// Starts this node's server, connects to the coordinator (over TLS with `tls`: the
 /// connector and the name its certificate must carry) and waits for the handshake.
 async fn join(
-    args: &RunArgs,
+    args: &ProverRunArgs,
     tls: Option<(TlsConnector, ServerName<'static>)>,
 ) -> anyhow::Result<ClusterHandle> {
     let name = format!("bitai-prover-{}", std::process::id());

@@ -62,7 +62,7 @@ impl NodeBase {
 }
 
 /// How a run ended.
-pub enum Outcome {
+pub enum RunOutcome {
     /// The goal was reached; the last progress snapshot.
     Reached(Snapshot),
     /// A role stopped the node, with its reason.
@@ -78,22 +78,22 @@ pub async fn watch(
     focus: Option<ChainId>,
     bar: &ProgressBar,
     goal: impl Fn(&Snapshot) -> bool,
-) -> Outcome {
+) -> RunOutcome {
     let mut halt = p.halt.clone();
     loop {
         tokio::select! {
             biased;
-            _ = tokio::signal::ctrl_c() => return Outcome::Interrupted,
+            _ = tokio::signal::ctrl_c() => return RunOutcome::Interrupted,
             changed = halt.changed() => {
                 let reason = if changed.is_ok() { halt.borrow().clone() } else { None };
-                return Outcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));
+                return RunOutcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));
             }
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
         let s = progress::snapshot(p).await;
         progress::show(bar, &s, focus.as_ref());
         if goal(&s) {
-            return Outcome::Reached(s);
+            return RunOutcome::Reached(s);
         }
     }
 }
@@ -136,7 +136,7 @@ pub async fn run_node(
     config: crate::config::NodeConfig,
     bitcoin_blocks: Option<u64>,
     no_progress: bool,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<RunOutcome> {
     use crate::config::BitcoinBackend;
     let NodeBase {
         store,

@@ -103,7 +103,7 @@ impl Pipeline {
         if !config.enabled() {
             return Ok(None);
         }
-        let api = Arc::new(api::Node::new(self));
+        let api = Arc::new(api::PipelineApi::new(self));
         let server = bitai_rpc::serve(config, api)
             .await
             .context("starting the JSON-RPC server")?;

@@ -57,7 +57,7 @@ pub struct GenesisSpec {
 /// Why a genesis spec is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum GenesisError {
+pub enum GenesisSpecError {
     /// The depth is outside 1..=31.
     #[error("tree depth {0} is outside 1..={max}", max = bitai_chain::smt::MAX_DEPTH)]
     BadDepth(u32),
@@ -87,29 +87,29 @@ impl GenesisSpec {
     /// Checks the spec (block size, account count, distinct indices) and builds the genesis
     /// state through the DA genesis blob's own rules ([`GenesisData::state`]), so a spec the
     /// server accepts is one the node's sequencer and DA accept.
-    pub fn state(&self) -> Result<State, GenesisError> {
+    pub fn state(&self) -> Result<State, GenesisSpecError> {
         if self.tree_depth == 0 || self.tree_depth as usize > bitai_chain::smt::MAX_DEPTH {
-            return Err(GenesisError::BadDepth(self.tree_depth));
+            return Err(GenesisSpecError::BadDepth(self.tree_depth));
         }
         if self.max_block_txs == 0 {
-            return Err(GenesisError::ZeroBlockTxs);
+            return Err(GenesisSpecError::ZeroBlockTxs);
         }
         if self.accounts.len() > MAX_GENESIS_ACCOUNTS {
-            return Err(GenesisError::TooManyAccounts(self.accounts.len()));
+            return Err(GenesisSpecError::TooManyAccounts(self.accounts.len()));
         }
         let mut seen = BTreeSet::new();
         for a in &self.accounts {
             if !seen.insert(a.index) {
-                return Err(GenesisError::DuplicateIndex(a.index));
+                return Err(GenesisSpecError::DuplicateIndex(a.index));
             }
         }
         self.to_genesis_data(ChainId::default())
             .state()
             .map_err(|e| match e {
                 bitai_da::GenesisError::BadKey { index, reason } => {
-                    GenesisError::BadKey { index, reason }
+                    GenesisSpecError::BadKey { index, reason }
                 }
-                other => GenesisError::State(other.to_string()),
+                other => GenesisSpecError::State(other.to_string()),
             })
     }
 
@@ -137,7 +137,7 @@ impl GenesisSpec {
     }
 
     /// The genesis state root (what `CreateChain::genesis_state_root` must be).
-    pub fn root(&self) -> Result<Hash32, GenesisError> {
+    pub fn root(&self) -> Result<Hash32, GenesisSpecError> {
         Ok(self.state()?.root_hash())
     }
 }
@@ -274,18 +274,18 @@ mod tests {
             balance: 1,
         };
         let mut s = spec(vec![a.clone(), a.clone()]);
-        assert_eq!(s.state().err(), Some(GenesisError::DuplicateIndex(3)));
+        assert_eq!(s.state().err(), Some(GenesisSpecError::DuplicateIndex(3)));
         s.accounts.pop();
         s.tree_depth = 0;
-        assert_eq!(s.state().err(), Some(GenesisError::BadDepth(0)));
+        assert_eq!(s.state().err(), Some(GenesisSpecError::BadDepth(0)));
         s.tree_depth = 1;
         s.accounts[0].index = 4; // a depth-1 tree has 4 leaves
-        assert!(matches!(s.state(), Err(GenesisError::State(_))));
+        assert!(matches!(s.state(), Err(GenesisSpecError::State(_))));
         s.accounts[0].index = 0;
         s.accounts[0].public_key = [0xff; 32];
-        assert!(matches!(s.state(), Err(GenesisError::BadKey { .. })));
+        assert!(matches!(s.state(), Err(GenesisSpecError::BadKey { .. })));
         s.accounts[0].public_key = key(2);
         s.max_block_txs = 0;
-        assert_eq!(s.state().err(), Some(GenesisError::ZeroBlockTxs));
+        assert_eq!(s.state().err(), Some(GenesisSpecError::ZeroBlockTxs));
     }
 }

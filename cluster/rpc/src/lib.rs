@@ -30,7 +30,9 @@ mod tests;
 
 pub use api::{code, method, ApiError, NodeApi};
 pub use client::{reached, wait_for_stage, Client, ClientError, WaitError};
-pub use genesis::{build_chain, build_chain_from, GenesisAccountSpec, GenesisError, GenesisSpec};
+pub use genesis::{
+    build_chain, build_chain_from, GenesisAccountSpec, GenesisSpec, GenesisSpecError,
+};
 pub use poc_types::{ModelInfo, NeuronInfo, OutcomeInfo, PocInfo, RequestInfo, SeatInfo};
 pub use server::{serve, RpcConfig, RpcServer, ServeError};
 pub use types::{

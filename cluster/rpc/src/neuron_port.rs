@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use bitai_chain::field::fr_from_be_bytes;
 use bitai_chain::poc::records::{FLAG_COMMITTED, FLAG_REVEALED, FLAG_SETTLED};
 use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord, ASSIGNEES, SETTLE_PARTS};
-use bitai_neuron::{ChainPort, PortError};
+use bitai_neuron::{ChainPort, NeuronPortError};
 use bitai_protocol::{ChainId, Hash32};
 
 /// A [`ChainPort`] over a node's JSON-RPC.
@@ -27,11 +27,11 @@ impl RpcPort {
     }
 }
 
-fn port_error(e: ClientError) -> PortError {
+fn port_error(e: ClientError) -> NeuronPortError {
     match e {
         // The node answered: a refusal carries the sequencer's reason.
-        ClientError::Api(_) | ClientError::Rpc { .. } => PortError::Refused(e.to_string()),
-        other => PortError::Unavailable(other.to_string()),
+        ClientError::Api(_) | ClientError::Rpc { .. } => NeuronPortError::Refused(e.to_string()),
+        other => NeuronPortError::Unavailable(other.to_string()),
     }
 }
 
@@ -82,30 +82,34 @@ impl RequestInfo {
 
 #[async_trait]
 impl ChainPort for RpcPort {
-    async fn head(&self) -> Result<u64, PortError> {
+    async fn head(&self) -> Result<u64, NeuronPortError> {
         let chain = self
             .client
             .chain(self.chain)
             .await
             .map_err(port_error)?
-            .ok_or_else(|| PortError::Invalid(format!("the node does not know {}", self.chain)))?;
-        chain
-            .sequencer
-            .map(|s| s.head_block)
-            .ok_or_else(|| PortError::Unavailable("the node does not sequence the chain".into()))
+            .ok_or_else(|| {
+                NeuronPortError::Invalid(format!("the node does not know {}", self.chain))
+            })?;
+        chain.sequencer.map(|s| s.head_block).ok_or_else(|| {
+            NeuronPortError::Unavailable("the node does not sequence the chain".into())
+        })
     }
 
-    async fn assignments(&self, account: u32) -> Result<Vec<(u32, RequestRecord)>, PortError> {
+    async fn assignments(
+        &self,
+        account: u32,
+    ) -> Result<Vec<(u32, RequestRecord)>, NeuronPortError> {
         self.client
             .assignments(self.chain, account)
             .await
             .map_err(port_error)?
             .iter()
-            .map(|r| Ok((r.id, r.to_record().map_err(PortError::Invalid)?)))
+            .map(|r| Ok((r.id, r.to_record().map_err(NeuronPortError::Invalid)?)))
             .collect()
     }
 
-    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, PortError> {
+    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, NeuronPortError> {
         let summary = self
             .client
             .poc_summary(self.chain)
@@ -122,26 +126,26 @@ impl ChainPort for RpcPort {
             }))
     }
 
-    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         self.client.model_bytes(hash).await.map_err(port_error)
     }
 
-    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         self.client
             .request_input(self.chain, id)
             .await
             .map_err(port_error)
     }
 
-    async fn nonce(&self, account: u32) -> Result<u64, PortError> {
+    async fn nonce(&self, account: u32) -> Result<u64, NeuronPortError> {
         self.client
             .nonce(self.chain, account)
             .await
             .map_err(port_error)?
-            .ok_or_else(|| PortError::Invalid(format!("account {account} does not exist")))
+            .ok_or_else(|| NeuronPortError::Invalid(format!("account {account} does not exist")))
     }
 
-    async fn submit(&self, op: PocOp) -> Result<Hash32, PortError> {
+    async fn submit(&self, op: PocOp) -> Result<Hash32, NeuronPortError> {
         self.client
             .submit_poc_op(self.chain, op.to_bytes())
             .await

@@ -80,7 +80,7 @@ pub struct SimBitcoinConfig {
     /// Any unconfirmed transaction may be replaced (Core 28+ default). When false, BIP-125
     /// rule 1 applies: each replaced transaction must signal (an input's nSequence below
     /// 0xfffffffe), and a spend conflicting with one that does not is refused as
-    /// `MempoolReject::Conflict` (Core's txn-mempool-conflict). Default true.
+    /// `BroadcastReject::Conflict` (Core's txn-mempool-conflict). Default true.
     pub full_rbf: bool,
     /// The script the coinbase pays to, hex. Default none: the miner wallet's key-path
     /// taproot script (`SimBitcoin::miner_wallet`, derived from `seed`).

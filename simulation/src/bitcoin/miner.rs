@@ -11,7 +11,7 @@ use super::policy::{check_sequence_lock, check_transaction, is_final};
 use super::template::{TemplateRules, COINBASE_RESERVED_WEIGHT_WU};
 use super::verify::verify_inputs;
 use super::SimBitcoinError;
-use bitai_bitcoin::MempoolReject;
+use bitai_bitcoin::BroadcastReject;
 use bitai_runtime::SimRng;
 use bitcoin::{Amount, Block, BlockHash, OutPoint, Transaction, TxOut, Txid, Wtxid};
 use rand::Rng;
@@ -241,20 +241,20 @@ impl Node {
             };
             check_transaction(&tx).map_err(refuse)?;
             if !is_final(&tx, next_height, mtp) {
-                return Err(refuse(MempoolReject::Other("bad-txns-nonfinal".into())));
+                return Err(refuse(BroadcastReject::Other("bad-txns-nonfinal".into())));
             }
             let mut prevouts = Vec::with_capacity(tx.input.len());
             for (i, input) in tx.input.iter().enumerate() {
                 let prev = input.previous_output;
                 if !spent.insert(prev) {
-                    return Err(refuse(MempoolReject::Conflict));
+                    return Err(refuse(BroadcastReject::Conflict));
                 }
                 let (out, coin_height) = if let Some(out) = created.remove(&prev) {
                     (out, next_height)
                 } else if let Some(coin) = self.chain.coin(&prev) {
                     let confirmations = next_height - coin.height;
                     if coin.is_coinbase && confirmations < maturity {
-                        return Err(refuse(MempoolReject::PrematureCoinbaseSpend {
+                        return Err(refuse(BroadcastReject::PrematureCoinbaseSpend {
                             input: i,
                             confirmations: confirmations as u32,
                             required: maturity as u32,
@@ -262,7 +262,7 @@ impl Node {
                     }
                     (coin.txout.clone(), coin.height)
                 } else {
-                    return Err(refuse(MempoolReject::MissingInputs));
+                    return Err(refuse(BroadcastReject::MissingInputs));
                 };
                 check_sequence_lock(&tx, i, coin_height, next_height).map_err(refuse)?;
                 prevouts.push(out);
@@ -271,7 +271,7 @@ impl Node {
             let out_sat: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
             let fee_sat = in_sat
                 .checked_sub(out_sat)
-                .ok_or_else(|| refuse(MempoolReject::Other("bad-txns-in-belowout".into())))?;
+                .ok_or_else(|| refuse(BroadcastReject::Other("bad-txns-in-belowout".into())))?;
             verify_inputs(&self.secp, &tx, &prevouts).map_err(refuse)?;
             for (vout, out) in tx.output.iter().enumerate() {
                 if !out.script_pubkey.is_op_return() {

@@ -9,7 +9,7 @@ use super::mempool::Entry;
 use super::node::Node;
 use super::replacement::{check_replacement, ReplacementLimits};
 use super::verify::verify_inputs;
-use bitai_bitcoin::MempoolReject;
+use bitai_bitcoin::BroadcastReject;
 use bitcoin::{Amount, OutPoint, Transaction, TxOut, Txid};
 use std::collections::BTreeSet;
 
@@ -36,12 +36,12 @@ impl AcceptOptions {
     };
 }
 
-fn other(reason: &str) -> MempoolReject {
-    MempoolReject::Other(reason.to_owned())
+fn other(reason: &str) -> BroadcastReject {
+    BroadcastReject::Other(reason.to_owned())
 }
 
 /// Consensus checks on a transaction alone (Core's CheckTransaction), shared with blocks.
-pub(crate) fn check_transaction(tx: &Transaction) -> Result<(), MempoolReject> {
+pub(crate) fn check_transaction(tx: &Transaction) -> Result<(), BroadcastReject> {
     if tx.input.is_empty() {
         return Err(other("bad-txns-vin-empty"));
     }
@@ -94,7 +94,7 @@ pub(crate) fn check_sequence_lock(
     input: usize,
     coin_height: u64,
     next_height: u64,
-) -> Result<(), MempoolReject> {
+) -> Result<(), BroadcastReject> {
     let seq = tx.input[input].sequence;
     if tx.version.0 < 2 || !seq.is_relative_lock_time() {
         return Ok(());
@@ -117,7 +117,7 @@ pub(crate) fn check_sequence_lock(
 impl Node {
     /// Standardness of a transaction alone (Core's IsStandardTx, less what SimBitcoin leaves
     /// to the signature check).
-    fn check_standard(&self, tx: &Transaction) -> Result<(), MempoolReject> {
+    fn check_standard(&self, tx: &Transaction) -> Result<(), BroadcastReject> {
         if !(1..=2).contains(&tx.version.0) {
             return Err(other(
                 "version (non-standard; TRUC version 3 is not simulated)",
@@ -125,7 +125,7 @@ impl Node {
         }
         let weight = tx.weight().to_wu();
         if weight > self.config.max_standard_tx_weight_wu {
-            return Err(MempoolReject::OverWeight {
+            return Err(BroadcastReject::OverWeight {
                 weight,
                 max: self.config.max_standard_tx_weight_wu,
             });
@@ -150,12 +150,12 @@ impl Node {
         &mut self,
         tx: Transaction,
         options: AcceptOptions,
-    ) -> Result<Txid, MempoolReject> {
+    ) -> Result<Txid, BroadcastReject> {
         check_transaction(&tx)?;
         self.check_standard(&tx)?;
         let txid = tx.compute_txid();
         if self.mempool.entries.contains_key(&txid) {
-            return Err(MempoolReject::AlreadyKnown);
+            return Err(BroadcastReject::AlreadyKnown);
         }
         let next_height = self.chain.height() + 1;
         if !is_final(&tx, next_height, self.chain.median_time_past()) {
@@ -174,7 +174,7 @@ impl Node {
                 .iter()
                 .any(|c| !self.mempool.entries[c].tx.is_explicitly_rbf())
         {
-            return Err(MempoolReject::Conflict);
+            return Err(BroadcastReject::Conflict);
         }
 
         let (prevouts, parents) = self.resolve_inputs(&tx, txid, next_height)?;
@@ -189,7 +189,7 @@ impl Node {
             let min = self.mempool_min_fee_sat_per_kvb();
             let required = (min * entry.vsize / 1000).max(u64::from(min > 0));
             if fee_sat < required {
-                return Err(MempoolReject::FeeTooLow {
+                return Err(BroadcastReject::FeeTooLow {
                     paid_sat_per_kvb: entry.rate_sat_per_kvb(),
                     min_sat_per_kvb: min,
                 });
@@ -219,7 +219,7 @@ impl Node {
         self.trim_mempool();
         if !self.mempool.entries.contains_key(&txid) {
             // Core: "mempool full". The replaced transactions stay replaced, as in Core.
-            return Err(MempoolReject::FeeTooLow {
+            return Err(BroadcastReject::FeeTooLow {
                 paid_sat_per_kvb,
                 min_sat_per_kvb: self.mempool_min_fee_sat_per_kvb(),
             });
@@ -233,14 +233,14 @@ impl Node {
         tx: &Transaction,
         txid: Txid,
         next_height: u64,
-    ) -> Result<(Vec<TxOut>, BTreeSet<Txid>), MempoolReject> {
+    ) -> Result<(Vec<TxOut>, BTreeSet<Txid>), BroadcastReject> {
         let mut prevouts = Vec::with_capacity(tx.input.len());
         let mut parents = BTreeSet::new();
         for (i, input) in tx.input.iter().enumerate() {
             let prev = input.previous_output;
             if let Some(parent) = self.mempool.entries.get(&prev.txid) {
                 let out = parent.tx.output.get(prev.vout as usize);
-                prevouts.push(out.ok_or(MempoolReject::MissingInputs)?.clone());
+                prevouts.push(out.ok_or(BroadcastReject::MissingInputs)?.clone());
                 parents.insert(prev.txid);
                 check_sequence_lock(tx, i, next_height, next_height)?;
             } else if let Some(coin) = self.chain.coin(&prev) {
@@ -248,7 +248,7 @@ impl Node {
                     let confirmations = next_height - coin.height;
                     let required = u64::from(self.config.coinbase_maturity);
                     if confirmations < required {
-                        return Err(MempoolReject::PrematureCoinbaseSpend {
+                        return Err(BroadcastReject::PrematureCoinbaseSpend {
                             input: i,
                             confirmations: confirmations as u32,
                             required: required as u32,
@@ -261,9 +261,9 @@ impl Node {
                 let confirmed = (0..tx.output.len() as u32)
                     .any(|vout| self.chain.coin(&OutPoint { txid, vout }).is_some());
                 return Err(if confirmed {
-                    MempoolReject::AlreadyKnown
+                    BroadcastReject::AlreadyKnown
                 } else {
-                    MempoolReject::MissingInputs
+                    BroadcastReject::MissingInputs
                 });
             }
         }
@@ -275,11 +275,11 @@ impl Node {
         &self,
         entry: &Entry,
         ancestors: &BTreeSet<Txid>,
-    ) -> Result<(), MempoolReject> {
+    ) -> Result<(), BroadcastReject> {
         let c = &self.config;
         let count = ancestors.len() as u64 + 1;
         if count > c.ancestor_count_max {
-            return Err(MempoolReject::ChainTooLong(format!(
+            return Err(BroadcastReject::ChainTooLong(format!(
                 "too many unconfirmed ancestors [limit: {}]",
                 c.ancestor_count_max
             )));
@@ -290,7 +290,7 @@ impl Node {
                 .map(|a| self.mempool.entries[a].vsize)
                 .sum::<u64>();
         if size > c.ancestor_size_max_vbytes {
-            return Err(MempoolReject::ChainTooLong(format!(
+            return Err(BroadcastReject::ChainTooLong(format!(
                 "exceeds ancestor size limit [limit: {}]",
                 c.ancestor_size_max_vbytes
             )));
@@ -298,13 +298,13 @@ impl Node {
         for a in ancestors {
             let d = &self.mempool.entries[a].descendants;
             if d.count + 1 > c.descendant_count_max {
-                return Err(MempoolReject::ChainTooLong(format!(
+                return Err(BroadcastReject::ChainTooLong(format!(
                     "too many descendants for tx {a} [limit: {}]",
                     c.descendant_count_max
                 )));
             }
             if d.vsize + entry.vsize > c.descendant_size_max_vbytes {
-                return Err(MempoolReject::ChainTooLong(format!(
+                return Err(BroadcastReject::ChainTooLong(format!(
                     "exceeds descendant size limit for tx {a} [limit: {}]",
                     c.descendant_size_max_vbytes
                 )));

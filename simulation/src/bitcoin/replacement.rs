@@ -5,7 +5,7 @@
 //! at least the incremental relay fee for the replacement's own size (rule 4).
 
 use super::mempool::{Entry, Mempool};
-use bitai_bitcoin::{MempoolReject, ReplacementViolation};
+use bitai_bitcoin::{BroadcastReject, ReplacementViolation};
 use bitcoin::{Amount, Txid};
 use std::collections::BTreeSet;
 
@@ -26,8 +26,8 @@ pub(crate) fn check_replacement(
     replacement: &Entry,
     ancestors: &BTreeSet<Txid>,
     direct: &BTreeSet<Txid>,
-) -> Result<BTreeSet<Txid>, MempoolReject> {
-    let refuse = |v| Err(MempoolReject::Replacement(v));
+) -> Result<BTreeSet<Txid>, BroadcastReject> {
+    let refuse = |v| Err(BroadcastReject::Replacement(v));
 
     // Rule 5, first on the cached counts (an upper bound), then on the exact set.
     let upper_bound: u64 = direct
@@ -73,7 +73,7 @@ pub(crate) fn check_replacement(
     }
 
     if ancestors.iter().any(|a| evicted.contains(a)) {
-        return Err(MempoolReject::Other(
+        return Err(BroadcastReject::Other(
             "replacement spends an output of a transaction it replaces \
              (bad-txns-spends-conflicting-tx)"
                 .into(),

@@ -10,10 +10,10 @@
 //!   sighash with that key.
 //!
 //! Any other spend (other output types, other tapscripts, future leaf versions, an annex) is
-//! refused as non-standard with `MempoolReject::Other`; a failing check is `BadSignature`.
+//! refused as non-standard with `BroadcastReject::Other`; a failing check is `BadSignature`.
 //! This runs once, when a transaction is accepted.
 
-use bitai_bitcoin::MempoolReject;
+use bitai_bitcoin::BroadcastReject;
 use bitcoin::blockdata::opcodes::all::{OP_CHECKSIG, OP_ENDIF, OP_IF};
 use bitcoin::blockdata::opcodes::{Class, ClassifyContext};
 use bitcoin::hashes::Hash;
@@ -23,14 +23,14 @@ use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
 use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TAPROOT_ANNEX_PREFIX};
 use bitcoin::{Script, Transaction, TxOut, XOnlyPublicKey};
 
-fn non_standard(input: usize, what: &str) -> MempoolReject {
-    MempoolReject::Other(format!(
+fn non_standard(input: usize, what: &str) -> BroadcastReject {
+    BroadcastReject::Other(format!(
         "non-standard input {input}: {what} (SimBitcoin spends taproot only)"
     ))
 }
 
-fn bad(input: usize, reason: impl Into<String>) -> MempoolReject {
-    MempoolReject::BadSignature {
+fn bad(input: usize, reason: impl Into<String>) -> BroadcastReject {
+    BroadcastReject::BadSignature {
         input,
         reason: reason.into(),
     }
@@ -41,7 +41,7 @@ pub(crate) fn verify_inputs<C: Verification>(
     secp: &Secp256k1<C>,
     tx: &Transaction,
     prevouts: &[TxOut],
-) -> Result<(), MempoolReject> {
+) -> Result<(), BroadcastReject> {
     assert_eq!(tx.input.len(), prevouts.len(), "one prevout per input");
     let mut cache = SighashCache::new(tx);
     let all = Prevouts::All(prevouts);
@@ -107,7 +107,7 @@ pub(crate) fn verify_inputs<C: Verification>(
 fn parse_signature(
     input: usize,
     bytes: &[u8],
-) -> Result<(bitcoin::secp256k1::schnorr::Signature, TapSighashType), MempoolReject> {
+) -> Result<(bitcoin::secp256k1::schnorr::Signature, TapSighashType), BroadcastReject> {
     // BIP-341: a 65-byte signature must not carry the default type (0x00) explicitly.
     if bytes.len() == 65 && bytes[64] == 0 {
         return Err(bad(
@@ -126,7 +126,7 @@ fn check<C: Verification>(
     sig: &bitcoin::secp256k1::schnorr::Signature,
     sighash: [u8; 32],
     key: &XOnlyPublicKey,
-) -> Result<(), MempoolReject> {
+) -> Result<(), BroadcastReject> {
     secp.verify_schnorr(sig, &Message::from_digest(sighash), key)
         .map_err(|_| bad(input, "schnorr signature does not verify"))
 }

@@ -18,7 +18,7 @@ const RPC_DESERIALIZATION_ERROR: i32 = -22;
 
 /// A transaction in the mempool.
 #[derive(Debug, Clone)]
-pub struct MempoolEntry {
+pub struct CoreMempoolEntry {
     /// The transaction.
     pub tx: Transaction,
     /// Its fee.
@@ -176,7 +176,7 @@ impl NodeState {
         let time = self.chain.tip().header.time;
         self.mempool.insert(
             txid,
-            MempoolEntry {
+            CoreMempoolEntry {
                 tx,
                 fee,
                 vsize,
@@ -243,7 +243,7 @@ impl NodeState {
         ))?;
         let ancestors = self.relatives(txid, true);
         let descendants = self.relatives(txid, false);
-        let sum = |set: &BTreeSet<Txid>, pick: fn(&MempoolEntry) -> u64| -> u64 {
+        let sum = |set: &BTreeSet<Txid>, pick: fn(&CoreMempoolEntry) -> u64| -> u64 {
             set.iter().map(|t| pick(&self.mempool[t])).sum::<u64>() + pick(entry)
         };
         let signals = |t: &Transaction| t.input.iter().any(|i| i.sequence.is_rbf());

@@ -4,7 +4,7 @@
 
 use super::chain::CannedChain;
 use super::http::btc;
-use super::mempool::MempoolEntry;
+use super::mempool::CoreMempoolEntry;
 use super::wallet::Wallet;
 use super::{CoreVersion, Injection, LoggedRequest};
 use bitcoin::consensus::encode::serialize_hex;
@@ -43,7 +43,7 @@ pub struct NodeState {
     /// The chain and its UTXO set.
     pub chain: CannedChain,
     /// The mempool, by txid.
-    pub mempool: BTreeMap<Txid, MempoolEntry>,
+    pub mempool: BTreeMap<Txid, CoreMempoolEntry>,
     /// The loaded wallet, if any.
     pub wallet: Option<Wallet>,
     /// What `estimatesmartfee` answers, in sat/kvB; none: not enough data.

@@ -3,19 +3,19 @@
 //! the undo record stored with it. Effects, the undo record and the consumer cursor are
 //! written in one batch, so a redelivered event is recognised and only acknowledged.
 
-use super::{Engine, LiveBatch};
+use super::{InscriberEngine, LiveBatch};
 use crate::fault::CrashPoint;
 use crate::records::{
-    decode, encode, key, outpoint_from, outpoint_key, BatchRecord, Coin, Leg, UndoRecord,
+    decode, encode, key, outpoint_from, outpoint_key, BatchRecord, Leg, UndoRecord, WalletCoin,
 };
 use crate::InscriberError;
 use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
-use bitai_messages::inscriber::Stage;
+use bitai_messages::inscriber::BatchStage;
 use bitai_storage::Batch;
 use bitcoin::OutPoint;
 use std::collections::BTreeSet;
 
-impl Engine {
+impl InscriberEngine {
     /// Applies `event` unless it was applied before; returns whether to acknowledge it.
     pub fn apply_event(
         &mut self,
@@ -65,7 +65,7 @@ impl Engine {
             for (vout, o) in w.tx.output.iter().enumerate() {
                 if o.script_pubkey == wallet {
                     let op = OutPoint::new(w.txid, vout as u32);
-                    let coin = Coin {
+                    let coin = WalletCoin {
                         value_sat: o.value.to_sat(),
                         height: h,
                         coinbase: w.tx.is_coinbase(),
@@ -86,7 +86,7 @@ impl Engine {
                     } else if reveal.compute_txid() == w.txid {
                         b.rec.reveal_height = Some(h);
                         b.rec.active = v as u32;
-                        b.rec.stage = Stage::Confirmed;
+                        b.rec.stage = BatchStage::Confirmed;
                         leg = Some(Leg::Reveal);
                         confirmed_reveal = true;
                     }
@@ -106,8 +106,8 @@ impl Engine {
         for b in self.batches.values_mut() {
             if let Some(r) = b.rec.reveal_height {
                 let settled = b.children.is_empty() || b.rec.child_height.is_some();
-                if h + 1 >= r + depth && settled && b.rec.stage != Stage::Final {
-                    b.rec.stage = Stage::Final;
+                if h + 1 >= r + depth && settled && b.rec.stage != BatchStage::Final {
+                    b.rec.stage = BatchStage::Final;
                     if !b.rec.fees_counted {
                         b.rec.fees_counted = true;
                         let v = b.active_version();
@@ -158,7 +158,7 @@ impl Engine {
         for id in &undo.finalized {
             if let Some(bytes) = self.store.get(&self.keyspace, &key::batch(*id))? {
                 let mut rec: BatchRecord = decode("batch", &bytes)?;
-                rec.stage = Stage::Confirmed;
+                rec.stage = BatchStage::Confirmed;
                 let live = LiveBatch::from_record(rec)?;
                 for (commit, _) in &live.pairs {
                     self.watch

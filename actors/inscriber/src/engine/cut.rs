@@ -3,18 +3,18 @@
 //! orders batches on chain) and more confirmed coins, signed, and stored before anything is
 //! broadcast.
 
-use super::{Engine, LiveBatch};
+use super::{InscriberEngine, LiveBatch};
 use crate::fault::CrashPoint;
 use crate::records::{
     decode, decode_tx, encode, encode_tx, key, BatchRecord, PairVersion, VersionKind,
 };
 use crate::wallet::{build_commit, build_reveal, fee_for, reveal_weight_wu};
 use crate::InscriberError;
-use bitai_messages::inscriber::Stage;
+use bitai_messages::inscriber::BatchStage;
 use bitai_storage::Batch;
 use bitcoin::OutPoint;
 
-impl Engine {
+impl InscriberEngine {
     /// The output the next batch's commit must spend: the previous batch's last wallet
     /// output, when it is a confirmed coin.
     fn anchor(&self) -> Result<Option<(OutPoint, u64)>, InscriberError> {
@@ -109,7 +109,7 @@ impl Engine {
         let rec = BatchRecord {
             id,
             requests: ids.clone(),
-            stage: Stage::Signed,
+            stage: BatchStage::Signed,
             versions: vec![PairVersion {
                 commit: encode_tx(&commit),
                 reveal: encode_tx(&reveal_tx),

@@ -5,13 +5,13 @@
 //! child spending the reveal's output and a wallet coin. Every new version is stored before
 //! it is broadcast.
 
-use super::{Engine, LiveBatch};
+use super::{InscriberEngine, LiveBatch};
 use crate::fault::CrashPoint;
 use crate::records::{encode_tx, ChildVersion, PairVersion, VersionKind};
 use crate::wallet::{build_child, build_commit, build_reveal, fee_for};
 use crate::InscriberError;
-use bitai_bitcoin::{MempoolReject, PortError};
-use bitai_messages::inscriber::Stage;
+use bitai_bitcoin::{BroadcastReject, PortError};
+use bitai_messages::inscriber::BatchStage;
 use bitcoin::{OutPoint, Transaction};
 
 /// Incremental relay fee rate assumed for replacements (Bitcoin Core's default), sat/kvB.
@@ -28,7 +28,7 @@ enum Sent {
     Later,
 }
 
-impl Engine {
+impl InscriberEngine {
     fn present(&self, tx: &Transaction) -> bool {
         self.bitcoin
             .in_mempool(&tx.compute_txid())
@@ -40,9 +40,9 @@ impl Engine {
 
     fn send(&self, tx: &Transaction) -> Sent {
         match self.bitcoin.broadcast(tx) {
-            Ok(_) | Err(PortError::Rejected(MempoolReject::AlreadyKnown)) => Sent::Ok,
+            Ok(_) | Err(PortError::Rejected(BroadcastReject::AlreadyKnown)) => Sent::Ok,
             Err(PortError::Rejected(
-                r @ (MempoolReject::Conflict | MempoolReject::Replacement(_)),
+                r @ (BroadcastReject::Conflict | BroadcastReject::Replacement(_)),
             )) => {
                 tracing::info!(txid = %tx.compute_txid(), reason = %r, "broadcast conflicts");
                 self.metrics.broadcast_rejects.inc();
@@ -83,10 +83,10 @@ impl Engine {
         let Some(b) = self.batches.get(&id) else {
             return Ok(());
         };
-        if b.rec.stage == Stage::Final {
+        if b.rec.stage == BatchStage::Final {
             return Ok(());
         }
-        let first = b.rec.stage == Stage::Signed;
+        let first = b.rec.stage == BatchStage::Signed;
         let (commit, reveal) = b.active().clone();
         let child = b.children.last().cloned();
         let (commit_done, reveal_done, child_done) = (
@@ -134,17 +134,17 @@ impl Engine {
             }
         }
         let stage = if reveal_done {
-            Stage::Confirmed
+            BatchStage::Confirmed
         } else if commit_ok && reveal_ok {
-            Stage::InMempool
+            BatchStage::InMempool
         } else {
-            Stage::Broadcast
+            BatchStage::Broadcast
         };
         let Some(b) = self.batches.get_mut(&id) else {
             return Ok(());
         };
-        if b.rec.stage != stage && b.rec.stage != Stage::Final {
-            if b.rec.stage == Stage::Signed {
+        if b.rec.stage != stage && b.rec.stage != BatchStage::Final {
+            if b.rec.stage == BatchStage::Signed {
                 b.rec.last_bump_height = self.tip_height;
             }
             b.rec.stage = stage;
@@ -156,7 +156,7 @@ impl Engine {
         // eviction after the successor's commit spent its last output) is only rebroadcast:
         // replacing any of its legs would change the output that commit spends.
         let last = self.next_batch == id + 1;
-        if due && last && self.caught_up && !reveal_done && b.rec.stage >= Stage::Broadcast {
+        if due && last && self.caught_up && !reveal_done && b.rec.stage >= BatchStage::Broadcast {
             self.bump(id)?;
         }
         Ok(())

@@ -1,6 +1,6 @@
 use super::*;
 use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, IndexerEvent, WatchedTx};
-use bitai_messages::inscriber::Stage;
+use bitai_messages::inscriber::BatchStage;
 use bitai_runtime::ManualClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::MemoryStore;
@@ -11,10 +11,10 @@ use bitcoin::transaction::Version;
 use bitcoin::{Amount, BlockHash, Network, TxOut};
 use std::sync::Arc;
 
-fn engine(store: &SharedStore) -> Engine {
+fn engine(store: &SharedStore) -> InscriberEngine {
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
     let sim = SimBitcoin::new(SimBitcoinConfig::with_seed(1), clock).expect("sim");
-    Engine::load(EngineParts {
+    InscriberEngine::load(EngineParts {
         cfg: InscriberConfig::default(),
         keyspace: "inscriber".into(),
         store: store.clone(),
@@ -70,7 +70,7 @@ fn requests_are_stored_before_the_answer_and_idempotent_on_id() {
     assert_eq!(again.requests[&[5; 32]].seq, 2);
 }
 
-fn funding(e: &Engine, coins: usize) -> IndexerEvent {
+fn funding(e: &InscriberEngine, coins: usize) -> IndexerEvent {
     let tx = Transaction {
         version: Version::TWO,
         lock_time: LockTime::ZERO,
@@ -114,7 +114,7 @@ fn batches_fill_reveals_up_to_the_standard_weight_in_arrival_order() {
     let b = &e.batches[&id];
     // 300 KB and 50 KB fit in 400,000 WU; 60 KB more would not.
     assert_eq!(b.rec.requests, vec![[0; 32], [1; 32]]);
-    assert_eq!(b.rec.stage, Stage::Signed);
+    assert_eq!(b.rec.stage, BatchStage::Signed);
     assert!(b.active().1.weight().to_wu() <= 400_000);
     // The next batch waits for this one to confirm.
     assert!(e.cut().expect("no error").is_none());

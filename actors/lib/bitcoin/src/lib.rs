@@ -12,5 +12,5 @@ mod port;
 
 pub use core_rpc::{CoreNetwork, CoreRpc, CoreRpcConfig, CoreRpcError};
 pub use port::{
-    BitcoinPort, ChainTip, MempoolReject, PortError, ReplacementViolation, SharedBitcoin, Utxo,
+    BitcoinPort, BroadcastReject, ChainTip, PortError, ReplacementViolation, SharedBitcoin, Utxo,
 };

@@ -64,7 +64,7 @@ pub enum ReplacementViolation {
 /// SimBitcoin gives the same ones, and the RPC backend maps Core's reject strings onto them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
-pub enum MempoolReject {
+pub enum BroadcastReject {
     /// An input is already spent by a transaction in the mempool that is not replaced.
     #[error("input already spent in the mempool (txn-mempool-conflict)")]
     Conflict,
@@ -151,7 +151,7 @@ pub enum PortError {
     NotFound(String),
     /// The mempool refused a broadcast.
     #[error("broadcast refused: {0}")]
-    Rejected(#[from] MempoolReject),
+    Rejected(#[from] BroadcastReject),
 }
 
 /// Everything the inscriber and the indexer need from a Bitcoin network.

@@ -16,7 +16,7 @@ pub struct BatchStatus {
     /// Its id.
     pub id: u64,
     /// Its stage.
-    pub stage: Stage,
+    pub stage: BatchStage,
     /// Envelopes it carries.
     pub envelopes: usize,
     /// Signed versions (1 + replacements).
@@ -88,7 +88,7 @@ pub enum InscribeOutcome {
 
 /// Where a batch is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Stage {
+pub enum BatchStage {
     /// Its pair is signed and stored; nothing broadcast yet.
     Signed,
     /// Broadcast; not (yet) seen in the mempool as a whole.

@@ -98,7 +98,7 @@ pub enum StateMachineMsg {
         /// The answer (None: not verified, or the lookup failed).
         reply: RpcReplyPort<Option<VerifiedBlock>>,
     },
-    /// The digest of the state (`bitai_statemachine::Engine::state_digest`), for the reorg oracle (None: the
+    /// The digest of the state (`bitai_statemachine::StateMachineEngine::state_digest`), for the reorg oracle (None: the
     /// store could not be read).
     StateDigest {
         /// The answer.

@@ -12,7 +12,7 @@ use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, ProofSystem};
 use bitai_runtime::ManualClock;
 use bitai_simulation::{SimBitcoin, SimBitcoinConfig};
 use bitai_statemachine::testing::connected_block;
-use bitai_statemachine::{Engine, StateMachineConfig, StateMachineMetrics};
+use bitai_statemachine::{StateMachineConfig, StateMachineEngine, StateMachineMetrics};
 use bitai_storage::{MemoryStore, SharedStore};
 use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;
@@ -50,7 +50,7 @@ proptest! {
         let sm_store: SharedStore = Arc::new(MemoryStore::new());
         let sm_metrics = StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics");
         let mut engine =
-            Engine::load(StateMachineConfig::default(), sm_store, sm_metrics).expect("load");
+            StateMachineEngine::load(StateMachineConfig::default(), sm_store, sm_metrics).expect("load");
         let mp_store: SharedStore = Arc::new(MemoryStore::new());
         let mp_metrics = MempoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
         let config = MempoolConfig { max_pending: 64, ..MempoolConfig::default() };

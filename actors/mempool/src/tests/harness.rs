@@ -11,7 +11,7 @@ use bitai_protocol::{BitaiTx, Hash32};
 use bitai_runtime::{ManualClock, RoleRef};
 use bitai_simulation::{SimBitcoin, SimBitcoinConfig};
 use bitai_statemachine::testing::{connected_block, groth16_chain, Groth16Chain};
-use bitai_statemachine::{Engine, StateMachineConfig, StateMachineMetrics};
+use bitai_statemachine::{StateMachineConfig, StateMachineEngine, StateMachineMetrics};
 use bitai_storage::{MemoryStore, SharedStore};
 use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;
@@ -91,7 +91,7 @@ impl Actor for RecordingInscriber {
 }
 
 pub struct World {
-    pub engine: Engine,
+    pub engine: StateMachineEngine,
     pub blocks: Vec<ConnectedBlock>,
     pub view: watch::Sender<Arc<StateView>>,
     pub sim: SimBitcoin,
@@ -123,7 +123,7 @@ impl World {
     pub async fn with_state_machine(sm_config: StateMachineConfig) -> World {
         let store: SharedStore = Arc::new(MemoryStore::new());
         let metrics = StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics");
-        let engine = Engine::load(sm_config, store, metrics).expect("load");
+        let engine = StateMachineEngine::load(sm_config, store, metrics).expect("load");
         let (view, _) = watch::channel(Arc::new(engine.view()));
         let sim = SimBitcoin::new(
             SimBitcoinConfig::with_seed(3),

@@ -5,7 +5,7 @@
 use super::harness::{chain_id, key, World, NEURONS, STAKE, USER};
 use crate::config::NeuronFaults;
 use crate::ops::{derive_salt, Signer};
-use crate::port::PortError;
+use crate::port::NeuronPortError;
 use crate::store::NeuronStore;
 use crate::tests::lenet_input;
 use crate::NeuronMsg;
@@ -54,7 +54,7 @@ async fn a_neuron_up_after_the_commit_window_does_not_commit() {
         nonce,
     );
     match w.chain.accept(op) {
-        Err(PortError::Refused(reason)) => {
+        Err(NeuronPortError::Refused(reason)) => {
             assert!(reason.contains("commit window closed"), "{reason}")
         }
         other => panic!("a late commit was not refused: {other:?}"),

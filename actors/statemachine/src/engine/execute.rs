@@ -3,7 +3,7 @@
 //! `SubmitProof`, both through [`bitai_contract`]. A rule failure is a value (the caller logs
 //! and records it), never an error of the state machine.
 
-use super::Engine;
+use super::StateMachineEngine;
 use crate::overlay::Overlay;
 use crate::records::{
     self, verified_key, ChainRecord, FinalityMark, FinalityMarks, VerifiedRecord,
@@ -16,7 +16,7 @@ use bitai_storage::StoreError;
 use bitcoin::hashes::Hash;
 use std::collections::BTreeMap;
 
-impl Engine {
+impl StateMachineEngine {
     pub(super) fn record(
         &self,
         chain: &ChainId,

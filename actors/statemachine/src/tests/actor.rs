@@ -148,7 +148,7 @@ async fn the_actor_applies_acknowledges_and_resumes_from_its_cursor_on_fjall() {
     let digest = ractor::call!(sm, |reply| StateMachineMsg::StateDigest { reply })
         .expect("call")
         .expect("digest");
-    let mut fresh = crate::Engine::load(
+    let mut fresh = crate::StateMachineEngine::load(
         config(6),
         Arc::new(bitai_storage::MemoryStore::new()),
         StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics"),

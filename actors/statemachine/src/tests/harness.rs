@@ -2,7 +2,7 @@
 //! chain it applied so it can disconnect and fork.
 
 use crate::testing::{connected_block, groth16_chain, Groth16Chain};
-use crate::{Engine, StateMachineConfig, StateMachineMetrics, KEYSPACE};
+use crate::{StateMachineConfig, StateMachineEngine, StateMachineMetrics, KEYSPACE};
 use bitai_messages::indexer::{ConnectedBlock, Delivery, IndexerEvent};
 use bitai_protocol::BitaiTx;
 use bitai_storage::{MemoryStore, SharedStore};
@@ -30,7 +30,7 @@ pub fn config(depth: u64) -> StateMachineConfig {
 
 pub struct Harness {
     pub store: SharedStore,
-    pub engine: Engine,
+    pub engine: StateMachineEngine,
     pub metrics: StateMachineMetrics,
     pub blocks: Vec<ConnectedBlock>,
     forks: u32,
@@ -44,7 +44,8 @@ impl Harness {
         let store: SharedStore = Arc::new(MemoryStore::new());
         let metrics = StateMachineMetrics::new(&prometheus::Registry::new()).expect("metrics");
         let depth = config.depth();
-        let engine = Engine::load(config, store.clone(), metrics.clone()).expect("load");
+        let engine =
+            StateMachineEngine::load(config, store.clone(), metrics.clone()).expect("load");
         Self {
             store,
             engine,

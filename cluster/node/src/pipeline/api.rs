@@ -1,4 +1,4 @@
-//! The node's answers to JSON-RPC: [`Node`] implements [`NodeApi`] over the pipeline's roles.
+//! The node's answers to JSON-RPC: [`PipelineApi`] implements [`NodeApi`] over the pipeline's roles.
 //! Transfers go to the chain's sequencer; BitAI transactions to the mempool; chains come from
 //! the state machine's view joined with the hosted sequencers; a transaction's stage is read
 //! off, in order, the sequencer (pending, in a block), the state machine (verified, final),
@@ -33,7 +33,7 @@ use tokio::sync::watch;
 const ASK_TIMEOUT_MS: u64 = 10_000;
 
 /// The node behind the JSON-RPC server.
-pub struct Node {
+pub struct PipelineApi {
     host: Arc<ChainHost>,
     view: watch::Receiver<Arc<StateView>>,
     statemachine: RoleRef<StateMachineMsg>,
@@ -43,7 +43,7 @@ pub struct Node {
     da: SharedDa,
 }
 
-impl Node {
+impl PipelineApi {
     /// The API over `p`'s roles.
     pub fn new(p: &Pipeline) -> Self {
         Self {
@@ -216,7 +216,7 @@ fn host_error(e: HostError) -> ApiError {
 }
 
 #[async_trait::async_trait]
-impl NodeApi for Node {
+impl NodeApi for PipelineApi {
     async fn send_transaction(
         &self,
         chain: ChainId,

@@ -12,7 +12,7 @@ use bitai_da::SharedDa;
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_neuron::{
     register_op, BackendChoice, ChainPort, Neuron, NeuronArgs, NeuronConfig, NeuronFaults,
-    NeuronMsg, PortError,
+    NeuronMsg, NeuronPortError,
 };
 use bitai_protocol::{ChainId, Hash32};
 use bitai_runtime::{ChildSpec, RoleRef, SupervisorMsg};
@@ -34,13 +34,13 @@ impl SequencerPort {
     }
 }
 
-fn unavailable() -> PortError {
-    PortError::Unavailable("the sequencer did not answer".into())
+fn unavailable() -> NeuronPortError {
+    NeuronPortError::Unavailable("the sequencer did not answer".into())
 }
 
 #[async_trait]
 impl ChainPort for SequencerPort {
-    async fn head(&self) -> Result<u64, PortError> {
+    async fn head(&self) -> Result<u64, NeuronPortError> {
         self.sequencer
             .ask(|reply| SequencerMsg::Head { reply }, ASK_TIMEOUT_MS)
             .await
@@ -48,7 +48,10 @@ impl ChainPort for SequencerPort {
             .ok_or_else(unavailable)
     }
 
-    async fn assignments(&self, account: u32) -> Result<Vec<(u32, RequestRecord)>, PortError> {
+    async fn assignments(
+        &self,
+        account: u32,
+    ) -> Result<Vec<(u32, RequestRecord)>, NeuronPortError> {
         self.sequencer
             .ask(
                 |reply| SequencerMsg::Assignments { account, reply },
@@ -58,20 +61,20 @@ impl ChainPort for SequencerPort {
             .ok_or_else(unavailable)
     }
 
-    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, PortError> {
+    async fn model(&self, id: u32) -> Result<Option<ModelRecord>, NeuronPortError> {
         self.sequencer
             .ask(|reply| SequencerMsg::Model { id, reply }, ASK_TIMEOUT_MS)
             .await
             .ok_or_else(unavailable)
     }
 
-    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn model_bytes(&self, hash: Hash32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         self.da
             .get(&hash)
-            .map_err(|e| PortError::Unavailable(format!("DA: {e}")))
+            .map_err(|e| NeuronPortError::Unavailable(format!("DA: {e}")))
     }
 
-    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, PortError> {
+    async fn request_input(&self, id: u32) -> Result<Option<Vec<u8>>, NeuronPortError> {
         self.sequencer
             .ask(
                 |reply| SequencerMsg::RequestInput { id, reply },
@@ -81,7 +84,7 @@ impl ChainPort for SequencerPort {
             .ok_or_else(unavailable)
     }
 
-    async fn nonce(&self, account: u32) -> Result<u64, PortError> {
+    async fn nonce(&self, account: u32) -> Result<u64, NeuronPortError> {
         self.sequencer
             .ask(
                 |reply| SequencerMsg::Nonce { account, reply },
@@ -89,15 +92,15 @@ impl ChainPort for SequencerPort {
             )
             .await
             .ok_or_else(unavailable)?
-            .ok_or_else(|| PortError::Invalid(format!("account {account} does not exist")))
+            .ok_or_else(|| NeuronPortError::Invalid(format!("account {account} does not exist")))
     }
 
-    async fn submit(&self, op: PocOp) -> Result<Hash32, PortError> {
+    async fn submit(&self, op: PocOp) -> Result<Hash32, NeuronPortError> {
         self.sequencer
             .ask(|reply| SequencerMsg::SubmitOp { op, reply }, ASK_TIMEOUT_MS)
             .await
             .ok_or_else(unavailable)?
-            .map_err(|e| PortError::Refused(e.to_string()))
+            .map_err(|e| NeuronPortError::Refused(e.to_string()))
     }
 }
 

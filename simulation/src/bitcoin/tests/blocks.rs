@@ -3,7 +3,7 @@
 
 use super::helpers::{decode, output_of, rate, Fixture, START_MS};
 use crate::bitcoin::{block_subsidy, BlockFiller, SimBitcoin, SimBitcoinConfig, SimBitcoinError};
-use bitai_bitcoin::{BitcoinPort, MempoolReject};
+use bitai_bitcoin::{BitcoinPort, BroadcastReject};
 use bitai_runtime::ManualClock;
 use bitcoin::{Amount, Block, BlockHash, Network};
 use std::sync::Arc;
@@ -154,7 +154,7 @@ fn mine_block_with_validates_by_consensus() {
     match f.sim.mine_block_with(vec![tx.clone(), double]) {
         Err(SimBitcoinError::BlockTxRejected {
             index: 1,
-            reason: MempoolReject::Conflict,
+            reason: BroadcastReject::Conflict,
             ..
         }) => {}
         other => panic!("expected a conflict, got {other:?}"),
@@ -164,7 +164,7 @@ fn mine_block_with_validates_by_consensus() {
     assert!(matches!(
         f.sim.mine_block_with(vec![bad]),
         Err(SimBitcoinError::BlockTxRejected {
-            reason: MempoolReject::BadSignature { .. },
+            reason: BroadcastReject::BadSignature { .. },
             ..
         })
     ));

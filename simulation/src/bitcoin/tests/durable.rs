@@ -5,7 +5,7 @@
 use super::helpers::{output_of, rate, START_MS};
 use crate::bitcoin::chain::Coin;
 use crate::bitcoin::{SimBitcoin, SimBitcoinConfig, SimBitcoinError, SimWallet};
-use bitai_bitcoin::{BitcoinPort, ChainTip, MempoolReject, PortError, Utxo};
+use bitai_bitcoin::{BitcoinPort, BroadcastReject, ChainTip, PortError, Utxo};
 use bitai_runtime::{ManualClock, SharedClock};
 use bitai_storage::{Durability, FjallStore, SharedStore};
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
@@ -152,7 +152,7 @@ pub fn image(sim: &SimBitcoin, others: &[BlockHash]) -> Image {
     }
 }
 
-fn refusal(sim: &SimBitcoin, tx: &Transaction) -> MempoolReject {
+fn refusal(sim: &SimBitcoin, tx: &Transaction) -> BroadcastReject {
     match sim.broadcast(tx) {
         Err(PortError::Rejected(reason)) => reason,
         other => panic!("expected a refusal, got {other:?}"),
@@ -187,7 +187,7 @@ fn fifty_blocks_with_transactions_survive_a_restart() {
     let coin = disk.confirmed(&sim)[1].clone();
     let mut double = disk.split(&coin, 2);
     double.input[0].previous_output = spent_input;
-    assert_eq!(refusal(&sim, &double), MempoolReject::MissingInputs);
+    assert_eq!(refusal(&sim, &double), BroadcastReject::MissingInputs);
     let spend = disk.split(&unspent, 2);
     sim.broadcast(&spend)
         .expect("a pre-restart output is spendable");
@@ -197,7 +197,7 @@ fn fifty_blocks_with_transactions_survive_a_restart() {
         "a double spend is refused"
     );
     sim.mine_block();
-    assert_eq!(refusal(&sim, &conflict), MempoolReject::MissingInputs);
+    assert_eq!(refusal(&sim, &conflict), BroadcastReject::MissingInputs);
     assert!(sim.confirmed_utxo(&output_of(&spend, 0).outpoint).is_some());
 }
 

@@ -69,7 +69,7 @@ impl Fixture {
     }
 
     /// Broadcasts, expecting a refusal; returns its reason.
-    pub fn refuse(&self, tx: &Transaction) -> bitai_bitcoin::MempoolReject {
+    pub fn refuse(&self, tx: &Transaction) -> bitai_bitcoin::BroadcastReject {
         match self.sim.broadcast(tx) {
             Err(PortError::Rejected(reason)) => reason,
             other => panic!("expected a mempool refusal, got {other:?}"),

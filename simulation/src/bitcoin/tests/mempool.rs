@@ -2,7 +2,7 @@
 
 use super::helpers::{decode, out_to, output_of, rate, Fixture};
 use crate::bitcoin::SpendOptions;
-use bitai_bitcoin::{BitcoinPort, MempoolReject};
+use bitai_bitcoin::{BitcoinPort, BroadcastReject};
 use bitcoin::blockdata::opcodes::all::OP_RETURN;
 use bitcoin::hashes::Hash;
 use bitcoin::script::{Builder, PushBytesBuf};
@@ -26,7 +26,7 @@ fn a_valid_spend_is_accepted_and_listed_unconfirmed() {
         2,
         "payment and change, both to the wallet"
     );
-    assert_eq!(f.refuse(&tx), MempoolReject::AlreadyKnown);
+    assert_eq!(f.refuse(&tx), BroadcastReject::AlreadyKnown);
     f.sim.node().mempool.check_invariants();
 }
 
@@ -49,7 +49,7 @@ fn a_double_spend_of_a_non_replaceable_transaction_is_a_conflict() {
         .expect("the test funds its spends");
     f.accept(&original);
     let double = f.pay(&coin, 2_000, 50);
-    assert_eq!(f.refuse(&double), MempoolReject::Conflict);
+    assert_eq!(f.refuse(&double), BroadcastReject::Conflict);
     assert!(f.in_mempool(&original.compute_txid()));
 }
 
@@ -61,7 +61,7 @@ fn a_spend_of_a_confirmed_spent_output_is_missing_inputs() {
     f.sim.mine_block();
     assert_eq!(
         f.refuse(&f.pay(&coin, 2_000, 5)),
-        MempoolReject::MissingInputs
+        BroadcastReject::MissingInputs
     );
     let mut unknown = f.coin();
     unknown.outpoint = OutPoint {
@@ -70,7 +70,7 @@ fn a_spend_of_a_confirmed_spent_output_is_missing_inputs() {
     };
     assert_eq!(
         f.refuse(&f.pay(&unknown, 2_000, 5)),
-        MempoolReject::MissingInputs
+        BroadcastReject::MissingInputs
     );
 }
 
@@ -87,7 +87,7 @@ fn a_tampered_signature_is_refused() {
     tx.input[0].witness = bitcoin::Witness::from_slice(&[sig]);
     assert!(matches!(
         f.refuse(&tx),
-        MempoolReject::BadSignature { input: 0, .. }
+        BroadcastReject::BadSignature { input: 0, .. }
     ));
     assert!(f.sim.mempool_txids().is_empty());
 }
@@ -104,7 +104,7 @@ fn a_signature_by_another_key_is_refused() {
         .expect("sighash computes");
     assert!(matches!(
         f.refuse(&tx),
-        MempoolReject::BadSignature { input: 0, .. }
+        BroadcastReject::BadSignature { input: 0, .. }
     ));
 }
 
@@ -123,7 +123,7 @@ fn an_over_weight_transaction_is_refused() {
     let weight = tx.weight().to_wu();
     assert_eq!(
         f.refuse(&tx),
-        MempoolReject::OverWeight {
+        BroadcastReject::OverWeight {
             weight,
             max: 400_000
         }
@@ -145,7 +145,7 @@ fn a_fee_below_the_relay_minimum_is_refused() {
         .expect("the test funds its spends");
     assert!(matches!(
         f.refuse(&tx),
-        MempoolReject::FeeTooLow { paid_sat_per_kvb, min_sat_per_kvb: 1_000 } if paid_sat_per_kvb < 1_000
+        BroadcastReject::FeeTooLow { paid_sat_per_kvb, min_sat_per_kvb: 1_000 } if paid_sat_per_kvb < 1_000
     ));
     let free = f
         .wallet
@@ -153,7 +153,7 @@ fn a_fee_below_the_relay_minimum_is_refused() {
         .expect("the test funds its spends");
     assert_eq!(
         f.refuse(&free),
-        MempoolReject::FeeTooLow {
+        BroadcastReject::FeeTooLow {
             paid_sat_per_kvb: 0,
             min_sat_per_kvb: 1_000
         }
@@ -169,7 +169,7 @@ fn an_immature_coinbase_spend_is_refused() {
     let tx = f.pay(&coin, 1_000, 2);
     assert_eq!(
         f.refuse(&tx),
-        MempoolReject::PrematureCoinbaseSpend {
+        BroadcastReject::PrematureCoinbaseSpend {
             input: 0,
             confirmations: 1,
             required: 100
@@ -178,7 +178,7 @@ fn an_immature_coinbase_spend_is_refused() {
     f.sim.mine_blocks(98);
     assert!(matches!(
         f.refuse(&tx),
-        MempoolReject::PrematureCoinbaseSpend {
+        BroadcastReject::PrematureCoinbaseSpend {
             confirmations: 99,
             ..
         }
@@ -197,7 +197,7 @@ fn an_unconfirmed_chain_longer_than_25_is_refused() {
         coin = output_of(&tx, 0);
     }
     let tx = f.spend(&[coin], vec![], rate(2));
-    assert!(matches!(f.refuse(&tx), MempoolReject::ChainTooLong(m) if m.contains("ancestors")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::ChainTooLong(m) if m.contains("ancestors")));
     f.sim.node().mempool.check_invariants();
 }
 
@@ -218,7 +218,9 @@ fn more_than_25_descendants_are_refused() {
         .wallet
         .spend(&[output_of(&parent, 24)], vec![], rate(2))
         .expect("the test funds its spends");
-    assert!(matches!(f.refuse(&last), MempoolReject::ChainTooLong(m) if m.contains("descendants")));
+    assert!(
+        matches!(f.refuse(&last), BroadcastReject::ChainTooLong(m) if m.contains("descendants"))
+    );
 }
 
 #[test]
@@ -228,10 +230,10 @@ fn dust_and_non_standard_outputs_are_refused() {
         .wallet
         .spend(&[f.coin()], vec![f.out(100)], rate(2))
         .expect("the test funds its spends");
-    assert!(matches!(f.refuse(&dust), MempoolReject::Other(m) if m == "dust"));
+    assert!(matches!(f.refuse(&dust), BroadcastReject::Other(m) if m == "dust"));
     let bare = out_to(ScriptBuf::from_bytes(vec![0x51]), 10_000);
     let tx = f.spend(&[f.coin()], vec![bare], rate(2));
-    assert!(matches!(f.refuse(&tx), MempoolReject::Other(m) if m.starts_with("scriptpubkey")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.starts_with("scriptpubkey")));
 }
 
 #[test]
@@ -247,7 +249,7 @@ fn a_spend_of_a_non_taproot_output_is_non_standard() {
     let mut coin = output_of(&fund, 0);
     coin.script_pubkey = f.wallet.script_pubkey().clone();
     let spend = f.spend(&[coin], vec![], rate(2));
-    assert!(matches!(f.refuse(&spend), MempoolReject::Other(m) if m.contains("not taproot")));
+    assert!(matches!(f.refuse(&spend), BroadcastReject::Other(m) if m.contains("not taproot")));
 }
 
 #[test]
@@ -279,7 +281,7 @@ fn eviction_under_the_size_cap_drops_the_lowest_fee_rates_and_raises_the_minimum
     let poor = f.pay(&output_of(&fan, 7), 10_000, 3);
     assert!(matches!(
         f.refuse(&poor),
-        MempoolReject::FeeTooLow {
+        BroadcastReject::FeeTooLow {
             min_sat_per_kvb: 4_000,
             ..
         }

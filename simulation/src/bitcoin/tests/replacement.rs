@@ -2,12 +2,12 @@
 
 use super::helpers::{output_of, rate, Fixture};
 use crate::bitcoin::SpendOptions;
-use bitai_bitcoin::{MempoolReject, ReplacementViolation};
+use bitai_bitcoin::{BroadcastReject, ReplacementViolation};
 use bitcoin::{Amount, FeeRate};
 
-fn replacement(reason: MempoolReject) -> ReplacementViolation {
+fn replacement(reason: BroadcastReject) -> ReplacementViolation {
     match reason {
-        MempoolReject::Replacement(v) => v,
+        BroadcastReject::Replacement(v) => v,
         other => panic!("expected a BIP-125 refusal, got {other:?}"),
     }
 }
@@ -56,7 +56,10 @@ fn rule_1_applies_when_full_rbf_is_off() {
         no_signal,
     );
     f.accept(&final_tx.expect("the test funds its spends"));
-    assert_eq!(f.refuse(&f.pay(&coin, 6_000, 30)), MempoolReject::Conflict);
+    assert_eq!(
+        f.refuse(&f.pay(&coin, 6_000, 30)),
+        BroadcastReject::Conflict
+    );
 }
 
 #[test]
@@ -199,5 +202,5 @@ fn a_replacement_that_spends_what_it_replaces_is_refused() {
         .wallet
         .spend(&inputs, vec![f.out(5_000)], rate(50))
         .expect("the test funds its spends");
-    assert!(matches!(f.refuse(&tx), MempoolReject::Other(m) if m.contains("spends-conflicting")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("spends-conflicting")));
 }

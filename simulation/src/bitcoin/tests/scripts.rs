@@ -3,7 +3,7 @@
 
 use super::helpers::{rate, Fixture};
 use crate::bitcoin::{ScriptPathOutput, SpendOptions};
-use bitai_bitcoin::{MempoolReject, Utxo};
+use bitai_bitcoin::{BroadcastReject, Utxo};
 use bitcoin::blockdata::opcodes::all::{OP_ENDIF, OP_IF, OP_PUSHNUM_1};
 use bitcoin::blockdata::opcodes::OP_FALSE;
 use bitcoin::script::{Builder, PushBytesBuf};
@@ -116,7 +116,7 @@ fn an_explicit_default_sighash_byte_is_refused() {
     tx.input[0].witness = Witness::from_slice(&[sig]);
     assert!(matches!(
         f.refuse(&tx),
-        MempoolReject::BadSignature { input: 0, .. }
+        BroadcastReject::BadSignature { input: 0, .. }
     ));
 }
 
@@ -130,7 +130,7 @@ fn an_annex_is_non_standard() {
         .expect("a signature in the witness")
         .to_vec();
     tx.input[0].witness = Witness::from_slice(&[sig, vec![0x50, 1]]);
-    assert!(matches!(f.refuse(&tx), MempoolReject::Other(m) if m.contains("annex")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("annex")));
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn a_tampered_script_path_is_refused() {
     bad_control.input[0].witness = Witness::from_slice(&items);
     assert!(matches!(
         f.refuse(&bad_control),
-        MempoolReject::BadSignature { reason, .. } if reason.contains("control block")
+        BroadcastReject::BadSignature { reason, .. } if reason.contains("control block")
     ));
 
     let mut bad_sig = good.clone();
@@ -181,7 +181,7 @@ fn a_tampered_script_path_is_refused() {
     bad_sig.input[0].witness = Witness::from_slice(&items);
     assert!(matches!(
         f.refuse(&bad_sig),
-        MempoolReject::BadSignature { reason, .. } if reason.contains("schnorr")
+        BroadcastReject::BadSignature { reason, .. } if reason.contains("schnorr")
     ));
 
     f.accept(&good);
@@ -195,7 +195,7 @@ fn other_tapscripts_are_non_standard() {
     let leaf = f.wallet.script_path_output(ScriptBuf::from_bytes(bytes));
     let (coin, prevout) = commit(&f, &f.coin(), &leaf);
     let tx = reveal(&f, &coin, &prevout, &leaf);
-    assert!(matches!(f.refuse(&tx), MempoolReject::Other(m) if m.contains("non-standard")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("non-standard")));
 }
 
 #[test]
@@ -208,5 +208,5 @@ fn an_envelope_holding_an_opcode_is_non_standard() {
         .script_path_output(f.wallet.checksig_tapscript(&[fragment]));
     let (coin, prevout) = commit(&f, &f.coin(), &leaf);
     let tx = reveal(&f, &coin, &prevout, &leaf);
-    assert!(matches!(f.refuse(&tx), MempoolReject::Other(m) if m.contains("non-standard")));
+    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("non-standard")));
 }

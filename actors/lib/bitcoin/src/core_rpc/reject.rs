@@ -1,4 +1,4 @@
-//! Why Bitcoin Core refused a `sendrawtransaction`, as a [`MempoolReject`].
+//! Why Bitcoin Core refused a `sendrawtransaction`, as a [`BroadcastReject`].
 //!
 //! Core answers a refused broadcast with an RPC error whose code says who refused it and whose
 //! message is the validation state's text, `<reject reason>[, <debug message>]`:
@@ -17,7 +17,7 @@
 //! Each known reason maps onto its variant, with the numbers in the message parsed where the
 //! variant carries them; anything else stays `Other(message)`, never dropped.
 
-use crate::{MempoolReject, PortError, ReplacementViolation};
+use crate::{BroadcastReject, PortError, ReplacementViolation};
 use bitcoin::{Amount, Denomination, Transaction};
 
 /// `RPC_VERIFY_ERROR`, also `RPC_TRANSACTION_ERROR`.
@@ -35,7 +35,7 @@ const MAX_STANDARD_TX_WEIGHT: u64 = 400_000;
 /// [`PortError::Rpc`].
 pub(crate) fn broadcast_error(code: i32, message: &str, tx: &Transaction) -> PortError {
     match code {
-        RPC_VERIFY_ALREADY_IN_UTXO_SET => PortError::Rejected(MempoolReject::AlreadyKnown),
+        RPC_VERIFY_ALREADY_IN_UTXO_SET => PortError::Rejected(BroadcastReject::AlreadyKnown),
         RPC_VERIFY_ERROR | RPC_VERIFY_REJECTED => PortError::Rejected(reject(message, tx)),
         _ => PortError::Rpc {
             code,
@@ -44,34 +44,34 @@ pub(crate) fn broadcast_error(code: i32, message: &str, tx: &Transaction) -> Por
     }
 }
 
-/// Maps one reject message of a -25 or -26 error onto its [`MempoolReject`].
-pub(crate) fn reject(message: &str, tx: &Transaction) -> MempoolReject {
-    let other = || MempoolReject::Other(message.to_owned());
+/// Maps one reject message of a -25 or -26 error onto its [`BroadcastReject`].
+pub(crate) fn reject(message: &str, tx: &Transaction) -> BroadcastReject {
+    let other = || BroadcastReject::Other(message.to_owned());
     let (reason, detail) = match message.split_once(", ") {
         Some((reason, detail)) => (reason, detail),
         None => (message, ""),
     };
     match reason.trim_end() {
         "bad-txns-inputs-missingorspent" | "Missing inputs" | "Inputs missing or spent" => {
-            Some(MempoolReject::MissingInputs)
+            Some(BroadcastReject::MissingInputs)
         }
-        "txn-mempool-conflict" | "bip125-replacement-disallowed" => Some(MempoolReject::Conflict),
+        "txn-mempool-conflict" | "bip125-replacement-disallowed" => Some(BroadcastReject::Conflict),
         "txn-already-known" | "txn-already-in-mempool" | "txn-same-nonwitness-data-in-mempool" => {
-            Some(MempoolReject::AlreadyKnown)
+            Some(BroadcastReject::AlreadyKnown)
         }
-        "insufficient fee" => replacement_fee(detail).map(MempoolReject::Replacement),
+        "insufficient fee" => replacement_fee(detail).map(BroadcastReject::Replacement),
         "too many potential replacements" => too_many_replacements(detail),
-        "replacement-adds-unconfirmed" => Some(MempoolReject::Replacement(
+        "replacement-adds-unconfirmed" => Some(BroadcastReject::Replacement(
             ReplacementViolation::NewUnconfirmedInput,
         )),
         "min relay fee not met" | "mempool min fee not met" => fee_too_low(detail, tx),
-        "tx-size" => Some(MempoolReject::OverWeight {
+        "tx-size" => Some(BroadcastReject::OverWeight {
             weight: tx.weight().to_wu(),
             max: MAX_STANDARD_TX_WEIGHT,
         }),
         "too-long-mempool-chain" | "too-large-cluster" => {
             let which = if detail.is_empty() { message } else { detail };
-            Some(MempoolReject::ChainTooLong(which.to_owned()))
+            Some(BroadcastReject::ChainTooLong(which.to_owned()))
         }
         _ => script_failure(message, tx),
     }
@@ -112,11 +112,11 @@ fn two_btc_amounts(text: &str) -> Option<(Amount, Amount)> {
 }
 
 /// `rejecting replacement <txid>; too many potential replacements (101 > 100)`.
-fn too_many_replacements(detail: &str) -> Option<MempoolReject> {
+fn too_many_replacements(detail: &str) -> Option<BroadcastReject> {
     let open = detail.rfind('(')?;
     let close = detail[open..].find(')')? + open;
     let (count, max) = detail[open + 1..close].split_once(" > ")?;
-    Some(MempoolReject::Replacement(
+    Some(BroadcastReject::Replacement(
         ReplacementViolation::TooManyEvictions {
             count: count.trim().parse().ok()?,
             max: max.trim().parse().ok()?,
@@ -126,12 +126,12 @@ fn too_many_replacements(detail: &str) -> Option<MempoolReject> {
 
 /// `<paid> < <required>`: absolute fees in satoshis for the transaction's virtual size,
 /// turned into sat/kvB with `tx`'s vsize (Core may count a sigop-heavy transaction as larger).
-fn fee_too_low(detail: &str, tx: &Transaction) -> Option<MempoolReject> {
+fn fee_too_low(detail: &str, tx: &Transaction) -> Option<BroadcastReject> {
     let (paid, required) = detail.trim().split_once(" < ")?;
     let paid_sat: u64 = paid.trim().parse().ok()?;
     let required_sat: u64 = required.trim().parse().ok()?;
     let vsize = u64::try_from(tx.vsize()).ok()?.max(1);
-    Some(MempoolReject::FeeTooLow {
+    Some(BroadcastReject::FeeTooLow {
         paid_sat_per_kvb: paid_sat.checked_mul(1000)? / vsize,
         min_sat_per_kvb: required_sat.checked_mul(1000)?.div_ceil(vsize),
     })
@@ -140,7 +140,7 @@ fn fee_too_low(detail: &str, tx: &Transaction) -> Option<MempoolReject> {
 /// A failed script check: `<prefix> (<script error>)`, and in Core 30 `, input <n> of ...`.
 /// Core 29 does not say which input failed: for a one-input transaction it is input 0, for
 /// others the refusal stays `Other` rather than name an input that may be wrong.
-fn script_failure(message: &str, tx: &Transaction) -> Option<MempoolReject> {
+fn script_failure(message: &str, tx: &Transaction) -> Option<BroadcastReject> {
     const PREFIXES: [&str; 4] = [
         "mempool-script-verify-flag-failed (",
         "mandatory-script-verify-flag-failed (",
@@ -159,7 +159,7 @@ fn script_failure(message: &str, tx: &Transaction) -> Option<MempoolReject> {
         None if tx.input.len() == 1 => 0,
         None => return None,
     };
-    Some(MempoolReject::BadSignature {
+    Some(BroadcastReject::BadSignature {
         input,
         reason: reason.to_owned(),
     })

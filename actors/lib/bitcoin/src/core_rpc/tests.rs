@@ -5,7 +5,7 @@ use super::config::{read_cookie_file, Auth};
 use super::reject::{broadcast_error, reject};
 use super::reply::btc_to_amount;
 use super::*;
-use crate::{MempoolReject, ReplacementViolation};
+use crate::{BroadcastReject, ReplacementViolation};
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, Sequence, TxIn, TxOut, Witness};
@@ -239,59 +239,59 @@ fn tx(inputs: usize) -> Transaction {
 fn reject_strings_map_onto_their_variants() {
     let one = tx(1);
     let vsize = one.vsize() as u64;
-    let cases: Vec<(&str, MempoolReject)> = vec![
-        ("txn-mempool-conflict", MempoolReject::Conflict),
-        ("bad-txns-inputs-missingorspent", MempoolReject::MissingInputs),
-        ("Missing inputs", MempoolReject::MissingInputs),
-        ("txn-already-known", MempoolReject::AlreadyKnown),
+    let cases: Vec<(&str, BroadcastReject)> = vec![
+        ("txn-mempool-conflict", BroadcastReject::Conflict),
+        ("bad-txns-inputs-missingorspent", BroadcastReject::MissingInputs),
+        ("Missing inputs", BroadcastReject::MissingInputs),
+        ("txn-already-known", BroadcastReject::AlreadyKnown),
         (
             "insufficient fee, rejecting replacement 1111111111111111111111111111111111111111111111111111111111111111; new feerate 0.00001000 BTC/kvB <= old feerate 0.00002000 BTC/kvB",
-            MempoolReject::Replacement(ReplacementViolation::FeeRateNotHigher),
+            BroadcastReject::Replacement(ReplacementViolation::FeeRateNotHigher),
         ),
         (
             "insufficient fee, rejecting replacement 11, less fees than conflicting txs; 0.00001 < 0.0000215",
-            MempoolReject::Replacement(ReplacementViolation::FeeNotHigher {
+            BroadcastReject::Replacement(ReplacementViolation::FeeNotHigher {
                 replacement: Amount::from_sat(1_000),
                 evicted: Amount::from_sat(2_150),
             }),
         ),
         (
             "insufficient fee, rejecting replacement 11, not enough additional fees to relay; 0.00000010 < 0.0000011",
-            MempoolReject::Replacement(ReplacementViolation::InsufficientIncrement {
+            BroadcastReject::Replacement(ReplacementViolation::InsufficientIncrement {
                 paid: Amount::from_sat(10),
                 required: Amount::from_sat(110),
             }),
         ),
         (
             "too many potential replacements, rejecting replacement 11; too many potential replacements (101 > 100)\n",
-            MempoolReject::Replacement(ReplacementViolation::TooManyEvictions { count: 101, max: 100 }),
+            BroadcastReject::Replacement(ReplacementViolation::TooManyEvictions { count: 101, max: 100 }),
         ),
         (
             "replacement-adds-unconfirmed, replacement 11 adds unconfirmed input, idx 0",
-            MempoolReject::Replacement(ReplacementViolation::NewUnconfirmedInput),
+            BroadcastReject::Replacement(ReplacementViolation::NewUnconfirmedInput),
         ),
         (
             "min relay fee not met, 50 < 110",
-            MempoolReject::FeeTooLow {
+            BroadcastReject::FeeTooLow {
                 paid_sat_per_kvb: 50_000 / vsize,
                 min_sat_per_kvb: 110_000u64.div_ceil(vsize),
             },
         ),
         (
             "mempool min fee not met, 0 < 1000",
-            MempoolReject::FeeTooLow { paid_sat_per_kvb: 0, min_sat_per_kvb: 1_000_000u64.div_ceil(vsize) },
+            BroadcastReject::FeeTooLow { paid_sat_per_kvb: 0, min_sat_per_kvb: 1_000_000u64.div_ceil(vsize) },
         ),
-        ("tx-size", MempoolReject::OverWeight { weight: one.weight().to_wu(), max: 400_000 }),
+        ("tx-size", BroadcastReject::OverWeight { weight: one.weight().to_wu(), max: 400_000 }),
         (
             "too-long-mempool-chain, too many unconfirmed ancestors [limit: 25]",
-            MempoolReject::ChainTooLong("too many unconfirmed ancestors [limit: 25]".into()),
+            BroadcastReject::ChainTooLong("too many unconfirmed ancestors [limit: 25]".into()),
         ),
         (
             "mandatory-script-verify-flag-failed (Invalid Schnorr signature)",
-            MempoolReject::BadSignature { input: 0, reason: "Invalid Schnorr signature".into() },
+            BroadcastReject::BadSignature { input: 0, reason: "Invalid Schnorr signature".into() },
         ),
-        ("non-final", MempoolReject::Other("non-final".into())),
-        ("insufficient fee, something new", MempoolReject::Other("insufficient fee, something new".into())),
+        ("non-final", BroadcastReject::Other("non-final".into())),
+        ("insufficient fee, something new", BroadcastReject::Other("insufficient fee, something new".into())),
     ];
     for (message, expected) in cases {
         assert_eq!(reject(message, &one), expected, "{message}");
@@ -304,16 +304,19 @@ fn core_30_script_failures_name_their_input_and_core_29_ones_only_when_unambiguo
     let core_30 = "mempool-script-verify-flag-failed (Invalid Schnorr signature), input 1 of 22 (wtxid 22), spending 33:0";
     assert_eq!(
         reject(core_30, &two),
-        MempoolReject::BadSignature {
+        BroadcastReject::BadSignature {
             input: 1,
             reason: "Invalid Schnorr signature".into()
         }
     );
     let core_29 = "non-mandatory-script-verify-flag (Witness program hash mismatch)";
-    assert_eq!(reject(core_29, &two), MempoolReject::Other(core_29.into()));
+    assert_eq!(
+        reject(core_29, &two),
+        BroadcastReject::Other(core_29.into())
+    );
     assert_eq!(
         reject(core_29, &tx(1)),
-        MempoolReject::BadSignature {
+        BroadcastReject::BadSignature {
             input: 0,
             reason: "Witness program hash mismatch".into()
         }
@@ -329,12 +332,12 @@ fn broadcast_error_codes_decide_between_rejected_and_rpc() {
     ] {
         assert_eq!(
             broadcast_error(-27, message, &one),
-            PortError::Rejected(MempoolReject::AlreadyKnown)
+            PortError::Rejected(BroadcastReject::AlreadyKnown)
         );
     }
     assert_eq!(
         broadcast_error(-25, "bad-txns-inputs-missingorspent", &one),
-        PortError::Rejected(MempoolReject::MissingInputs)
+        PortError::Rejected(BroadcastReject::MissingInputs)
     );
     let decode = "TX decode failed. Make sure the tx has at least one input.";
     assert_eq!(
@@ -365,7 +368,7 @@ proptest! {
     fn replacement_amounts_parse_back(a in 0..=Amount::MAX_MONEY.to_sat(), b in 0..=Amount::MAX_MONEY.to_sat()) {
         let btc = |sat: u64| format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000);
         let message = format!("insufficient fee, rejecting replacement 11, less fees than conflicting txs; {} < {}", btc(a), btc(b));
-        prop_assert_eq!(reject(&message, &tx(1)), MempoolReject::Replacement(ReplacementViolation::FeeNotHigher {
+        prop_assert_eq!(reject(&message, &tx(1)), BroadcastReject::Replacement(ReplacementViolation::FeeNotHigher {
             replacement: Amount::from_sat(a),
             evicted: Amount::from_sat(b),
         }));
