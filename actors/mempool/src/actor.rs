@@ -1,7 +1,8 @@
 //! The mempool actor: answers submissions (from RPC, with a reply) and proofs (from the prover
 //! pool, without one), watches the state machine's view, and hands accepted entries to the
-//! inscriber in acceptance order, recording each hand-off after the inscriber's
-//! acknowledgement. Proofs refused for a transient reason (fee rate, room, storage) wait in
+//! inscriber in acceptance order from a task of its own (`bitai_runtime::HandOff`, never
+//! waiting inside a handler), recording each hand-off after the inscriber's acknowledgement
+//! when the task's report comes back ([`MempoolMsg::HandedOff`]). Proofs refused for a transient reason (fee rate, room, storage) wait in
 //! order, persisted, and are retried on every tick, so a fee spike delays a chain's proofs
 //! rather than losing them.
 
@@ -15,7 +16,7 @@ use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::ProofEmitted;
 use bitai_messages::statemachine::StateView;
 use bitai_protocol::BitaiTx;
-use bitai_runtime::RoleRef;
+use bitai_runtime::{HandOff, HandOffItem, RoleRef};
 use bitai_storage::SharedStore;
 use ractor::concurrency::{Duration, JoinHandle};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -54,46 +55,72 @@ pub struct MempoolState {
     deferred: Deferred,
     watcher: Option<JoinHandle<()>>,
     /// Set when a hand-off failed: further ones wait for the next tick, so a slow or absent
-    /// inscriber does not stall every submission by `hand_timeout_ms`.
+    /// inscriber is not asked again at every submission.
     hand_paused: bool,
+    /// The hand-off in flight (entries by sequence number), if any.
+    handoff: Option<HandOff<u64>>,
+    myself: ActorRef<MempoolMsg>,
 }
 
+/// Most entries one hand-off task carries.
+const HAND_BATCH: usize = 64;
+
 impl MempoolState {
-    /// Hands the unhanded entries to the inscriber in order; stops at the first that is not
-    /// acknowledged (retried on the next tick), so order is kept.
-    async fn hand_off(&mut self) -> Result<(), ActorProcessingErr> {
-        if self.hand_paused {
-            return Ok(());
+    /// Starts handing the unhanded entries to the inscriber in order, unless a hand-off is in
+    /// flight or paused; the task stops at the first that is not acknowledged (retried on
+    /// the next tick), so order is kept.
+    fn hand_off(&mut self) {
+        if self.hand_paused || self.handoff.is_some() {
+            return;
         }
-        for (seq, id, payload) in self.pool.unhanded() {
-            let answer = self
-                .inscriber
-                .ask(
-                    |reply| InscriberMsg::Inscribe {
+        let items: Vec<HandOffItem<u64, InscriberMsg, _, String>> = self
+            .pool
+            .unhanded()
+            .into_iter()
+            .take(HAND_BATCH)
+            .map(|(seq, id, payload)| {
+                let ask: Box<dyn FnOnce(_) -> InscriberMsg + Send> =
+                    Box::new(move |reply| InscriberMsg::Inscribe {
                         id: id.0,
                         payload,
                         reply: Some(reply),
-                    },
-                    self.config.hand_timeout_ms,
-                )
-                .await;
-            match answer {
-                Some(Ok(outcome)) => {
-                    tracing::debug!(%id, ?outcome, "handed to the inscriber");
-                    self.pool.mark_handed(seq)?;
-                }
-                Some(Err(e)) => {
-                    tracing::warn!(%id, error = %e, "inscriber refused; retrying on tick");
-                    self.hand_paused = true;
-                    break;
-                }
-                None => {
-                    tracing::warn!(%id, "no answer from the inscriber; retrying on tick");
-                    self.hand_paused = true;
-                    break;
-                }
-            }
+                    });
+                (seq, ask)
+            })
+            .collect();
+        if items.is_empty() {
+            return;
         }
+        let me = self.myself.clone();
+        self.handoff = Some(HandOff::start(
+            self.inscriber.clone(),
+            items,
+            self.config.hand_timeout_ms,
+            move |_| {
+                let _ = me.cast(MempoolMsg::HandedOff);
+            },
+        ));
+    }
+
+    /// Records what the finished hand-off's report says the inscriber acknowledged, then
+    /// hands the next entries (or pauses until the next tick after a failure).
+    fn collect_hand_off(&mut self) -> Result<(), ActorProcessingErr> {
+        let Some(outcome) = self.handoff.as_mut().and_then(HandOff::poll) else {
+            return Ok(());
+        };
+        self.handoff = None;
+        for seq in &outcome.acknowledged {
+            self.pool.mark_handed(*seq)?;
+        }
+        tracing::debug!(
+            handed = outcome.acknowledged.len(),
+            "handed to the inscriber"
+        );
+        if let Some(reason) = outcome.error {
+            tracing::warn!(%reason, "inscriber refused or did not answer; retrying on tick");
+            self.hand_paused = true;
+        }
+        self.hand_off();
         Ok(())
     }
 
@@ -175,6 +202,8 @@ impl Actor for BitaiMempool {
             deferred,
             watcher: Some(watcher),
             hand_paused: false,
+            handoff: None,
+            myself,
         })
     }
 
@@ -185,6 +214,9 @@ impl Actor for BitaiMempool {
     ) -> Result<(), ActorProcessingErr> {
         if let Some(w) = state.watcher.take() {
             w.abort();
+        }
+        if let Some(h) = state.handoff.take() {
+            h.abort();
         }
         Ok(())
     }
@@ -203,24 +235,25 @@ impl Actor for BitaiMempool {
                     let _ = reply.send(outcome);
                 }
                 if accepted {
-                    state.hand_off().await?;
+                    state.hand_off();
                 }
             }
             MempoolMsg::Proof(p) => {
                 state.proof(p)?;
-                state.hand_off().await?;
+                state.hand_off();
             }
             MempoolMsg::ViewChanged => {
                 let view = state.view.borrow_and_update().clone();
                 state.pool.reconcile(&view, Evict::Yes)?;
                 state.retry_deferred()?;
-                state.hand_off().await?;
+                state.hand_off();
             }
             MempoolMsg::Tick => {
                 state.hand_paused = false;
                 state.retry_deferred()?;
-                state.hand_off().await?;
+                state.hand_off();
             }
+            MempoolMsg::HandedOff => state.collect_hand_off()?,
             MempoolMsg::Status { reply } => {
                 let mut status = state.pool.status();
                 status.deferred = state.deferred.len();

@@ -9,9 +9,10 @@
 
 use crate::config::SequencerArgs;
 use crate::core::SequencerCore;
-use crate::handoff::{HandOff, HANDOFF_BATCH};
+use crate::handoff::{self, HANDOFF_BATCH};
 use bitai_messages::prover::PoolMsg;
 use bitai_messages::sequencer::SequencerMsg;
+use bitai_runtime::HandOff;
 use bitai_runtime::RoleRef;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::time::Duration;
@@ -23,7 +24,7 @@ pub struct Sequencer;
 pub struct SequencerState {
     core: SequencerCore,
     pool: RoleRef<PoolMsg>,
-    handoff: Option<HandOff>,
+    handoff: Option<HandOff<u64>>,
 }
 
 impl Actor for Sequencer {
@@ -188,7 +189,7 @@ impl SequencerState {
             return;
         };
         self.handoff = None;
-        if let Some(through) = outcome.through {
+        if let Some(&through) = outcome.acknowledged.last() {
             if let Err(e) = self.core.handed(through) {
                 // The pool has the blocks; they are re-handed (and ignored) after a restart.
                 tracing::error!(chain = %self.core.chain_id, error = %e, "persisting the hand-off cursor failed");
@@ -221,7 +222,7 @@ impl SequencerState {
             }
         }
         if !blocks.is_empty() {
-            self.handoff = Some(HandOff::start(self.pool.clone(), blocks, myself.clone()));
+            self.handoff = Some(handoff::start(self.pool.clone(), blocks, myself.clone()));
         }
         Ok(())
     }

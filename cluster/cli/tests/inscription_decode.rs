@@ -8,7 +8,7 @@ const BITAI: &str = env!("CARGO_BIN_EXE_bitai");
 
 fn vector(name: &str) -> String {
     let path = format!(
-        "{}/../tests/fixtures/vectors/inscriptions/{name}",
+        "{}/../../tests/fixtures/vectors/inscriptions/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).expect("the vectors are in the repository")

@@ -8,7 +8,7 @@ fn bitai() -> Command {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/lib/models/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures")
 }
 
 fn floats(path: &Path) -> Vec<f32> {

@@ -75,7 +75,7 @@ fn ops_reach_the_sequencer_of_a_real_node() {
     assert_eq!(poc["active_neurons"], 0, "{status}");
     assert_eq!(poc["params"]["min_stake"], 1000, "{status}");
 
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/lib/models/fixtures");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
     let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
     let model = path("lenet.model");
     run_ok(
@@ -243,7 +243,7 @@ fn deploy_register_status_and_refusals_once_blocks_carry_ops() {
         run_ok(&args, context)
     };
 
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/lib/models/fixtures");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
     let model = path("lenet.model");
     let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
     run_ok(

@@ -199,7 +199,7 @@ mod tests {
 
     fn shipped(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../configs")
+            .join("../../configs")
             .join(name)
     }
 

@@ -391,7 +391,7 @@ async fn bad_ops_and_models_get_typed_errors() {
 #[tokio::test]
 async fn the_default_request_limit_admits_a_lenet_model() {
     let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../actors/lib/models/fixtures");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
     let json = std::fs::read_to_string(dir.join("lenet5.json")).expect("fixture");
     let weights = std::fs::read(dir.join("lenet5.weights.f32")).expect("fixture");
     let lenet = bitai_models::import(&json, &weights, &Limits::default()).expect("imports");
@@ -426,7 +426,7 @@ impl Client {
 
 #[test]
 fn docs_list_every_method_in_order() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rpc.md");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rpc.md");
     let docs = std::fs::read_to_string(path).expect("docs/rpc.md");
     let headings: Vec<&str> = docs
         .lines()

@@ -96,6 +96,8 @@ pub enum MempoolMsg {
     ViewChanged,
     /// Retry hand-offs and deferred proofs (self-scheduled every `tick_interval_ms`).
     Tick,
+    /// A hand-off to the inscriber finished: collect its report (self-sent by the task).
+    HandedOff,
     /// Report the mempool's state.
     Status {
         /// Where to answer.

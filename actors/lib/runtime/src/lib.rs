@@ -1,18 +1,21 @@
 //! What every BitAI actor is handed when it is spawned, and the skeleton that keeps roles
 //! alive: an injected [`Clock`], a seeded [`rng`], a [`supervisor`] that restarts failed
-//! children, and [`proxy`] actors that give each role a stable address across restarts.
+//! children, [`proxy`] actors that give each role a stable address across restarts, and the
+//! one way roles hand work to each other ([`handoff`]).
 //!
 //! Nothing in an actor reads the wall clock or the OS's randomness (clippy.toml bans them);
 //! the one place that bridges to real time is [`TokioClock`], and in simulation tokio's
 //! paused time drives it, so the same seed gives the same run.
 
 pub mod clock;
+pub mod handoff;
 pub mod proxy;
 pub mod rng;
 pub mod sink;
 pub mod supervisor;
 
 pub use clock::{Clock, ManualClock, SharedClock, TokioClock};
+pub use handoff::{HandOff, HandOffItem, HandOffOutcome};
 pub use proxy::{ProxyMsg, ProxyStatus, RoleProxy, RoleRef};
 pub use rng::{derive_seed, seeded_rng, SimRng};
 pub use sink::{ActorSink, ChannelSink, Sink, SinkError};

@@ -28,7 +28,7 @@ pub fn bitai() -> Command {
 /// `configs/devnet.toml` with `[metrics] listen` empty (no fixed port shared between tests)
 /// and each `(section, key, value)` of `overrides` set, written to `dir/devnet.toml`.
 pub fn write_config(dir: &Path, overrides: &[(&str, &str, toml::Value)]) -> PathBuf {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/devnet.toml");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/devnet.toml");
     let text = std::fs::read_to_string(&shipped).expect("configs/devnet.toml is readable");
     let mut table: toml::Table = text.parse().expect("configs/devnet.toml parses");
     let metrics_off = ("metrics", "listen", toml::Value::String(String::new()));
