@@ -234,7 +234,7 @@ async fn measure(setup: &Setup) -> Run {
             .sign(&d.chain, &keys[from]);
             let submitted = since_t0();
             let hash = node
-                .send_transaction(d.chain, tx.to_bytes())
+                .send_transaction(d.chain, tx)
                 .await
                 .expect("the sequencer accepts the transfer");
             samples.push(Sample::new(submitted, since_t0()));

@@ -3,8 +3,7 @@
 //! envelopes and keep those marked BitAI. Nothing here trusts the node: every failure is a
 //! typed error or a rejected envelope, never a panic.
 
-use bitai_messages::indexer::WatchFilter;
-use bitai_messages::indexer::{ConnectedBlock, IndexedTx};
+use bitai_messages::indexer::{ConnectedBlock, IndexedTx, WatchFilter};
 use bitai_protocol::envelope;
 use bitcoin::{Block, BlockHash, Txid};
 use thiserror::Error;

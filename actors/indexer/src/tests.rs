@@ -2,10 +2,7 @@
 //! consumer cursor's classification of (re)delivered events.
 
 use crate::*;
-use bitai_messages::indexer::ConnectedBlock;
-use bitai_messages::indexer::ConsumerCursor;
-use bitai_messages::indexer::Delivery;
-use bitai_messages::indexer::IndexerEvent;
+use bitai_messages::indexer::{ConnectedBlock, ConsumerCursor, Delivery, IndexerEvent};
 use bitai_storage::{Batch, MemoryStore, Store};
 use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;

@@ -24,9 +24,9 @@ use crate::wallet::WalletKeys;
 use crate::InscriberError;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_messages::indexer::WatchFilter;
-use bitai_messages::inscriber::InscribeOutcome;
-use bitai_messages::inscriber::{BatchStage, RequestId};
-use bitai_messages::inscriber::{BatchStatus, InscriberStatus};
+use bitai_messages::inscriber::{
+    BatchStage, BatchStatus, InscribeOutcome, InscriberStatus, RequestId,
+};
 use bitai_protocol::limits::MAX_TX_BYTES;
 use bitai_storage::{Batch, SharedStore};
 use bitcoin::{OutPoint, Transaction, Txid};

@@ -11,10 +11,10 @@ use crate::metrics::MempoolMetrics;
 use crate::projection::{final_in, landed, Depth, Projection};
 use crate::records::{self, entry_key, EntryRecord, ENTRY, KEYSPACE, NEXT_SEQ};
 use bitai_bitcoin::BitcoinPort;
-use bitai_contract::block_of;
-use bitai_contract::chain_of;
-use bitai_messages::mempool::MempoolReject;
-use bitai_messages::mempool::{MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT};
+use bitai_contract::{block_of, chain_of};
+use bitai_messages::mempool::{
+    MempoolReject, MempoolRejection, MempoolStatus, PendingEntry, REJECTIONS_KEPT,
+};
 use bitai_messages::statemachine::StateView;
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, DecodeError, EncodeError, Hash32};
 use bitai_storage::{Batch, SharedStore, StoreError};

@@ -9,8 +9,7 @@
 
 use bitai_chain::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
 use bitai_chain::poc::MAX_PAYLOAD_BYTES;
-use bitai_protocol::ChainId;
-use bitai_protocol::Hash32;
+use bitai_protocol::{ChainId, Hash32};
 use bitai_storage::{Batch, SharedStore, StoreError};
 use serde::{Deserialize, Serialize};
 

@@ -19,9 +19,10 @@
 
 use crate::metrics::PoolMetrics;
 use crate::queue::{JobQueue, JobRecord, JobState};
-use bitai_chain::field::fr_to_hash;
 use bitai_messages::prover::JobId;
-use bitai_messages::prover::{JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg};
+use bitai_messages::prover::{
+    BlockStatement, JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProveError, ProverMsg,
+};
 use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{ChainId, SubmitProof};
 use bitai_runtime::{Clock, RoleRef, Sink};
@@ -185,8 +186,12 @@ impl Actor for ProverPool {
         state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            PoolMsg::ProveBlock { circuit, reply } => {
-                let outcome = state.accept(circuit);
+            PoolMsg::ProveBlock {
+                statement,
+                circuit,
+                reply,
+            } => {
+                let outcome = state.accept(&statement, circuit);
                 if reply.send(outcome).is_err() {
                     tracing::debug!("ProveBlock caller went away before the acknowledgement");
                 }
@@ -226,19 +231,21 @@ impl Actor for ProverPool {
 }
 
 impl PoolState {
-    fn accept(&mut self, circuit: Vec<u8>) -> Result<(), PoolError> {
+    fn accept(&mut self, statement: &BlockStatement, circuit: Vec<u8>) -> Result<(), PoolError> {
         if self.jobs >= self.config.max_queue {
             return Err(PoolError::QueueFull(self.jobs));
         }
-        let decoded =
-            BlockCircuit::from_bytes(&circuit).map_err(|e| PoolError::BadCircuit(e.to_string()))?;
-        let id = JobId {
-            chain_id: decoded.public.chain_id,
-            block_number: decoded.public.block_number,
-        };
+        let (_, public) = BlockCircuit::peek_statement(&circuit)
+            .map_err(|e| PoolError::BadCircuit(e.to_string()))?;
+        if crate::statement_of(&public) != *statement {
+            return Err(PoolError::BadCircuit(
+                "the statement does not match the circuit's public inputs".into(),
+            ));
+        }
+        let id = statement.job();
         let added = self
             .queue
-            .insert(&id, circuit)
+            .insert(statement, circuit)
             .map_err(|e| PoolError::Store(e.to_string()))?;
         if added {
             self.pending.insert(id);
@@ -296,7 +303,7 @@ impl PoolState {
         &mut self,
         job: JobId,
         lease_id: u64,
-        result: Result<Vec<u8>, String>,
+        result: Result<Vec<u8>, ProveError>,
         prove_ms: u64,
     ) -> Result<(), ActorProcessingErr> {
         if let Some(worker) = self.lost.remove(&lease_id) {
@@ -328,6 +335,7 @@ impl PoolState {
                     &job,
                     &JobRecord {
                         attempts: record.attempts + 1,
+                        statement: record.statement,
                         state,
                     },
                 )?;
@@ -339,6 +347,7 @@ impl PoolState {
                     job,
                     JobRecord {
                         attempts: record.attempts + 1,
+                        statement: record.statement,
                         state: JobState::Pending(circuit),
                     },
                 )?;
@@ -377,6 +386,7 @@ impl PoolState {
             if let JobState::Pending(circuit) = record.state {
                 let next = JobRecord {
                     attempts: record.attempts + 1,
+                    statement: record.statement,
                     state: JobState::Pending(circuit),
                 };
                 self.retry_or_park(job, next)?;
@@ -400,6 +410,7 @@ impl PoolState {
                 &job,
                 &JobRecord {
                     attempts: record.attempts,
+                    statement: record.statement,
                     state: JobState::Failed(circuit),
                 },
             )?;
@@ -465,21 +476,14 @@ impl PoolState {
                 block_number: next,
             };
             let Some(JobRecord {
-                state: JobState::Proved { circuit, proof },
+                state: JobState::Proved { proof, .. },
+                statement,
                 attempts,
             }) = self.queue.get(&id)?
             else {
                 return Ok(());
             };
-            let statement = BlockCircuit::from_bytes(&circuit)?.public;
-            let tx = SubmitProof {
-                chain_id: statement.chain_id,
-                block_number: statement.block_number,
-                prev_state_root: fr_to_hash(&statement.prev_root),
-                new_state_root: fr_to_hash(&statement.new_root),
-                da_commitment: statement.da_commitment,
-                proof,
-            };
+            let tx = statement.submit_proof(proof);
             self.sink.send(ProofEmitted(tx.clone()))?;
             self.queue.emitted(&id)?;
             if self.confirmations.is_some() {

@@ -1,14 +1,16 @@
 //! The prover pool's persisted job queue, on the storage port.
 //!
 //! One record per block to prove, keyed `chain id || block number (big-endian)` so a scan
-//! lists each chain's blocks in order: a state byte, the attempts made so far, then the
-//! encoded circuit (pending) or the gnark proof (proved). Per chain, the next block to emit
+//! lists each chain's blocks in order: a state byte, the attempts made so far, the block's
+//! public statement (as the sequencer handed it: the pool never decodes a circuit for it),
+//! then the encoded circuit (pending) or the gnark proof (proved). Records written before
+//! statements were stored (state bytes 0 to 2) are read by decoding their circuit once. Per chain, the next block to emit
 //! is the stored cursor once something was emitted, before that the chain's lowest queued
 //! block; a proved block is emitted and deleted, and the cursor advanced, in one atomic
 //! batch, only once every earlier block of its chain has been emitted. A block below the
 //! cursor was emitted already and is not queued again.
 
-use bitai_messages::prover::JobId;
+use bitai_messages::prover::{BlockStatement, JobId};
 use bitai_protocol::ChainId;
 use bitai_storage::{Batch, SharedStore, StoreError};
 
@@ -35,11 +37,27 @@ pub enum JobState {
     Failed(Vec<u8>),
 }
 
+/// State bytes of records with a statement (0 to 2: the same states, written before).
+const TAG_PENDING: u8 = 3;
+const TAG_PROVED: u8 = 4;
+const TAG_FAILED: u8 = 5;
+
+/// The statement of a record written before statements were stored, from its circuit.
+fn legacy_statement(state: &JobState) -> Option<BlockStatement> {
+    let circuit = match state {
+        JobState::Pending(c) | JobState::Failed(c) | JobState::Proved { circuit: c, .. } => c,
+    };
+    let (_, public) = bitai_proofs::circuit::BlockCircuit::peek_statement(circuit).ok()?;
+    Some(crate::statement_of(&public))
+}
+
 /// A stored job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobRecord {
     /// Attempts made.
     pub attempts: u32,
+    /// The block's public statement.
+    pub statement: BlockStatement,
     /// State.
     pub state: JobState,
 }
@@ -54,10 +72,11 @@ fn corrupt(key: &[u8], reason: &str) -> StoreError {
 
 impl JobRecord {
     fn encode(&self) -> Vec<u8> {
+        let statement = self.statement.to_bytes();
         let (tag, parts): (u8, Vec<&[u8]>) = match &self.state {
-            JobState::Pending(c) => (0, vec![c]),
-            JobState::Proved { circuit, proof } => (1, vec![circuit, proof]),
-            JobState::Failed(c) => (2, vec![c]),
+            JobState::Pending(c) => (TAG_PENDING, vec![&statement, c]),
+            JobState::Proved { circuit, proof } => (TAG_PROVED, vec![&statement, circuit, proof]),
+            JobState::Failed(c) => (TAG_FAILED, vec![&statement, c]),
         };
         let mut out = vec![tag];
         out.extend_from_slice(&self.attempts.to_be_bytes());
@@ -86,7 +105,14 @@ impl JobRecord {
         }
         let attempts = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
         let mut r = &bytes[5..];
-        let state = match bytes[0] {
+        let tag = bytes[0];
+        let stored = if tag >= TAG_PENDING {
+            let part = take(&mut r)?;
+            Some(BlockStatement::from_bytes(&part).ok_or_else(|| corrupt(key, "statement"))?)
+        } else {
+            None
+        };
+        let state = match tag % TAG_PENDING {
             0 => JobState::Pending(take(&mut r)?),
             1 => JobState::Proved {
                 circuit: take(&mut r)?,
@@ -95,10 +121,21 @@ impl JobRecord {
             2 => JobState::Failed(take(&mut r)?),
             _ => return Err(corrupt(key, "unknown state")),
         };
+        if tag > TAG_FAILED {
+            return Err(corrupt(key, "unknown state"));
+        }
         if !r.is_empty() {
             return Err(corrupt(key, "trailing bytes"));
         }
-        Ok(JobRecord { attempts, state })
+        let statement = match stored {
+            Some(s) => s,
+            None => legacy_statement(&state).ok_or_else(|| corrupt(key, "circuit"))?,
+        };
+        Ok(JobRecord {
+            attempts,
+            statement,
+            state,
+        })
     }
 }
 
@@ -163,7 +200,8 @@ impl JobQueue {
 
     /// Adds a pending job. Returns false, writing nothing, if the job exists or its block
     /// was already emitted.
-    pub fn insert(&self, id: &JobId, circuit: Vec<u8>) -> Result<bool, StoreError> {
+    pub fn insert(&self, statement: &BlockStatement, circuit: Vec<u8>) -> Result<bool, StoreError> {
+        let id = &statement.job();
         let emitted = self.store.get(CURSORS, id.chain_id.0.as_bytes())?.is_some()
             && self
                 .cursor(&id.chain_id)?
@@ -175,6 +213,7 @@ impl JobQueue {
             id,
             &JobRecord {
                 attempts: 0,
+                statement: *statement,
                 state: JobState::Pending(circuit),
             },
         )?;
@@ -208,12 +247,25 @@ mod tests {
         }
     }
 
+    fn statement(n: u64) -> BlockStatement {
+        BlockStatement {
+            chain_id: id(n).chain_id,
+            block_number: n,
+            prev_state_root: Hash32::sha256(&n.to_be_bytes()),
+            new_state_root: Hash32::sha256(&(n + 1).to_be_bytes()),
+            da_commitment: Hash32::sha256(b"da"),
+        }
+    }
+
     #[test]
     fn jobs_persist_in_block_order_and_emission_advances_the_cursor() {
         let q = JobQueue::new(Arc::new(MemoryStore::new()));
-        assert!(q.insert(&id(5), vec![5]).expect("store"));
-        assert!(q.insert(&id(3), vec![3]).expect("store"));
-        assert!(!q.insert(&id(5), vec![9]).expect("store"), "idempotent");
+        assert!(q.insert(&statement(5), vec![5]).expect("store"));
+        assert!(q.insert(&statement(3), vec![3]).expect("store"));
+        assert!(
+            !q.insert(&statement(5), vec![9]).expect("store"),
+            "idempotent"
+        );
         assert_eq!(
             q.cursor(&id(0).chain_id).expect("store"),
             Some(3),
@@ -230,6 +282,7 @@ mod tests {
             &id(5),
             &JobRecord {
                 attempts: 2,
+                statement: statement(5),
                 state: JobState::Proved {
                     circuit: vec![5],
                     proof: vec![1, 2],
@@ -243,10 +296,10 @@ mod tests {
         q.emitted(&id(5)).expect("store");
         assert_eq!(q.cursor(&id(0).chain_id).expect("store"), Some(6));
         assert!(
-            !q.insert(&id(5), vec![5]).expect("store"),
+            !q.insert(&statement(5), vec![5]).expect("store"),
             "already emitted"
         );
-        assert!(q.insert(&id(6), vec![6]).expect("store"));
+        assert!(q.insert(&statement(6), vec![6]).expect("store"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use bitai_messages::prover::wire::{
 };
 
 use crate::worker::{ProverBackend, ProvingEngine};
-use bitai_messages::prover::PoolMsg;
+use bitai_messages::prover::{PoolMsg, ProveError};
 use bitai_runtime::{Clock, Sink};
 use ractor::pg::GroupChangeMessage;
 use ractor::{pg, Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
@@ -114,7 +114,7 @@ impl Actor for PoolGateway {
             } => PoolMsg::ProofFinished {
                 job,
                 lease_id,
-                result,
+                result: result.map_err(ProveError::Remote),
                 prove_ms,
             },
             GatewayMsg::Heartbeat { lease_id } => PoolMsg::Heartbeat { lease_id },
@@ -261,7 +261,7 @@ impl Actor for RemoteProver {
         report(GatewayMsg::Finished {
             job,
             lease_id,
-            result: result.map_err(bounded_reason),
+            result: result.map_err(|e| bounded_reason(e.to_string())),
             prove_ms,
         });
         Ok(())

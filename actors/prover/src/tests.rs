@@ -7,13 +7,9 @@ use super::*;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::stf::{Account, Block, State};
 use bitai_chain::tx::Transfer;
-use bitai_messages::prover::JobId;
-use bitai_messages::prover::JobStatus;
-use bitai_messages::prover::JobSummary;
-use bitai_messages::prover::PoolError;
-use bitai_messages::prover::PoolMsg;
-use bitai_messages::prover::ProofEmitted;
-use bitai_messages::prover::ProverMsg;
+use bitai_messages::prover::{
+    BlockStatement, JobId, JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg,
+};
 use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
 use bitai_proofs::groth16::Groth16Keys;
 use bitai_protocol::{ChainId, Hash32, ProofSystem};
@@ -215,7 +211,28 @@ async fn add_prover_with(pool: &ActorRef<PoolMsg>, seed: u8, backend: ProverBack
 }
 
 async fn submit(pool: &ActorRef<PoolMsg>, circuit: Vec<u8>) -> Result<(), PoolError> {
-    ractor::call!(pool, |reply| PoolMsg::ProveBlock { circuit, reply }).expect("pool answers")
+    let statement = statement(&circuit);
+    ractor::call!(pool, |reply| PoolMsg::ProveBlock {
+        statement,
+        circuit,
+        reply
+    })
+    .expect("pool answers")
+}
+
+/// The statement a sequencer would hand beside `circuit` (a blank one for bytes that are
+/// not a circuit, which the pool must refuse).
+pub(crate) fn statement(circuit: &[u8]) -> BlockStatement {
+    match BlockCircuit::peek_statement(circuit) {
+        Ok((_, public)) => crate::statement_of(&public),
+        Err(_) => BlockStatement {
+            chain_id: ChainId(Hash32([0; 32])),
+            block_number: 0,
+            prev_state_root: Hash32([0; 32]),
+            new_state_root: Hash32([0; 32]),
+            da_commitment: Hash32([0; 32]),
+        },
+    }
 }
 
 async fn next(h: &mut Harness) -> bitai_protocol::SubmitProof {

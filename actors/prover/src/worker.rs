@@ -18,7 +18,7 @@
 //! depends on it), in simulation it comes from the run's seed.
 
 use crate::keydir::KeyDir;
-use bitai_messages::prover::{PoolMsg, ProverMsg};
+use bitai_messages::prover::{PoolMsg, ProveError, ProverMsg};
 use bitai_proofs::circuit::{BlockCircuit, CircuitConfig};
 use bitai_proofs::groth16::Groth16Keys;
 use bitai_proofs::verifier::simulation_proof;
@@ -94,13 +94,14 @@ impl ProvingEngine {
 
     /// Proves an encoded block circuit: the proof in gnark's format, or why not. The work
     /// runs on rayon's pool; the caller's task only awaits it.
-    pub async fn prove(&self, circuit: Vec<u8>) -> Result<Vec<u8>, String> {
-        let circuit = BlockCircuit::from_bytes(&circuit).map_err(|e| e.to_string())?;
+    pub async fn prove(&self, circuit: Vec<u8>) -> Result<Vec<u8>, ProveError> {
+        let circuit = BlockCircuit::from_bytes(&circuit)
+            .map_err(|e| ProveError::BadCircuit(e.to_string()))?;
         let keys = match &self.backend {
             ProverBackend::Simulation => return Ok(simulation_proof(&circuit.public)),
             ProverBackend::Groth16 { keys } => {
                 Keys::Loaded(keys.get(&circuit.config).cloned().ok_or_else(|| {
-                    format!("no proving key for circuit shape {:?}", circuit.config)
+                    ProveError::NoKey(format!("none for circuit shape {:?}", circuit.config))
                 })?)
             }
             ProverBackend::Groth16Dir(dir) => Keys::Dir(dir.clone()),
@@ -112,13 +113,12 @@ impl ProvingEngine {
                 let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 keys.prove(circuit, &mut *rng)
                     .map(|(proof, _)| bitai_proofs::gnark::write_proof(&proof))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| ProveError::Proving(e.to_string()))
             });
             // The receiver is gone only if the caller stopped; nothing to report then.
             let _ = tx.send(outcome);
         });
-        rx.await
-            .map_err(|_| "prover task ended without a result".to_string())?
+        rx.await.map_err(|_| ProveError::Lost)?
     }
 }
 
@@ -129,10 +129,10 @@ enum Keys {
 }
 
 impl Keys {
-    fn get(self, config: CircuitConfig) -> Result<Arc<Groth16Keys>, String> {
+    fn get(self, config: CircuitConfig) -> Result<Arc<Groth16Keys>, ProveError> {
         match self {
             Keys::Loaded(keys) => Ok(keys),
-            Keys::Dir(dir) => dir.keys_for(config),
+            Keys::Dir(dir) => dir.keys_for(config).map_err(ProveError::NoKey),
         }
     }
 }

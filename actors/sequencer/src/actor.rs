@@ -10,10 +10,10 @@
 use crate::config::SequencerArgs;
 use crate::core::SequencerCore;
 use crate::handoff::{self, HANDOFF_BATCH};
+use bitai_messages::prover::BlockStatement;
 use bitai_messages::prover::PoolMsg;
 use bitai_messages::sequencer::SequencerMsg;
-use bitai_runtime::HandOff;
-use bitai_runtime::RoleRef;
+use bitai_runtime::{HandOff, RoleRef};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::time::Duration;
 
@@ -213,10 +213,23 @@ impl SequencerState {
             .min(first + HANDOFF_BATCH as u64 - 1);
         let mut blocks = Vec::new();
         for number in first..=last {
-            match self.core.store.circuit(number)? {
-                Some(c) => blocks.push((number, c)),
-                None => {
-                    tracing::error!(chain = %self.core.chain_id, number, "unhanded block has no stored circuit");
+            let stored = (
+                self.core.store.block(number)?,
+                self.core.store.circuit(number)?,
+            );
+            match stored {
+                (Some(record), Some(circuit)) => {
+                    let statement = BlockStatement {
+                        chain_id: self.core.chain_id,
+                        block_number: number,
+                        prev_state_root: record.prev_state_root,
+                        new_state_root: record.new_state_root,
+                        da_commitment: record.da_commitment,
+                    };
+                    blocks.push((statement, circuit));
+                }
+                _ => {
+                    tracing::error!(chain = %self.core.chain_id, number, "unhanded block has no stored record or circuit");
                     break;
                 }
             }

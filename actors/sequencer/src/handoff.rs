@@ -7,7 +7,7 @@
 //! counts as handed only after the pool's Ok; the pool ignores a block it already has, so
 //! re-handing after a crash is harmless.
 
-use bitai_messages::prover::{PoolError, PoolMsg};
+use bitai_messages::prover::{BlockStatement, PoolError, PoolMsg};
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_runtime::{HandOff, HandOffItem, RoleRef};
 use ractor::ActorRef;
@@ -17,18 +17,23 @@ pub const HANDOFF_TIMEOUT_MS: u64 = 10_000;
 /// Most blocks one hand-off task carries.
 pub const HANDOFF_BATCH: usize = 16;
 
-/// Starts handing `blocks` (number, encoded circuit), in order, to the pool.
+/// Starts handing `blocks` (statement, encoded circuit), in order, to the pool; the report
+/// names each acknowledged block by number.
 pub fn start(
     pool: RoleRef<PoolMsg>,
-    blocks: Vec<(u64, Vec<u8>)>,
+    blocks: Vec<(BlockStatement, Vec<u8>)>,
     myself: ActorRef<SequencerMsg>,
 ) -> HandOff<u64> {
     let items: Vec<HandOffItem<u64, PoolMsg, (), PoolError>> = blocks
         .into_iter()
-        .map(|(number, circuit)| {
+        .map(|(statement, circuit)| {
             let ask: Box<dyn FnOnce(_) -> PoolMsg + Send> =
-                Box::new(move |reply| PoolMsg::ProveBlock { circuit, reply });
-            (number, ask)
+                Box::new(move |reply| PoolMsg::ProveBlock {
+                    statement,
+                    circuit,
+                    reply,
+                });
+            (statement.block_number, ask)
         })
         .collect();
     HandOff::start(pool, items, HANDOFF_TIMEOUT_MS, move |ok| {

@@ -9,6 +9,7 @@ use super::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use super::types::{
     AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob, TxStatus,
 };
+use bitai_chain::tx::SignedTransfer;
 use bitai_protocol::{ChainId, Hash32};
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 
@@ -184,10 +185,13 @@ impl From<ApiError> for ErrorObjectOwned {
 /// the semantic checks (signature, nonce, chain state).
 #[async_trait::async_trait]
 pub trait NodeApi: Send + Sync + 'static {
-    /// Hands `SignedTransfer::to_bytes()` to `chain`'s sequencer; Ok once it is persisted,
-    /// with the transaction hash (SHA-256 of the bytes).
-    async fn send_transaction(&self, chain: ChainId, tx_bytes: Vec<u8>)
-        -> Result<Hash32, ApiError>;
+    /// Hands a signed transfer (decoded once, by the server) to `chain`'s sequencer; Ok once
+    /// it is persisted, with the transaction hash (SHA-256 of `SignedTransfer::to_bytes()`).
+    async fn send_transaction(
+        &self,
+        chain: ChainId,
+        tx: SignedTransfer,
+    ) -> Result<Hash32, ApiError>;
     /// Where a transaction stands (`Stage::Unknown` when never seen).
     async fn transaction_status(&self, hash: Hash32) -> Result<TxStatus, ApiError>;
     /// An L2 block of a chain this node sequences.

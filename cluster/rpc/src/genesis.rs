@@ -8,8 +8,7 @@ use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::stf::State;
 use bitai_da::{GenesisAccount, GenesisData};
-use bitai_protocol::{encode_tx, BitaiTx, ChainLimits, CreateChain};
-use bitai_protocol::{ChainId, Hash32};
+use bitai_protocol::{encode_tx, BitaiTx, ChainId, ChainLimits, CreateChain, Hash32};
 use serde::{Deserialize, Serialize};
 
 /// Largest proof a chain made here accepts, in bytes (a gnark Groth16 proof is well under).

@@ -311,9 +311,9 @@ fn module(api: Arc<dyn NodeApi>) -> RpcModule<Context> {
         &mut m,
         method::SEND_TRANSACTION,
         |api, p: SendTransactionParams| async move {
-            SignedTransfer::from_bytes(&p.tx)
+            let tx = SignedTransfer::from_bytes(&p.tx)
                 .map_err(|e| invalid(format!("not a signed transfer: {e}")))?;
-            api.send_transaction(p.chain, p.tx).await.map(HexHash)
+            api.send_transaction(p.chain, tx).await.map(HexHash)
         },
     );
     register(

@@ -128,13 +128,17 @@ fn invalid(reason: impl Into<String>) -> ApiError {
 
 #[async_trait::async_trait]
 impl NodeApi for TestNode {
-    async fn send_transaction(&self, chain: ChainId, tx: Vec<u8>) -> Result<Hash32, ApiError> {
+    async fn send_transaction(
+        &self,
+        chain: ChainId,
+        transfer: SignedTransfer,
+    ) -> Result<Hash32, ApiError> {
+        let tx = transfer.to_bytes();
         self.record(Call::SendTransaction(chain, tx.clone()));
         let mut chains = self.chains.lock().expect("not poisoned");
         let c = chains
             .get_mut(&chain)
             .ok_or_else(|| ApiError::NotFound(format!("chain {chain}")))?;
-        let transfer = decode_transfer(&tx).map_err(invalid)?;
         c.state
             .apply_transfer(&chain, &transfer)
             .map_err(|e| ApiError::SequencerRejected(e.to_string()))?;

@@ -5,7 +5,7 @@
 
 pub mod wire;
 
-use bitai_protocol::{ChainId, SubmitProof};
+use bitai_protocol::{ChainId, Hash32, SubmitProof};
 use ractor::{ActorId, ActorRef, RpcReplyPort};
 use wire::RemoteProverMsg;
 
@@ -42,6 +42,102 @@ impl JobId {
     }
 }
 
+/// The public statement of a block's proof, as the sequencer that cut the block knows it:
+/// the job (chain and number) and the roots and DA commitment its `SubmitProof` claims. It
+/// travels beside the encoded circuit so that the pool never decodes the circuit. A statement
+/// that does not match its circuit yields a proof the verifier contract refuses (the proof is
+/// checked against the statement), so a wrong header costs a retry, never a wrong root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockStatement {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// The L2 block number.
+    pub block_number: u64,
+    /// The state root before the block.
+    pub prev_state_root: Hash32,
+    /// The state root after the block.
+    pub new_state_root: Hash32,
+    /// The block's DA commitment.
+    pub da_commitment: Hash32,
+}
+
+impl BlockStatement {
+    /// Encoded length: chain id, number (big-endian), three hashes.
+    pub const BYTES: usize = 32 + 8 + 3 * 32;
+
+    /// The job this statement is.
+    pub fn job(&self) -> JobId {
+        JobId {
+            chain_id: self.chain_id,
+            block_number: self.block_number,
+        }
+    }
+
+    /// The `SubmitProof` carrying `proof` of this statement.
+    pub fn submit_proof(&self, proof: Vec<u8>) -> SubmitProof {
+        SubmitProof {
+            chain_id: self.chain_id,
+            block_number: self.block_number,
+            prev_state_root: self.prev_state_root,
+            new_state_root: self.new_state_root,
+            da_commitment: self.da_commitment,
+            proof,
+        }
+    }
+
+    /// Fixed-width encoding (the pool's queue stores it).
+    pub fn to_bytes(&self) -> [u8; Self::BYTES] {
+        let mut out = [0u8; Self::BYTES];
+        out[..32].copy_from_slice(self.chain_id.0.as_bytes());
+        out[32..40].copy_from_slice(&self.block_number.to_be_bytes());
+        out[40..72].copy_from_slice(self.prev_state_root.as_bytes());
+        out[72..104].copy_from_slice(self.new_state_root.as_bytes());
+        out[104..].copy_from_slice(self.da_commitment.as_bytes());
+        out
+    }
+
+    /// Decodes [`Self::to_bytes`] (None: not exactly that many bytes).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != Self::BYTES {
+            return None;
+        }
+        let hash = |at: usize| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(&bytes[at..at + 32]);
+            Hash32(h)
+        };
+        Some(BlockStatement {
+            chain_id: ChainId(hash(0)),
+            block_number: u64::from_be_bytes(bytes[32..40].try_into().ok()?),
+            prev_state_root: hash(40),
+            new_state_root: hash(72),
+            da_commitment: hash(104),
+        })
+    }
+}
+
+/// Why a prover could not prove a job. The pool counts the attempt and leases the job again
+/// (to another prover when there is one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProveError {
+    /// The job's bytes are not an encoded block circuit.
+    #[error("block circuit: {0}")]
+    BadCircuit(String),
+    /// This prover has no proving key for the circuit's shape (or could not load it).
+    #[error("proving key: {0}")]
+    NoKey(String),
+    /// Proving itself failed.
+    #[error("proving: {0}")]
+    Proving(String),
+    /// The proving task ended without a result.
+    #[error("the proving task ended without a result")]
+    Lost,
+    /// A prover on another node failed; its reason as it sent it.
+    #[error("remote prover: {0}")]
+    Remote(String),
+}
+
 /// Why the pool refused a block.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -60,8 +156,12 @@ pub enum PoolError {
 /// Commands and events of the prover pool (`bitai_prover::ProverPool`).
 #[derive(Debug)]
 pub enum PoolMsg {
-    /// Prove this encoded block circuit; the reply comes once the job is persisted.
+    /// Prove this encoded block circuit; the reply comes once the job is persisted. The pool
+    /// works from the statement alone and never decodes the circuit (only the prover that
+    /// proves it does).
     ProveBlock {
+        /// The block's public statement: which job it is and what its `SubmitProof` claims.
+        statement: BlockStatement,
         /// `bitai_proofs::circuit::BlockCircuit::to_bytes`.
         circuit: Vec<u8>,
         /// Acknowledgement (or why not).
@@ -76,7 +176,7 @@ pub enum PoolMsg {
         /// The lease it was given.
         lease_id: u64,
         /// The proof in gnark's format, or why proving failed.
-        result: Result<Vec<u8>, String>,
+        result: Result<Vec<u8>, ProveError>,
         /// How long proving took, by the prover's clock.
         prove_ms: u64,
     },

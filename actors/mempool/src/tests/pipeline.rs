@@ -119,10 +119,16 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
         };
         let witness = state.apply_block(&block, SHAPE.max_txs, 0).expect("valid");
         roots.push(state.root_hash());
-        let circuit = BlockCircuit::new(SHAPE, &witness).expect("fits").to_bytes();
-        ractor::call!(pool, |reply| PoolMsg::ProveBlock { circuit, reply })
-            .expect("pool answers")
-            .expect("queued");
+        let circuit = BlockCircuit::new(SHAPE, &witness).expect("fits");
+        let statement = bitai_prover::statement_of(&circuit.public);
+        let circuit = circuit.to_bytes();
+        ractor::call!(pool, |reply| PoolMsg::ProveBlock {
+            statement,
+            circuit,
+            reply
+        })
+        .expect("pool answers")
+        .expect("queued");
     }
 
     let s = until(&m, |s| {

@@ -5,8 +5,7 @@
 
 use super::PoolState;
 use bitai_messages::prover::wire::RemoteProverMsg;
-use bitai_messages::prover::JobId;
-use bitai_messages::prover::ProverMsg;
+use bitai_messages::prover::{JobId, ProverMsg};
 use bitai_runtime::RoleRef;
 use ractor::{ActorId, ActorProcessingErr, ActorRef};
 

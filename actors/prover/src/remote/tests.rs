@@ -7,8 +7,7 @@
 use super::*;
 use crate::tests::{blocks, start_pool_with_clock, Harness};
 use crate::PoolConfig;
-use bitai_messages::prover::JobId;
-use bitai_messages::prover::JobStatus;
+use bitai_messages::prover::{JobId, JobStatus};
 use bitai_runtime::{ActorSink, ManualClock, TokioClock};
 use bitai_storage::MemoryStore;
 use tokio::sync::mpsc;
@@ -105,9 +104,14 @@ fn manual() -> (Arc<ManualClock>, PoolConfig) {
 }
 
 async fn submit(h: &Harness, circuit: Vec<u8>) {
-    ractor::call!(h.pool, |reply| PoolMsg::ProveBlock { circuit, reply })
-        .expect("pool answers")
-        .expect("accepted");
+    let statement = crate::tests::statement(&circuit);
+    ractor::call!(h.pool, |reply| PoolMsg::ProveBlock {
+        statement,
+        circuit,
+        reply
+    })
+    .expect("pool answers")
+    .expect("accepted");
 }
 
 #[tokio::test]

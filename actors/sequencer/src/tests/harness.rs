@@ -5,6 +5,7 @@
 use crate::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
+use bitai_chain::field::fr_to_hash;
 use bitai_chain::tx::{SignedTransfer, Transfer};
 use bitai_da::{EmbeddedDa, GenesisAccount, SharedDa};
 use bitai_messages::prover::{PoolError, PoolMsg};
@@ -106,13 +107,28 @@ impl Actor for RecordingPool {
         msg: PoolMsg,
         state: &mut RecordingState,
     ) -> Result<(), ActorProcessingErr> {
-        if let PoolMsg::ProveBlock { circuit, reply } = msg {
+        if let PoolMsg::ProveBlock {
+            statement,
+            circuit,
+            reply,
+        } = msg
+        {
             if state.refuse > 0 {
                 state.refuse -= 1;
                 let _ = reply.send(Err(PoolError::QueueFull(0)));
                 return Ok(());
             }
             let decoded = BlockCircuit::from_bytes(&circuit).expect("the sequencer sends circuits");
+            let public = &decoded.public;
+            assert_eq!(
+                (statement.job().block_number, statement.da_commitment),
+                (public.block_number, public.da_commitment),
+                "the statement beside the circuit is the circuit's own"
+            );
+            assert_eq!(
+                (statement.prev_state_root, statement.new_state_root),
+                (fr_to_hash(&public.prev_root), fr_to_hash(&public.new_root)),
+            );
             state.seen.send(decoded.public.block_number)?;
             let _ = reply.send(Ok(()));
         }

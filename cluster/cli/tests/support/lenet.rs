@@ -65,7 +65,8 @@ impl LenetDevnet {
             expected: path("expected.f32"),
             key,
         };
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
+        let fixtures =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
         let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
         world.run(&[
             "model",

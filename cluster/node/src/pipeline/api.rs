@@ -220,10 +220,8 @@ impl NodeApi for PipelineApi {
     async fn send_transaction(
         &self,
         chain: ChainId,
-        tx_bytes: Vec<u8>,
+        tx: SignedTransfer,
     ) -> Result<Hash32, ApiError> {
-        let tx = SignedTransfer::from_bytes(&tx_bytes)
-            .map_err(|e| ApiError::InvalidParams(format!("transfer: {e}")))?;
         let sequencer = self.sequencer(&chain).await?;
         sequencer
             .ask(|reply| SequencerMsg::Submit { tx, reply }, ASK_TIMEOUT_MS)

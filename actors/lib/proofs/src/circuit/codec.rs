@@ -258,6 +258,39 @@ fn put_siblings(out: &mut Vec<u8>, siblings: &[[Fr; ARITY - 1]]) {
     }
 }
 
+/// Reads the version, the shape and the public statement.
+fn read_head(r: &mut Reader<'_>) -> Result<(CircuitConfig, PublicInputs), CodecError> {
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(CodecError::Version(version));
+    }
+    let depth = usize::from(r.u8()?);
+    let max_txs = r.u32()? as usize;
+    let max_ops = r.u32()? as usize;
+    let poc = PocParams {
+        commit_window_blocks: r.u64()?,
+        reveal_window_blocks: r.u64()?,
+        min_stake: r.u64()?,
+        slash_amount: r.u64()?,
+        unbond_delay_blocks: r.u64()?,
+    };
+    let config = CircuitConfig {
+        depth,
+        max_txs,
+        max_ops,
+        poc,
+    };
+    super::check_config(&config).map_err(|_| CodecError::Invalid("circuit shape"))?;
+    let public = PublicInputs {
+        chain_id: ChainId(Hash32(r.array()?)),
+        block_number: r.u64()?,
+        prev_root: r.fr()?,
+        new_root: r.fr()?,
+        da_commitment: Hash32(r.array()?),
+    };
+    Ok((config, public))
+}
+
 impl BlockCircuit {
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -312,37 +345,23 @@ impl BlockCircuit {
         out
     }
 
+    /// The shape and public statement at the head of an encoding, checked, without decoding
+    /// the witness that follows (what a prover pool needs to queue a block; the prover that
+    /// proves it decodes the whole with [`BlockCircuit::from_bytes`]).
+    pub fn peek_statement(bytes: &[u8]) -> Result<(CircuitConfig, PublicInputs), CodecError> {
+        read_head(&mut Reader(bytes))
+    }
+
     /// Decodes [`BlockCircuit::to_bytes`], checking every field.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CodecError> {
         let mut r = Reader(bytes);
-        let version = r.u8()?;
-        if version != VERSION {
-            return Err(CodecError::Version(version));
-        }
-        let depth = usize::from(r.u8()?);
-        let max_txs = r.u32()? as usize;
-        let max_ops = r.u32()? as usize;
-        let poc = PocParams {
-            commit_window_blocks: r.u64()?,
-            reveal_window_blocks: r.u64()?,
-            min_stake: r.u64()?,
-            slash_amount: r.u64()?,
-            unbond_delay_blocks: r.u64()?,
-        };
-        let config = CircuitConfig {
+        let (config, public) = read_head(&mut r)?;
+        let CircuitConfig {
             depth,
             max_txs,
             max_ops,
-            poc,
-        };
-        super::check_config(&config).map_err(|_| CodecError::Invalid("circuit shape"))?;
-        let public = PublicInputs {
-            chain_id: ChainId(Hash32(r.array()?)),
-            block_number: r.u64()?,
-            prev_root: r.fr()?,
-            new_root: r.fr()?,
-            da_commitment: Hash32(r.array()?),
-        };
+            ..
+        } = config;
         let prev_parts = StateParts {
             accounts: r.fr()?,
             objects: r.fr()?,

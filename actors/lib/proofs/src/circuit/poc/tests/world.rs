@@ -7,8 +7,7 @@ use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::field::Fr;
 use bitai_chain::poc::{commitment, hash_halves, output_digest, PocKind, PocOp, PocTx};
 use bitai_chain::stf::{Account, Block, BlockWitness, State};
-use bitai_protocol::ChainId;
-use bitai_protocol::Hash32;
+use bitai_protocol::{ChainId, Hash32};
 use std::collections::BTreeMap;
 
 pub fn key(i: u8) -> PrivateKey {
