@@ -38,8 +38,9 @@
 //! filled and a bonded neuron is in it, and values written to the trees are 64-bit.
 //!
 //! - [`values`]: the witness values of a slot.
-//! - [`slot`]: the slot itself; [`kinds`], [`records`], [`rules`], [`touch`] and [`gadgets`]
-//!   its parts.
+//! - [`slot`]: the slot itself, with one `enforce_<kind>` function per kind, each named
+//!   after the state transition's `apply_<kind>` that it re-checks; [`kinds`], [`records`],
+//!   [`rules`], [`touch`] and [`gadgets`] its parts.
 
 pub mod gadgets;
 pub mod kinds;

@@ -1,23 +1,29 @@
 //! The rules of every Proof-of-Compute op (see [`crate::poc`]), as a plan: which account,
 //! objects and list slots the op writes and with what. [`plan`] checks everything and writes
 //! nothing; [`super::State::apply_op`] then performs the writes in the plan's order.
+//!
+//! A signed op first passes the checks every kind shares ([`check_signed_op`]), then the rule
+//! of its kind ([`by_kind`]); a settlement part is unsigned and has only its kind's rule. Each
+//! function here has a twin in the circuit's op slot (`bitai_proofs::circuit::poc::slot`)
+//! with the same name after the verb: `apply_register_neuron` here, `enforce_register_neuron`
+//! there (see [`signed`] for the whole list).
+
+mod by_kind;
 
 use super::{Counters, State, StfError};
 use crate::eddsa::verify;
 use crate::field::Fr;
-use crate::poc::records::{
-    object_index, FLAG_COMMITTED, FLAG_REVEALED, FLAG_SETTLED, OBJECT_MODEL, OBJECT_NEURON,
-    OBJECT_REQUEST,
-};
-use crate::poc::{
-    commitment, hash_from_halves, output_digest, ModelRecord, NeuronRecord, ObjectValue, PocKind,
-    PocOp, RequestRecord, SignedPocTx, ASSIGNEES, MAX_NEURONS,
-};
+use crate::poc::records::{object_index, OBJECT_NEURON};
+use crate::poc::{ObjectValue, PocKind, PocOp, PocParams, PocTx, SignedPocTx};
 use crate::poseidon::poseidon;
 use crate::stf::Account;
 use crate::tx::{AccountIndex, MAX_FEE};
 use ark_ff::{AdditiveGroup, PrimeField};
-use bitai_protocol::{ChainId, Hash32};
+use bitai_protocol::ChainId;
+use by_kind::{
+    apply_commit, apply_deploy_model, apply_register_neuron, apply_request_inference, apply_reveal,
+    apply_settle, apply_unbond, apply_withdraw,
+};
 
 /// Why a Proof-of-Compute op is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -106,8 +112,8 @@ pub(super) struct Plan {
     pub seat: usize,
 }
 
-fn poc(e: PocError) -> StfError {
-    StfError::Poc(e)
+fn poc(error: PocError) -> StfError {
+    StfError::Poc(error)
 }
 
 fn zero(cond: bool, field: &'static str) -> Result<(), StfError> {
@@ -133,8 +139,8 @@ pub(super) fn plan(
     op: &PocOp,
 ) -> Result<Plan, StfError> {
     let plan = match op {
-        PocOp::Settle { request, part } => settle(state, number, *request, *part)?,
-        PocOp::Signed(s) => signed(state, chain_id, number, block_prev_root, s)?,
+        PocOp::Settle { request, part } => apply_settle(state, number, *request, *part)?,
+        PocOp::Signed(signed_tx) => signed(state, chain_id, number, block_prev_root, signed_tx)?,
     };
     // Every position must fit the trees, so the writes cannot fail halfway.
     state.tree.proof(plan.account_index.into())?;
@@ -147,276 +153,168 @@ pub(super) fn plan(
     Ok(plan)
 }
 
+/// A signed op that passed [`check_signed_op`], with what every kind's rule reads.
+struct SignedOp<'a> {
+    state: &'a State,
+    /// The block's number.
+    number: u64,
+    /// The op.
+    tx: &'a PocTx,
+    /// Its input (request) or output (reveal) bytes; empty for the other kinds.
+    payload: &'a [u8],
+    /// The signer's account before the op.
+    account: Account,
+    /// The position of the signer's neuron record in the object tree.
+    neuron_index: u64,
+    /// The state's account-tree depth (object keys have `2 * depth` bits).
+    depth: usize,
+    params: PocParams,
+}
+
+impl SignedOp<'_> {
+    /// The refusal of a debit of the fee and `extra` that the balance does not cover.
+    fn overdraft(&self, extra: u64) -> StfError {
+        StfError::Overdraft {
+            balance: self.account.balance,
+            amount: extra,
+            fee: self.tx.fee,
+        }
+    }
+
+    /// The balance after paying the fee and `extra` (a stake or an escrow).
+    fn debit(&self, extra: u64) -> Result<u64, StfError> {
+        extra
+            .checked_add(self.tx.fee)
+            .filter(|total| *total <= self.account.balance)
+            .map(|total| self.account.balance - total)
+            .ok_or(self.overdraft(extra))
+    }
+
+    /// Whether both data field elements are zero (the kinds that carry none).
+    fn no_data(&self) -> bool {
+        self.tx.data == [Fr::ZERO; 2]
+    }
+}
+
+/// What a signed op's rule writes besides the signer's nonce.
+struct Effects {
+    /// The signer's balance after.
+    balance: u64,
+    /// The object-tree writes, in order.
+    objects: Vec<(u64, ObjectValue)>,
+    /// The active-list writes, in order.
+    list: Vec<(u64, Option<AccountIndex>)>,
+    /// The seat of a commit or reveal; else 0.
+    seat: usize,
+}
+
+/// The state transition of a signed op: the checks every kind shares, then its kind's rule.
+///
+/// Each rule is paired by name with its gadget in the circuit's op slot (`synthesize_op` in
+/// `bitai_proofs::circuit::poc::slot`), which must enforce the same rule:
+///
+/// | state transition (here)   | circuit (op slot)            |
+/// |---------------------------|------------------------------|
+/// | [`check_signed_op`]       | `enforce_signed_op`          |
+/// | `apply_register_neuron`   | `enforce_register_neuron`    |
+/// | `apply_deploy_model`      | `enforce_deploy_model`       |
+/// | `apply_request_inference` | `enforce_request_inference`  |
+/// | `check_assigned_seat`     | `enforce_assigned_seat`      |
+/// | `apply_commit`            | `enforce_commit`             |
+/// | `apply_reveal`            | `enforce_reveal`             |
+/// | `apply_settle` ([`plan`]) | `enforce_settle`             |
+/// | `apply_unbond`            | `enforce_unbond`             |
+/// | `apply_withdraw`          | `enforce_withdraw`           |
+///
+/// The circuit's `enforce_amount_and_hash` holds the checks deploy and request share there
+/// (a positive amount, `data` as hash halves), which their `apply_` functions make here.
 fn signed(
     state: &State,
     chain_id: &ChainId,
-    b: u64,
+    number: u64,
     block_prev_root: Fr,
-    s: &SignedPocTx,
+    signed_tx: &SignedPocTx,
 ) -> Result<Plan, StfError> {
-    let t = &s.tx;
-    let params = state.poc.params;
-    let depth = state.depth();
+    let (op, nonce) = check_signed_op(state, chain_id, number, signed_tx)?;
+    let mut counters = state.poc.counters;
+    let effects = match op.tx.kind {
+        PocKind::RegisterNeuron => apply_register_neuron(&op, &mut counters)?,
+        PocKind::DeployModel => apply_deploy_model(&op, &mut counters)?,
+        PocKind::RequestInference => apply_request_inference(&op, &mut counters, block_prev_root)?,
+        PocKind::Commit => apply_commit(&op)?,
+        PocKind::Reveal => apply_reveal(&op)?,
+        PocKind::Unbond => apply_unbond(&op, &mut counters)?,
+        PocKind::Withdraw => apply_withdraw(&op)?,
+        PocKind::Settle => unreachable!("refused by check_signed_op"),
+    };
+    Ok(Plan {
+        account_index: op.tx.account,
+        account_after: Account {
+            balance: effects.balance,
+            nonce,
+            ..op.account
+        },
+        objects: effects.objects,
+        list: effects.list,
+        counters,
+        seat: effects.seat,
+    })
+}
+
+/// The checks every signed op passes, whatever its kind: a known signer, the next nonce, a
+/// fee of at most [`MAX_FEE`], a signed kind, a valid signature, and a payload only for the
+/// kinds that carry one. Returns the op with its signer and the signer's nonce after.
+fn check_signed_op<'a>(
+    state: &'a State,
+    chain_id: &ChainId,
+    number: u64,
+    signed_tx: &'a SignedPocTx,
+) -> Result<(SignedOp<'a>, u64), StfError> {
+    let tx = &signed_tx.tx;
     let account = *state
         .accounts
-        .get(&t.account)
-        .ok_or(StfError::UnknownSender(t.account))?;
-    if t.nonce != account.nonce {
+        .get(&tx.account)
+        .ok_or(StfError::UnknownSender(tx.account))?;
+    if tx.nonce != account.nonce {
         return Err(StfError::BadNonce {
             expected: account.nonce,
-            got: t.nonce,
+            got: tx.nonce,
         });
     }
-    if t.fee > MAX_FEE {
-        return Err(StfError::FeeTooLarge { fee: t.fee });
+    if tx.fee > MAX_FEE {
+        return Err(StfError::FeeTooLarge { fee: tx.fee });
     }
-    if t.kind == PocKind::Settle {
+    if tx.kind == PocKind::Settle {
         return Err(poc(PocError::UnusedField(
             "a signature (settlement is unsigned)",
         )));
     }
-    verify(&account.public_key, t.message(chain_id), &s.signature)?;
+    verify(
+        &account.public_key,
+        tx.message(chain_id),
+        &signed_tx.signature,
+    )?;
     let nonce = account
         .nonce
         .checked_add(1)
         .ok_or(StfError::NonceExhausted)?;
-    // The debit beyond the fee (stake, escrow); a withdrawal credits instead.
-    let overdraft = |extra: u64| StfError::Overdraft {
-        balance: account.balance,
-        amount: extra,
-        fee: t.fee,
-    };
-    let debit = |extra: u64| -> Result<u64, StfError> {
-        extra
-            .checked_add(t.fee)
-            .filter(|d| *d <= account.balance)
-            .map(|d| account.balance - d)
-            .ok_or(overdraft(extra))
-    };
-    let neuron_index = object_index(depth, OBJECT_NEURON, t.account);
-    let mut counters = state.poc.counters;
-    let no_data = t.data == [Fr::ZERO; 2];
-    if !matches!(t.kind, PocKind::RequestInference | PocKind::Reveal) && !s.payload.is_empty() {
+    if !matches!(tx.kind, PocKind::RequestInference | PocKind::Reveal)
+        && !signed_tx.payload.is_empty()
+    {
         return Err(poc(PocError::Payload("(no payload for this kind)")));
     }
-    let (balance, objects, list, seat) = match t.kind {
-        PocKind::RegisterNeuron => {
-            zero(t.target == 0, "target")?;
-            zero(no_data, "data")?;
-            if state.neuron(t.account).is_some() {
-                return Err(poc(PocError::AlreadyNeuron(t.account)));
-            }
-            if t.amount < params.min_stake {
-                return Err(poc(PocError::StakeTooLow {
-                    stake: t.amount,
-                    min: params.min_stake,
-                }));
-            }
-            let n = u64::from(counters.neurons);
-            if n >= MAX_NEURONS {
-                return Err(poc(PocError::TooManyNeurons(n)));
-            }
-            counters.neurons += 1;
-            let record = NeuronRecord {
-                stake: t.amount,
-                ..NeuronRecord::default()
-            };
-            (
-                debit(t.amount)?,
-                vec![(neuron_index, ObjectValue::Neuron(record))],
-                vec![(n, Some(t.account))],
-                0,
-            )
-        }
-        PocKind::DeployModel => {
-            zero(t.target == 0, "target")?;
-            let size = u32::try_from(t.amount)
-                .ok()
-                .filter(|s| *s > 0)
-                .ok_or(poc(PocError::Zero("model size (below 4 GiB)")))?;
-            let hash = hash_from_halves(&t.data).ok_or(poc(PocError::BadHash("model hash")))?;
-            let id = counters.models;
-            counters.models = id
-                .checked_add(1)
-                .filter(|_| key_fits(depth, id))
-                .ok_or(poc(PocError::Zero("model id space")))?;
-            let record = ModelRecord {
-                hash,
-                size,
-                owner: t.account,
-            };
-            (
-                debit(0)?,
-                vec![(
-                    object_index(depth, OBJECT_MODEL, id),
-                    ObjectValue::Model(record),
-                )],
-                vec![],
-                0,
-            )
-        }
-        PocKind::RequestInference => {
-            let model_index = object_index(depth, OBJECT_MODEL, t.target);
-            let model = state
-                .model(t.target)
-                .filter(|_| key_fits(depth, t.target))
-                .ok_or(poc(PocError::UnknownModel(t.target)))?;
-            if t.amount == 0 {
-                return Err(poc(PocError::Zero("escrow")));
-            }
-            let input = hash_from_halves(&t.data).ok_or(poc(PocError::BadHash("input hash")))?;
-            if Hash32::sha256(&s.payload) != input {
-                return Err(poc(PocError::Payload("input hash")));
-            }
-            let n = counters.neurons;
-            if (n as usize) < ASSIGNEES {
-                return Err(poc(PocError::TooFewNeurons(n)));
-            }
-            let id = counters.requests;
-            counters.requests = id
-                .checked_add(1)
-                .filter(|_| key_fits(depth, id))
-                .ok_or(poc(PocError::Zero("request id space")))?;
-            let start = draw_start(block_prev_root, id, n);
-            let slots: Vec<u64> = (0..ASSIGNEES as u64)
-                .map(|j| (start + j) % u64::from(n))
-                .collect();
-            let assignees = slots
-                .iter()
-                .map(|s| *state.poc.active.get(s).expect("slots below n are filled"))
-                .collect::<Vec<_>>();
-            let record = RequestRecord {
-                requester: t.account,
-                model: t.target,
-                input,
-                escrow: t.amount,
-                created: b,
-                assignees: [assignees[0], assignees[1], assignees[2]],
-                commits: [Fr::ZERO; ASSIGNEES],
-                results: [Fr::ZERO; ASSIGNEES],
-                flags: 0,
-            };
-            (
-                debit(t.amount)?,
-                vec![
-                    (
-                        object_index(depth, OBJECT_REQUEST, id),
-                        ObjectValue::Request(record),
-                    ),
-                    (model_index, ObjectValue::Model(model)),
-                ],
-                slots
-                    .iter()
-                    .zip(&assignees)
-                    .map(|(s, a)| (*s, Some(*a)))
-                    .collect(),
-                0,
-            )
-        }
-        PocKind::Commit | PocKind::Reveal => {
-            zero(t.amount == 0, "amount")?;
-            let index = object_index(depth, OBJECT_REQUEST, t.target);
-            let mut r = state
-                .request(t.target)
-                .filter(|_| key_fits(depth, t.target))
-                .ok_or(poc(PocError::UnknownRequest(t.target)))?;
-            let j = r
-                .seat_of(t.account)
-                .ok_or(poc(PocError::NotAssigned(t.account)))?;
-            if t.kind == PocKind::Commit {
-                zero(t.data[1] == Fr::ZERO, "data[1]")?;
-                if r.committed(j) {
-                    return Err(poc(PocError::AlreadyCommitted(j)));
-                }
-                if b > r.commit_deadline(&params) {
-                    return Err(poc(PocError::CommitClosed(r.commit_deadline(&params))));
-                }
-                r.commits[j] = t.data[0];
-                r.flags |= FLAG_COMMITTED << j;
-            } else {
-                if !r.committed(j) {
-                    return Err(poc(PocError::NotCommitted(j)));
-                }
-                if r.revealed(j) {
-                    return Err(poc(PocError::AlreadyRevealed(j)));
-                }
-                if !r.reveals_open(&params, b) {
-                    return Err(poc(PocError::RevealNotOpen(b)));
-                }
-                let [result, salt] = t.data;
-                if commitment(result, salt, t.account) != r.commits[j] {
-                    return Err(poc(PocError::BadOpening(j)));
-                }
-                if output_digest(&s.payload) != result {
-                    return Err(poc(PocError::Payload("result digest")));
-                }
-                r.results[j] = result;
-                r.flags |= FLAG_REVEALED << j;
-            }
-            (debit(0)?, vec![(index, ObjectValue::Request(r))], vec![], j)
-        }
-        PocKind::Unbond => {
-            zero(t.target == 0 && t.amount == 0, "target and amount")?;
-            zero(no_data, "data")?;
-            let mut record = state
-                .neuron(t.account)
-                .ok_or(poc(PocError::NotNeuron(t.account)))?;
-            if record.unlock_at != 0 {
-                return Err(poc(PocError::Unbonding(t.account)));
-            }
-            record.unlock_at = b + params.unbond_delay_blocks;
-            let slot = *state
-                .poc
-                .active
-                .iter()
-                .find(|(_, a)| **a == t.account)
-                .map(|(s, _)| s)
-                .expect("a bonded neuron is in the active list");
-            let last = u64::from(counters.neurons) - 1;
-            let moved = *state
-                .poc
-                .active
-                .get(&last)
-                .expect("slots below n are filled");
-            counters.neurons -= 1;
-            (
-                debit(0)?,
-                vec![(neuron_index, ObjectValue::Neuron(record))],
-                vec![(slot, Some(moved)), (last, None)],
-                0,
-            )
-        }
-        PocKind::Withdraw => {
-            zero(t.target == 0 && t.amount == 0, "target and amount")?;
-            zero(no_data, "data")?;
-            let record = state
-                .neuron(t.account)
-                .ok_or(poc(PocError::NotNeuron(t.account)))?;
-            if record.unlock_at == 0 || b < record.unlock_at {
-                return Err(poc(PocError::Locked(record.unlock_at)));
-            }
-            let balance = account
-                .balance
-                .checked_add(record.stake)
-                .ok_or(StfError::BalanceOverflow)?
-                .checked_sub(t.fee)
-                .ok_or(overdraft(0))?;
-            (balance, vec![(neuron_index, ObjectValue::Empty)], vec![], 0)
-        }
-        PocKind::Settle => unreachable!("refused above"),
+    let depth = state.depth();
+    let op = SignedOp {
+        state,
+        number,
+        tx,
+        payload: &signed_tx.payload,
+        account,
+        neuron_index: object_index(depth, OBJECT_NEURON, tx.account),
+        depth,
+        params: state.poc.params,
     };
-    Ok(Plan {
-        account_index: t.account,
-        account_after: Account {
-            balance,
-            nonce,
-            ..account
-        },
-        objects,
-        list,
-        counters,
-        seat,
-    })
+    Ok((op, nonce))
 }
 
 /// The first seat's position in the active list: `(Poseidon(prev_root, id) mod 2^64) mod n`.
@@ -424,86 +322,4 @@ pub fn draw_start(block_prev_root: Fr, request_id: u32, n: u32) -> u64 {
     let seed = poseidon(&[block_prev_root, Fr::from(request_id)]);
     let low = seed.into_bigint().as_ref()[0];
     low % u64::from(n)
-}
-
-fn settle(state: &State, b: u64, id: u32, part: u8) -> Result<Plan, StfError> {
-    let params = state.poc.params;
-    let depth = state.depth();
-    let mut r = state
-        .request(id)
-        .filter(|_| key_fits(depth, id))
-        .ok_or(poc(PocError::UnknownRequest(id)))?;
-    if part >= crate::poc::SETTLE_PARTS {
-        return Err(poc(PocError::AlreadySettled(part)));
-    }
-    if r.settled(part) {
-        return Err(poc(PocError::AlreadySettled(part)));
-    }
-    if !r.settle_due(&params, b) {
-        return Err(poc(PocError::SettleNotDue(b)));
-    }
-    let outcome = r.outcome();
-    r.flags |= FLAG_SETTLED << part;
-    let request = (
-        object_index(depth, OBJECT_REQUEST, id),
-        ObjectValue::Request(r),
-    );
-    let credit = |who: AccountIndex, amount: u64| -> Result<(AccountIndex, Account), StfError> {
-        let a = *state
-            .accounts
-            .get(&who)
-            .ok_or(StfError::UnknownSender(who))?;
-        let balance = a
-            .balance
-            .checked_add(amount)
-            .ok_or(StfError::BalanceOverflow)?;
-        Ok((who, Account { balance, ..a }))
-    };
-    let (payee, objects) = if part == 3 {
-        (credit(r.requester, outcome.refund)?, vec![request])
-    } else {
-        let j = usize::from(part);
-        let who = r.assignees[j];
-        let neuron_index = object_index(depth, OBJECT_NEURON, who);
-        // A neuron that withdrew meanwhile has no record: it is still paid, never slashed.
-        let record = state.neuron(who);
-        if outcome.agree[j] {
-            let after = record
-                .map(|n| {
-                    let rewards = n.rewards.checked_add(outcome.share);
-                    rewards.map(|rewards| NeuronRecord { rewards, ..n })
-                })
-                .map(|n| n.ok_or(StfError::BalanceOverflow))
-                .transpose()?;
-            let value = after.map_or(ObjectValue::Empty, ObjectValue::Neuron);
-            (
-                credit(who, outcome.share)?,
-                vec![request, (neuron_index, value)],
-            )
-        } else {
-            let after = record.map(|n| {
-                if outcome.slashed(&r, j) {
-                    let cut = n.stake.min(params.slash_amount);
-                    NeuronRecord {
-                        stake: n.stake - cut,
-                        // At most the total ever staked, so far below 2^64.
-                        slashed: n.slashed + cut,
-                        ..n
-                    }
-                } else {
-                    n
-                }
-            });
-            let value = after.map_or(ObjectValue::Empty, ObjectValue::Neuron);
-            (credit(who, 0)?, vec![request, (neuron_index, value)])
-        }
-    };
-    Ok(Plan {
-        account_index: payee.0,
-        account_after: payee.1,
-        objects,
-        list: vec![],
-        counters: state.poc.counters,
-        seat: usize::from(part),
-    })
 }
