@@ -1,8 +1,9 @@
 //! What every node process shares, `bitai node` (a long-running node against Bitcoin Core or
 //! SimBitcoin) and `bitai devnet` (everything in one process): opening the data directory,
-//! logs, metrics, store and clock ([`NodeBase`]), the loop that shows progress and watches
-//! for the goal, a halt or Ctrl-C ([`watch`]), and a whole node's run ([`run_node`]). The
-//! actor graph itself is [`crate::pipeline`].
+//! logs, metrics, store and clock ([`NodeBase`]), SimBitcoin's miner as a role
+//! ([`miner_child`]), the loop that shows progress and watches for the goal, a halt or
+//! Ctrl-C ([`watch`]), and a whole node's run ([`run_node`]). The actor graph itself is
+//! [`crate::pipeline`].
 
 use crate::pipeline::keys::CircuitKeys;
 use crate::pipeline::progress::{self, Snapshot};
@@ -10,7 +11,8 @@ use crate::pipeline::{Pipeline, PipelineParts};
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_protocol::ChainId;
-use bitai_runtime::SharedClock;
+use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
+use bitai_simulation::bitcoin::{SimBitcoin, SimMiner, SimMinerArguments};
 use bitai_storage::SharedStore;
 use indicatif::ProgressBar;
 use std::sync::Arc;
@@ -98,6 +100,21 @@ pub async fn watch(
     }
 }
 
+/// The SimMiner role: mines `sim` on its seeded schedule by `clock`.
+pub async fn miner_child(sim: &SimBitcoin, clock: &SharedClock) -> anyhow::Result<ChildSpec> {
+    let miner = RoleRef::spawn(Some("sim_miner".into()), "sim_miner", 1_000).await?;
+    let (sim, clock) = (sim.clone(), clock.clone());
+    Ok(ChildSpec::role("sim_miner", miner, move || {
+        (
+            SimMiner,
+            SimMinerArguments {
+                bitcoin: sim.clone(),
+                clock: clock.clone(),
+            },
+        )
+    }))
+}
+
 /// Connects to the Bitcoin Core node of `[bitcoin.core]`.
 pub fn connect_core(config: &crate::config::NodeConfig) -> anyhow::Result<SharedBitcoin> {
     let core = config
@@ -154,7 +171,7 @@ pub async fn run_node(
                 store.clone(),
             )
             .context("starting SimBitcoin")?;
-            extra_children.push(crate::devnet::miner_child(&sim, &clock).await?);
+            extra_children.push(miner_child(&sim, &clock).await?);
             Arc::new(sim)
         }
     };

@@ -8,7 +8,7 @@
 //! with SIGKILL) and started again on the same data directory resumes where it was, and
 //! `--fresh` starts over.
 
-use crate::base::NodeBase;
+use crate::base::{miner_child, NodeBase};
 use crate::config::{BitcoinBackend, NodeConfig};
 use crate::pipeline::keys::{self, CircuitKeys};
 use crate::pipeline::{self, loadgen, neurons, Pipeline, PipelineParts};
@@ -16,8 +16,8 @@ use anyhow::Context;
 use bitai_bitcoin::{BitcoinPort, SharedBitcoin};
 use bitai_neuron::NeuronMsg;
 use bitai_protocol::ChainId;
-use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
-use bitai_simulation::bitcoin::{SimBitcoin, SimMiner, SimMinerArguments};
+use bitai_runtime::{RoleRef, SharedClock};
+use bitai_simulation::bitcoin::SimBitcoin;
 use std::sync::Arc;
 
 /// The devnet's embedded configuration (the file `configs/devnet.toml`).
@@ -212,19 +212,4 @@ fn open_sim(
         sim.try_mine_block().context("premining")?;
     }
     Ok(sim)
-}
-
-/// The SimMiner role: mines `sim` on its seeded schedule by `clock`.
-pub async fn miner_child(sim: &SimBitcoin, clock: &SharedClock) -> anyhow::Result<ChildSpec> {
-    let miner = RoleRef::spawn(Some("sim_miner".into()), "sim_miner", 1_000).await?;
-    let (sim, clock) = (sim.clone(), clock.clone());
-    Ok(ChildSpec::role("sim_miner", miner, move || {
-        (
-            SimMiner,
-            SimMinerArguments {
-                bitcoin: sim.clone(),
-                clock: clock.clone(),
-            },
-        )
-    }))
 }
