@@ -116,6 +116,7 @@ pub fn run(args: NeuronRunArgs) -> ExitCode {
             signer.account, signer.chain, args.signer.rpc
         );
         tokio::select! {
+            biased;
             _ = tokio::signal::ctrl_c() => {
                 actor.stop(None);
                 let _ = handle.await;
