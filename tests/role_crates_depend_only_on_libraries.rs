@@ -67,7 +67,7 @@ fn the_roles_and_libraries_are_where_the_layout_says() {
     let members = members();
     let roles: Vec<_> = members.iter().filter(|(_, f)| is_role(f)).collect();
     let libraries: Vec<_> = members.iter().filter(|(_, f)| is_library(f)).collect();
-    assert_eq!(roles.len(), 7, "roles: {roles:?}");
+    assert_eq!(roles.len(), 8, "roles: {roles:?}");
     for name in [
         "bitai-messages",
         "bitai-contract",

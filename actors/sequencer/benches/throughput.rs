@@ -9,7 +9,8 @@
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::tx::Transfer;
-use bitai_da::{EmbeddedDa, GenesisAccount};
+use bitai_da::EmbeddedDa;
+use bitai_messages::da::GenesisAccount;
 use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::ProofSystem;
 use bitai_runtime::ManualClock;

@@ -10,8 +10,7 @@
 use crate::config::SequencerArgs;
 use crate::core::SequencerCore;
 use crate::handoff::{self, HANDOFF_BATCH};
-use bitai_messages::prover::BlockStatement;
-use bitai_messages::prover::PoolMsg;
+use bitai_messages::prover::{BlockStatement, PoolMsg};
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_runtime::{HandOff, RoleRef};
 use ractor::{Actor, ActorProcessingErr, ActorRef};

@@ -3,7 +3,7 @@
 //! ([`SequencerConfig`]) and its injected ports ([`SequencerArgs`]).
 
 use crate::metrics::SequencerMetrics;
-use bitai_da::{GenesisAccount, GenesisData, SharedDa};
+use bitai_messages::da::{GenesisAccount, GenesisData, SharedDa};
 use bitai_messages::prover::PoolMsg;
 use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{ChainId, ChainLimits, CreateChain, ProofSystem};
@@ -38,7 +38,7 @@ pub enum SpecError {
     Shape(String),
     /// The genesis does not give a state.
     #[error("genesis: {0}")]
-    Genesis(#[from] bitai_da::GenesisError),
+    Genesis(#[from] bitai_messages::da::GenesisError),
     /// The registered genesis root is not the genesis accounts' root.
     #[error("registered genesis root {registered} is not the genesis state's {computed}")]
     GenesisRoot {

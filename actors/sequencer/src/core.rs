@@ -32,7 +32,7 @@ use bitai_chain::field::fr_to_hash;
 use bitai_chain::poc::PocOp;
 use bitai_chain::stf::{Account, Block, State, StfError};
 use bitai_chain::tx::{SignedTransfer, SIGNED_TRANSFER_BYTES};
-use bitai_da::{BlockData, DaBlob, DaError, SharedDa};
+use bitai_messages::da::{BlockData, DaBlob, DaError, SharedDa};
 use bitai_messages::sequencer::{BlockSummary, L2TxStatus, SequencerHead, SubmitError};
 use bitai_proofs::circuit::{BlockCircuit, CircuitError};
 use bitai_protocol::{ChainId, Hash32};
@@ -57,7 +57,7 @@ pub enum SequencerError {
     Da(Box<DaError>),
     /// A blob could not be encoded.
     #[error("DA blob: {0}")]
-    Blob(#[from] bitai_da::BlobCodecError),
+    Blob(#[from] bitai_messages::da::BlobCodecError),
     /// The block's circuit could not be built.
     #[error("circuit: {0}")]
     Circuit(#[from] CircuitError),

@@ -18,9 +18,10 @@ pub mod progress;
 
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
-use bitai_da::{EmbeddedDa, SharedDa};
+use bitai_da::EmbeddedDa;
 use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
 use bitai_mempool::{BitaiMempool, MempoolArgs, MempoolMetrics};
+use bitai_messages::da::SharedDa;
 use bitai_messages::indexer::IndexerMsg;
 use bitai_messages::inscriber::InscriberMsg;
 use bitai_messages::mempool::MempoolMsg;

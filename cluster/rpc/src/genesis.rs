@@ -7,7 +7,7 @@ use super::hexser;
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::stf::State;
-use bitai_da::{GenesisAccount, GenesisData};
+use bitai_messages::da::{GenesisAccount, GenesisData};
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, ChainLimits, CreateChain, Hash32};
 use serde::{Deserialize, Serialize};
 
@@ -105,7 +105,7 @@ impl GenesisSpec {
         self.to_genesis_data(ChainId::default())
             .state()
             .map_err(|e| match e {
-                bitai_da::GenesisError::BadKey { index, reason } => {
+                bitai_messages::da::GenesisError::BadKey { index, reason } => {
                     GenesisSpecError::BadKey { index, reason }
                 }
                 other => GenesisSpecError::State(other.to_string()),

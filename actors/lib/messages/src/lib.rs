@@ -16,6 +16,7 @@
 //! idempotent). A handler never waits for another role: the ask runs in a task whose outcome
 //! comes back to the sender as a message of its own.
 //!
+//! - [`da`]: the DA port, its errors and the blobs a sequencer writes;
 //! - [`indexer`]: events in chain order, acknowledgements, the consumer's cursor, the watch
 //!   filter;
 //! - [`inscriber`]: inscription requests and the inscriber's status;
@@ -24,6 +25,7 @@
 //! - [`sequencer`]: an AI chain's submissions, queries and answers;
 //! - [`statemachine`]: the indexer's events in, the published [`statemachine::StateView`].
 
+pub mod da;
 pub mod indexer;
 pub mod inscriber;
 pub mod mempool;

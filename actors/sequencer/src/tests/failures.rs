@@ -4,7 +4,8 @@
 use super::harness::*;
 use super::replay::replay_from_da;
 use crate::SpecError;
-use bitai_da::{DaError, DaPort, EmbeddedDa};
+use bitai_da::EmbeddedDa;
+use bitai_messages::da::{DaError, DaPort};
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_protocol::Hash32;
 use bitai_storage::MemoryStore;

@@ -5,7 +5,8 @@
 use super::harness::*;
 use bitai_chain::stf::Block;
 use bitai_chain::tx::SignedTransfer;
-use bitai_da::{rederive_state, DaBlob};
+use bitai_da::rederive_state;
+use bitai_messages::da::DaBlob;
 use bitai_messages::sequencer::{L2TxStatus, SequencerMsg};
 use bitai_protocol::Hash32;
 use ractor::ActorRef;

@@ -11,7 +11,7 @@ use crate::pipeline::Pipeline;
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::poc::PocOp;
 use bitai_chain::tx::SignedTransfer;
-use bitai_da::SharedDa;
+use bitai_messages::da::SharedDa;
 use bitai_messages::inscriber::InscriberMsg;
 use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_messages::prover::{JobStatus, PoolMsg};

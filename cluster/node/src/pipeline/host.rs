@@ -6,7 +6,7 @@
 //! answers a duplicate with the same hash).
 
 use crate::pipeline::keys::CircuitKeys;
-use bitai_da::{DaBlob, GenesisData, SharedDa};
+use bitai_messages::da::{DaBlob, GenesisData, SharedDa};
 use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::PoolMsg;
 use bitai_messages::sequencer::SequencerMsg;

@@ -13,7 +13,7 @@ use crate::pipeline::keys::CircuitKeys;
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::tx::Transfer;
-use bitai_da::{GenesisAccount, GenesisData};
+use bitai_messages::da::{GenesisAccount, GenesisData};
 use bitai_messages::sequencer::{SequencerMsg, SubmitError};
 use bitai_protocol::{ChainId, CreateChain};
 use bitai_runtime::{seeded_rng, RoleRef};

@@ -8,7 +8,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
-use bitai_da::SharedDa;
+use bitai_messages::da::SharedDa;
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_neuron::{
     register_op, BackendChoice, ChainPort, Neuron, NeuronArgs, NeuronConfig, NeuronFaults,

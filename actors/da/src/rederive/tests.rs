@@ -3,11 +3,11 @@
 //! block.
 
 use super::*;
-use crate::blob::{BlockData, GenesisAccount, GenesisData};
 use crate::EmbeddedDa;
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::tx::Transfer;
+use bitai_messages::da::{BlockData, GenesisAccount, GenesisData};
 use bitai_protocol::ChainId;
 use bitai_storage::MemoryStore;
 use std::sync::Arc;

@@ -7,9 +7,12 @@
 //! the way forward, so memory stays small for long chains; each step must lower the block
 //! number by exactly one, so the walk ends after `head`'s number of steps.
 
-use crate::blob::DaBlob;
-use crate::{DaError, DaPort};
+// `DaError` is the DA interface's error (in bitai-messages); its largest variant names three
+// roots. A walk returns it once, when it fails, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use bitai_chain::stf::{Block, State};
+use bitai_messages::da::{DaBlob, DaError, DaPort};
 use bitai_protocol::Hash32;
 
 /// Re-executes the chain whose newest blob is `head` (a block's or the genesis's) and

@@ -1,6 +1,6 @@
 //! The blobs a sequencer writes to DA: one genesis blob per chain, then one blob per block
 //! naming its parent's commitment, so the blobs form a hash chain from any head back to
-//! genesis that [`crate::rederive_state`] can walk.
+//! genesis that `bitai_da::rederive_state` can walk.
 //!
 //! Wire format: one format-version byte, then the postcard encoding of [`DaBlob`]. Decoding
 //! checks the total size before postcard reads a byte, then the version, then every length

@@ -3,7 +3,7 @@
 //! what it read: a stored blob that no longer hashes to its key is refused, so a corrupted or
 //! tampered store cannot serve wrong data under a commitment a proof binds.
 
-use crate::{DaError, DaPort};
+use bitai_messages::da::{DaError, DaPort};
 use bitai_protocol::Hash32;
 use bitai_storage::SharedStore;
 

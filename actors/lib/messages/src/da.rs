@@ -1,22 +1,13 @@
-//! Data availability for AI chains. A sequencer posts every block's data to a DA layer and the
-//! block proof binds the returned commitment, so anyone holding the blobs can check what the
-//! chain did without trusting the sequencer.
-//!
-//! - [`DaPort`]: the port every DA backend implements: `put` returns the commitment
-//!   (SHA-256 of the blob, so the same blob always gets the same commitment and a second put
-//!   is a no-op), `get` serves the blob back by commitment, checked against it.
-//! - [`EmbeddedDa`]: the backend on the node's own store (keyspace `da`).
-//! - [`blob`]: what the sequencer writes: a genesis blob per chain and one blob per block,
-//!   each naming its parent, in a versioned postcard format with limits on every length.
-//! - [`rederive`]: re-executes a chain from DA alone and checks every recorded state root.
+//! The DA layer's interface: the port every DA backend implements ([`DaPort`]: `put` returns
+//! the commitment, SHA-256 of the blob, so the same blob always gets the same commitment and
+//! a second put is a no-op; `get` serves the blob back by commitment, checked against it), its
+//! errors, and what a sequencer writes to it ([`blob`]: a genesis blob per chain and one blob
+//! per block, each naming its parent, in a versioned postcard format with limits on every
+//! length). The embedded backend and re-deriving a chain from DA are `bitai-da`.
 
 pub mod blob;
-pub mod embedded;
-pub mod rederive;
 
 pub use blob::{BlobCodecError, BlockData, DaBlob, GenesisAccount, GenesisData, GenesisError};
-pub use embedded::{EmbeddedDa, DA_KEYSPACE};
-pub use rederive::rederive_state;
 
 use bitai_protocol::Hash32;
 use std::sync::Arc;
