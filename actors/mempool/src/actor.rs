@@ -75,9 +75,8 @@ impl MempoolState {
         }
         let items: Vec<HandOffItem<u64, InscriberMsg, _, String>> = self
             .pool
-            .unhanded()
+            .unhanded(HAND_BATCH)
             .into_iter()
-            .take(HAND_BATCH)
             .map(|(seq, id, payload)| {
                 let ask: Box<dyn FnOnce(_) -> InscriberMsg + Send> =
                     Box::new(move |reply| InscriberMsg::Inscribe {

@@ -270,11 +270,12 @@ impl Pool {
         Ok(())
     }
 
-    /// The entries not yet acknowledged by the inscriber, in acceptance order.
-    pub(crate) fn unhanded(&self) -> Vec<(u64, Hash32, Vec<u8>)> {
+    /// The first `limit` entries not yet acknowledged by the inscriber, in acceptance order.
+    pub(crate) fn unhanded(&self, limit: usize) -> Vec<(u64, Hash32, Vec<u8>)> {
         self.entries
             .iter()
             .filter(|(_, e)| !e.handed)
+            .take(limit)
             .map(|(seq, e)| (*seq, e.id, e.payload.clone()))
             .collect()
     }

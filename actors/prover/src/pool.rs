@@ -330,7 +330,7 @@ impl PoolState {
                 self.metrics.proofs.inc();
                 self.metrics.prove_seconds.observe(prove_ms as f64 / 1e3);
                 self.prove_ms.insert(job, prove_ms);
-                let state = JobState::Proved { circuit, proof };
+                let state = JobState::Proved { proof };
                 self.queue.put(
                     &job,
                     &JobRecord {
@@ -476,7 +476,7 @@ impl PoolState {
                 block_number: next,
             };
             let Some(JobRecord {
-                state: JobState::Proved { proof, .. },
+                state: JobState::Proved { proof },
                 statement,
                 attempts,
             }) = self.queue.get(&id)?

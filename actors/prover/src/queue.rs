@@ -26,10 +26,8 @@ const SCAN_LIMIT: usize = 1 << 20;
 pub enum JobState {
     /// Waiting for (or leased to) a prover; the encoded circuit.
     Pending(Vec<u8>),
-    /// Proved; the proof in gnark's format, with the encoded circuit (its statement).
+    /// Proved; the proof in gnark's format (the statement it proves is the record's).
     Proved {
-        /// The encoded circuit.
-        circuit: Vec<u8>,
         /// The proof.
         proof: Vec<u8>,
     },
@@ -42,11 +40,14 @@ const TAG_PENDING: u8 = 3;
 const TAG_PROVED: u8 = 4;
 const TAG_FAILED: u8 = 5;
 
+/// State bytes of records written before statements were stored, whose statement is read
+/// from the head of their circuit (a proved one kept its circuit then).
+const LEGACY_PENDING: u8 = 0;
+const LEGACY_PROVED: u8 = 1;
+const LEGACY_FAILED: u8 = 2;
+
 /// The statement of a record written before statements were stored, from its circuit.
-fn legacy_statement(state: &JobState) -> Option<BlockStatement> {
-    let circuit = match state {
-        JobState::Pending(c) | JobState::Failed(c) | JobState::Proved { circuit: c, .. } => c,
-    };
+fn legacy_statement(circuit: &[u8]) -> Option<BlockStatement> {
     let (_, public) = bitai_proofs::circuit::BlockCircuit::peek_statement(circuit).ok()?;
     Some(crate::statement_of(&public))
 }
@@ -75,7 +76,7 @@ impl JobRecord {
         let statement = self.statement.to_bytes();
         let (tag, parts): (u8, Vec<&[u8]>) = match &self.state {
             JobState::Pending(c) => (TAG_PENDING, vec![&statement, c]),
-            JobState::Proved { circuit, proof } => (TAG_PROVED, vec![&statement, circuit, proof]),
+            JobState::Proved { proof } => (TAG_PROVED, vec![&statement, proof]),
             JobState::Failed(c) => (TAG_FAILED, vec![&statement, c]),
         };
         let mut out = vec![tag];
@@ -105,32 +106,38 @@ impl JobRecord {
         }
         let attempts = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
         let mut r = &bytes[5..];
-        let tag = bytes[0];
-        let stored = if tag >= TAG_PENDING {
-            let part = take(&mut r)?;
-            Some(BlockStatement::from_bytes(&part).ok_or_else(|| corrupt(key, "statement"))?)
-        } else {
-            None
+        let statement = |r: &mut &[u8]| {
+            BlockStatement::from_bytes(&take(r)?).ok_or_else(|| corrupt(key, "statement"))
         };
-        let state = match tag % TAG_PENDING {
-            0 => JobState::Pending(take(&mut r)?),
-            1 => JobState::Proved {
-                circuit: take(&mut r)?,
-                proof: take(&mut r)?,
-            },
-            2 => JobState::Failed(take(&mut r)?),
+        let legacy =
+            |circuit: &[u8]| legacy_statement(circuit).ok_or_else(|| corrupt(key, "circuit"));
+        let (statement, state) = match bytes[0] {
+            TAG_PENDING => (statement(&mut r)?, JobState::Pending(take(&mut r)?)),
+            TAG_PROVED => (
+                statement(&mut r)?,
+                JobState::Proved {
+                    proof: take(&mut r)?,
+                },
+            ),
+            TAG_FAILED => (statement(&mut r)?, JobState::Failed(take(&mut r)?)),
+            LEGACY_PENDING => {
+                let circuit = take(&mut r)?;
+                (legacy(&circuit)?, JobState::Pending(circuit))
+            }
+            LEGACY_PROVED => {
+                let circuit = take(&mut r)?;
+                let proof = take(&mut r)?;
+                (legacy(&circuit)?, JobState::Proved { proof })
+            }
+            LEGACY_FAILED => {
+                let circuit = take(&mut r)?;
+                (legacy(&circuit)?, JobState::Failed(circuit))
+            }
             _ => return Err(corrupt(key, "unknown state")),
         };
-        if tag > TAG_FAILED {
-            return Err(corrupt(key, "unknown state"));
-        }
         if !r.is_empty() {
             return Err(corrupt(key, "trailing bytes"));
         }
-        let statement = match stored {
-            Some(s) => s,
-            None => legacy_statement(&state).ok_or_else(|| corrupt(key, "circuit"))?,
-        };
         Ok(JobRecord {
             attempts,
             statement,
@@ -283,10 +290,7 @@ mod tests {
             &JobRecord {
                 attempts: 2,
                 statement: statement(5),
-                state: JobState::Proved {
-                    circuit: vec![5],
-                    proof: vec![1, 2],
-                },
+                state: JobState::Proved { proof: vec![1, 2] },
             },
         )
         .expect("store");
@@ -313,5 +317,24 @@ mod tests {
             .put(JOBS, &id(1).key(), &[0, 0, 0, 0, 0, 0, 0, 0, 9])
             .expect("store");
         assert!(JobQueue::new(store).get(&id(1)).is_err());
+    }
+
+    #[test]
+    fn a_record_written_before_statements_is_read_from_its_circuits_head() {
+        let circuit = crate::tests::blocks(1).remove(0);
+        let (_, public) =
+            bitai_proofs::circuit::BlockCircuit::peek_statement(&circuit).expect("a circuit");
+        let mut legacy = vec![LEGACY_PROVED];
+        legacy.extend_from_slice(&3u32.to_be_bytes());
+        for part in [&circuit[..], &[7, 7][..]] {
+            legacy.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            legacy.extend_from_slice(part);
+        }
+        let record = JobRecord::decode(b"k", &legacy).expect("a legacy record decodes");
+        assert_eq!(record.statement, crate::statement_of(&public));
+        assert_eq!(record.attempts, 3);
+        assert_eq!(record.state, JobState::Proved { proof: vec![7, 7] });
+        let again = JobRecord::decode(b"k", &record.encode()).expect("re-encoded");
+        assert_eq!(again, record, "written back in today's format");
     }
 }
