@@ -81,17 +81,23 @@ fn the_roles_and_libraries_are_where_the_layout_says() {
     }
 }
 
-#[test]
-fn no_role_crate_depends_on_another_role_crate() {
+/// "crate -> role" for every role crate that a member in `from` depends on.
+fn dependencies_on_roles(from: fn(&str) -> bool) -> Vec<String> {
     let members = members();
-    let mut violations = Vec::new();
-    for (name, folder) in members.iter().filter(|(_, f)| is_role(f)) {
+    let mut found = Vec::new();
+    for (name, folder) in members.iter().filter(|(_, f)| from(f)) {
         for dep in internal_dependencies(folder, &members) {
             if is_role(&members[&dep]) {
-                violations.push(format!("{name} -> {dep}"));
+                found.push(format!("{name} -> {dep}"));
             }
         }
     }
+    found
+}
+
+#[test]
+fn no_role_crate_depends_on_another_role_crate() {
+    let violations = dependencies_on_roles(is_role);
     assert!(
         violations.is_empty(),
         "role crates depending on role crates: {violations:?}"
@@ -100,15 +106,7 @@ fn no_role_crate_depends_on_another_role_crate() {
 
 #[test]
 fn no_library_depends_on_a_role_crate() {
-    let members = members();
-    let mut violations = Vec::new();
-    for (name, folder) in members.iter().filter(|(_, f)| is_library(f)) {
-        for dep in internal_dependencies(folder, &members) {
-            if is_role(&members[&dep]) {
-                violations.push(format!("{name} -> {dep}"));
-            }
-        }
-    }
+    let violations = dependencies_on_roles(is_library);
     assert!(
         violations.is_empty(),
         "libraries depending on role crates: {violations:?}"
