@@ -10,6 +10,7 @@ pub mod inscription;
 pub mod keygen;
 pub mod poc;
 pub mod send;
+pub mod sim;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +81,8 @@ pub enum Command {
     Neuron(neuron::NeuronCliArgs),
     /// Prover nodes: join a coordinator over the cluster and prove its L2 blocks.
     Prover(prover::ProverCliArgs),
+    /// Deterministic simulation of the whole actor graph: one seed, or a swarm of seeds.
+    Sim(sim::SimArgs),
 }
 
 /// Runs the parsed command.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Infer(args) => infer::run(args),
         Command::Neuron(args) => neuron::run(args),
         Command::Prover(args) => prover::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }
 

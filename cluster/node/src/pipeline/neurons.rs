@@ -118,7 +118,8 @@ pub struct NeuronPlan {
 }
 
 /// Registers each planned neuron that is not yet a neuron of `chain` (nor has a registration
-/// pending), then starts each as a supervised child named `neuron-<account>`. Returns the
+/// pending), then starts each as a supervised child named `neuron-<chain>-<account>` (the
+/// chain id's first 8 hex digits: one node may run neurons of several chains). Returns the
 /// neurons' roles.
 pub async fn start_neurons(
     p: &Pipeline,
@@ -164,7 +165,7 @@ pub async fn start_neurons(
                 Err(e) => return Err(anyhow::anyhow!("registering neuron {}: {e}", plan.account)),
             }
         }
-        let name = format!("neuron-{}", plan.account);
+        let name = format!("neuron-{}-{}", &chain.to_string()[..8], plan.account);
         let role = RoleRef::<NeuronMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
         let args = NeuronArgs {
             account: plan.account,

@@ -1,0 +1,122 @@
+//! The faults a run can inject, each switchable by name on the command line
+//! (`--faults all|none|a,b,c`), and the rate each is drawn with from the seed (swarm
+//! testing: a seed turns some faults off and draws how often the rest strike).
+//!
+//! Adding a fault: a variant here with its name in [`FaultKind::ALL`], a rate range in
+//! [`crate::scenario`], and its injection in [`crate::inject`].
+
+use std::collections::BTreeMap;
+
+/// One kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FaultKind {
+    /// A role's actor panics (killed as a crash would); its supervisor restarts it.
+    Panic,
+    /// SimBitcoin replaces its last blocks (depth below the finality depth).
+    Reorg,
+    /// The fee market spikes for a while: the inscriber must bump.
+    FeeSpike,
+    /// SimBitcoin's mempool evicts one of the inscriber's transactions.
+    Evict,
+    /// A neuron of each chain cheats (commits to a corrupted output).
+    NeuronCheat,
+    /// An outsider submits a proof that does not verify (garbage bytes, a stale root).
+    BadProof,
+}
+
+impl FaultKind {
+    /// Every fault, in name order.
+    pub const ALL: [FaultKind; 6] = [
+        FaultKind::BadProof,
+        FaultKind::Evict,
+        FaultKind::FeeSpike,
+        FaultKind::NeuronCheat,
+        FaultKind::Panic,
+        FaultKind::Reorg,
+    ];
+
+    /// Its name on the command line and in the trace.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Panic => "panic",
+            FaultKind::Reorg => "reorg",
+            FaultKind::FeeSpike => "fee_spike",
+            FaultKind::Evict => "evict",
+            FaultKind::NeuronCheat => "neuron_cheat",
+            FaultKind::BadProof => "bad_proof",
+        }
+    }
+}
+
+/// Parses `all`, `none` or a comma-separated list of fault names.
+pub fn parse_list(s: &str) -> Result<Vec<FaultKind>, String> {
+    match s.trim() {
+        "all" => return Ok(FaultKind::ALL.to_vec()),
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
+    }
+    let mut out = Vec::new();
+    for name in s.split(',').map(str::trim) {
+        let kind = FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown fault {name:?}; known: all, none, {}",
+                    known.join(", ")
+                )
+            })?;
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The faults a run injects: per kind, the mean simulated seconds between two strikes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultPlan {
+    /// Mean seconds between strikes, by kind (absent: off).
+    pub mean_gap_s: BTreeMap<FaultKind, u64>,
+}
+
+impl FaultPlan {
+    /// Whether `kind` is on.
+    pub fn on(&self, kind: FaultKind) -> bool {
+        self.mean_gap_s.contains_key(&kind)
+    }
+
+    /// `name:gap_s` pairs, for the trace and the summary.
+    pub fn describe(&self) -> String {
+        if self.mean_gap_s.is_empty() {
+            return "none".into();
+        }
+        self.mean_gap_s
+            .iter()
+            .map(|(k, g)| format!("{}:{g}s", k.name()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_parse_and_unknown_names_are_refused_with_the_known_ones() {
+        assert_eq!(
+            parse_list("all").expect("parses").len(),
+            FaultKind::ALL.len()
+        );
+        assert!(parse_list("none").expect("parses").is_empty());
+        assert_eq!(
+            parse_list("reorg, panic,reorg").expect("parses"),
+            vec![FaultKind::Panic, FaultKind::Reorg]
+        );
+        let e = parse_list("reorg,meteor").expect_err("refused");
+        assert!(e.contains("meteor") && e.contains("fee_spike"), "{e}");
+    }
+}

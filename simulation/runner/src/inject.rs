@@ -1,0 +1,194 @@
+//! Fault injection: each timed fault strikes at exponentially distributed moments drawn from
+//! the seed (mean gap from the scenario) during the busy phase; [`Injector::heal`] ends them
+//! all when the quiet phase starts. A neuron that cheats is set up with its chain
+//! ([`crate::world`]), not struck here.
+
+use crate::faults::{FaultKind, FaultPlan};
+use crate::trace::Trace;
+use crate::world::World;
+use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
+use bitai_rpc::NodeApi;
+use bitai_runtime::{seeded_rng, SimRng, SupervisorMsg};
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// The injector's schedule.
+pub struct Injector {
+    rng: SimRng,
+    plan: FaultPlan,
+    due_ms: BTreeMap<FaultKind, u64>,
+    spike_until_ms: Option<u64>,
+    /// Faults struck so far.
+    pub struck: u64,
+}
+
+fn exp_gap_ms(rng: &mut SimRng, mean_s: u64) -> u64 {
+    let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+    ((-u.ln()) * mean_s as f64 * 1_000.0) as u64 + 1
+}
+
+impl Injector {
+    /// The schedule of `plan` from `now_ms`.
+    pub fn new(seed: u64, plan: &FaultPlan, now_ms: u64) -> Injector {
+        let mut rng = seeded_rng(seed, "sim/faults");
+        let mut due_ms = BTreeMap::new();
+        for (&kind, &gap) in &plan.mean_gap_s {
+            if kind != FaultKind::NeuronCheat {
+                due_ms.insert(kind, now_ms + exp_gap_ms(&mut rng, gap));
+            }
+        }
+        Injector {
+            rng,
+            plan: plan.clone(),
+            due_ms,
+            spike_until_ms: None,
+            struck: 0,
+        }
+    }
+
+    /// When the next fault (or the end of a fee spike) is due.
+    pub fn next_due_ms(&self) -> Option<u64> {
+        self.due_ms
+            .values()
+            .copied()
+            .chain(self.spike_until_ms)
+            .min()
+    }
+
+    /// Strikes every fault due at `now_ms` and draws its next moment.
+    pub async fn strike_due(&mut self, now_ms: u64, w: &World, trace: &Trace) {
+        if self.spike_until_ms.is_some_and(|t| t <= now_ms) {
+            self.spike_until_ms = None;
+            w.sim().set_fee_spike(None);
+            trace.record("fault", "fee_spike ends");
+        }
+        let due: Vec<FaultKind> = self
+            .due_ms
+            .iter()
+            .filter(|(_, &t)| t <= now_ms)
+            .map(|(&k, _)| k)
+            .collect();
+        for kind in due {
+            self.strike(kind, now_ms, w, trace).await;
+            self.struck += 1;
+            let gap = self.plan.mean_gap_s[&kind];
+            let next = now_ms + exp_gap_ms(&mut self.rng, gap);
+            self.due_ms.insert(kind, next);
+        }
+    }
+
+    /// Ends every fault: no more strikes, no fee spike.
+    pub fn heal(&mut self, w: &World, trace: &Trace) {
+        self.due_ms.clear();
+        if self.spike_until_ms.take().is_some() {
+            w.sim().set_fee_spike(None);
+        }
+        trace.record("fault", "healed: the quiet phase starts");
+    }
+
+    async fn strike(&mut self, kind: FaultKind, now_ms: u64, w: &World, trace: &Trace) {
+        match kind {
+            FaultKind::Panic => self.panic(w, trace).await,
+            FaultKind::Reorg => {
+                let max = (w.config.statemachine.finality_depth - 1).max(1);
+                let depth = self.rng.gen_range(1..=max);
+                match w.sim().reorg(depth, depth + 1) {
+                    Ok(r) => trace.record(
+                        "fault",
+                        format_args!(
+                            "reorg depth {depth}: {} blocks out, {} in",
+                            r.disconnected.len(),
+                            depth + 1
+                        ),
+                    ),
+                    Err(e) => {
+                        trace.record("fault", format_args!("reorg depth {depth} failed: {e}"))
+                    }
+                }
+            }
+            FaultKind::FeeSpike => {
+                let rate = self.rng.gen_range(5..150u64);
+                let blocks = self.rng.gen_range(1..=3u64);
+                w.sim()
+                    .set_fee_spike(Some(bitcoin::FeeRate::from_sat_per_vb_u32(rate as u32)));
+                self.spike_until_ms = Some(now_ms + blocks * crate::scenario::BITCOIN_BLOCK_MS);
+                trace.record(
+                    "fault",
+                    format_args!("fee_spike {rate} sat/vB for ~{blocks} blocks"),
+                );
+            }
+            FaultKind::Evict => {
+                let txids = w.sim().mempool_txids();
+                if txids.is_empty() {
+                    trace.record("fault", "evict: mempool empty");
+                } else {
+                    let txid = txids[self.rng.gen_range(0..txids.len())];
+                    let gone = w.sim().evict(&txid);
+                    trace.record("fault", format_args!("evict {txid} ({} txs)", gone.len()));
+                }
+            }
+            FaultKind::BadProof => self.bad_proof(w, trace).await,
+            FaultKind::NeuronCheat => {}
+        }
+    }
+
+    async fn panic(&mut self, w: &World, trace: &Trace) {
+        let sup = &w.devnet.pipeline.supervisor;
+        let Ok(children) = ractor::call!(sup, SupervisorMsg::Status) else {
+            return;
+        };
+        let mut names: Vec<String> = children.into_iter().map(|c| c.name).collect();
+        names.sort();
+        if names.is_empty() {
+            return;
+        }
+        let name = names.swap_remove(self.rng.gen_range(0..names.len()));
+        trace.record("fault", format_args!("panic {name}"));
+        let _ = sup.cast(SupervisorMsg::Crash(name));
+    }
+
+    /// An outsider's `SubmitProof` that must be refused: garbage proof bytes over the chain's
+    /// real verified root, or a stale block number.
+    async fn bad_proof(&mut self, w: &World, trace: &Trace) {
+        let c = &w.chains[self.rng.gen_range(0..w.chains.len())];
+        let view = w.devnet.pipeline.view.borrow().clone();
+        let Some(v) = view.chain(&c.id) else {
+            return;
+        };
+        let mut random = || Hash32(self.rng.gen());
+        let stale = random().0[0] % 2 == 0 && v.verified_block > 0;
+        let proof = SubmitProof {
+            chain_id: c.id,
+            block_number: if stale {
+                v.verified_block
+            } else {
+                v.verified_block + 1
+            },
+            prev_state_root: v.verified_root,
+            new_state_root: random(),
+            da_commitment: random(),
+            proof: (0..128).map(|_| self.rng.gen()).collect(),
+        };
+        let what = if stale { "stale" } else { "garbage" };
+        let bytes = match encode_tx(&BitaiTx::SubmitProof(proof)) {
+            Ok(b) => b,
+            Err(e) => {
+                trace.record("fault", format_args!("bad_proof: encoding failed: {e}"));
+                return;
+            }
+        };
+        match w.api.submit_bitai_tx(bytes).await {
+            Ok(id) => trace.record(
+                "fault",
+                format_args!(
+                    "bad_proof {what} for {} ACCEPTED by the mempool as {id}",
+                    c.name
+                ),
+            ),
+            Err(e) => trace.record(
+                "fault",
+                format_args!("bad_proof {what} for {} refused: {e}", c.name),
+            ),
+        }
+    }
+}

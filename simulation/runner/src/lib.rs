@@ -1,0 +1,347 @@
+//! `bitai sim`: the deterministic simulation of the whole actor graph. One seed draws a
+//! scenario ([`scenario`]); the production graph runs in one process on one single-threaded
+//! tokio runtime with paused time, built by the same function `bitai devnet` uses, on the
+//! in-memory store, SimBitcoin and a clock that starts at a fixed instant ([`world`]), with a
+//! second independent BitAI node beside it ([`follower`]); simulated users call the node's
+//! API in process ([`users`]); faults strike at seeded moments ([`inject`]); the oracles
+//! ([`oracles`]) check the run as it goes; and every event lands in a hashed trace
+//! ([`trace`]). The same seed and build give the same `trace_hash` in any process.
+//! [`swarm`] runs many seeds in child processes. docs/simulation.md says how to use it.
+
+pub mod faults;
+pub mod follower;
+pub mod inject;
+pub mod oracles;
+pub mod scenario;
+pub mod swarm;
+pub mod trace;
+pub mod users;
+pub mod world;
+
+use anyhow::Context;
+use bitai_bitcoin::BitcoinPort;
+use bitai_rpc::NodeApi;
+use faults::FaultKind;
+use oracles::{Oracles, Violation};
+use rand::Rng;
+use scenario::Scenario;
+use std::time::Duration;
+use trace::Trace;
+use users::Users;
+use world::{Proofs, World};
+
+/// What one run is asked to do.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// The seed.
+    pub seed: u64,
+    /// Bitcoin blocks the run lasts (past the premine).
+    pub bitcoin_blocks: u64,
+    /// The faults that may be on (the seed turns some off).
+    pub faults: Vec<FaultKind>,
+    /// Which proofs.
+    pub proofs: Proofs,
+    /// Where to write the readable trace.
+    pub trace_file: Option<std::path::PathBuf>,
+    /// Show a progress bar on the terminal.
+    pub progress: bool,
+}
+
+impl SimOptions {
+    /// The command that runs exactly this seed again.
+    pub fn command(&self) -> String {
+        let faults = if self.faults.len() == FaultKind::ALL.len() {
+            "all".to_owned()
+        } else if self.faults.is_empty() {
+            "none".to_owned()
+        } else {
+            self.faults
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let proofs = match self.proofs {
+            Proofs::Sim => "sim",
+            Proofs::Real => "real",
+        };
+        format!(
+            "bitai sim --seed {} --bitcoin-blocks {} --faults {faults} --proofs {proofs}",
+            self.seed, self.bitcoin_blocks
+        )
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The seed.
+    pub seed: u64,
+    /// Bitcoin blocks mined during the run.
+    pub bitcoin_blocks: u64,
+    /// L2 blocks over all chains.
+    pub l2_blocks: u64,
+    /// Transfers seen final.
+    pub transfers_final: u64,
+    /// Inference requests settled.
+    pub requests_settled: u64,
+    /// Simulated seconds.
+    pub simulated_s: u64,
+    /// Wall seconds.
+    pub wall_s: f64,
+    /// The trace's hash.
+    pub trace_hash: String,
+    /// What fired (at most one: the run stops at the first).
+    pub violations: Vec<Violation>,
+}
+
+impl Outcome {
+    /// The three closing lines `bitai sim` prints.
+    pub fn closing_lines(&self) -> String {
+        format!(
+            "summary: seed={} bitcoin_blocks={} l2_blocks={} transfers_final={} requests_settled={} simulated_s={} wall_s={:.0}\ntrace_hash={}\nviolations={}",
+            self.seed,
+            self.bitcoin_blocks,
+            self.l2_blocks,
+            self.transfers_final,
+            self.requests_settled,
+            self.simulated_s,
+            self.wall_s,
+            self.trace_hash,
+            self.violations.len()
+        )
+    }
+}
+
+/// Runs one seed on a fresh single-threaded runtime with paused time.
+pub fn run(opts: &SimOptions) -> anyhow::Result<Outcome> {
+    #[allow(clippy::disallowed_methods)] // The summary's wall time, outside the graph.
+    let started = std::time::Instant::now();
+    let file = match &opts.trace_file {
+        Some(p) => {
+            Some(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)
+        }
+        None => None,
+    };
+    let trace = Trace::new(file);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .context("building the simulation's runtime")?;
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(trace.layer());
+    let mut outcome = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            trace.start_clock();
+            drive(opts, &trace).await
+        })
+    })?;
+    // Actors still parked on timers go with the runtime.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    trace.flush();
+    outcome.trace_hash = trace.hash_hex();
+    outcome.wall_s = started.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// What the driver schedules next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Next {
+    Oracle,
+    Fault,
+    CreateChain,
+    Request,
+    Transfer,
+}
+
+async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
+    let s = Scenario::draw(opts.seed, opts.bitcoin_blocks, &opts.faults);
+    trace.record("scenario", format_args!("seed={} {}", s.seed, s.describe()));
+    let mut world = World::start(&s, opts.proofs, trace).await?;
+    let mut users = Users::new(s.seed, s.invalid_share)?;
+    let poc = world.config.chain.block_ops > 0;
+    if poc {
+        for i in 0..world.chains.len() {
+            users.deploy(&world, i, trace).await;
+        }
+    }
+    let mut injector = inject::Injector::new(s.seed, &s.faults, trace.now_ms());
+    let mut oracles = Oracles::default();
+    let busy_ms = s.quiet_from() * scenario::BITCOIN_BLOCK_MS;
+    let mut creations: Vec<u64> = (0..s.chains_created)
+        .map(|_| users.rng().gen_range(0..busy_ms / 2))
+        .collect();
+    creations.sort_unstable();
+    let gap = |users: &mut Users, mean_s: f64| {
+        let u: f64 = users.rng().gen_range(f64::EPSILON..1.0);
+        (-u.ln() * mean_s * 1_000.0) as u64 + 1
+    };
+    let mut next_transfer = gap(&mut users, 1.0 / s.tps);
+    let mut next_request = gap(&mut users, s.request_gap_s as f64);
+    let mut next_oracle = 60_000;
+    let mut quiet = false;
+    let mut last_tip = None;
+    let bar = progress_bar(opts, s.bitcoin_blocks);
+    let violation = loop {
+        let tip = world.sim().tip().context("SimBitcoin's tip")?;
+        let height = tip.height - world.start_height;
+        bar.set_position(height.min(s.bitcoin_blocks));
+        if last_tip != Some(tip.hash) {
+            last_tip = Some(tip.hash);
+            trace.record("bitcoin", format_args!("tip {} {}", tip.height, tip.hash));
+        }
+        if height >= s.bitcoin_blocks {
+            break None;
+        }
+        if !quiet && height >= s.quiet_from() {
+            quiet = true;
+            injector.heal(&world, trace);
+        }
+        if let Some(reason) = halted(&world) {
+            break Some(oracles::halt(trace, reason));
+        }
+        let mut due = vec![(next_oracle, Next::Oracle)];
+        if !quiet {
+            due.push((next_transfer, Next::Transfer));
+            if poc {
+                due.push((next_request, Next::Request));
+            }
+            if let Some(&t) = creations.first() {
+                due.push((t, Next::CreateChain));
+            }
+            if let Some(t) = injector.next_due_ms() {
+                due.push((t, Next::Fault));
+            }
+        }
+        let (at, what) = due.into_iter().min().unwrap_or((next_oracle, Next::Oracle));
+        tokio::time::sleep(Duration::from_millis(at.saturating_sub(trace.now_ms()))).await;
+        let now = trace.now_ms();
+        match what {
+            Next::Oracle => {
+                next_oracle = at + 60_000;
+                find_models(&mut world).await;
+                if let Err(v) = oracles.tick(&world, &users, trace).await {
+                    break Some(v);
+                }
+            }
+            Next::Fault => injector.strike_due(now, &world, trace).await,
+            Next::CreateChain => {
+                creations.remove(0);
+                let cheat = s.faults.on(FaultKind::NeuronCheat);
+                let i = world.create_chain(cheat, trace).await?;
+                if poc {
+                    users.deploy(&world, i, trace).await;
+                }
+            }
+            Next::Request => {
+                next_request = at + gap(&mut users, s.request_gap_s as f64);
+                users.request(&world, trace).await;
+            }
+            Next::Transfer => {
+                next_transfer = at + gap(&mut users, 1.0 / s.tps);
+                users.transfer(&world, trace).await;
+            }
+        }
+    };
+    let violation = match violation {
+        Some(v) => Some(v),
+        None => oracles.finish(&world, &users, trace).await.err(),
+    };
+    bar.finish_and_clear();
+    let outcome = summarise(
+        &world,
+        &users,
+        (&oracles, injector.struck),
+        opts,
+        trace,
+        violation,
+    )
+    .await;
+    world.stop().await;
+    Ok(outcome)
+}
+
+/// Why a node stopped on its own, if one did.
+fn halted(w: &World) -> Option<String> {
+    if let Some(r) = w.devnet.pipeline.halt.borrow().clone() {
+        return Some(format!("the coordinator halted: {r}"));
+    }
+    w.follower
+        .halt
+        .borrow()
+        .clone()
+        .map(|r| format!("the second BitAI node halted: {r}"))
+}
+
+/// Learns the id of each chain's deployed model once it is in a block.
+async fn find_models(w: &mut World) {
+    for i in 0..w.chains.len() {
+        if w.chains[i].model.is_some() {
+            continue;
+        }
+        if let Ok(poc) = w.api.poc_summary(w.chains[i].id).await {
+            w.chains[i].model = poc.models.first().map(|m| m.id);
+        }
+    }
+}
+
+async fn summarise(
+    w: &World,
+    users: &Users,
+    (oracles, struck): (&Oracles, u64),
+    opts: &SimOptions,
+    trace: &Trace,
+    violation: Option<Violation>,
+) -> Outcome {
+    let s = bitai_node::pipeline::progress::snapshot(&w.devnet.pipeline).await;
+    let l2_blocks = s.chains.iter().map(|c| c.head).sum();
+    let mut requests_settled = 0;
+    for (i, c) in w.chains.iter().enumerate() {
+        let acked = users.requests.iter().filter(|r| r.chain == i).count() as u32;
+        for id in 0..acked {
+            if let Ok(Some(r)) = w.api.request(c.id, id).await {
+                requests_settled += u64::from(r.settled);
+            }
+        }
+    }
+    let tip = w.sim().tip().map_or(0, |t| t.height);
+    trace.record(
+        "world",
+        format_args!(
+            "end: {} chains, {} transfers acked, {} refused, {} requests acked, {} faults struck, {} oracle ticks",
+            w.chains.len(),
+            users.transfers.len(),
+            users.refused,
+            users.requests.len(),
+            struck,
+            oracles.checks
+        ),
+    );
+    Outcome {
+        seed: opts.seed,
+        bitcoin_blocks: tip.saturating_sub(w.start_height),
+        l2_blocks,
+        transfers_final: oracles.transfers_final(),
+        requests_settled,
+        simulated_s: trace.now_ms() / 1_000,
+        wall_s: 0.0,
+        trace_hash: String::new(),
+        violations: violation.into_iter().collect(),
+    }
+}
+
+fn progress_bar(opts: &SimOptions, blocks: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !opts.progress || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(blocks);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "sim seed {msg} [{bar:40}] {pos}/{len} Bitcoin blocks ({elapsed})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(opts.seed.to_string());
+    bar
+}

@@ -1,0 +1,264 @@
+//! The simulated world: the coordinator node built by the same function `bitai devnet` uses
+//! (`bitai_node::devnet::start_with_neurons`, itself `bitai_node::pipeline::start` around
+//! SimBitcoin and its miner) on the in-memory store and the paused clock, its JSON-RPC API
+//! called in process, the AI chains it hosts with their neurons, and a second, independent
+//! BitAI node ([`crate::follower`]) reading the same SimBitcoin.
+
+use crate::follower::Follower;
+use crate::scenario::{Scenario, BITCOIN_BLOCK_MS};
+use crate::trace::Trace;
+use anyhow::Context;
+use bitai_chain::eddsa::PrivateKey;
+use bitai_messages::sequencer::SequencerMsg;
+use bitai_neuron::NeuronFaults;
+use bitai_node::base::NodeBase;
+use bitai_node::config::NodeConfig;
+use bitai_node::devnet::{self, Devnet};
+use bitai_node::pipeline::api::PipelineApi;
+use bitai_node::pipeline::config::{ChainSection, ProofSystemName};
+use bitai_node::pipeline::loadgen;
+use bitai_node::pipeline::neurons::{self, NeuronPlan};
+use bitai_protocol::ChainId;
+use bitai_runtime::{derive_seed, SharedClock};
+use bitai_storage::SharedStore;
+use std::sync::Arc;
+
+/// Unix time at which every run starts (any fixed instant: runs must not read the wall
+/// clock).
+pub const START_UNIX_MS: u64 = 1_767_225_600_000;
+
+/// Neurons per chain (a request draws three seats).
+pub const NEURONS_PER_CHAIN: u32 = 3;
+
+/// Which proofs a run makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proofs {
+    /// The simulation-only proof system, through the same verifier paths: for sweeps.
+    Sim,
+    /// Real Groth16 on a small block shape (one transfer slot, no op slots) with seeded
+    /// prover randomness, so proofs and the trace are deterministic too.
+    Real,
+}
+
+/// One AI chain of the run and what its users know.
+pub struct SimChain {
+    /// Its id.
+    pub id: ChainId,
+    /// Its name.
+    pub name: String,
+    /// The funded accounts' keys (account `i` is `keys[i]`).
+    pub keys: Vec<PrivateKey>,
+    /// Its neurons (accounts after the funded ones).
+    pub neurons: Vec<NeuronPlan>,
+    /// Its genesis supply.
+    pub supply: u128,
+    /// The model deployed on it, once its id is known.
+    pub model: Option<u32>,
+}
+
+impl SimChain {
+    /// The account of the neuron that cheats, if one does.
+    pub fn cheat(&self) -> Option<u32> {
+        self.neurons
+            .iter()
+            .find(|n| n.faults.corrupt_output)
+            .map(|n| n.account)
+    }
+}
+
+/// The running world.
+pub struct World {
+    /// The coordinator node (its pipeline, SimBitcoin, the first chain).
+    pub devnet: Devnet,
+    /// Its API, as JSON-RPC serves it.
+    pub api: PipelineApi,
+    /// Its config.
+    pub config: NodeConfig,
+    /// The second BitAI node.
+    pub follower: Follower,
+    /// The chains, in creation order.
+    pub chains: Vec<SimChain>,
+    /// The coordinator's store.
+    pub store: SharedStore,
+    /// The clock every role reads.
+    pub clock: SharedClock,
+    /// Bitcoin height once the premine is done.
+    pub start_height: u64,
+}
+
+/// The coordinator's config for `s`: the devnet's embedded defaults, with SimBitcoin at
+/// ten-minute blocks, timers scaled to simulated days, no listeners and the scenario's
+/// shape.
+pub fn node_config(s: &Scenario, proofs: Proofs) -> NodeConfig {
+    let mut c = devnet::embedded_config();
+    c.node.seed = s.seed;
+    c.node.data_dir = std::env::temp_dir().join("bitai-sim");
+    c.bitcoin.sim.seed = s.seed;
+    c.bitcoin.sim.block_interval_mean_ms = BITCOIN_BLOCK_MS;
+    c.bitcoin.sim.genesis_time_ms = START_UNIX_MS - 200 * BITCOIN_BLOCK_MS;
+    c.metrics.listen = String::new();
+    c.rpc.listen = String::new();
+    c.chain.name = "sim-0".into();
+    c.chain.accounts = s.accounts;
+    c.chain.neurons = NEURONS_PER_CHAIN;
+    match proofs {
+        Proofs::Sim => {
+            c.chain.proof_system = ProofSystemName::Simulation;
+            c.statemachine.allow_simulation_only = true;
+            c.chain.block_txs = 4;
+            c.chain.block_ops = 2;
+        }
+        Proofs::Real => {
+            c.chain.proof_system = ProofSystemName::Groth16;
+            c.chain.block_txs = 1;
+            c.chain.block_ops = 0;
+        }
+    }
+    c.statemachine.finality_depth = s.finality_depth;
+    c.sequencer.block_interval_ms = s.l2_block_ms;
+    c.sequencer.tick_interval_ms = 1_000;
+    c.indexer.poll_interval_ms = 5_000;
+    c.inscriber.poll_interval_ms = 5_000;
+    c.neuron.poll_interval_ms = 5_000;
+    c.prover.workers = 2;
+    c.prover.key_cache_dir = std::env::temp_dir().join("bitai-sim-keys");
+    c
+}
+
+/// The neurons of a chain whose keys come from `chain_seed`: accounts after the funded
+/// ones; with `cheat`, the last one commits to corrupted outputs.
+fn neuron_plans(section: &ChainSection, chain_seed: u64, cheat: bool) -> Vec<NeuronPlan> {
+    let n = loadgen::devnet_neuron_count(section);
+    loadgen::neuron_keys(chain_seed, n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| NeuronPlan {
+            account: section.accounts + i as u32,
+            key,
+            stake: section.neuron_stake,
+            faults: NeuronFaults {
+                corrupt_output: cheat && i as u32 + 1 == n,
+            },
+        })
+        .collect()
+}
+
+fn sim_chain(section: &ChainSection, id: ChainId, seed: u64, neurons: Vec<NeuronPlan>) -> SimChain {
+    let funded = section.accounts + neurons.len() as u32;
+    SimChain {
+        id,
+        name: section.name.clone(),
+        keys: loadgen::account_keys(seed, section.accounts),
+        neurons,
+        supply: u128::from(section.balance) * u128::from(funded),
+        model: None,
+    }
+}
+
+impl World {
+    /// Starts the coordinator with its first chain, the other chains hosted from the start,
+    /// and the second BitAI node.
+    pub async fn start(s: &Scenario, proofs: Proofs, trace: &Trace) -> anyhow::Result<World> {
+        let config = node_config(s, proofs);
+        let store: SharedStore = Arc::new(bitai_storage::MemoryStore::new());
+        let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::starting_at(START_UNIX_MS));
+        let base = NodeBase {
+            store: store.clone(),
+            registry: prometheus::Registry::new(),
+            clock: clock.clone(),
+        };
+        let cheat = s.faults.on(crate::faults::FaultKind::NeuronCheat);
+        let plans = neuron_plans(&config.chain, s.seed, cheat);
+        let devnet = devnet::start_with_neurons(&config, base, plans.clone())
+            .await
+            .context("starting the coordinator")?;
+        let sim = devnet.sim.clone().context("SimBitcoin")?;
+        let start_height = bitai_bitcoin::BitcoinPort::tip(&sim)
+            .context("SimBitcoin's tip")?
+            .height;
+        trace.record(
+            "world",
+            format_args!(
+                "coordinator started, chain {} {}",
+                config.chain.name, devnet.chain
+            ),
+        );
+        let first = sim_chain(&config.chain, devnet.chain, s.seed, plans);
+        let follower = Follower::start(&config, Arc::new(sim), clock.clone(), "b")
+            .await
+            .context("starting the second BitAI node")?;
+        let api = PipelineApi::new(&devnet.pipeline);
+        let mut world = World {
+            devnet,
+            api,
+            config,
+            follower,
+            chains: vec![first],
+            store,
+            clock,
+            start_height,
+        };
+        for _ in 1..s.chains_at_start {
+            world.create_chain(cheat, trace).await?;
+        }
+        Ok(world)
+    }
+
+    /// Creates and hosts one more chain (as a user's `bitai chain create` would, through the
+    /// node's chain host) with its neurons; returns its index.
+    pub async fn create_chain(&mut self, cheat: bool, trace: &Trace) -> anyhow::Result<usize> {
+        let index = self.chains.len();
+        let section = ChainSection {
+            name: format!("sim-{index}"),
+            ..self.config.chain.clone()
+        };
+        let chain_seed = derive_seed(self.config.node.seed, &section.name);
+        let p = &self.devnet.pipeline;
+        let (create, genesis) = loadgen::devnet_chain(&section, chain_seed, p.host.keys())?;
+        let id = p
+            .host
+            .create(create, genesis)
+            .await
+            .with_context(|| format!("creating chain {}", section.name))?;
+        let plans = neuron_plans(&section, chain_seed, cheat);
+        neurons::start_neurons(
+            p,
+            id,
+            &plans,
+            &self.config.neuron,
+            self.config.sequencer.min_fee,
+        )
+        .await
+        .with_context(|| format!("starting the neurons of {}", section.name))?;
+        trace.record("world", format_args!("chain {} {id} created", section.name));
+        self.chains.push(sim_chain(&section, id, chain_seed, plans));
+        Ok(index)
+    }
+
+    /// The sequencer of chain `i`.
+    pub async fn sequencer(
+        &self,
+        i: usize,
+    ) -> anyhow::Result<bitai_runtime::RoleRef<SequencerMsg>> {
+        self.devnet
+            .pipeline
+            .host
+            .sequencer(&self.chains[i].id)
+            .await
+            .context("a chain's sequencer")
+    }
+
+    /// SimBitcoin.
+    pub fn sim(&self) -> &bitai_simulation::bitcoin::SimBitcoin {
+        self.devnet
+            .sim
+            .as_ref()
+            .expect("the world runs on SimBitcoin")
+    }
+
+    /// Stops the second node and the coordinator.
+    pub async fn stop(self) {
+        self.follower.stop().await;
+        self.devnet.pipeline.stop().await;
+    }
+}
