@@ -13,7 +13,8 @@
 //!
 //! Proving takes seconds of all cores, so it runs on rayon's pool and the actor awaits the
 //! result: the async runtime stays responsive (ractor's own messages, other actors) while a
-//! proof is being made. The proof's blinding randomness comes from a ChaCha20 stream seeded
+//! proof is being made. On a single-threaded runtime (the deterministic simulation, whose
+//! paused time must not jump while a proof is made) it proves on the runtime's thread. The proof's blinding randomness comes from a ChaCha20 stream seeded
 //! per prover; in production that seed must be secret and fresh per process (zero-knowledge
 //! depends on it), in simulation it comes from the run's seed.
 
@@ -107,19 +108,34 @@ impl ProvingEngine {
             ProverBackend::Groth16Dir(dir) => Keys::Dir(dir.clone()),
         };
         let rng = self.rng.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        rayon::spawn(move || {
-            let outcome = keys.get(circuit.config).and_then(|keys| {
+        let prove = move || {
+            keys.get(circuit.config).and_then(|keys| {
                 let mut rng = rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 keys.prove(circuit, &mut *rng)
                     .map(|(proof, _)| bitai_proofs::gnark::write_proof(&proof))
                     .map_err(|e| ProveError::Proving(e.to_string()))
-            });
+            })
+        };
+        if on_simulated_time() {
+            // The simulation: prove on the runtime's own thread, so paused time cannot jump
+            // ahead while the proof is made (rayon still spreads the proof's own work).
+            return prove();
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        rayon::spawn(move || {
             // The receiver is gone only if the caller stopped; nothing to report then.
-            let _ = tx.send(outcome);
+            let _ = tx.send(prove());
         });
         rx.await.map_err(|_| ProveError::Lost)?
     }
+}
+
+/// Whether this task runs on a single-threaded runtime, as `bitai sim` does (its time is
+/// paused and advances whenever every task waits, so work handed to another thread would be
+/// awaited across a jump of simulated time). Nodes run on multi-threaded runtimes.
+fn on_simulated_time() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 /// Keys in hand, or a directory to load them from (on rayon, as loading is CPU work).

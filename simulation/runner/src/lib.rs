@@ -30,6 +30,9 @@ use trace::Trace;
 use users::Users;
 use world::{Proofs, World};
 
+/// The share of the scenario's transfer rate a run with real proofs sends.
+pub const REAL_PROOFS_LOAD: f64 = 0.02;
+
 /// What one run is asked to do.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -177,7 +180,13 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         let u: f64 = users.rng().gen_range(f64::EPSILON..1.0);
         (-u.ln() * mean_s * 1_000.0) as u64 + 1
     };
-    let mut next_transfer = gap(&mut users, 1.0 / s.tps);
+    // Real proofs cost about a second of CPU per one-transfer block: fewer transfers keep a
+    // run's wall time near a minute.
+    let tps = match opts.proofs {
+        Proofs::Sim => s.tps,
+        Proofs::Real => s.tps * REAL_PROOFS_LOAD,
+    };
+    let mut next_transfer = gap(&mut users, 1.0 / tps);
     let mut next_request = gap(&mut users, s.request_gap_s as f64);
     let mut next_oracle = 60_000;
     let mut quiet = false;
@@ -239,7 +248,7 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
                 users.request(&world, trace).await;
             }
             Next::Transfer => {
-                next_transfer = at + gap(&mut users, 1.0 / s.tps);
+                next_transfer = at + gap(&mut users, 1.0 / tps);
                 users.transfer(&world, trace).await;
             }
         }
