@@ -188,6 +188,20 @@ impl InscriberEngine {
                 }
                 continue;
             }
+            #[cfg(feature = "planted-bugs")]
+            if bitai_runtime::planted::on("batch_inscribed_twice_after_crash")
+                && rec.reveal_height.is_some()
+            {
+                // The bug: a restart forgets a batch already on Bitcoin and queues its
+                // requests again, so they are inscribed a second time.
+                for id in &rec.requests {
+                    if let Some(r) = requests.get_mut(id) {
+                        r.batch = None;
+                        queue.insert(r.seq, *id);
+                    }
+                }
+                continue;
+            }
             batches.insert(rec.id, LiveBatch::from_record(rec)?);
         }
         let mut coins = BTreeMap::new();

@@ -20,8 +20,8 @@ pub mod remote;
 pub mod worker;
 
 pub use metrics::PoolMetrics;
-pub use pool::{Confirmations, PoolArgs, PoolConfig, ProverPool, RECENT_EMITTED};
-pub use worker::{Prover, ProverArgs, ProverBackend, ProvingEngine};
+pub use pool::{Confirmations, PoolArgs, PoolConfig, ProofCheck, ProverPool, RECENT_EMITTED};
+pub use worker::{Prover, ProverArgs, ProverBackend, ProverFault, ProverFaults, ProvingEngine};
 
 use bitai_chain::field::fr_to_hash;
 use bitai_messages::prover::BlockStatement;

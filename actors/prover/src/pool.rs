@@ -84,7 +84,14 @@ pub struct PoolArgs {
     /// Provers known at start, by their stable role proxies (the node's local provers): a
     /// restarted prover or pool finds them again. Others join with `PoolMsg::WorkerJoined`.
     pub workers: Vec<RoleRef<ProverMsg>>,
+    /// Checks a proof against its chain's registered key before the pool accepts it (a
+    /// prover, local or a miner's, may send a wrong one); `None`: proofs are trusted.
+    pub check: Option<ProofCheck>,
 }
+
+/// The verifier contract's check of a proof as the BitAI side will run it: `Err(reason)`
+/// when the proof does not verify against its chain's registered key.
+pub type ProofCheck = Arc<dyn Fn(&SubmitProof) -> Result<(), String> + Send + Sync>;
 
 /// Re-emission of proofs not yet verified on the BitAI side.
 #[derive(Clone)]
@@ -113,6 +120,9 @@ pub struct PoolState {
     /// re-emission covers a downstream loss while the pool runs).
     unconfirmed: BTreeMap<JobId, (SubmitProof, u64)>,
     confirmations: Option<Confirmations>,
+    check: Option<ProofCheck>,
+    /// Provers that sent a proof that does not verify, out of rotation until then (ms).
+    benched: BTreeMap<usize, u64>,
     /// Provers whose lease expired, by that lease id: back in rotation when they report.
     lost: BTreeMap<u64, usize>,
     jobs: usize,
@@ -162,6 +172,8 @@ impl Actor for ProverPool {
             remote: BTreeMap::new(),
             unconfirmed: BTreeMap::new(),
             confirmations: args.confirmations,
+            check: args.check,
+            benched: BTreeMap::new(),
             pending,
             leases: BTreeMap::new(),
             lost: BTreeMap::new(),
@@ -216,6 +228,7 @@ impl Actor for ProverPool {
             PoolMsg::RemoteLeft(id) => state.remote_left(id)?,
             PoolMsg::Heartbeat { lease_id } => state.heartbeat(lease_id),
             PoolMsg::Tick => {
+                state.unbench();
                 state.expire_leases()?;
                 state.reemit_unconfirmed()?;
             }
@@ -318,13 +331,41 @@ impl PoolState {
         let worker = lease.worker;
         self.leases.remove(&job);
         self.metrics.leases_out.set(self.leases.len() as i64);
-        self.back_in_rotation(worker);
         let Some(record) = self.queue.get(&job)? else {
+            self.back_in_rotation(worker);
             return Ok(());
         };
         let JobState::Pending(circuit) = record.state else {
+            self.back_in_rotation(worker);
             return Ok(());
         };
+        let result = match (result, &self.check) {
+            (Ok(proof), Some(check)) => {
+                match check(&record.statement.submit_proof(proof.clone())) {
+                    Ok(()) => Ok(proof),
+                    Err(reason) => {
+                        // A prover that sends a wrong proof sits out a lease period, so the
+                        // retry goes to another one (the sim's seed 16 found the same liar
+                        // taking all three attempts and the chain stalled).
+                        let until = self.clock.now_ms() + self.config.lease_timeout_ms;
+                        tracing::warn!(
+                            ?job,
+                            worker,
+                            until,
+                            "the prover sent a proof that does not verify; it sits out"
+                        );
+                        self.benched.insert(worker, until);
+                        Err(ProveError::Proving(format!(
+                            "the proof does not verify against the chain's key: {reason}"
+                        )))
+                    }
+                }
+            }
+            (result, _) => result,
+        };
+        if !self.benched.contains_key(&worker) {
+            self.back_in_rotation(worker);
+        }
         match result {
             Ok(proof) => {
                 self.metrics.proofs.inc();
@@ -356,7 +397,26 @@ impl PoolState {
         Ok(())
     }
 
+    /// Puts back in rotation the benched provers whose time is up.
+    fn unbench(&mut self) {
+        let now = self.clock.now_ms();
+        let done: Vec<usize> = self
+            .benched
+            .iter()
+            .filter(|(_, &until)| until <= now)
+            .map(|(&w, _)| w)
+            .collect();
+        for worker in done {
+            self.benched.remove(&worker);
+            self.back_in_rotation(worker);
+        }
+    }
+
     fn expire_leases(&mut self) -> Result<(), ActorProcessingErr> {
+        #[cfg(feature = "planted-bugs")]
+        if bitai_runtime::planted::on("hung_prover_job_kept") {
+            return Ok(());
+        }
         let now = self.clock.now_ms();
         let expired: Vec<(JobId, &'static str)> = self
             .leases

@@ -178,6 +178,7 @@ async fn start_pool_on(
         config,
         metrics: metrics.clone(),
         workers: Vec::new(),
+        check: None,
         confirmations: None,
     };
     let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
@@ -204,6 +205,7 @@ async fn add_prover_with(pool: &ActorRef<PoolMsg>, seed: u8, backend: ProverBack
         backend,
         rng_seed: [seed; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
+        faults: Default::default(),
     };
     let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
     pool.cast(PoolMsg::WorkerJoined(prover))
@@ -553,6 +555,7 @@ async fn an_unverified_proof_is_emitted_again_until_the_bitai_side_verifies_it()
         config: fast(),
         metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
         workers: Vec::new(),
+        check: None,
         confirmations: Some(crate::Confirmations {
             verified: Arc::new(move |_| seen.load(Ordering::SeqCst)),
             reemit_after_ms: 200,

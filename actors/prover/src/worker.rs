@@ -68,10 +68,39 @@ pub struct ProverArgs {
     pub rng_seed: [u8; 32],
     /// The clock for prove-time metrics.
     pub clock: Arc<dyn Clock>,
+    /// Fault injection (the simulation's; never set otherwise).
+    pub faults: ProverFaults,
+}
+
+/// A fault a prover can be made to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProverFault {
+    /// Takes jobs and never answers (connection up, nothing answered): its leases expire.
+    Hang,
+    /// Answers with a proof that does not verify.
+    InvalidProof,
+}
+
+/// A prover's fault switch, shared with whoever injects faults (the simulation). Off by
+/// default; a node never sets it.
+#[derive(Debug, Clone, Default)]
+pub struct ProverFaults(Arc<Mutex<Option<ProverFault>>>);
+
+impl ProverFaults {
+    /// Switches a fault on (or, with `None`, off).
+    pub fn set(&self, fault: Option<ProverFault>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = fault;
+    }
+
+    /// The fault on now.
+    pub fn get(&self) -> Option<ProverFault> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The prover's state.
 pub struct ProverState {
+    faults: ProverFaults,
     engine: ProvingEngine,
     clock: Arc<dyn Clock>,
 }
@@ -169,6 +198,7 @@ impl Actor for Prover {
         Ok(ProverState {
             engine: ProvingEngine::new(args.backend, args.rng_seed),
             clock: args.clock,
+            faults: args.faults,
         })
     }
 
@@ -184,8 +214,22 @@ impl Actor for Prover {
             circuit,
             pool,
         } = msg;
+        let fault = state.faults.get();
+        if fault == Some(ProverFault::Hang) {
+            tracing::debug!(
+                ?job,
+                "prover hung (fault injection): the job is not answered"
+            );
+            return Ok(());
+        }
         let started_ms = state.clock.now_ms();
-        let result = state.engine.prove(circuit).await;
+        let mut result = state.engine.prove(circuit).await;
+        if fault == Some(ProverFault::InvalidProof) {
+            if let Ok(proof) = &mut result {
+                tracing::debug!(?job, "prover sends an invalid proof (fault injection)");
+                proof.iter_mut().for_each(|b| *b ^= 0x5a);
+            }
+        }
         let prove_ms = state.clock.now_ms().saturating_sub(started_ms);
         if let Err(e) = pool.cast(PoolMsg::ProofFinished {
             job,

@@ -377,6 +377,10 @@ impl SequencerCore {
         let seq = self.next_seq;
         let mut batch = Batch::default();
         self.store.put_pending(&mut batch, seq, &item.to_bytes());
+        #[cfg(feature = "planted-bugs")]
+        if bitai_runtime::planted::on("ack_before_persist") {
+            batch = Batch::default();
+        }
         if let Err(e) = self.store.write(batch) {
             // The projected state already holds the transaction: rebuild it without.
             self.projected = self.state.clone();

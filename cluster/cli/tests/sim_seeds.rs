@@ -116,3 +116,23 @@ fn one_run_ends_with_the_three_closing_lines_and_a_bad_fault_name_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault \"meteor\""));
 }
+
+/// Regression: seeds 16 and 17 (40 blocks, every fault) found a lying prover taking all
+/// three attempts of a job at once (it answers instantly and was back in rotation first), so
+/// the job was parked and the chain stalled (the liveness oracle fired). A prover whose proof
+/// does not verify now sits out a lease period.
+#[test]
+fn seeds_16_and_17_a_lying_prover_no_longer_stalls_a_chain() {
+    for seed in ["16", "17"] {
+        let (ok, out) = sim(&[
+            "--seed",
+            seed,
+            "--bitcoin-blocks",
+            "40",
+            "--faults",
+            "all",
+            "--no-progress",
+        ]);
+        assert!(ok && out.contains("violations=0"), "seed {seed}: {out}");
+    }
+}

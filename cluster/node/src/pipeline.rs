@@ -92,6 +92,34 @@ pub struct Pipeline {
     pub store: SharedStore,
     /// The clock.
     pub clock: SharedClock,
+    /// Each local prover's fault switch, by its role name (the simulation injects hung and
+    /// lying provers through them; a node never sets them).
+    pub prover_faults: Vec<(String, bitai_prover::ProverFaults)>,
+}
+
+/// The proof system and verifying key of every chain this node hosts: the prover pool checks
+/// each proof against them before accepting it.
+pub type HostedKeys = Arc<
+    std::sync::RwLock<
+        std::collections::BTreeMap<bitai_protocol::ChainId, (bitai_protocol::ProofSystem, Vec<u8>)>,
+    >,
+>;
+
+/// The pool's check of a proof: the verifier contract's own verification against the key its
+/// chain registered (a chain not hosted here, which cannot happen, is let through).
+fn proof_check(hosted: HostedKeys) -> bitai_prover::ProofCheck {
+    Arc::new(move |tx: &bitai_protocol::SubmitProof| {
+        let key = hosted
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&tx.chain_id)
+            .cloned();
+        match key {
+            Some((system, vk)) => bitai_proofs::verifier::verify_submit_proof(system, &vk, tx)
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    })
 }
 
 impl Pipeline {
@@ -159,6 +187,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         _ => ProverBackend::Simulation,
     };
     let mut workers = Vec::new();
+    let mut prover_faults = Vec::new();
     for i in 0..config.prover.workers {
         let name = format!("prover-{i}");
         let role = RoleRef::<ProverMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
@@ -166,12 +195,15 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
             backend: backend.clone(),
             rng_seed: seed_bytes(seed, &format!("prover/{i}")),
             clock: clock.clone(),
+            faults: bitai_prover::ProverFaults::default(),
         };
+        prover_faults.push((name.clone(), args.faults.clone()));
         children.push(ChildSpec::role(&name, role.clone(), move || {
             (Prover, args.clone())
         }));
         workers.push(role);
     }
+    let hosted: HostedKeys = Arc::default();
     let pool_args = PoolArgs {
         store: store.clone(),
         clock: clock.clone(),
@@ -184,6 +216,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         },
         metrics: PoolMetrics::new(&registry).context("prover metrics")?,
         workers,
+        check: Some(proof_check(hosted.clone())),
         confirmations: Some(bitai_prover::Confirmations {
             verified: {
                 let view = view.clone();
@@ -285,6 +318,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         keys,
         mempool.clone(),
         supervisor.clone(),
+        hosted,
     ));
     let resumed = host.resume().await.context("resuming hosted chains")?;
     tracing::info!(chains = resumed, "pipeline started");
@@ -303,6 +337,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         bitcoin,
         store,
         clock,
+        prover_faults,
     })
 }
 

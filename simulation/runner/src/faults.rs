@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 pub enum FaultKind {
     /// A role's actor panics (killed as a crash would); its supervisor restarts it.
     Panic,
+    /// The whole coordinator node crashes and restarts from its store after some downtime.
+    Crash,
     /// SimBitcoin replaces its last blocks (depth below the finality depth).
     Reorg,
     /// The fee market spikes for a while: the inscriber must bump.
@@ -20,16 +22,24 @@ pub enum FaultKind {
     Evict,
     /// A neuron of each chain cheats (commits to a corrupted output).
     NeuronCheat,
-    /// An outsider submits a proof that does not verify (garbage bytes, a stale root).
+    /// An outsider submits a proof that must be refused: garbage bytes, a stale block
+    /// number, or a well-formed proof over a stale previous root.
     BadProof,
+    /// A local prover hangs for a while: takes jobs, answers nothing (its leases expire).
+    HungProver,
+    /// A local prover sends proofs that do not verify for a while.
+    LyingProver,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 6] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::BadProof,
+        FaultKind::Crash,
         FaultKind::Evict,
         FaultKind::FeeSpike,
+        FaultKind::HungProver,
+        FaultKind::LyingProver,
         FaultKind::NeuronCheat,
         FaultKind::Panic,
         FaultKind::Reorg,
@@ -39,11 +49,14 @@ impl FaultKind {
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::Panic => "panic",
+            FaultKind::Crash => "crash",
             FaultKind::Reorg => "reorg",
             FaultKind::FeeSpike => "fee_spike",
             FaultKind::Evict => "evict",
             FaultKind::NeuronCheat => "neuron_cheat",
             FaultKind::BadProof => "bad_proof",
+            FaultKind::HungProver => "hung_prover",
+            FaultKind::LyingProver => "lying_prover",
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::faults::{FaultKind, FaultPlan};
 use crate::trace::Trace;
 use crate::world::World;
 use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
+use bitai_prover::ProverFault;
 use bitai_rpc::NodeApi;
 use bitai_runtime::{seeded_rng, SimRng, SupervisorMsg};
 use rand::Rng;
@@ -18,6 +19,10 @@ pub struct Injector {
     plan: FaultPlan,
     due_ms: BTreeMap<FaultKind, u64>,
     spike_until_ms: Option<u64>,
+    /// Provers with a fault on, and when it ends.
+    provers_until_ms: BTreeMap<String, u64>,
+    /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
+    pub restart_after_ms: Option<u64>,
     /// Faults struck so far.
     pub struck: u64,
 }
@@ -42,6 +47,8 @@ impl Injector {
             plan: plan.clone(),
             due_ms,
             spike_until_ms: None,
+            provers_until_ms: BTreeMap::new(),
+            restart_after_ms: None,
             struck: 0,
         }
     }
@@ -52,6 +59,7 @@ impl Injector {
             .values()
             .copied()
             .chain(self.spike_until_ms)
+            .chain(self.provers_until_ms.values().copied())
             .min()
     }
 
@@ -59,8 +67,18 @@ impl Injector {
     pub async fn strike_due(&mut self, now_ms: u64, w: &World, trace: &Trace) {
         if self.spike_until_ms.is_some_and(|t| t <= now_ms) {
             self.spike_until_ms = None;
-            w.sim().set_fee_spike(None);
+            end_spike(w);
             trace.record("fault", "fee_spike ends");
+        }
+        let ended: Vec<String> = self
+            .provers_until_ms
+            .iter()
+            .filter(|(_, &t)| t <= now_ms)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in ended {
+            self.provers_until_ms.remove(&name);
+            self.prover_fault(w, &name, None, trace);
         }
         let due: Vec<FaultKind> = self
             .due_ms
@@ -81,7 +99,10 @@ impl Injector {
     pub fn heal(&mut self, w: &World, trace: &Trace) {
         self.due_ms.clear();
         if self.spike_until_ms.take().is_some() {
-            w.sim().set_fee_spike(None);
+            end_spike(w);
+        }
+        for name in std::mem::take(&mut self.provers_until_ms).into_keys() {
+            self.prover_fault(w, &name, None, trace);
         }
         trace.record("fault", "healed: the quiet phase starts");
     }
@@ -109,8 +130,11 @@ impl Injector {
             FaultKind::FeeSpike => {
                 let rate = self.rng.gen_range(5..150u64);
                 let blocks = self.rng.gen_range(1..=3u64);
-                w.sim()
-                    .set_fee_spike(Some(bitcoin::FeeRate::from_sat_per_vb_u32(rate as u32)));
+                let spike = bitcoin::FeeRate::from_sat_per_vb_u32(rate as u32);
+                // Estimates rise and miners demand it: the inscriber must bump (and wait out a
+                // spike above its ceiling).
+                w.sim().set_fee_spike(Some(spike));
+                w.sim().set_miner_min_fee_rate(spike);
                 self.spike_until_ms = Some(now_ms + blocks * crate::scenario::BITCOIN_BLOCK_MS);
                 trace.record(
                     "fault",
@@ -128,7 +152,44 @@ impl Injector {
                 }
             }
             FaultKind::BadProof => self.bad_proof(w, trace).await,
+            FaultKind::HungProver | FaultKind::LyingProver => {
+                let faults = &w.devnet.pipeline.prover_faults;
+                let name = faults[self.rng.gen_range(0..faults.len())].0.clone();
+                if self.provers_until_ms.contains_key(&name) {
+                    return;
+                }
+                let fault = if kind == FaultKind::HungProver {
+                    ProverFault::Hang
+                } else {
+                    ProverFault::InvalidProof
+                };
+                let minutes = self.rng.gen_range(5..=40u64);
+                self.provers_until_ms
+                    .insert(name.clone(), now_ms + minutes * 60_000);
+                self.prover_fault(w, &name, Some(fault), trace);
+            }
             FaultKind::NeuronCheat => {}
+            FaultKind::Crash => {
+                let down_ms = self.rng.gen_range(10_000..300_000);
+                trace.record(
+                    "fault",
+                    format_args!("crash of the coordinator, down {down_ms} ms"),
+                );
+                self.restart_after_ms = Some(down_ms);
+            }
+        }
+    }
+
+    fn prover_fault(&self, w: &World, name: &str, fault: Option<ProverFault>, trace: &Trace) {
+        if let Some((_, f)) = w
+            .devnet
+            .pipeline
+            .prover_faults
+            .iter()
+            .find(|(n, _)| n == name)
+        {
+            f.set(fault);
+            trace.record("fault", format_args!("prover {name}: {fault:?}"));
         }
     }
 
@@ -155,21 +216,48 @@ impl Injector {
         let Some(v) = view.chain(&c.id) else {
             return;
         };
-        let mut random = || Hash32(self.rng.gen());
-        let stale = random().0[0] % 2 == 0 && v.verified_block > 0;
-        let proof = SubmitProof {
-            chain_id: c.id,
-            block_number: if stale {
-                v.verified_block
-            } else {
-                v.verified_block + 1
-            },
-            prev_state_root: v.verified_root,
-            new_state_root: random(),
-            da_commitment: random(),
-            proof: (0..128).map(|_| self.rng.gen()).collect(),
+        let variant = self.rng.gen_range(0..3u8);
+        let da_commitment = Hash32(self.rng.gen());
+        let garbage: Vec<u8> = (0..128).map(|_| self.rng.gen()).collect();
+        let (what, proof) = match (variant, forgery(w, c, v.verified_block).await) {
+            // A statement over a stale previous root with a proof that verifies (the
+            // simulation-only system proves nothing, so anyone can make one): only the
+            // verifier contract's root rule can refuse it.
+            (0, Some((prev, new))) => {
+                let mut p = SubmitProof {
+                    chain_id: c.id,
+                    block_number: v.verified_block + 1,
+                    prev_state_root: prev,
+                    new_state_root: new,
+                    da_commitment,
+                    proof: Vec::new(),
+                };
+                p.proof = forge(&p);
+                ("stale_root", p)
+            }
+            (1, _) if v.verified_block > 0 => (
+                "stale_number",
+                SubmitProof {
+                    chain_id: c.id,
+                    block_number: v.verified_block,
+                    prev_state_root: v.verified_root,
+                    new_state_root: v.verified_root,
+                    da_commitment,
+                    proof: garbage,
+                },
+            ),
+            _ => (
+                "garbage",
+                SubmitProof {
+                    chain_id: c.id,
+                    block_number: v.verified_block + 1,
+                    prev_state_root: v.verified_root,
+                    new_state_root: v.verified_root,
+                    da_commitment,
+                    proof: garbage,
+                },
+            ),
         };
-        let what = if stale { "stale" } else { "garbage" };
         let bytes = match encode_tx(&BitaiTx::SubmitProof(proof)) {
             Ok(b) => b,
             Err(e) => {
@@ -191,4 +279,40 @@ impl Injector {
             ),
         }
     }
+}
+
+/// Two real roots of chain `c` that are not its verified root: the root before its verified
+/// block (stale) and the one after it. Only on simulation-only chains (nobody can forge a
+/// Groth16 proof).
+async fn forgery(w: &World, c: &crate::world::SimChain, verified: u64) -> Option<(Hash32, Hash32)> {
+    let simulated =
+        w.config.chain.proof_system == bitai_node::pipeline::config::ProofSystemName::Simulation;
+    if verified < 1 || !simulated {
+        return None;
+    }
+    let block = w.api.block(c.id, verified).await.ok().flatten()?;
+    Some((block.prev_state_root, block.new_state_root))
+}
+
+/// The simulation-only proof of `p`'s statement (see `bitai_proofs::verifier::simulation`).
+fn forge(p: &SubmitProof) -> Vec<u8> {
+    let Ok(inputs) = bitai_proofs::verifier::submit_proof_inputs(p) else {
+        return Vec::new();
+    };
+    let public = bitai_proofs::circuit::PublicInputs {
+        chain_id: p.chain_id,
+        block_number: p.block_number,
+        prev_root: inputs[3],
+        new_root: inputs[4],
+        da_commitment: p.da_commitment,
+    };
+    bitai_proofs::verifier::simulation_proof(&public)
+}
+
+/// Ends a fee spike: estimates and the miners' minimum back to the configured floor.
+fn end_spike(w: &World) {
+    let floor = w.config.bitcoin.sim.block_min_fee_rate_sat_per_kvb;
+    w.sim().set_fee_spike(None);
+    w.sim()
+        .set_miner_min_fee_rate(bitcoin::FeeRate::from_sat_per_kwu(floor.div_ceil(4)));
 }

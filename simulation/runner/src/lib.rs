@@ -18,6 +18,10 @@ pub mod trace;
 pub mod users;
 pub mod world;
 
+/// The planted bugs' switch (feature `planted-bugs` only; see docs/simulation.md).
+#[cfg(feature = "planted-bugs")]
+pub use bitai_runtime::planted;
+
 use anyhow::Context;
 use bitai_bitcoin::BitcoinPort;
 use bitai_rpc::NodeApi;
@@ -234,7 +238,12 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
                     break Some(v);
                 }
             }
-            Next::Fault => injector.strike_due(now, &world, trace).await,
+            Next::Fault => {
+                injector.strike_due(now, &world, trace).await;
+                if let Some(down_ms) = injector.restart_after_ms.take() {
+                    world = world.restart(down_ms, trace).await?;
+                }
+            }
             Next::CreateChain => {
                 creations.remove(0);
                 let cheat = s.faults.on(FaultKind::NeuronCheat);

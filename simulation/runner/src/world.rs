@@ -256,6 +256,81 @@ impl World {
             .expect("the world runs on SimBitcoin")
     }
 
+    /// The coordinator crashes and restarts from its store: every role stops (mailboxes and
+    /// memory lost), `down_ms` of simulated time pass, and `bitai node`'s own start-up
+    /// (`bitai_node::pipeline::start`) runs again on the same store, resuming every hosted
+    /// chain; each chain's neurons start again. SimBitcoin, the outside world, lives on (its
+    /// miner is one of the node's children, and mines what fell due meanwhile when it
+    /// starts again). The in-memory store keeps exactly the batches that were written: a
+    /// store write is atomic and committed when it returns, so nothing else is lost.
+    pub async fn restart(self, down_ms: u64, trace: &Trace) -> anyhow::Result<World> {
+        let World {
+            devnet,
+            config,
+            follower,
+            chains,
+            store,
+            clock,
+            start_height,
+            ..
+        } = self;
+        let Devnet {
+            pipeline,
+            sim,
+            chain,
+            keys,
+            ..
+        } = devnet;
+        pipeline.stop().await;
+        trace.record(
+            "world",
+            format_args!("coordinator crashed; down for {down_ms} ms"),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(down_ms)).await;
+        let sim = sim.context("SimBitcoin")?;
+        let miner = bitai_node::base::miner_child(&sim, &clock).await?;
+        let pipeline = bitai_node::pipeline::start(bitai_node::pipeline::PipelineParts {
+            config: config.clone(),
+            bitcoin: Arc::new(sim.clone()),
+            store: store.clone(),
+            clock: clock.clone(),
+            registry: prometheus::Registry::new(),
+            keys: keys.clone(),
+            extra_children: vec![miner],
+        })
+        .await
+        .context("restarting the coordinator")?;
+        for c in &chains {
+            neurons::start_neurons(
+                &pipeline,
+                c.id,
+                &c.neurons,
+                &config.neuron,
+                config.sequencer.min_fee,
+            )
+            .await
+            .with_context(|| format!("restarting the neurons of {}", c.name))?;
+        }
+        trace.record("world", "coordinator restarted from its store");
+        let api = PipelineApi::new(&pipeline);
+        Ok(World {
+            devnet: Devnet {
+                pipeline,
+                sim: Some(sim),
+                chain,
+                keys,
+                neurons: Vec::new(),
+            },
+            api,
+            config,
+            follower,
+            chains,
+            store,
+            clock,
+            start_height,
+        })
+    }
+
     /// Stops the second node and the coordinator.
     pub async fn stop(self) {
         self.follower.stop().await;

@@ -179,7 +179,11 @@ pub fn check_proof_sequence(
             got: proof.block_number,
         });
     }
-    if proof.prev_state_root != head.verified_root {
+    #[cfg(feature = "planted-bugs")]
+    let stale_ok = bitai_runtime::planted::on("stale_prev_root_accepted");
+    #[cfg(not(feature = "planted-bugs"))]
+    let stale_ok = false;
+    if proof.prev_state_root != head.verified_root && !stale_ok {
         return Err(RuleError::WrongPrevRoot {
             expected: head.verified_root,
             got: proof.prev_state_root,

@@ -9,6 +9,8 @@
 
 pub mod clock;
 pub mod handoff;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 pub mod proxy;
 pub mod rng;
 pub mod sink;

@@ -28,6 +28,8 @@ pub struct ChildSpec {
     name: String,
     start: StartFn,
     detach: DetachFn,
+    /// Stops the role's proxy when the supervisor itself stops.
+    close: DetachFn,
 }
 
 impl ChildSpec {
@@ -53,13 +55,16 @@ impl ChildSpec {
                 Ok(actor_ref.get_cell())
             })
         });
+        let close_role = role.clone();
         let detach: DetachFn = Arc::new(move || {
             let _ = role.detach();
         });
+        let close: DetachFn = Arc::new(move || close_role.proxy().stop(None));
         Self {
             name: name.to_owned(),
             start,
             detach,
+            close,
         }
     }
 
@@ -197,11 +202,14 @@ impl Actor for Supervisor {
         _myself: ActorRef<Self::Msg>,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        // Stop children one by one, last started first, so shutdown order is deterministic.
+        // Stop children one by one, last started first, so shutdown order is deterministic;
+        // their role proxies go too, so a graph stopped in a process that goes on (tests, a
+        // simulated node restart) leaves no registered name behind.
         for child in state.children.iter_mut().rev() {
             if let Some(cell) = child.cell.take() {
                 let _ = cell.stop_and_wait(None, None).await;
             }
+            (child.spec.close)();
         }
         Ok(())
     }

@@ -73,6 +73,7 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
     let sink: Arc<dyn Sink<ProofEmitted>> = Arc::new(role.clone());
     let pool_args = PoolArgs {
         workers: Vec::new(),
+        check: None,
         confirmations: None,
         store: memory(),
         clock: Arc::new(TokioClock::starting_at(0)),
@@ -92,6 +93,7 @@ async fn pool_proofs_flow_through_the_mempool_to_the_inscriber_and_verify_on_the
         backend: ProverBackend::Simulation,
         rng_seed: [5; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
+        faults: Default::default(),
     };
     let (prover, _) = Actor::spawn(None, Prover, prover_args)
         .await

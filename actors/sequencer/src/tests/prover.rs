@@ -63,6 +63,7 @@ async fn real_pool(
         config: PoolConfig::default(),
         metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
         workers: Vec::new(),
+        check: None,
         confirmations: None,
     };
     let (pool, _) = Actor::spawn(None, ProverPool, pool_args)
@@ -72,6 +73,7 @@ async fn real_pool(
         backend,
         rng_seed: [9; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
+        faults: Default::default(),
     };
     let (prover, _) = Actor::spawn(None, Prover, prover_args)
         .await

@@ -72,15 +72,18 @@ pub struct ChainHost {
     mempool: RoleRef<MempoolMsg>,
     supervisor: ActorRef<SupervisorMsg>,
     chains: Mutex<BTreeMap<ChainId, Hosted>>,
+    hosted_keys: super::HostedKeys,
 }
 
 impl ChainHost {
-    /// A host over the node's roles; no sequencer runs until [`ChainHost::resume`].
+    /// A host over the node's roles; no sequencer runs until [`ChainHost::resume`]. Each
+    /// hosted chain's proof system and key go into `hosted_keys` (the prover pool's check).
     pub fn new(
         ports: SequencerPorts,
         keys: CircuitKeys,
         mempool: RoleRef<MempoolMsg>,
         supervisor: ActorRef<SupervisorMsg>,
+        hosted_keys: super::HostedKeys,
     ) -> Self {
         Self {
             ports,
@@ -88,6 +91,7 @@ impl ChainHost {
             mempool,
             supervisor,
             chains: Mutex::new(BTreeMap::new()),
+            hosted_keys,
         }
     }
 
@@ -218,6 +222,10 @@ impl ChainHost {
         if chains.contains_key(&id) {
             return Ok(());
         }
+        self.hosted_keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, (create.proof_system, create.verifying_key.clone()));
         let name = format!("sequencer-{}", &id.to_string()[..12]);
         let role = RoleRef::<SequencerMsg>::spawn(Some(name.clone()), &name, 100_000)
             .await

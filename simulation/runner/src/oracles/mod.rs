@@ -86,8 +86,10 @@ impl Oracles {
         check("inscribed_once", self.inscriptions.scan(w))?;
         check("roots", roots::check(w).await)?;
         check("agreement", self.agreement.record(w))?;
-        check("supply", supply::check(w).await)?;
+        // Before supply: paying a disagreeing neuron also breaks conservation, and the
+        // violation should name the rule that was broken first.
         check("poc", poc::check(w).await)?;
+        check("supply", supply::check(w).await)?;
         check("lost", self.lost.follow(w, users, 64).await)?;
         trace.record(
             "oracle",
