@@ -16,12 +16,17 @@ pub enum FaultKind {
     Crash,
     /// SimBitcoin replaces its last blocks (depth below the finality depth).
     Reorg,
+    /// At the end of the run, after every other check: a reorg one block deeper than the
+    /// nodes can roll back; they must stop loudly with their state intact.
+    DeepReorg,
     /// The fee market spikes for a while: the inscriber must bump.
     FeeSpike,
     /// SimBitcoin's mempool evicts one of the inscriber's transactions.
     Evict,
     /// A neuron of each chain cheats (commits to a corrupted output).
     NeuronCheat,
+    /// A neuron vanishes for good (its seats become no-shows).
+    NeuronVanish,
     /// An outsider submits a proof that must be refused: garbage bytes, a stale block
     /// number, or a well-formed proof over a stale previous root.
     BadProof,
@@ -33,14 +38,16 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::BadProof,
         FaultKind::Crash,
+        FaultKind::DeepReorg,
         FaultKind::Evict,
         FaultKind::FeeSpike,
         FaultKind::HungProver,
         FaultKind::LyingProver,
         FaultKind::NeuronCheat,
+        FaultKind::NeuronVanish,
         FaultKind::Panic,
         FaultKind::Reorg,
     ];
@@ -51,9 +58,11 @@ impl FaultKind {
             FaultKind::Panic => "panic",
             FaultKind::Crash => "crash",
             FaultKind::Reorg => "reorg",
+            FaultKind::DeepReorg => "deep_reorg",
             FaultKind::FeeSpike => "fee_spike",
             FaultKind::Evict => "evict",
             FaultKind::NeuronCheat => "neuron_cheat",
+            FaultKind::NeuronVanish => "neuron_vanish",
             FaultKind::BadProof => "bad_proof",
             FaultKind::HungProver => "hung_prover",
             FaultKind::LyingProver => "lying_prover",

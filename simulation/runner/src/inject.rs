@@ -10,6 +10,7 @@ use bitai_protocol::{encode_tx, BitaiTx, Hash32, SubmitProof};
 use bitai_prover::ProverFault;
 use bitai_rpc::NodeApi;
 use bitai_runtime::{seeded_rng, SimRng, SupervisorMsg};
+use bitai_simulation::bitcoin::ReorgMempool;
 use rand::Rng;
 use std::collections::BTreeMap;
 
@@ -21,6 +22,8 @@ pub struct Injector {
     spike_until_ms: Option<u64>,
     /// Provers with a fault on, and when it ends.
     provers_until_ms: BTreeMap<String, u64>,
+    /// Neurons that vanished (by child name), never to be restarted.
+    pub vanished: Vec<String>,
     /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
     pub restart_after_ms: Option<u64>,
     /// Faults struck so far.
@@ -38,7 +41,7 @@ impl Injector {
         let mut rng = seeded_rng(seed, "sim/faults");
         let mut due_ms = BTreeMap::new();
         for (&kind, &gap) in &plan.mean_gap_s {
-            if kind != FaultKind::NeuronCheat {
+            if !matches!(kind, FaultKind::NeuronCheat | FaultKind::DeepReorg) {
                 due_ms.insert(kind, now_ms + exp_gap_ms(&mut rng, gap));
             }
         }
@@ -49,6 +52,7 @@ impl Injector {
             spike_until_ms: None,
             provers_until_ms: BTreeMap::new(),
             restart_after_ms: None,
+            vanished: Vec::new(),
             struck: 0,
         }
     }
@@ -113,13 +117,22 @@ impl Injector {
             FaultKind::Reorg => {
                 let max = (w.config.statemachine.finality_depth - 1).max(1);
                 let depth = self.rng.gen_range(1..=max);
-                match w.sim().reorg(depth, depth + 1) {
+                // Half the reorgs put the disconnected transactions back in the mempool (the
+                // new blocks mine them again); half drop them, as a competing miner's chain
+                // that never saw them would, so the inscriber must send them again.
+                let mode = if self.rng.gen_bool(0.5) {
+                    ReorgMempool::Include
+                } else {
+                    ReorgMempool::Drop
+                };
+                match w.sim().reorg_with(depth, depth + 1, mode.clone()) {
                     Ok(r) => trace.record(
                         "fault",
                         format_args!(
-                            "reorg depth {depth}: {} blocks out, {} in",
+                            "reorg depth {depth} ({mode:?}): {} blocks out, {} in, {} txs dropped",
                             r.disconnected.len(),
-                            depth + 1
+                            depth + 1,
+                            r.dropped.len()
                         ),
                     ),
                     Err(e) => {
@@ -152,6 +165,7 @@ impl Injector {
                 }
             }
             FaultKind::BadProof => self.bad_proof(w, trace).await,
+            FaultKind::NeuronVanish => self.vanish(w, trace).await,
             FaultKind::HungProver | FaultKind::LyingProver => {
                 let faults = &w.devnet.pipeline.prover_faults;
                 let name = faults[self.rng.gen_range(0..faults.len())].0.clone();
@@ -168,7 +182,7 @@ impl Injector {
                     .insert(name.clone(), now_ms + minutes * 60_000);
                 self.prover_fault(w, &name, Some(fault), trace);
             }
-            FaultKind::NeuronCheat => {}
+            FaultKind::NeuronCheat | FaultKind::DeepReorg => {}
             FaultKind::Crash => {
                 let down_ms = self.rng.gen_range(10_000..300_000);
                 trace.record(
@@ -191,6 +205,27 @@ impl Injector {
             f.set(fault);
             trace.record("fault", format_args!("prover {name}: {fault:?}"));
         }
+    }
+
+    /// A neuron leaves for good; the next node restart does not bring it back.
+    async fn vanish(&mut self, w: &World, trace: &Trace) {
+        let sup = &w.devnet.pipeline.supervisor;
+        let Ok(children) = ractor::call!(sup, SupervisorMsg::Status) else {
+            return;
+        };
+        let mut names: Vec<String> = children
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|n| n.starts_with("neuron-"))
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            return;
+        }
+        let name = names.swap_remove(self.rng.gen_range(0..names.len()));
+        trace.record("fault", format_args!("neuron_vanish {name}"));
+        let _ = ractor::call!(sup, SupervisorMsg::Retire, name.clone());
+        self.vanished.push(name);
     }
 
     async fn panic(&mut self, w: &World, trace: &Trace) {
@@ -219,14 +254,14 @@ impl Injector {
         let variant = self.rng.gen_range(0..3u8);
         let da_commitment = Hash32(self.rng.gen());
         let garbage: Vec<u8> = (0..128).map(|_| self.rng.gen()).collect();
-        let (what, proof) = match (variant, forgery(w, c, v.verified_block).await) {
+        let (what, proof) = match (variant, forgery(w, c).await) {
             // A statement over a stale previous root with a proof that verifies (the
             // simulation-only system proves nothing, so anyone can make one): only the
             // verifier contract's root rule can refuse it.
-            (0, Some((prev, new))) => {
+            (0, Some((number, prev, new))) => {
                 let mut p = SubmitProof {
                     chain_id: c.id,
-                    block_number: v.verified_block + 1,
+                    block_number: number,
                     prev_state_root: prev,
                     new_state_root: new,
                     da_commitment,
@@ -281,17 +316,26 @@ impl Injector {
     }
 }
 
-/// Two real roots of chain `c` that are not its verified root: the root before its verified
-/// block (stale) and the one after it. Only on simulation-only chains (nobody can forge a
-/// Groth16 proof).
-async fn forgery(w: &World, c: &crate::world::SimChain, verified: u64) -> Option<(Hash32, Hash32)> {
+/// A statement for the block after chain `c`'s head (no real proof of it exists yet, so
+/// nothing pending stands in its way) over a stale previous root: the root before the head
+/// block, and the head's own root as the new one. Only on simulation-only chains (nobody can
+/// forge a Groth16 proof).
+async fn forgery(w: &World, c: &crate::world::SimChain) -> Option<(u64, Hash32, Hash32)> {
     let simulated =
         w.config.chain.proof_system == bitai_node::pipeline::config::ProofSystemName::Simulation;
-    if verified < 1 || !simulated {
+    let head = w
+        .api
+        .chain(c.id)
+        .await
+        .ok()
+        .flatten()?
+        .sequencer?
+        .head_block;
+    if head < 2 || !simulated {
         return None;
     }
-    let block = w.api.block(c.id, verified).await.ok().flatten()?;
-    Some((block.prev_state_root, block.new_state_root))
+    let block = w.api.block(c.id, head).await.ok().flatten()?;
+    Some((head + 1, block.prev_state_root, block.new_state_root))
 }
 
 /// The simulation-only proof of `p`'s statement (see `bitai_proofs::verifier::simulation`).

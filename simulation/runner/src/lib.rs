@@ -241,7 +241,7 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
             Next::Fault => {
                 injector.strike_due(now, &world, trace).await;
                 if let Some(down_ms) = injector.restart_after_ms.take() {
-                    world = world.restart(down_ms, trace).await?;
+                    world = world.restart(down_ms, &injector.vanished, trace).await?;
                 }
             }
             Next::CreateChain => {
@@ -267,7 +267,7 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         None => oracles.finish(&world, &users, trace).await.err(),
     };
     bar.finish_and_clear();
-    let outcome = summarise(
+    let mut outcome = summarise(
         &world,
         &users,
         (&oracles, injector.struck),
@@ -276,6 +276,12 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         violation,
     )
     .await;
+    if outcome.violations.is_empty() && s.faults.on(FaultKind::DeepReorg) {
+        if let Err(v) = oracles.deep_reorg(&world, trace).await {
+            outcome.violations.push(v);
+        }
+        outcome.simulated_s = trace.now_ms() / 1_000;
+    }
     world.stop().await;
     Ok(outcome)
 }

@@ -58,11 +58,12 @@ impl Scenario {
             let gap_s = match kind {
                 FaultKind::Panic => rng.gen_range(600..3_600),
                 FaultKind::Crash => rng.gen_range(3_600..14_400),
+                FaultKind::NeuronVanish => rng.gen_range(3_600..14_400),
                 FaultKind::Reorg => rng.gen_range(3_600..14_400),
                 FaultKind::FeeSpike => rng.gen_range(3_600..10_800),
                 FaultKind::Evict => rng.gen_range(1_800..7_200),
-                FaultKind::NeuronCheat => 1,
-                FaultKind::BadProof => rng.gen_range(1_800..7_200),
+                FaultKind::NeuronCheat | FaultKind::DeepReorg => 1,
+                FaultKind::BadProof => rng.gen_range(600..3_600),
                 FaultKind::HungProver => rng.gen_range(3_600..10_800),
                 FaultKind::LyingProver => rng.gen_range(3_600..10_800),
             };

@@ -263,7 +263,12 @@ impl World {
     /// miner is one of the node's children, and mines what fell due meanwhile when it
     /// starts again). The in-memory store keeps exactly the batches that were written: a
     /// store write is atomic and committed when it returns, so nothing else is lost.
-    pub async fn restart(self, down_ms: u64, trace: &Trace) -> anyhow::Result<World> {
+    pub async fn restart(
+        self,
+        down_ms: u64,
+        vanished: &[String],
+        trace: &Trace,
+    ) -> anyhow::Result<World> {
         let World {
             devnet,
             config,
@@ -301,10 +306,18 @@ impl World {
         .await
         .context("restarting the coordinator")?;
         for c in &chains {
+            // A neuron that vanished stays gone (its child name is `neuron-<chain>-<account>`).
+            let prefix = format!("neuron-{}-", &c.id.to_string()[..8]);
+            let plans: Vec<NeuronPlan> = c
+                .neurons
+                .iter()
+                .filter(|n| !vanished.contains(&format!("{prefix}{}", n.account)))
+                .cloned()
+                .collect();
             neurons::start_neurons(
                 &pipeline,
                 c.id,
-                &c.neurons,
+                &plans,
                 &config.neuron,
                 config.sequencer.min_fee,
             )

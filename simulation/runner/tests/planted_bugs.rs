@@ -67,7 +67,7 @@ fn a_disagreeing_neuron_paid_is_caught_by_the_poc_oracle() {
 
 #[test]
 fn a_transfer_acknowledged_before_it_is_persisted_is_caught_as_lost() {
-    caught_within_50_seeds("ack_before_persist", "panic", 48, &["lost"]);
+    caught_within_50_seeds("ack_before_persist", "panic,crash", 48, &["lost"]);
 }
 
 #[test]

@@ -102,6 +102,10 @@ pub enum SupervisorMsg {
     /// a newly hosted chain); answers whether it started. A name already present is
     /// refused, so a repeated request starts nothing twice.
     Start(ChildSpec, RpcReplyPort<Result<(), String>>),
+    /// Stop the named child for good: it leaves the children before it stops, so its end is
+    /// neither restarted nor a halt, and its role proxy stops with it. Answers whether such
+    /// a child was there. (A neuron that vanishes in the simulation; a drained role.)
+    Retire(String, RpcReplyPort<bool>),
 }
 
 impl ractor::Message for SupervisorMsg {}
@@ -241,6 +245,18 @@ impl Actor for Supervisor {
                     })
                     .collect();
                 let _ = reply.send(status);
+            }
+            SupervisorMsg::Retire(name, reply) => {
+                let found = state.children.iter().position(|c| c.spec.name == name);
+                if let Some(i) = found {
+                    let child = state.children.remove(i);
+                    if let Some(cell) = child.cell {
+                        cell.stop(Some("retired".into()));
+                    }
+                    (child.spec.close)();
+                    tracing::info!(child = %name, "retired");
+                }
+                let _ = reply.send(found.is_some());
             }
             SupervisorMsg::Start(spec, reply) => {
                 let outcome = if state.children.iter().any(|c| c.spec.name == spec.name) {

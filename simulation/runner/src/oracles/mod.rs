@@ -15,11 +15,14 @@
 //! - (g) [`poc`]: Proof-of-Compute never pays a neuron that disagreed with the quorum.
 //! - (h) [`liveness`]: once the runner heals the faults, every chain's head becomes final
 //!   and every request settles within the quiet phase.
+//! - [`deep_reorg`] (with the `deep_reorg` fault, after all the others): a reorg deeper than
+//!   the nodes can roll back stops them loudly with their state intact.
 //!
 //! Adding an oracle: a file here with a checker returning `Err(detail)` on a violation,
 //! called from [`Oracles::tick`] or [`Oracles::finish`].
 
 pub mod agreement;
+pub mod deep_reorg;
 pub mod inscribed_once;
 pub mod liveness;
 pub mod lost;
@@ -117,5 +120,16 @@ impl Oracles {
         check("lost", self.lost.finish(w, users).await)?;
         check("replay", replay::check(w).await)?;
         Ok(())
+    }
+
+    /// The `deep_reorg` fault's terminal check (after [`Oracles::finish`] passed).
+    pub async fn deep_reorg(&self, w: &World, trace: &Trace) -> Result<(), Violation> {
+        match deep_reorg::check(w).await {
+            Ok(line) => {
+                trace.record("oracle", format_args!("deep_reorg ok: {line}"));
+                Ok(())
+            }
+            Err(d) => Err(violation(trace, "deep_reorg", d)),
+        }
     }
 }
