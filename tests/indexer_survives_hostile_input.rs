@@ -6,19 +6,17 @@
 
 use bitai_bitcoin::BitcoinPort;
 use bitai_indexer::IndexerConfig;
-use bitai_protocol::envelope::{BITAI_CONTENT_TYPE, BITAI_METAPROTOCOL};
 use bitai_protocol::{encode_tx, BitaiTx, ChainId, Hash32, SubmitProof, FORMAT_VERSION};
 use bitai_runtime::TokioClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
 use bitai_storage::{MemoryStore, SharedStore};
 use bitai_tests::support::canonical::Ledger;
 use bitai_tests::support::hostile_node::{HostileNode, Mangle};
-use bitai_tests::support::inscribe::TestInscriber;
+use bitai_tests::support::inscribe::{
+    bitai_envelope as envelope, plain_inscription, TestInscriber,
+};
 use bitai_tests::support::recording_consumer::{effect_log, net_chain};
 use bitai_tests::support::world::IndexerWorld;
-use bitcoin::opcodes::all::{OP_ENDIF, OP_IF};
-use bitcoin::opcodes::OP_FALSE;
-use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::ScriptBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,35 +31,6 @@ fn valid(n: u64) -> Vec<u8> {
         proof: vec![2; 128],
     }))
     .expect("encodes")
-}
-
-fn push(b: Builder, bytes: &[u8]) -> Builder {
-    b.push_slice(PushBytesBuf::try_from(bytes.to_vec()).expect("under 4 GB"))
-}
-
-/// An ord text inscription without a metaprotocol.
-fn plain_inscription(body: &[u8]) -> ScriptBuf {
-    let b = Builder::new().push_opcode(OP_FALSE).push_opcode(OP_IF);
-    let b = push(push(push(b, b"ord"), &[1]), b"text/plain;charset=utf-8");
-    push(b.push_opcode(OP_FALSE), body)
-        .push_opcode(OP_ENDIF)
-        .into_script()
-}
-
-/// An envelope with the BitAI tags, optional extra tag/value pairs, and `body` in chunks.
-fn envelope(extra: &[(&[u8], &[u8])], body: &[u8]) -> ScriptBuf {
-    let mut b = Builder::new().push_opcode(OP_FALSE).push_opcode(OP_IF);
-    b = push(b, b"ord");
-    b = push(push(b, &[1]), BITAI_CONTENT_TYPE);
-    b = push(push(b, &[7]), BITAI_METAPROTOCOL);
-    for (tag, value) in extra {
-        b = push(push(b, tag), value);
-    }
-    b = b.push_opcode(OP_FALSE);
-    for chunk in body.chunks(520) {
-        b = push(b, chunk);
-    }
-    b.push_opcode(OP_ENDIF).into_script()
 }
 
 #[tokio::test(start_paused = true)]

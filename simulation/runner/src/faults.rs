@@ -30,6 +30,8 @@ pub enum FaultKind {
     /// An outsider submits a proof that must be refused: garbage bytes, a stale block
     /// number, or a well-formed proof over a stale previous root.
     BadProof,
+    /// An outsider inscribes malformed and hostile BitAI envelopes on Bitcoin.
+    HostileEnvelope,
     /// A local prover hangs for a while: takes jobs, answers nothing (its leases expire).
     HungProver,
     /// A local prover sends proofs that do not verify for a while.
@@ -38,12 +40,13 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
         FaultKind::Evict,
         FaultKind::FeeSpike,
+        FaultKind::HostileEnvelope,
         FaultKind::HungProver,
         FaultKind::LyingProver,
         FaultKind::NeuronCheat,
@@ -65,6 +68,7 @@ impl FaultKind {
             FaultKind::NeuronVanish => "neuron_vanish",
             FaultKind::BadProof => "bad_proof",
             FaultKind::HungProver => "hung_prover",
+            FaultKind::HostileEnvelope => "hostile_envelope",
             FaultKind::LyingProver => "lying_prover",
         }
     }

@@ -22,6 +22,9 @@ pub struct Injector {
     spike_until_ms: Option<u64>,
     /// Provers with a fault on, and when it ends.
     provers_until_ms: BTreeMap<String, u64>,
+    /// The outsider inscribing hostile envelopes (funded at its first strike).
+    outsider: Option<bitai_simulation::outsider::OutsideInscriber>,
+    seed: u64,
     /// Neurons that vanished (by child name), never to be restarted.
     pub vanished: Vec<String>,
     /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
@@ -53,6 +56,8 @@ impl Injector {
             provers_until_ms: BTreeMap::new(),
             restart_after_ms: None,
             vanished: Vec::new(),
+            outsider: None,
+            seed,
             struck: 0,
         }
     }
@@ -166,6 +171,9 @@ impl Injector {
             }
             FaultKind::BadProof => self.bad_proof(w, trace).await,
             FaultKind::NeuronVanish => self.vanish(w, trace).await,
+            FaultKind::HostileEnvelope => {
+                crate::hostile::strike(&mut self.outsider, w, &mut self.rng, self.seed, trace)
+            }
             FaultKind::HungProver | FaultKind::LyingProver => {
                 let faults = &w.devnet.pipeline.prover_faults;
                 let name = faults[self.rng.gen_range(0..faults.len())].0.clone();

@@ -10,6 +10,7 @@
 
 pub mod faults;
 pub mod follower;
+pub mod hostile;
 pub mod inject;
 pub mod oracles;
 pub mod scenario;

@@ -65,6 +65,7 @@ impl Scenario {
                 FaultKind::NeuronCheat | FaultKind::DeepReorg => 1,
                 FaultKind::BadProof => rng.gen_range(600..3_600),
                 FaultKind::HungProver => rng.gen_range(3_600..10_800),
+                FaultKind::HostileEnvelope => rng.gen_range(900..3_600),
                 FaultKind::LyingProver => rng.gen_range(3_600..10_800),
             };
             faults.mean_gap_s.insert(kind, gap_s);
