@@ -40,6 +40,7 @@ mod mempool;
 mod miner;
 mod node;
 mod policy;
+mod recorded;
 mod reorg;
 mod replacement;
 mod restore;
@@ -118,6 +119,9 @@ pub enum SimBitcoinError {
     /// index, a meta record that does not decode).
     #[error("simbitcoin store is corrupt: {0}")]
     CorruptStore(String),
+    /// A recorded block does not fit this chain (see `SimBitcoin::apply_recorded`).
+    #[error("recorded block refused: {0}")]
+    Recorded(String),
     /// The store holds another network (another seed or genesis than the config's).
     #[error("simbitcoin store belongs to another network: {0}")]
     StoreMismatch(String),
@@ -325,6 +329,23 @@ impl SimBitcoin {
         mode: ReorgMempool,
     ) -> Result<ReorgReport, SimBitcoinError> {
         self.node().reorg(depth, new_blocks, mode)
+    }
+
+    /// Plays one step of a recorded chain: disconnects `disconnect` tips (their transactions
+    /// go back to the mempool), then connects `blocks` exactly as given, each validated on
+    /// the tip. All or nothing.
+    pub fn apply_recorded(
+        &self,
+        disconnect: u64,
+        blocks: Vec<bitcoin::Block>,
+    ) -> Result<Vec<BlockHash>, SimBitcoinError> {
+        self.node().apply_recorded(disconnect, blocks)
+    }
+
+    /// Pauses (or resumes) SimBitcoin's own mining: while paused, blocks fall due and are
+    /// skipped (a recorded chain is playing). Not stored: a reopened network mines.
+    pub fn set_mining_paused(&self, paused: bool) {
+        self.node().mining_paused = paused;
     }
 
     /// The mempool's txids, in txid order.

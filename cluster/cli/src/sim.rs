@@ -21,8 +21,9 @@ use std::process::ExitCode;
 /// last three lines are the summary, `trace_hash=…` and `violations=N`.
 ///
 /// Examples: `bitai sim --seed 7` (one simulated day, 144 Bitcoin blocks, all faults);
-/// `bitai sim --seed 7 --trace t.txt` (write the trace to diff); `bitai sim --seeds 100
-/// --jobs 2` (a swarm); `bitai sim --seeds 10 --check-determinism`.
+/// `bitai sim --seed 7 --trace t.txt` (write the trace to diff); `bitai sim --seed 7
+/// --record chain.txt` then `bitai sim --seed 7 --replay chain.txt` (a recorded chain);
+/// `bitai sim --seeds 100 --jobs 2` (a swarm); `bitai sim --seeds 10 --check-determinism`.
 ///
 /// Exit codes: 0 no violation (every seed, for a swarm); 1 an oracle fired (or a seed of
 /// the swarm failed, or ran twice with different trace hashes); 2 bad usage.
@@ -58,6 +59,14 @@ pub struct SimArgs {
     /// Run every seed of the swarm twice, in two processes, and compare trace hashes.
     #[arg(long)]
     pub check_determinism: bool,
+    /// Write the run's Bitcoin chain to this file as it happens (one raw block in hex per
+    /// line, with reorg directives; docs/simulation.md gives the format).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Run against a recorded chain: its blocks and scripted reorgs are the chain until the
+    /// file ends, then SimBitcoin mines on from its tip.
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -95,6 +104,8 @@ pub fn run(args: SimArgs) -> ExitCode {
         proofs,
         trace_file: args.trace.clone(),
         progress: !args.no_progress,
+        record: args.record.clone(),
+        replay: args.replay.clone(),
     };
     let outcome = match bitai_sim::run(&opts) {
         Ok(o) => o,

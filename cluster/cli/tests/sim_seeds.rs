@@ -136,3 +136,67 @@ fn seeds_16_and_17_a_lying_prover_no_longer_stalls_a_chain() {
         assert!(ok && out.contains("violations=0"), "seed {seed}: {out}");
     }
 }
+
+/// `state <height> <hash> <sha256>` lines of a trace: the coordinator's chains at each block.
+fn states(trace: &std::path::Path) -> std::collections::BTreeMap<(String, String), String> {
+    std::fs::read_to_string(trace)
+        .expect("trace written")
+        .lines()
+        .filter_map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            (p.len() == 5 && p[1] == "state")
+                .then(|| ((p[2].to_owned(), p[3].to_owned()), p[4].to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_recorded_chain_with_reorgs_replays_to_the_same_bitai_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (file, a, b) = (
+        dir.path().join("chain.txt"),
+        dir.path().join("a.trace"),
+        dir.path().join("b.trace"),
+    );
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
+    let common = [
+        "--seed",
+        "9",
+        "--bitcoin-blocks",
+        "36",
+        "--faults",
+        "reorg,crash",
+        "--no-progress",
+    ];
+    let (ok, out) = sim(&[
+        &common[..],
+        &["--record", &path(&file), "--trace", &path(&a)],
+    ]
+    .concat());
+    assert!(ok, "{out}");
+    let recorded = std::fs::read_to_string(&file).expect("recording");
+    assert!(
+        recorded.starts_with("bitai-sim recorded chain v1\nstart "),
+        "{}",
+        &recorded[..80]
+    );
+    assert!(
+        recorded.lines().any(|l| l.starts_with("reorg ")),
+        "the seed's reorgs are recorded"
+    );
+    let (ok, out) = sim(&[
+        &common[..],
+        &["--replay", &path(&file), "--trace", &path(&b)],
+    ]
+    .concat());
+    assert!(ok, "{out}");
+    let (sa, sb) = (states(&a), states(&b));
+    let both: Vec<_> = sa.keys().filter(|k| sb.contains_key(*k)).collect();
+    assert!(both.len() >= 30, "{} blocks seen by both runs", both.len());
+    for k in both {
+        assert_eq!(
+            sa[k], sb[k],
+            "the BitAI state at block {k:?} differs in the replay"
+        );
+    }
+}

@@ -20,8 +20,12 @@ pub struct Injector {
     plan: FaultPlan,
     due_ms: BTreeMap<FaultKind, u64>,
     spike_until_ms: Option<u64>,
+    /// Each fault kind's own random stream.
+    rngs: BTreeMap<FaultKind, SimRng>,
     /// Provers with a fault on, and when it ends.
     provers_until_ms: BTreeMap<String, u64>,
+    /// A recording plays: faults that make Bitcoin blocks are skipped.
+    pub chain_locked: bool,
     /// The outsider inscribing hostile envelopes (funded at its first strike).
     outsider: Option<bitai_simulation::outsider::OutsideInscriber>,
     seed: u64,
@@ -33,6 +37,11 @@ pub struct Injector {
     pub struck: u64,
 }
 
+/// The random stream of one fault kind.
+fn rng_of(seed: u64, kind: FaultKind) -> SimRng {
+    seeded_rng(seed, &format!("sim/faults/{}", kind.name()))
+}
+
 fn exp_gap_ms(rng: &mut SimRng, mean_s: u64) -> u64 {
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     ((-u.ln()) * mean_s as f64 * 1_000.0) as u64 + 1
@@ -41,15 +50,18 @@ fn exp_gap_ms(rng: &mut SimRng, mean_s: u64) -> u64 {
 impl Injector {
     /// The schedule of `plan` from `now_ms`.
     pub fn new(seed: u64, plan: &FaultPlan, now_ms: u64) -> Injector {
-        let mut rng = seeded_rng(seed, "sim/faults");
         let mut due_ms = BTreeMap::new();
+        let mut rngs = BTreeMap::new();
         for (&kind, &gap) in &plan.mean_gap_s {
             if !matches!(kind, FaultKind::NeuronCheat | FaultKind::DeepReorg) {
+                let mut rng = rng_of(seed, kind);
                 due_ms.insert(kind, now_ms + exp_gap_ms(&mut rng, gap));
+                rngs.insert(kind, rng);
             }
         }
         Injector {
-            rng,
+            rng: seeded_rng(seed, "sim/faults"),
+            rngs,
             plan: plan.clone(),
             due_ms,
             spike_until_ms: None,
@@ -58,6 +70,7 @@ impl Injector {
             vanished: Vec::new(),
             outsider: None,
             seed,
+            chain_locked: false,
             struck: 0,
         }
     }
@@ -96,10 +109,19 @@ impl Injector {
             .map(|(&k, _)| k)
             .collect();
         for kind in due {
+            // Each kind draws from its own stream: turning one fault off (or skipping its
+            // strikes while a recording plays) leaves every other fault's moments as they were.
+            let mut rng = self
+                .rngs
+                .remove(&kind)
+                .unwrap_or_else(|| rng_of(self.seed, kind));
+            std::mem::swap(&mut self.rng, &mut rng);
             self.strike(kind, now_ms, w, trace).await;
             self.struck += 1;
             let gap = self.plan.mean_gap_s[&kind];
             let next = now_ms + exp_gap_ms(&mut self.rng, gap);
+            std::mem::swap(&mut self.rng, &mut rng);
+            self.rngs.insert(kind, rng);
             self.due_ms.insert(kind, next);
         }
     }
@@ -117,6 +139,14 @@ impl Injector {
     }
 
     async fn strike(&mut self, kind: FaultKind, now_ms: u64, w: &World, trace: &Trace) {
+        if self.chain_locked && matches!(kind, FaultKind::Reorg | FaultKind::HostileEnvelope) {
+            // A recording plays: its blocks are the chain, reorgs and outsiders included.
+            trace.record(
+                "fault",
+                format_args!("{} skipped: a recording plays", kind.name()),
+            );
+            return;
+        }
         match kind {
             FaultKind::Panic => self.panic(w, trace).await,
             FaultKind::Reorg => {

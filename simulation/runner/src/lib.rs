@@ -13,6 +13,8 @@ pub mod follower;
 pub mod hostile;
 pub mod inject;
 pub mod oracles;
+pub mod recording;
+pub mod replay;
 pub mod scenario;
 pub mod swarm;
 pub mod trace;
@@ -53,6 +55,11 @@ pub struct SimOptions {
     pub trace_file: Option<std::path::PathBuf>,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// Write the run's Bitcoin chain here as it happens ([`recording`]).
+    pub record: Option<std::path::PathBuf>,
+    /// Run against this recorded chain: its blocks and reorgs are the chain until it ends,
+    /// then SimBitcoin mines on.
+    pub replay: Option<std::path::PathBuf>,
 }
 
 impl SimOptions {
@@ -73,8 +80,13 @@ impl SimOptions {
             Proofs::Sim => "sim",
             Proofs::Real => "real",
         };
+        let replay = self
+            .replay
+            .as_ref()
+            .map(|p| format!(" --replay {}", p.display()))
+            .unwrap_or_default();
         format!(
-            "bitai sim --seed {} --bitcoin-blocks {} --faults {faults} --proofs {proofs}",
+            "bitai sim --seed {} --bitcoin-blocks {} --faults {faults} --proofs {proofs}{replay}",
             self.seed, self.bitcoin_blocks
         )
     }
@@ -132,6 +144,10 @@ pub fn run(opts: &SimOptions) -> anyhow::Result<Outcome> {
         None => None,
     };
     let trace = Trace::new(file);
+    let replay = match &opts.replay {
+        Some(p) => Some(read_recording(p)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -142,7 +158,7 @@ pub fn run(opts: &SimOptions) -> anyhow::Result<Outcome> {
     let mut outcome = tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(async {
             trace.start_clock();
-            drive(opts, &trace).await
+            drive(opts, replay, &trace).await
         })
     })?;
     // Actors still parked on timers go with the runtime.
@@ -156,6 +172,7 @@ pub fn run(opts: &SimOptions) -> anyhow::Result<Outcome> {
 /// What the driver schedules next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Next {
+    Replay,
     Oracle,
     Fault,
     CreateChain,
@@ -163,10 +180,43 @@ enum Next {
     Transfer,
 }
 
-async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
+/// Largest recording `--replay` reads.
+const MAX_RECORDING_BYTES: u64 = 1 << 31;
+
+fn read_recording(path: &std::path::Path) -> anyhow::Result<recording::Recording> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    anyhow::ensure!(
+        len <= MAX_RECORDING_BYTES,
+        "{} is {len} bytes, over the {MAX_RECORDING_BYTES}-byte limit",
+        path.display()
+    );
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    recording::Recording::parse(&text).with_context(|| format!("{}", path.display()))
+}
+
+async fn drive(
+    opts: &SimOptions,
+    replay: Option<recording::Recording>,
+    trace: &Trace,
+) -> anyhow::Result<Outcome> {
     let s = Scenario::draw(opts.seed, opts.bitcoin_blocks, &opts.faults);
     trace.record("scenario", format_args!("seed={} {}", s.seed, s.describe()));
-    let mut world = World::start(&s, opts.proofs, trace).await?;
+    let mut player = replay.map(replay::Player::new).transpose()?;
+    let mut world =
+        World::start(&s, opts.proofs, player.as_ref().map(|p| p.premine()), trace).await?;
+    if let Some(p) = &player {
+        p.pause_mining(&world, trace);
+    }
+    let mut recorder = match &opts.record {
+        Some(path) => Some(recording::Recorder::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+            world.start_height,
+        )?),
+        None => None,
+    };
     let mut users = Users::new(s.seed, s.invalid_share)?;
     let poc = world.config.chain.block_ops > 0;
     if poc {
@@ -175,6 +225,7 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         }
     }
     let mut injector = inject::Injector::new(s.seed, &s.faults, trace.now_ms());
+    injector.chain_locked = player.is_some();
     let mut oracles = Oracles::default();
     let busy_ms = s.quiet_from() * scenario::BITCOIN_BLOCK_MS;
     let mut creations: Vec<u64> = (0..s.chains_created)
@@ -216,6 +267,9 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
             break Some(oracles::halt(trace, reason));
         }
         let mut due = vec![(next_oracle, Next::Oracle)];
+        if let Some(t) = player.as_ref().and_then(|p| p.next_due_ms()) {
+            due.push((t, Next::Replay));
+        }
         if !quiet {
             due.push((next_transfer, Next::Transfer));
             if poc {
@@ -232,8 +286,16 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         tokio::time::sleep(Duration::from_millis(at.saturating_sub(trace.now_ms()))).await;
         let now = trace.now_ms();
         match what {
+            Next::Replay => {
+                if let Some(p) = player.as_mut() {
+                    p.play_due(now, &world, trace)?;
+                }
+            }
             Next::Oracle => {
                 next_oracle = at + 60_000;
+                if let Some(r) = recorder.as_mut() {
+                    r.follow(world.sim())?;
+                }
                 find_models(&mut world).await;
                 if let Err(v) = oracles.tick(&world, &users, trace).await {
                     break Some(v);
@@ -277,11 +339,14 @@ async fn drive(opts: &SimOptions, trace: &Trace) -> anyhow::Result<Outcome> {
         violation,
     )
     .await;
-    if outcome.violations.is_empty() && s.faults.on(FaultKind::DeepReorg) {
+    if outcome.violations.is_empty() && s.faults.on(FaultKind::DeepReorg) && player.is_none() {
         if let Err(v) = oracles.deep_reorg(&world, trace).await {
             outcome.violations.push(v);
         }
         outcome.simulated_s = trace.now_ms() / 1_000;
+    }
+    if let Some(r) = recorder.as_mut() {
+        r.follow(world.sim())?;
     }
     world.stop().await;
     Ok(outcome)

@@ -158,10 +158,33 @@ fn sim_chain(section: &ChainSection, id: ChainId, seed: u64, neurons: Vec<Neuron
 impl World {
     /// Starts the coordinator with its first chain, the other chains hosted from the start,
     /// and the second BitAI node.
-    pub async fn start(s: &Scenario, proofs: Proofs, trace: &Trace) -> anyhow::Result<World> {
+    /// With `premine`, those recorded blocks are SimBitcoin's first, in place before the
+    /// node starts (instead of its own premine).
+    pub async fn start(
+        s: &Scenario,
+        proofs: Proofs,
+        premine: Option<Vec<bitcoin::Block>>,
+        trace: &Trace,
+    ) -> anyhow::Result<World> {
         let config = node_config(s, proofs);
         let store: SharedStore = Arc::new(bitai_storage::MemoryStore::new());
         let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::starting_at(START_UNIX_MS));
+        if let Some(blocks) = premine {
+            let n = blocks.len();
+            let sim = bitai_simulation::bitcoin::SimBitcoin::open(
+                config.bitcoin.sim.clone(),
+                clock.clone(),
+                store.clone(),
+            )
+            .context("opening SimBitcoin for the recorded premine")?;
+            sim.set_mining_paused(true);
+            sim.apply_recorded(0, blocks)
+                .context("the recording's premine does not fit this network")?;
+            trace.record(
+                "replay",
+                format_args!("{n} premine blocks from the recording"),
+            );
+        }
         let base = NodeBase {
             store: store.clone(),
             registry: prometheus::Registry::new(),

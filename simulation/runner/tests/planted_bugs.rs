@@ -23,6 +23,8 @@ fn caught_within_50_seeds(bug: &'static str, faults: &str, blocks: u64, oracles:
             proofs: Proofs::Sim,
             trace_file: None,
             progress: false,
+            record: None,
+            replay: None,
         };
         let outcome = bitai_sim::run(&opts).expect("the run completes");
         if let Some(v) = outcome.violations.first() {

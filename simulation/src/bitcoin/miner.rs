@@ -159,6 +159,12 @@ impl Node {
     /// puts it back and stops (the blocks before stay mined).
     pub(crate) fn mine_due(&mut self, now_ms: u64) -> Result<Vec<BlockHash>, SimBitcoinError> {
         let mut hashes = Vec::new();
+        if self.mining_paused {
+            while self.schedule.next_due_ms() <= now_ms {
+                self.schedule.advance();
+            }
+            return Ok(hashes);
+        }
         while self.schedule.next_due_ms() <= now_ms {
             let due_ms = self.schedule.next_due_ms();
             let before = self.schedule.clone();

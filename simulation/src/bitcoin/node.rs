@@ -31,6 +31,8 @@ pub(crate) struct Node {
     pub blocks_built: u64,
     /// The store of a durable network (`SimBitcoin::open`); `None` in memory.
     pub durable: Option<Durable>,
+    /// Blocks fall due but are not mined (a recorded chain is playing).
+    pub mining_paused: bool,
 }
 
 impl Node {
@@ -58,6 +60,7 @@ impl Node {
             fee_spike_sat_per_kvb: None,
             blocks_built: 0,
             durable: None,
+            mining_paused: false,
             config,
         })
     }

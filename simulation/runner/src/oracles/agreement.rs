@@ -34,8 +34,13 @@ fn digest(v: &StateView) -> Option<(Tip, String)> {
 
 impl Agreement {
     /// Records both nodes' current state and compares every tip both have been seen at.
-    pub fn record(&mut self, w: &World) -> Result<(), String> {
+    /// The coordinator's state goes into the trace as `state <height> <hash> <sha256>` (a
+    /// replayed recording must show the same line at the same block).
+    pub fn record(&mut self, w: &World, trace: &crate::trace::Trace) -> Result<(), String> {
         if let Some((tip, d)) = digest(&w.devnet.pipeline.view.borrow()) {
+            use sha2::Digest as _;
+            let hash = hex::encode(sha2::Sha256::digest(d.as_bytes()));
+            trace.record("state", format_args!("{} {} {hash}", tip.0, tip.1));
             self.a.insert(tip, d);
         }
         if let Some((tip, d)) = digest(&w.follower.view.borrow()) {

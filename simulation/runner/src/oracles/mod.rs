@@ -88,7 +88,7 @@ impl Oracles {
             |name: &'static str, r: Result<(), String>| r.map_err(|d| violation(trace, name, d));
         check("inscribed_once", self.inscriptions.scan(w))?;
         check("roots", roots::check(w).await)?;
-        check("agreement", self.agreement.record(w))?;
+        check("agreement", self.agreement.record(w, trace))?;
         // Before supply: paying a disagreeing neuron also breaks conservation, and the
         // violation should name the rule that was broken first.
         check("poc", poc::check(w).await)?;
