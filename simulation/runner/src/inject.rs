@@ -31,6 +31,8 @@ pub struct Injector {
     seed: u64,
     /// Neurons that vanished (by child name), never to be restarted.
     pub vanished: Vec<String>,
+    /// A reorg struck: the driver checks the state against a fresh replay.
+    pub reorged: bool,
     /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
     pub restart_after_ms: Option<u64>,
     /// Faults struck so far.
@@ -67,6 +69,7 @@ impl Injector {
             spike_until_ms: None,
             provers_until_ms: BTreeMap::new(),
             restart_after_ms: None,
+            reorged: false,
             vanished: Vec::new(),
             outsider: None,
             seed,
@@ -161,15 +164,18 @@ impl Injector {
                     ReorgMempool::Drop
                 };
                 match w.sim().reorg_with(depth, depth + 1, mode.clone()) {
-                    Ok(r) => trace.record(
-                        "fault",
-                        format_args!(
+                    Ok(r) => {
+                        self.reorged = true;
+                        trace.record(
+                            "fault",
+                            format_args!(
                             "reorg depth {depth} ({mode:?}): {} blocks out, {} in, {} txs dropped",
                             r.disconnected.len(),
                             depth + 1,
                             r.dropped.len()
                         ),
-                    ),
+                        );
+                    }
                     Err(e) => {
                         trace.record("fault", format_args!("reorg depth {depth} failed: {e}"))
                     }

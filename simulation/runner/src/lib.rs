@@ -306,6 +306,11 @@ async fn drive(
                 if let Some(down_ms) = injector.restart_after_ms.take() {
                     world = world.restart(down_ms, &injector.vanished, trace).await?;
                 }
+                if std::mem::take(&mut injector.reorged) {
+                    if let Err(v) = oracles.after_reorg(&world, trace).await {
+                        break Some(v);
+                    }
+                }
             }
             Next::CreateChain => {
                 creations.remove(0);

@@ -122,6 +122,18 @@ impl Oracles {
         Ok(())
     }
 
+    /// Oracle (e) right after a reorg the runner struck: a fresh replay of the canonical
+    /// chain must hold the live state.
+    pub async fn after_reorg(&mut self, w: &World, trace: &Trace) -> Result<(), Violation> {
+        match replay::check(w).await {
+            Ok(line) => {
+                trace.record("oracle", format_args!("replay after the reorg ok: {line}"));
+                Ok(())
+            }
+            Err(d) => Err(violation(trace, "replay", d)),
+        }
+    }
+
     /// The `deep_reorg` fault's terminal check (after [`Oracles::finish`] passed).
     pub async fn deep_reorg(&self, w: &World, trace: &Trace) -> Result<(), Violation> {
         match deep_reorg::check(w).await {
