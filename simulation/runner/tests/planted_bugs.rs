@@ -1,7 +1,7 @@
 //! Planted bugs (feature `planted-bugs`; no release build has it): each one is switched on,
 //! seeds run until an oracle fires, and the test asserts that the oracle that fired is the
 //! one that must catch that bug, within 50 seeds. Run with
-//! `cargo test -p bitai-sim --features planted-bugs --test planted_bugs` (CI does).
+//! `cargo test --workspace --features bitai-sim/planted-bugs --test planted_bugs` (CI does).
 
 use bitai_sim::faults::parse_list;
 use bitai_sim::world::Proofs;
