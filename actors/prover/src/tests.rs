@@ -411,6 +411,74 @@ async fn the_simulation_backend_emits_simulation_proofs_in_order_per_chain() {
     assert_eq!(h.metrics.proofs.get(), 40);
 }
 
+/// Regression (found by `bitai sim` seeds 16 and 17): a prover that sends proofs that do not
+/// verify answers at once, so it was first back in rotation and took every retry of a job
+/// until the job was parked and its chain stalled. The pool now checks each proof against
+/// the chain's key and benches the liar for a lease period: every block is emitted, proved
+/// by the honest prover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prover_whose_proofs_do_not_verify_sits_out_and_every_block_is_still_emitted() {
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
+    let check: crate::ProofCheck = Arc::new(|tx: &bitai_protocol::SubmitProof| {
+        bitai_proofs::verifier::verify_submit_proof(
+            ProofSystem::SimulationOnly,
+            bitai_proofs::verifier::SIMULATION_VK,
+            tx,
+        )
+        .map_err(|e| e.to_string())
+    });
+    let args = PoolArgs {
+        store: Arc::new(MemoryStore::new()),
+        clock: Arc::new(TokioClock::starting_at(0)),
+        sink: Arc::new(ChannelSink(tx)),
+        config: PoolConfig {
+            max_queue: 64,
+            ..fast()
+        },
+        metrics: metrics.clone(),
+        workers: Vec::new(),
+        check: Some(check),
+        confirmations: None,
+    };
+    let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
+    // The liar joins first, so it is the first idle prover every time it is in rotation.
+    for (seed, fault) in [(1, Some(crate::ProverFault::InvalidProof)), (2, None)] {
+        let faults = crate::ProverFaults::default();
+        faults.set(fault);
+        let args = ProverArgs {
+            backend: ProverBackend::Simulation,
+            rng_seed: [seed; 32],
+            clock: Arc::new(TokioClock::starting_at(0)),
+            faults,
+        };
+        let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
+        pool.cast(PoolMsg::WorkerJoined(prover))
+            .expect("pool alive");
+    }
+    let chain = ChainId(Hash32::sha256(b"a chain with a lying prover"));
+    for block in blocks_of(chain, 10) {
+        submit(&pool, block).await.expect("accepted");
+    }
+    for expected in 1..=10u64 {
+        let ProofEmitted(tx) = tokio::time::timeout(Duration::from_secs(30), emitted.recv())
+            .await
+            .expect("every block is emitted")
+            .expect("pool alive");
+        assert_eq!(tx.block_number, expected);
+        bitai_proofs::verifier::verify_submit_proof(
+            ProofSystem::SimulationOnly,
+            bitai_proofs::verifier::SIMULATION_VK,
+            &tx,
+        )
+        .expect("only proofs that verify are emitted");
+    }
+    assert!(
+        metrics.failed_attempts.get() >= 1,
+        "the liar was caught at least once"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulation_proof_is_no_groth16_proof() {
     let mut h = start_pool(Arc::new(MemoryStore::new()), fast()).await;

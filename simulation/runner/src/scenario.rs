@@ -73,7 +73,7 @@ impl Scenario {
         Scenario {
             seed,
             bitcoin_blocks: bitcoin_blocks.max(MIN_BITCOIN_BLOCKS),
-            chains_at_start: rng.gen_range(1..=2),
+            chains_at_start: rng.gen_range(2..=3),
             chains_created: rng.gen_range(1..=2),
             accounts: rng.gen_range(4..=10),
             tps: rng.gen_range(0.1..0.25),
