@@ -43,7 +43,9 @@ pub const RECENT_EMITTED: usize = 256;
 pub struct PoolConfig {
     /// How long a prover may hold a job before it is taken back, in milliseconds.
     pub lease_timeout_ms: u64,
-    /// Attempts per job before it is parked as failed.
+    /// Failed attempts per job before it is parked as failed: failures its provers report.
+    /// An expired lease, a prover that left and a proof that does not verify are the
+    /// prover's fault and do not count (the job is proved again elsewhere).
     pub max_attempts: u32,
     /// Most jobs in the queue; more are refused with [`PoolError::QueueFull`].
     pub max_queue: usize,
@@ -363,7 +365,11 @@ impl PoolState {
             }
             (result, _) => result,
         };
-        if !self.benched.contains_key(&worker) {
+        // A proof that does not verify is its prover's fault, not the block's: it does not
+        // count towards the block's attempts (two lying provers must not park a block for
+        // good and stall its chain, which seed 1 of a simulated day found).
+        let prover_at_fault = self.benched.contains_key(&worker);
+        if !prover_at_fault {
             self.back_in_rotation(worker);
         }
         match result {
@@ -387,7 +393,7 @@ impl PoolState {
                 self.retry_or_park(
                     job,
                     JobRecord {
-                        attempts: record.attempts + 1,
+                        attempts: record.attempts + u32::from(!prover_at_fault),
                         statement: record.statement,
                         state: JobState::Pending(circuit),
                     },
@@ -441,11 +447,13 @@ impl PoolState {
     }
 
     /// A job whose lease ended without a result goes back to the queue (one attempt used).
+    /// Puts back a job whose prover failed it (its lease expired, or it left): that is the
+    /// prover's fault, so it does not count towards the job's attempts.
     fn requeue(&mut self, job: JobId) -> Result<(), ActorProcessingErr> {
         if let Some(record) = self.queue.get(&job)? {
             if let JobState::Pending(circuit) = record.state {
                 let next = JobRecord {
-                    attempts: record.attempts + 1,
+                    attempts: record.attempts,
                     statement: record.statement,
                     state: JobState::Pending(circuit),
                 };

@@ -36,8 +36,10 @@ pub struct SimArgs {
     /// are the quiet phase in which every fault is healed and everything must settle).
     #[arg(long, default_value_t = 144)]
     pub bitcoin_blocks: u64,
-    /// Faults that may strike: `all`, `none`, or a comma-separated list of panic, reorg,
-    /// fee_spike, evict, neuron_cheat, bad_proof. The seed turns some off and draws rates.
+    /// Faults that may strike: `all`, `none`, or a comma-separated list of panic, crash,
+    /// reorg, deep_reorg, fee_spike, evict, neuron_cheat, neuron_vanish, bad_proof,
+    /// hostile_envelope, hung_prover, lying_prover (docs/simulation.md says what each does).
+    /// The seed turns some off and draws how often the rest strike.
     #[arg(long, default_value = "all")]
     pub faults: String,
     /// `sim`: the simulation-only proof system through the same verifier paths (sweeps);

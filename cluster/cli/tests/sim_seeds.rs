@@ -200,3 +200,19 @@ fn a_recorded_chain_with_reorgs_replays_to_the_same_bitai_state() {
         );
     }
 }
+
+#[test]
+fn the_help_names_every_fault() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bitai"))
+        .args(["sim", "--help"])
+        .output()
+        .expect("bitai runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for kind in bitai_sim::faults::FaultKind::ALL {
+        assert!(
+            help.contains(kind.name()),
+            "--help does not name {}",
+            kind.name()
+        );
+    }
+}

@@ -137,8 +137,8 @@ async fn heartbeats_keep_a_lease_and_silence_loses_it_to_another_prover() {
     h.pool.cast(PoolMsg::Tick).expect("pool alive");
     assert_eq!(
         status(&h.pool, 1).await,
-        Some((JobStatus::Pending, 1)),
-        "a silent prover loses its lease; the attempt counts"
+        Some((JobStatus::Pending, 0)),
+        "a silent prover loses its lease (its fault: no attempt counts against the block)"
     );
     let mut b = join(&h.pool).await;
     let (job_b, lease_b, circuit_b) = lease(&mut b).await;
@@ -153,7 +153,7 @@ async fn heartbeats_keep_a_lease_and_silence_loses_it_to_another_prover() {
     // The hung prover wakes up and reports; B reports twice: nothing changes.
     finish(&h.pool, job, lease_a, circuit.clone()).await;
     finish(&h.pool, job_b, lease_b, circuit_b).await;
-    assert_eq!(status(&h.pool, 1).await, Some((JobStatus::Emitted, 2)));
+    assert_eq!(status(&h.pool, 1).await, Some((JobStatus::Emitted, 1)));
     assert!(h.emitted.try_recv().is_err(), "emitted once");
     assert_eq!(h.metrics.proofs.get(), 1);
     // A is back in rotation after its late report: it gets the next block.
@@ -176,7 +176,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
         .expect("pool alive");
     assert_eq!(
         status(&h.pool, 1).await,
-        Some((JobStatus::Pending, 1)),
+        Some((JobStatus::Pending, 0)),
         "no waiting for a timeout"
     );
     assert_eq!(h.metrics.remote_provers.get(), 0);
@@ -186,7 +186,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     assert_eq!(job_b, job);
     // A's report arrives after it left: ignored, and A stays out of rotation.
     finish(&h.pool, job, lease_a, circuit).await;
-    assert_eq!(status(&h.pool, 1).await, Some((JobStatus::Leased, 1)));
+    assert_eq!(status(&h.pool, 1).await, Some((JobStatus::Leased, 0)));
     finish(&h.pool, job_b, lease_b, circuit_b).await;
     let emitted = tokio::time::timeout(Duration::from_secs(10), h.emitted.recv())
         .await

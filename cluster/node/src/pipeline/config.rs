@@ -97,7 +97,8 @@ pub struct ProverSection {
     pub key_cache_dir: PathBuf,
     /// A lease is taken back after this long, ms. Default 600,000.
     pub lease_timeout_ms: u64,
-    /// Attempts per block before it is parked as failed. Default 3.
+    /// Failed attempts per block (failures its provers report) before it is parked as
+    /// failed; expired leases and proofs that do not verify do not count. Default 3.
     pub max_attempts: u32,
     /// Most blocks queued; sequencers wait beyond it. Default 1,024.
     pub max_queue: usize,
