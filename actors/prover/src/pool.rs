@@ -123,7 +123,8 @@ pub struct PoolState {
     unconfirmed: BTreeMap<JobId, (SubmitProof, u64)>,
     confirmations: Option<Confirmations>,
     check: Option<ProofCheck>,
-    /// Provers that sent a proof that does not verify, out of rotation until then (ms).
+    /// Provers out of rotation until then (ms): one that sent a proof that does not verify,
+    /// or one whose lease expired (it may be back sooner, by reporting).
     benched: BTreeMap<usize, u64>,
     /// Provers whose lease expired, by that lease id: back in rotation when they report.
     lost: BTreeMap<u64, usize>,
@@ -323,6 +324,7 @@ impl PoolState {
     ) -> Result<(), ActorProcessingErr> {
         if let Some(worker) = self.lost.remove(&lease_id) {
             tracing::debug!(?job, "late report on an expired lease; the prover is back");
+            self.benched.remove(&worker);
             self.back_in_rotation(worker);
             return Ok(());
         }
@@ -414,6 +416,8 @@ impl PoolState {
             .collect();
         for worker in done {
             self.benched.remove(&worker);
+            // A late report of a lease it lost no longer counts: it is back already.
+            self.lost.retain(|_, w| *w != worker);
             self.back_in_rotation(worker);
         }
     }
@@ -438,8 +442,13 @@ impl PoolState {
                 why,
                 "lease taken back; the job goes back to the queue"
             );
-            // The prover that held it stays out of rotation until it reports.
+            // The prover that held it stays out of rotation until it reports, or for one more
+            // lease period: a prover that hung and recovered without ever reporting (its
+            // job lost) must come back, or two such hangs leave a pool with no prover at all
+            // (a simulated day, seed 2, stalled every chain that way).
             self.lost.insert(lease.lease_id, lease.worker);
+            self.benched
+                .insert(lease.worker, now + self.config.lease_timeout_ms);
             self.requeue(job)?;
         }
         self.metrics.leases_out.set(self.leases.len() as i64);

@@ -479,6 +479,78 @@ async fn a_prover_whose_proofs_do_not_verify_sits_out_and_every_block_is_still_e
     );
 }
 
+/// Regression (found by `bitai sim` seed 2 over a simulated day): a prover that hung, lost
+/// its lease and recovered never reported the job it dropped, so it never came back to
+/// rotation; after the second prover did the same, the pool had no prover and every chain
+/// stalled. A prover whose lease expired now comes back after one more lease period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prover_that_hung_and_recovered_comes_back_after_a_lease_period() {
+    let clock = bitai_runtime::ManualClock::new(0);
+    let config = PoolConfig {
+        lease_timeout_ms: 1_000,
+        tick_interval_ms: 3_600_000,
+        ..fast()
+    };
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
+    let args = PoolArgs {
+        store: Arc::new(MemoryStore::new()),
+        clock: Arc::new(clock.clone()),
+        sink: Arc::new(ChannelSink(tx)),
+        config,
+        metrics,
+        workers: Vec::new(),
+        check: None,
+        confirmations: None,
+    };
+    let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
+    let (a, b) = (
+        crate::ProverFaults::default(),
+        crate::ProverFaults::default(),
+    );
+    a.set(Some(crate::ProverFault::Hang));
+    for (seed, faults) in [(1, a.clone()), (2, b.clone())] {
+        let args = ProverArgs {
+            backend: ProverBackend::Simulation,
+            rng_seed: [seed; 32],
+            clock: Arc::new(TokioClock::starting_at(0)),
+            faults,
+        };
+        let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
+        pool.cast(PoolMsg::WorkerJoined(prover))
+            .expect("pool alive");
+    }
+    let chain = ChainId(Hash32::sha256(b"a chain whose provers hang in turn"));
+    let mut circuits = blocks_of(chain, 2).into_iter();
+    // Block 1 goes to A, which hangs; its lease expires and B proves it.
+    submit(&pool, circuits.next().expect("two"))
+        .await
+        .expect("accepted");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.advance(1_001);
+    pool.cast(PoolMsg::Tick).expect("pool alive");
+    let ProofEmitted(tx) = tokio::time::timeout(Duration::from_secs(10), emitted.recv())
+        .await
+        .expect("block 1")
+        .expect("alive");
+    assert_eq!(tx.block_number, 1);
+    // A recovers (its dropped job is never reported); B hangs from now on.
+    a.set(None);
+    b.set(Some(crate::ProverFault::Hang));
+    submit(&pool, circuits.next().expect("two"))
+        .await
+        .expect("accepted");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // B's lease expires; A's time out of rotation is over: A proves block 2.
+    clock.advance(1_001);
+    pool.cast(PoolMsg::Tick).expect("pool alive");
+    let ProofEmitted(tx) = tokio::time::timeout(Duration::from_secs(10), emitted.recv())
+        .await
+        .expect("block 2 is proved")
+        .expect("alive");
+    assert_eq!(tx.block_number, 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulation_proof_is_no_groth16_proof() {
     let mut h = start_pool(Arc::new(MemoryStore::new()), fast()).await;

