@@ -138,6 +138,8 @@ pub struct SequencerCore {
     pub(crate) clock: SharedClock,
     pub(crate) metrics: SequencerMetrics,
     state: State,
+    /// `state`'s root, kept beside it (`Head` is asked often: neurons poll it).
+    state_root: Hash32,
     projected: State,
     pending: VecDeque<PendingTx>,
     pending_hashes: BTreeSet<Hash32>,
@@ -223,6 +225,7 @@ impl SequencerCore {
         let now = clock.now_ms();
         let mut core = SequencerCore {
             chain_id,
+            state_root: head_root,
             projected: state.clone(),
             state,
             spec,
@@ -498,6 +501,7 @@ impl SequencerCore {
         let mut witness = self.state.apply_block(&block, max_txs, max_ops)?;
         match self.persist_block(number, &block, &included, &dropped, &mut witness) {
             Ok(()) => {
+                self.state_root = fr_to_hash(&witness.new_root);
                 if !dropped.is_empty() || !block.ops.is_empty() {
                     // Ops project with the draw and windows of their own time: re-project.
                     self.reload_pending()?;
@@ -507,6 +511,7 @@ impl SequencerCore {
             Err(e) => {
                 // Undo the execution: the store still holds the state before the block.
                 self.state = load_state(&self.store, &self.spec)?;
+                self.state_root = self.state.root_hash();
                 Err(e)
             }
         }
@@ -734,7 +739,7 @@ impl SequencerCore {
         SequencerHead {
             chain_id: self.chain_id,
             number: self.head,
-            state_root: self.state.root_hash(),
+            state_root: self.state_root,
             da_commitment: self.head_commitment,
             genesis_commitment: self.genesis_commitment,
             pending: self.pending.len(),
