@@ -73,14 +73,17 @@ fn run_child(exe: &std::path::Path, seed: u64, args: &[String]) -> SeedResult {
     }
 }
 
-/// Runs the swarm with the binary `exe`; returns how many seeds failed.
+/// Runs the swarm with the binary `exe`; returns how many seeds failed. Each seed's result is
+/// printed as soon as its runs are done (a long swarm reports as it goes).
 pub fn run(exe: &std::path::Path, opts: &SwarmOptions) -> u64 {
     let runs_per_seed = if opts.check_determinism { 2 } else { 1 };
     let work: Vec<u64> = (opts.from..opts.from + opts.seeds)
         .flat_map(|s| std::iter::repeat_n(s, runs_per_seed))
         .collect();
     let results = std::sync::Mutex::new(BTreeMap::<u64, Vec<SeedResult>>::new());
+    let failed = std::sync::atomic::AtomicU64::new(0);
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let extra = opts.args.join(" ");
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.max(1) {
             scope.spawn(|| loop {
@@ -88,33 +91,42 @@ pub fn run(exe: &std::path::Path, opts: &SwarmOptions) -> u64 {
                 let Some(&seed) = work.get(i) else { break };
                 let r = run_child(exe, seed, &opts.args);
                 let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
-                all.entry(seed).or_default().push(r);
+                let runs = all.entry(seed).or_default();
+                runs.push(r);
+                if runs.len() == runs_per_seed && !report(seed, runs, &extra) {
+                    failed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
             });
         }
     });
-    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut failed = 0;
-    let extra = opts.args.join(" ");
-    for (seed, runs) in &results {
-        let command = format!("bitai sim --seed {seed} {extra}");
-        let bad_exit = runs.iter().find(|r| r.code != Some(0));
-        let hashes: Vec<_> = runs.iter().map(|r| r.trace_hash.clone()).collect();
-        if let Some(r) = bad_exit {
-            failed += 1;
-            println!(
-                "seed {seed} FAILED (exit {:?}); reproduce: {command}\n{}\n",
-                r.code, r.tail
-            );
-        } else if hashes.windows(2).any(|w| w[0] != w[1] || w[0].is_none()) {
-            failed += 1;
-            println!("seed {seed} NOT DETERMINISTIC: trace hashes {hashes:?}; reproduce: {command} (run it twice)\n");
-        } else {
-            println!(
-                "seed {seed} ok trace_hash={}",
-                hashes[0].clone().unwrap_or_default()
-            );
-        }
-    }
-    println!("seeds={} failed={failed}", results.len());
+    let failed = failed.into_inner();
+    println!("seeds={} failed={failed}", opts.seeds);
     failed
+}
+
+/// Prints one seed's outcome; whether it passed.
+fn report(seed: u64, runs: &[SeedResult], extra: &str) -> bool {
+    use std::io::Write;
+    let command = format!("bitai sim --seed {seed} {extra}");
+    let hashes: Vec<_> = runs.iter().map(|r| r.trace_hash.clone()).collect();
+    let ok = if let Some(r) = runs.iter().find(|r| r.code != Some(0)) {
+        println!(
+            "seed {seed} FAILED (exit {:?}); reproduce: {command}\n{}\n",
+            r.code, r.tail
+        );
+        false
+    } else if hashes.windows(2).any(|w| w[0] != w[1] || w[0].is_none()) {
+        println!(
+            "seed {seed} NOT DETERMINISTIC: trace hashes {hashes:?}; reproduce: {command} (run it twice)\n"
+        );
+        false
+    } else {
+        println!(
+            "seed {seed} ok trace_hash={}",
+            hashes[0].clone().unwrap_or_default()
+        );
+        true
+    };
+    let _ = std::io::stdout().flush();
+    ok
 }
