@@ -159,9 +159,10 @@ fn a_recorded_chain_with_reorgs_replays_to_the_same_bitai_state() {
         dir.path().join("b.trace"),
     );
     let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
+    // Seed 10 strikes a reorg within these 36 blocks (and may crash the node).
     let common = [
         "--seed",
-        "9",
+        "10",
         "--bitcoin-blocks",
         "36",
         "--faults",
@@ -192,7 +193,7 @@ fn a_recorded_chain_with_reorgs_replays_to_the_same_bitai_state() {
     assert!(ok, "{out}");
     let (sa, sb) = (states(&a), states(&b));
     let both: Vec<_> = sa.keys().filter(|k| sb.contains_key(*k)).collect();
-    assert!(both.len() >= 30, "{} blocks seen by both runs", both.len());
+    assert!(both.len() >= 25, "{} blocks seen by both runs", both.len());
     for k in both {
         assert_eq!(
             sa[k], sb[k],
