@@ -1,7 +1,8 @@
 //! `bitai sim` in the suite, through the real binary and its swarm runner (one child process
 //! per seed): the same seed gives the same trace hash in two processes and different seeds
-//! differ (`--check-determinism` over 10 seeds); 18 seeds with simulation proofs and 2 with
-//! real Groth16 proofs run with every fault enabled and no oracle fires.
+//! differ (`--check-determinism` over 10 seeds); 18 seeds with simulation proofs (36 Bitcoin
+//! blocks each) and 2 with real Groth16 proofs run with every fault enabled and no oracle
+//! fires.
 
 use std::process::Command;
 
@@ -57,7 +58,7 @@ fn eighteen_seeds_with_every_fault_hold_every_oracle() {
         "--jobs",
         "2",
         "--bitcoin-blocks",
-        "40",
+        "36",
         "--faults",
         "all",
     ]);
