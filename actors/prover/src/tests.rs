@@ -201,11 +201,21 @@ async fn add_prover(pool: &ActorRef<PoolMsg>, seed: u8) {
 }
 
 async fn add_prover_with(pool: &ActorRef<PoolMsg>, seed: u8, backend: ProverBackend) {
+    add_prover_faulty(pool, seed, backend, Default::default()).await;
+}
+
+/// A prover whose faults the test switches through `faults`.
+async fn add_prover_faulty(
+    pool: &ActorRef<PoolMsg>,
+    seed: u8,
+    backend: ProverBackend,
+    faults: crate::ProverFaults,
+) {
     let args = ProverArgs {
         backend,
         rng_seed: [seed; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
-        faults: Default::default(),
+        faults,
     };
     let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
     pool.cast(PoolMsg::WorkerJoined(prover))
@@ -446,15 +456,7 @@ async fn a_prover_whose_proofs_do_not_verify_sits_out_and_every_block_is_still_e
     for (seed, fault) in [(1, Some(crate::ProverFault::InvalidProof)), (2, None)] {
         let faults = crate::ProverFaults::default();
         faults.set(fault);
-        let args = ProverArgs {
-            backend: ProverBackend::Simulation,
-            rng_seed: [seed; 32],
-            clock: Arc::new(TokioClock::starting_at(0)),
-            faults,
-        };
-        let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
-        pool.cast(PoolMsg::WorkerJoined(prover))
-            .expect("pool alive");
+        add_prover_faulty(&pool, seed, ProverBackend::Simulation, faults).await;
     }
     let chain = ChainId(Hash32::sha256(b"a chain with a lying prover"));
     for block in blocks_of(chain, 10) {
@@ -510,15 +512,7 @@ async fn a_prover_that_hung_and_recovered_comes_back_after_a_lease_period() {
     );
     a.set(Some(crate::ProverFault::Hang));
     for (seed, faults) in [(1, a.clone()), (2, b.clone())] {
-        let args = ProverArgs {
-            backend: ProverBackend::Simulation,
-            rng_seed: [seed; 32],
-            clock: Arc::new(TokioClock::starting_at(0)),
-            faults,
-        };
-        let (prover, _) = Actor::spawn(None, Prover, args).await.expect("prover");
-        pool.cast(PoolMsg::WorkerJoined(prover))
-            .expect("pool alive");
+        add_prover_faulty(&pool, seed, ProverBackend::Simulation, faults).await;
     }
     let chain = ChainId(Hash32::sha256(b"a chain whose provers hang in turn"));
     let mut circuits = blocks_of(chain, 2).into_iter();
