@@ -381,17 +381,9 @@ async fn forgery(w: &World, c: &crate::world::SimChain) -> Option<(u64, Hash32, 
 
 /// The simulation-only proof of `p`'s statement (see `bitai_proofs::verifier::simulation`).
 fn forge(p: &SubmitProof) -> Vec<u8> {
-    let Ok(inputs) = bitai_proofs::verifier::submit_proof_inputs(p) else {
-        return Vec::new();
-    };
-    let public = bitai_proofs::circuit::PublicInputs {
-        chain_id: p.chain_id,
-        block_number: p.block_number,
-        prev_root: inputs[3],
-        new_root: inputs[4],
-        da_commitment: p.da_commitment,
-    };
-    bitai_proofs::verifier::simulation_proof(&public)
+    bitai_proofs::verifier::submit_proof_statement(p)
+        .map(|statement| bitai_proofs::verifier::simulation_proof(&statement))
+        .unwrap_or_default()
 }
 
 /// Ends a fee spike: estimates and the miners' minimum back to the configured floor.

@@ -244,15 +244,9 @@ impl World {
             .await
             .with_context(|| format!("creating chain {}", section.name))?;
         let plans = neuron_plans(&section, chain_seed, cheat);
-        neurons::start_neurons(
-            p,
-            id,
-            &plans,
-            &self.config.neuron,
-            self.config.sequencer.min_fee,
-        )
-        .await
-        .with_context(|| format!("starting the neurons of {}", section.name))?;
+        start_chain_neurons(p, &self.config, id, &plans)
+            .await
+            .with_context(|| format!("starting the neurons of {}", section.name))?;
         trace.record("world", format_args!("chain {} {id} created", section.name));
         self.chains.push(sim_chain(&section, id, chain_seed, plans));
         Ok(index)
@@ -337,15 +331,9 @@ impl World {
                 .filter(|n| !vanished.contains(&format!("{prefix}{}", n.account)))
                 .cloned()
                 .collect();
-            neurons::start_neurons(
-                &pipeline,
-                c.id,
-                &plans,
-                &config.neuron,
-                config.sequencer.min_fee,
-            )
-            .await
-            .with_context(|| format!("restarting the neurons of {}", c.name))?;
+            start_chain_neurons(&pipeline, &config, c.id, &plans)
+                .await
+                .with_context(|| format!("restarting the neurons of {}", c.name))?;
         }
         trace.record("world", "coordinator restarted from its store");
         let api = PipelineApi::new(&pipeline);
@@ -372,4 +360,17 @@ impl World {
         self.follower.stop().await;
         self.devnet.pipeline.stop().await;
     }
+}
+
+/// Registers (if needed) and starts `plans` as `id`'s neurons on the node, with the config's
+/// neuron settings and the sequencer's minimum fee.
+async fn start_chain_neurons(
+    p: &bitai_node::pipeline::Pipeline,
+    config: &NodeConfig,
+    id: ChainId,
+    plans: &[NeuronPlan],
+) -> anyhow::Result<()> {
+    neurons::start_neurons(p, id, plans, &config.neuron, config.sequencer.min_fee)
+        .await
+        .map(drop)
 }

@@ -175,16 +175,20 @@ pub fn verifier_for(system: ProofSystem) -> Result<&'static dyn ProofVerifier, V
     }
 }
 
-/// The public inputs a `SubmitProof` claims, as the block circuit orders them.
-pub fn submit_proof_inputs(tx: &SubmitProof) -> Result<Vec<Fr>, VerifyError> {
-    let statement = PublicInputs {
+/// The statement a `SubmitProof` claims (its roots must be field elements).
+pub fn submit_proof_statement(tx: &SubmitProof) -> Result<PublicInputs, VerifyError> {
+    Ok(PublicInputs {
         chain_id: tx.chain_id,
         block_number: tx.block_number,
         prev_root: fr_from_hash(&tx.prev_state_root).map_err(VerifyError::BadPublicInput)?,
         new_root: fr_from_hash(&tx.new_state_root).map_err(VerifyError::BadPublicInput)?,
         da_commitment: tx.da_commitment,
-    };
-    let inputs = statement.to_field_elements();
+    })
+}
+
+/// The public inputs a `SubmitProof` claims, as the block circuit orders them.
+pub fn submit_proof_inputs(tx: &SubmitProof) -> Result<Vec<Fr>, VerifyError> {
+    let inputs = submit_proof_statement(tx)?.to_field_elements();
     debug_assert_eq!(inputs.len(), NUM_PUBLIC_INPUTS);
     Ok(inputs)
 }
