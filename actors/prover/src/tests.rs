@@ -141,6 +141,7 @@ pub(crate) async fn start_pool_with_sink(
         sink,
         emitted,
         Arc::new(TokioClock::starting_at(0)),
+        None,
     )
     .await
 }
@@ -159,6 +160,7 @@ pub(crate) async fn start_pool_with_clock(
         Arc::new(ActorSink(collector)),
         emitted,
         clock,
+        None,
     )
     .await
 }
@@ -169,6 +171,7 @@ async fn start_pool_on(
     sink: Arc<dyn Sink<ProofEmitted>>,
     emitted: mpsc::UnboundedReceiver<ProofEmitted>,
     clock: Arc<dyn bitai_runtime::Clock>,
+    check: Option<crate::ProofCheck>,
 ) -> Harness {
     let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
     let args = PoolArgs {
@@ -178,7 +181,7 @@ async fn start_pool_on(
         config,
         metrics: metrics.clone(),
         workers: Vec::new(),
-        check: None,
+        check,
         confirmations: None,
     };
     let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
@@ -428,8 +431,7 @@ async fn the_simulation_backend_emits_simulation_proofs_in_order_per_chain() {
 /// by the honest prover.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prover_whose_proofs_do_not_verify_sits_out_and_every_block_is_still_emitted() {
-    let (tx, mut emitted) = mpsc::unbounded_channel();
-    let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
+    let (tx, emitted) = mpsc::unbounded_channel();
     let check: crate::ProofCheck = Arc::new(|tx: &bitai_protocol::SubmitProof| {
         bitai_proofs::verifier::verify_submit_proof(
             ProofSystem::SimulationOnly,
@@ -438,20 +440,18 @@ async fn a_prover_whose_proofs_do_not_verify_sits_out_and_every_block_is_still_e
         )
         .map_err(|e| e.to_string())
     });
-    let args = PoolArgs {
-        store: Arc::new(MemoryStore::new()),
-        clock: Arc::new(TokioClock::starting_at(0)),
-        sink: Arc::new(ChannelSink(tx)),
-        config: PoolConfig {
-            max_queue: 64,
-            ..fast()
-        },
-        metrics: metrics.clone(),
-        workers: Vec::new(),
-        check: Some(check),
-        confirmations: None,
+    let config = PoolConfig {
+        max_queue: 64,
+        ..fast()
     };
-    let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(TokioClock::starting_at(0));
+    let sink = Arc::new(ChannelSink(tx));
+    let Harness {
+        pool,
+        mut emitted,
+        metrics,
+    } = start_pool_on(store, config, sink, emitted, clock, Some(check)).await;
     // The liar joins first, so it is the first idle prover every time it is in rotation.
     for (seed, fault) in [(1, Some(crate::ProverFault::InvalidProof)), (2, None)] {
         let faults = crate::ProverFaults::default();
@@ -493,19 +493,12 @@ async fn a_prover_that_hung_and_recovered_comes_back_after_a_lease_period() {
         tick_interval_ms: 3_600_000,
         ..fast()
     };
-    let (tx, mut emitted) = mpsc::unbounded_channel();
-    let metrics = PoolMetrics::new(&prometheus::Registry::new()).expect("metrics");
-    let args = PoolArgs {
-        store: Arc::new(MemoryStore::new()),
-        clock: Arc::new(clock.clone()),
-        sink: Arc::new(ChannelSink(tx)),
-        config,
-        metrics,
-        workers: Vec::new(),
-        check: None,
-        confirmations: None,
-    };
-    let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
+    let (tx, emitted) = mpsc::unbounded_channel();
+    let store = Arc::new(MemoryStore::new());
+    let sink = Arc::new(ChannelSink(tx));
+    let Harness {
+        pool, mut emitted, ..
+    } = start_pool_on(store, config, sink, emitted, Arc::new(clock.clone()), None).await;
     let (a, b) = (
         crate::ProverFaults::default(),
         crate::ProverFaults::default(),
