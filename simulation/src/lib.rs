@@ -6,12 +6,15 @@
 //! It keeps its chain in memory (`SimBitcoin::new`) or, opened on a `bitai_storage` store
 //! (`SimBitcoin::open`), durably: a killed process reopens it at its last block. And
 //! [`outsider`], someone else inscribing on it (valid, malformed and hostile envelopes).
+//! And [`network`], the simulated cluster network the nodes of `bitai sim` talk through
+//! (seeded latency, drops, duplicates, partitions, hung peers).
 //!
 //! Everything here takes its time from an injected `bitai_runtime::Clock` and its randomness
 //! from `bitai_runtime::seeded_rng`, and keeps ordered collections only: the same seed and the
 //! same calls give the same chain.
 
 pub mod bitcoin;
+pub mod network;
 pub mod outsider;
 
 pub use crate::bitcoin::{

@@ -180,6 +180,7 @@ async fn measure(setup: &Setup) -> Run {
         store,
         registry: registry.clone(),
         clock,
+        transport: None,
     };
     let wall_started = wall_now();
     let d = devnet::start(config, base)

@@ -136,6 +136,7 @@ async fn measure(setup: &Setup) -> String {
         store,
         registry: prometheus::Registry::new(),
         clock: clock.clone(),
+        transport: None,
     };
     let d = devnet::start(config, base)
         .await

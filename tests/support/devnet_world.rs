@@ -76,6 +76,7 @@ impl DevnetWorld {
             store: store.clone(),
             registry: prometheus::Registry::new(),
             clock,
+            transport: None,
         };
         let devnet = devnet::start_with_neurons(&config, base, plans)
             .await

@@ -27,7 +27,7 @@ use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{ChainId, SubmitProof};
 use bitai_runtime::{Clock, RoleRef, Sink};
 use bitai_storage::SharedStore;
-use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use workers::{Lease, Worker};
 
 mod workers;
@@ -113,9 +113,12 @@ pub struct PoolState {
     config: PoolConfig,
     metrics: PoolMetrics,
     workers: Vec<Worker>,
-    /// Remote workers by actor id (their index in `workers`).
-    remote: BTreeMap<ActorId, usize>,
+    /// Remote workers by peer name (their index in `workers`).
+    remote: BTreeMap<String, usize>,
     idle: BTreeSet<usize>,
+    /// Where the next lease looks for an idle worker first: leases go round the workers, so
+    /// every prover (local or on another node) gets its share.
+    next_worker: usize,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
     /// Proofs emitted and not yet seen verified, with when they were last sent (memory only:
@@ -171,6 +174,7 @@ impl Actor for ProverPool {
             config: args.config,
             metrics: args.metrics,
             idle: (0..args.workers.len()).collect(),
+            next_worker: 0,
             workers: args.workers.into_iter().map(Worker::Role).collect(),
             remote: BTreeMap::new(),
             unconfirmed: BTreeMap::new(),
@@ -228,7 +232,7 @@ impl Actor for ProverPool {
                 heartbeat_interval_ms,
                 heartbeat_timeout_ms,
             } => state.remote_joined(prover, heartbeat_interval_ms, heartbeat_timeout_ms),
-            PoolMsg::RemoteLeft(id) => state.remote_left(id)?,
+            PoolMsg::RemoteMembers(names) => state.remote_members(names)?,
             PoolMsg::Heartbeat { lease_id } => state.heartbeat(lease_id),
             PoolMsg::Tick => {
                 state.unbench();
@@ -271,9 +275,18 @@ impl PoolState {
         Ok(())
     }
 
-    /// Leases pending jobs (lowest block first) to idle provers.
+    /// The idle worker whose turn it is (round the list from `next_worker`).
+    fn next_idle(&self) -> Option<usize> {
+        self.idle
+            .range(self.next_worker..)
+            .next()
+            .or_else(|| self.idle.first())
+            .copied()
+    }
+
+    /// Leases pending jobs (lowest block first) to idle provers, in turn.
     fn dispatch(&mut self, myself: &ActorRef<PoolMsg>) -> Result<(), ActorProcessingErr> {
-        while let (Some(&worker), Some(&job)) = (self.idle.first(), self.pending.first()) {
+        while let (Some(worker), Some(&job)) = (self.next_idle(), self.pending.first()) {
             let Some(record) = self.queue.get(&job)? else {
                 self.pending.remove(&job);
                 continue;
@@ -283,6 +296,7 @@ impl PoolState {
                 continue;
             };
             self.idle.remove(&worker);
+            self.next_worker = worker + 1;
             self.pending.remove(&job);
             self.next_lease_id += 1;
             let lease_id = self.next_lease_id;

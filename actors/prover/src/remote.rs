@@ -1,72 +1,101 @@
-//! Provers on other nodes. A coordinator node runs the pool and a [`PoolGateway`] in process
-//! group [`PROVER_POOL_GROUP`]; a prover node (`bitai prover run`) joins the coordinator over
-//! `ractor_cluster` and runs a [`RemoteProver`] in group [`PROVERS_GROUP`]. `ActorRef`s do
-//! not cross nodes in messages: each side finds the other through `ractor::pg`, whose
-//! membership `ractor_cluster` keeps in sync between connected nodes.
+//! Provers on other nodes. A coordinator node runs the pool and a [`PoolGateway`] in group
+//! [`PROVER_POOL_GROUP`]; a prover node (`bitai prover run`) joins the coordinator's cluster
+//! and runs a [`RemoteProver`] in group [`PROVERS_GROUP`]. Both sides reach each other only
+//! through the cluster transport ([`bitai_runtime::Transport`]: ractor_cluster's process
+//! groups on real nodes, the simulated network in `bitai sim`), by group and by name; actor
+//! references never travel in messages.
 //!
-//! - The gateway watches group `provers` and tells the pool of joins
-//!   ([`PoolMsg::RemoteJoined`]) and leaves ([`PoolMsg::RemoteLeft`]); it re-announces the
-//!   current members periodically, so a restarted pool finds them again (the pool ignores a
-//!   prover it knows).
-//! - The pool sends a remote prover [`RemoteProverMsg::Prove`] directly (ractor serializes
-//!   a message to a remote actor); the prover heartbeats the lease every
-//!   `heartbeat_interval_ms` while it proves and sends `Finished` at the end, both to the
-//!   gateway, which hands them to the pool.
+//! - The gateway lists group `provers` every `resync_interval_ms` and tells the pool of each
+//!   member ([`PoolMsg::RemoteJoined`]; the pool ignores a prover it knows) and of the whole
+//!   list ([`PoolMsg::RemoteMembers`]: any other remote prover left, and its lease goes back).
+//!   A restarted pool or gateway thus finds the cluster as it is.
+//! - The pool sends a remote prover [`RemoteProverMsg::Prove`] through its peer link; the
+//!   prover heartbeats the lease every `heartbeat_interval_ms` while it proves and sends
+//!   `Finished` at the end, both to the gateway, which hands them to the pool.
+//! - Every message may be lost, repeated or late: a lost `Prove` or `Finished` costs a lease
+//!   timeout, a repeated or late report is matched by lease id and changes nothing.
 //!
-//! Nothing here reads the wall clock or opens sockets: the cluster transport is the node's
-//! business (`bitai` starts the `NodeServer`), so the pool stays as deterministic as before,
-//! and the simulation never uses this module.
+//! Nothing here reads the wall clock or opens sockets: the transport is the node's business,
+//! so the pool stays as deterministic as before.
 
 use bitai_messages::prover::wire::{
     bounded_reason, GatewayMsg, RemoteProverMsg, PROVERS_GROUP, PROVER_POOL_GROUP,
 };
 
-use crate::worker::{ProverBackend, ProvingEngine};
+use crate::worker::{ProverBackend, ProverFault, ProverFaults, ProvingEngine};
 use bitai_messages::prover::{PoolMsg, ProveError};
-use bitai_runtime::{Clock, Sink};
-use ractor::pg::GroupChangeMessage;
-use ractor::{pg, Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use bitai_runtime::{Clock, PgTransport, SharedTransport, Sink, Transport};
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The prover protocol's two directions over one cluster transport.
+#[derive(Clone)]
+pub struct ProverTransport {
+    /// To remote provers (members of [`PROVERS_GROUP`]).
+    pub provers: SharedTransport<RemoteProverMsg>,
+    /// To the pool's gateway (the member of [`PROVER_POOL_GROUP`]).
+    pub pool: SharedTransport<GatewayMsg>,
+}
+
+impl ProverTransport {
+    /// Both directions over `transport`.
+    pub fn over<T>(transport: T) -> Self
+    where
+        T: Transport<RemoteProverMsg> + Transport<GatewayMsg> + Clone,
+    {
+        ProverTransport {
+            provers: Arc::new(transport.clone()),
+            pool: Arc::new(transport),
+        }
+    }
+
+    /// Over ractor's process groups, which `ractor_cluster` keeps in sync between nodes.
+    pub fn process_groups() -> Self {
+        Self::over(PgTransport)
+    }
+
+    /// The gateway to report to: the first member of [`PROVER_POOL_GROUP`] by name.
+    pub fn gateway(&self) -> Option<bitai_runtime::Peer<GatewayMsg>> {
+        self.pool.members(PROVER_POOL_GROUP).into_iter().next()
+    }
+}
 
 /// What the gateway is started with.
 #[derive(Clone)]
 pub struct GatewayArgs {
     /// The pool (on a node, its role proxy).
     pub pool: Arc<dyn Sink<PoolMsg>>,
+    /// The cluster.
+    pub transport: ProverTransport,
     /// How often remote provers heartbeat a lease, ms.
     pub heartbeat_interval_ms: u64,
     /// A remote lease without a heartbeat for this long is taken back, ms.
     pub heartbeat_timeout_ms: u64,
-    /// How often the current provers are announced again, ms.
+    /// How often the gateway lists the provers and tells the pool, ms.
     pub resync_interval_ms: u64,
 }
 
 /// The coordinator's end of the remote protocol: a member of [`PROVER_POOL_GROUP`] that
-/// watches [`PROVERS_GROUP`] and forwards reports to the pool.
+/// lists [`PROVERS_GROUP`] and forwards reports to the pool.
 pub struct PoolGateway;
 
 impl PoolGateway {
-    fn announce(state: &GatewayArgs, members: Vec<ActorCell>) {
-        for cell in members {
-            let prover: ActorRef<RemoteProverMsg> = cell.into();
-            let msg = PoolMsg::RemoteJoined {
-                prover,
-                heartbeat_interval_ms: state.heartbeat_interval_ms,
-                heartbeat_timeout_ms: state.heartbeat_timeout_ms,
-            };
+    fn sync(state: &GatewayArgs) {
+        let members = state.transport.provers.members(PROVERS_GROUP);
+        let names = members.iter().map(|p| p.name.clone()).collect();
+        let joined = members.into_iter().map(|prover| PoolMsg::RemoteJoined {
+            prover,
+            heartbeat_interval_ms: state.heartbeat_interval_ms,
+            heartbeat_timeout_ms: state.heartbeat_timeout_ms,
+        });
+        for msg in joined.chain(std::iter::once(PoolMsg::RemoteMembers(names))) {
             if let Err(e) = state.pool.send(msg) {
-                tracing::warn!(error = %e, "pool unreachable; a prover will be announced again");
+                tracing::warn!(error = %e, "pool unreachable; the provers will be listed again");
+                return;
             }
         }
     }
-}
-
-/// The members of `group`, in actor-id order (pg keeps them in a `HashMap`).
-pub fn sorted_members(group: &str) -> Vec<ActorCell> {
-    let mut members = pg::get_members(&group.to_owned());
-    members.sort_by_key(|c| c.get_id());
-    members
 }
 
 impl Actor for PoolGateway {
@@ -79,9 +108,8 @@ impl Actor for PoolGateway {
         myself: ActorRef<GatewayMsg>,
         args: GatewayArgs,
     ) -> Result<GatewayArgs, ActorProcessingErr> {
-        pg::join(PROVER_POOL_GROUP.to_owned(), vec![myself.get_cell()]);
-        pg::monitor(PROVERS_GROUP.to_owned(), myself.get_cell());
-        Self::announce(&args, sorted_members(PROVERS_GROUP));
+        args.transport.pool.join(PROVER_POOL_GROUP, &myself);
+        Self::sync(&args);
         myself.send_interval(Duration::from_millis(args.resync_interval_ms), || {
             GatewayMsg::Resync
         });
@@ -92,10 +120,9 @@ impl Actor for PoolGateway {
     async fn post_stop(
         &self,
         myself: ActorRef<GatewayMsg>,
-        _state: &mut GatewayArgs,
+        state: &mut GatewayArgs,
     ) -> Result<(), ActorProcessingErr> {
-        pg::demonitor(PROVERS_GROUP.to_owned(), myself.get_id());
-        pg::leave(PROVER_POOL_GROUP.to_owned(), vec![myself.get_cell()]);
+        state.transport.pool.leave(PROVER_POOL_GROUP, &myself);
         Ok(())
     }
 
@@ -119,44 +146,12 @@ impl Actor for PoolGateway {
             },
             GatewayMsg::Heartbeat { lease_id } => PoolMsg::Heartbeat { lease_id },
             GatewayMsg::Resync => {
-                Self::announce(state, sorted_members(PROVERS_GROUP));
+                Self::sync(state);
                 return Ok(());
             }
         };
         if let Err(e) = state.pool.send(forward) {
             tracing::warn!(error = %e, "pool unreachable; the lease will be taken back");
-        }
-        Ok(())
-    }
-
-    async fn handle_supervisor_evt(
-        &self,
-        _myself: ActorRef<GatewayMsg>,
-        event: SupervisionEvent,
-        state: &mut GatewayArgs,
-    ) -> Result<(), ActorProcessingErr> {
-        match event {
-            SupervisionEvent::ProcessGroupChanged(GroupChangeMessage::Join(
-                _,
-                group,
-                mut cells,
-            )) if group == PROVERS_GROUP => {
-                cells.sort_by_key(|c| c.get_id());
-                Self::announce(state, cells);
-            }
-            SupervisionEvent::ProcessGroupChanged(GroupChangeMessage::Leave(
-                _,
-                group,
-                mut cells,
-            )) if group == PROVERS_GROUP => {
-                cells.sort_by_key(|c| c.get_id());
-                for cell in cells {
-                    if let Err(e) = state.pool.send(PoolMsg::RemoteLeft(cell.get_id())) {
-                        tracing::warn!(error = %e, "pool unreachable; the lease will expire");
-                    }
-                }
-            }
-            other => tracing::debug!(event = %other, "gateway ignores a supervision event"),
         }
         Ok(())
     }
@@ -171,30 +166,28 @@ pub struct RemoteProverArgs {
     pub rng_seed: [u8; 32],
     /// The clock for prove times.
     pub clock: Arc<dyn Clock>,
+    /// The cluster.
+    pub transport: ProverTransport,
+    /// Fault injection (the simulation's hung and lying prover nodes; never set otherwise).
+    pub faults: ProverFaults,
 }
 
 /// The remote prover's state.
 pub struct RemoteProverState {
     engine: ProvingEngine,
     clock: Arc<dyn Clock>,
+    transport: ProverTransport,
+    faults: ProverFaults,
 }
 
 /// A prover on a prover node: a member of [`PROVERS_GROUP`] that proves what the pool
 /// leases to it and reports to the gateway.
 pub struct RemoteProver;
 
-/// The gateway to report to: the first member of [`PROVER_POOL_GROUP`] by actor id.
-pub fn gateway() -> Option<ActorRef<GatewayMsg>> {
-    sorted_members(PROVER_POOL_GROUP)
-        .into_iter()
-        .next()
-        .map(ActorRef::from)
-}
-
-fn report(msg: GatewayMsg) {
-    match gateway() {
+fn report(transport: &ProverTransport, msg: GatewayMsg) {
+    match transport.gateway() {
         Some(gateway) => {
-            if let Err(e) = gateway.cast(msg) {
+            if let Err(e) = gateway.link.send(msg) {
                 tracing::warn!(error = %e, "cannot reach the pool's gateway");
             }
         }
@@ -212,20 +205,22 @@ impl Actor for RemoteProver {
         myself: ActorRef<RemoteProverMsg>,
         args: RemoteProverArgs,
     ) -> Result<RemoteProverState, ActorProcessingErr> {
-        pg::join(PROVERS_GROUP.to_owned(), vec![myself.get_cell()]);
+        args.transport.provers.join(PROVERS_GROUP, &myself);
         tracing::info!(backend = ?args.backend, "remote prover joined group {PROVERS_GROUP}");
         Ok(RemoteProverState {
             engine: ProvingEngine::new(args.backend, args.rng_seed),
             clock: args.clock,
+            transport: args.transport,
+            faults: args.faults,
         })
     }
 
     async fn post_stop(
         &self,
         myself: ActorRef<RemoteProverMsg>,
-        _state: &mut RemoteProverState,
+        state: &mut RemoteProverState,
     ) -> Result<(), ActorProcessingErr> {
-        pg::leave(PROVERS_GROUP.to_owned(), vec![myself.get_cell()]);
+        state.transport.provers.leave(PROVERS_GROUP, &myself);
         Ok(())
     }
 
@@ -241,29 +236,44 @@ impl Actor for RemoteProver {
             heartbeat_interval_ms,
             circuit,
         } = msg;
+        let fault = state.faults.get();
+        if fault == Some(ProverFault::Hang) {
+            tracing::debug!(?job, "remote prover hung (fault injection): no answer");
+            return Ok(());
+        }
         tracing::info!(chain = %job.chain_id, block = job.block_number, lease_id, "proving");
         let started_ms = state.clock.now_ms();
         let proving = state.engine.prove(circuit);
         tokio::pin!(proving);
         let every = Duration::from_millis(heartbeat_interval_ms.max(1));
-        let result = loop {
+        let mut result = loop {
             tokio::select! {
                 biased;
                 result = &mut proving => break result,
-                () = tokio::time::sleep(every) => report(GatewayMsg::Heartbeat { lease_id }),
+                () = tokio::time::sleep(every) => report(&state.transport, GatewayMsg::Heartbeat { lease_id }),
             }
         };
+        if let (Some(ProverFault::InvalidProof), Ok(proof)) = (fault, &mut result) {
+            tracing::debug!(
+                ?job,
+                "remote prover sends an invalid proof (fault injection)"
+            );
+            proof.iter_mut().for_each(|b| *b ^= 0x5a);
+        }
         let prove_ms = state.clock.now_ms().saturating_sub(started_ms);
         match &result {
             Ok(_) => tracing::info!(block = job.block_number, prove_ms, "proved"),
             Err(reason) => tracing::warn!(block = job.block_number, %reason, "proving failed"),
         }
-        report(GatewayMsg::Finished {
-            job,
-            lease_id,
-            result: result.map_err(|e| bounded_reason(e.to_string())),
-            prove_ms,
-        });
+        report(
+            &state.transport,
+            GatewayMsg::Finished {
+                job,
+                lease_id,
+                result: result.map_err(|e| bounded_reason(e.to_string())),
+                prove_ms,
+            },
+        );
         Ok(())
     }
 }

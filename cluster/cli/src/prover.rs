@@ -14,7 +14,7 @@
 
 use super::status::{bad_input, failure};
 use bitai_prover::keydir::KeyDir;
-use bitai_prover::remote::{gateway, RemoteProver, RemoteProverArgs};
+use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
 use bitai_prover::ProverBackend;
 use bitai_transport::ClusterHandle;
 use clap::{Args, Subcommand};
@@ -225,6 +225,8 @@ async fn serve(keys: KeyDir, node: &ClusterHandle) -> ExitCode {
         backend: ProverBackend::Groth16Dir(Arc::new(keys)),
         rng_seed,
         clock: Arc::new(bitai_runtime::TokioClock::real()),
+        transport: ProverTransport::process_groups(),
+        faults: Default::default(),
     };
     let (prover, _) = match Actor::spawn(None, RemoteProver, prover_args).await {
         Ok(p) => p,
@@ -253,7 +255,7 @@ async fn watch_session(node: &ClusterHandle) -> ExitCode {
         if bitai_transport::authenticated_sessions(node.server()).await == 0 {
             return failure("lost the connection to the coordinator");
         }
-        if !seen_gateway && gateway().is_some() {
+        if !seen_gateway && ProverTransport::process_groups().gateway().is_some() {
             seen_gateway = true;
             tracing::info!("the coordinator's prover pool gateway is in reach");
             eprintln!("prover: ready");

@@ -27,6 +27,10 @@ pub struct NodeBase {
     pub registry: prometheus::Registry,
     /// The real-time clock.
     pub clock: SharedClock,
+    /// The cluster transport prover nodes reach the pool through; `None`: ractor's process
+    /// groups when `[cluster] listen` is set, no cluster otherwise (`bitai sim` injects its
+    /// simulated network here).
+    pub transport: Option<bitai_prover::remote::ProverTransport>,
 }
 
 impl NodeBase {
@@ -59,6 +63,7 @@ impl NodeBase {
             store,
             registry,
             clock,
+            transport: None,
         })
     }
 }
@@ -159,6 +164,7 @@ pub async fn run_node(
         store,
         registry,
         clock,
+        transport,
     } = NodeBase::open(&config)?;
     let mut extra_children = Vec::new();
     let bitcoin: SharedBitcoin = match config.bitcoin.backend {
@@ -191,6 +197,7 @@ pub async fn run_node(
         registry,
         keys,
         extra_children,
+        transport,
     })
     .await?;
     let server = p.serve_rpc(&config.rpc).await?;

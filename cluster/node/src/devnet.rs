@@ -65,6 +65,7 @@ pub async fn start_with_neurons(
         store,
         registry,
         clock,
+        transport,
     } = base;
     let system = config.chain.proof_system.to_protocol();
     let cache = keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
@@ -93,6 +94,7 @@ pub async fn start_with_neurons(
         registry,
         keys: circuit_keys.clone(),
         extra_children,
+        transport,
     })
     .await?;
     let (create, genesis) = loadgen::devnet_chain(&config.chain, config.node.seed, &circuit_keys)?;

@@ -60,6 +60,9 @@ pub struct PipelineParts {
     pub keys: CircuitKeys,
     /// Children started before the pipeline's own (SimMiner in the devnet).
     pub extra_children: Vec<ChildSpec>,
+    /// The cluster transport remote provers reach the pool through; `None`: ractor's process
+    /// groups when `[cluster] listen` is set, no remote provers otherwise.
+    pub transport: Option<bitai_prover::remote::ProverTransport>,
 }
 
 /// The running graph and the handles the node's API, the devnet and the tests use.
@@ -157,6 +160,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         registry,
         keys,
         extra_children,
+        transport,
     } = parts;
     let seed = config.node.seed;
     let da: SharedDa = Arc::new(EmbeddedDa::new(store.clone(), MAX_DA_BLOB_BYTES));
@@ -228,9 +232,15 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
     children.push(ChildSpec::role("prover_pool", pool.clone(), move || {
         (ProverPool, pool_args.clone())
     }));
-    if config.cluster.enabled() {
-        // Remote provers reach the pool through this gateway (process groups); it is a
-        // supervised role like the pool, and a restarted one joins its group again.
+    let transport = transport.or_else(|| {
+        config
+            .cluster
+            .enabled()
+            .then(bitai_prover::remote::ProverTransport::process_groups)
+    });
+    if let Some(transport) = transport {
+        // Remote provers reach the pool through this gateway (the cluster transport); it is
+        // a supervised role like the pool, and a restarted one joins its group again.
         let gateway = RoleRef::<bitai_messages::prover::wire::GatewayMsg>::spawn(
             Some("prover_pool_gateway".into()),
             "prover_pool_gateway",
@@ -239,6 +249,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         .await?;
         let gateway_args = bitai_prover::remote::GatewayArgs {
             pool: Arc::new(pool.clone()),
+            transport,
             heartbeat_interval_ms: config.cluster.heartbeat_interval_ms,
             heartbeat_timeout_ms: config.cluster.heartbeat_timeout_ms,
             resync_interval_ms: config.cluster.heartbeat_interval_ms,

@@ -189,6 +189,7 @@ impl World {
             store: store.clone(),
             registry: prometheus::Registry::new(),
             clock: clock.clone(),
+            transport: None,
         };
         let cheat = s.faults.on(crate::faults::FaultKind::NeuronCheat);
         let plans = neuron_plans(&config.chain, s.seed, cheat);
@@ -319,6 +320,7 @@ impl World {
             registry: prometheus::Registry::new(),
             keys: keys.clone(),
             extra_children: vec![miner],
+            transport: None,
         })
         .await
         .context("restarting the coordinator")?;

@@ -6,7 +6,8 @@
 pub mod wire;
 
 use bitai_protocol::{ChainId, Hash32, SubmitProof};
-use ractor::{ActorId, ActorRef, RpcReplyPort};
+use bitai_runtime::Peer;
+use ractor::{ActorRef, RpcReplyPort};
 use wire::RemoteProverMsg;
 
 /// A block to prove: its chain and number.
@@ -180,19 +181,21 @@ pub enum PoolMsg {
         /// How long proving took, by the prover's clock.
         prove_ms: u64,
     },
-    /// A prover on another node joined (the gateway saw it enter group
-    /// [`wire::PROVERS_GROUP`]); a prover already known is ignored.
+    /// A prover on another node joined (the gateway saw it in group
+    /// [`wire::PROVERS_GROUP`]); a prover already known (by name) is ignored.
     RemoteJoined {
-        /// The remote actor.
-        prover: ActorRef<RemoteProverMsg>,
+        /// The remote prover, through the cluster transport.
+        prover: Peer<RemoteProverMsg>,
         /// How often it is asked to heartbeat a lease, ms.
         heartbeat_interval_ms: u64,
         /// A lease of this prover without a heartbeat for this long is taken back, ms.
         heartbeat_timeout_ms: u64,
     },
-    /// A remote prover left (its node disconnected or it stopped): its lease, if any, goes
-    /// back to the queue at once.
-    RemoteLeft(ActorId),
+    /// The names of every remote prover the gateway sees now: any other remote prover left
+    /// (its node disconnected or it stopped), and its lease, if any, goes back to the queue at
+    /// once. The whole list, not a difference, so a restarted pool or gateway never keeps a
+    /// prover that left while it was down.
+    RemoteMembers(Vec<String>),
     /// A remote prover is still working on a lease.
     Heartbeat {
         /// The lease.

@@ -1,7 +1,8 @@
 //! What every BitAI actor is handed when it is spawned, and the skeleton that keeps roles
 //! alive: an injected [`Clock`], a seeded [`rng`], a [`supervisor`] that restarts failed
-//! children, [`proxy`] actors that give each role a stable address across restarts, and the
-//! one way roles hand work to each other ([`handoff`]).
+//! children, [`proxy`] actors that give each role a stable address across restarts, the
+//! one way roles hand work to each other ([`handoff`]), and the cluster [`transport`] that
+//! carries work between nodes.
 //!
 //! Nothing in an actor reads the wall clock or the OS's randomness (clippy.toml bans them);
 //! the one place that bridges to real time is [`TokioClock`], and in simulation tokio's
@@ -15,6 +16,7 @@ pub mod proxy;
 pub mod rng;
 pub mod sink;
 pub mod supervisor;
+pub mod transport;
 
 pub use clock::{Clock, ManualClock, SharedClock, TokioClock};
 pub use handoff::{HandOff, HandOffItem, HandOffOutcome};
@@ -24,6 +26,7 @@ pub use sink::{ActorSink, ChannelSink, Sink, SinkError};
 pub use supervisor::{
     ChildSpec, ChildStatus, RestartPolicy, Supervisor, SupervisorArgs, SupervisorMsg,
 };
+pub use transport::{Peer, PgTransport, SharedTransport, Transport, WireMessage};
 
 #[cfg(test)]
 mod tests;

@@ -6,8 +6,9 @@
 use super::PoolState;
 use bitai_messages::prover::wire::RemoteProverMsg;
 use bitai_messages::prover::{JobId, ProverMsg};
+use bitai_runtime::Peer;
 use bitai_runtime::RoleRef;
-use ractor::{ActorId, ActorProcessingErr, ActorRef};
+use ractor::{ActorProcessingErr, ActorRef};
 
 /// A prover the pool leases to: a supervised role (stable across restarts), a plain actor
 /// that joined by message, a prover on another node, or one that left (its slot is kept so
@@ -16,7 +17,7 @@ pub(super) enum Worker {
     Role(RoleRef<ProverMsg>),
     Actor(ActorRef<ProverMsg>),
     Remote {
-        prover: ActorRef<RemoteProverMsg>,
+        prover: Peer<RemoteProverMsg>,
         heartbeat_interval_ms: u64,
         heartbeat_timeout_ms: u64,
     },
@@ -40,7 +41,8 @@ impl Worker {
                     pool: _,
                 } = msg;
                 prover
-                    .cast(RemoteProverMsg::Prove {
+                    .link
+                    .send(RemoteProverMsg::Prove {
                         job,
                         lease_id,
                         heartbeat_interval_ms: *heartbeat_interval_ms,
@@ -99,11 +101,11 @@ impl PoolState {
 
     pub(super) fn remote_joined(
         &mut self,
-        prover: ActorRef<RemoteProverMsg>,
+        prover: Peer<RemoteProverMsg>,
         heartbeat_interval_ms: u64,
         heartbeat_timeout_ms: u64,
     ) {
-        let id = prover.get_id();
+        let id = prover.name.clone();
         if self.remote.contains_key(&id) {
             return;
         }
@@ -130,8 +132,23 @@ impl PoolState {
         self.metrics.remote_provers.set(self.remote.len() as i64);
     }
 
-    pub(super) fn remote_left(&mut self, id: ActorId) -> Result<(), ActorProcessingErr> {
-        let Some(worker) = self.remote.remove(&id) else {
+    /// Every remote prover not in `names` (the gateway's view of the cluster now) left.
+    pub(super) fn remote_members(&mut self, names: Vec<String>) -> Result<(), ActorProcessingErr> {
+        let names: std::collections::BTreeSet<String> = names.into_iter().collect();
+        let gone: Vec<String> = self
+            .remote
+            .keys()
+            .filter(|n| !names.contains(*n))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.remote_left(&id)?;
+        }
+        Ok(())
+    }
+
+    fn remote_left(&mut self, id: &str) -> Result<(), ActorProcessingErr> {
+        let Some(worker) = self.remote.remove(id) else {
             return Ok(());
         };
         tracing::warn!(prover = %id, "remote prover left");

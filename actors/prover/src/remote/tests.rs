@@ -1,14 +1,14 @@
 //! Remote workers in the pool, on a manual clock: heartbeats keep a lease, silence loses it
 //! and another prover proves the block, a leaving prover's job goes back at once, late and
 //! duplicate reports change nothing; and the gateway with a real remote prover actor in
-//! process (the same actors `bitai prover run` starts, without the TCP transport, which the
+//! process over ractor's process groups (the same actors `bitai prover run` starts, without the TCP transport, which the
 //! cluster crate's end-to-end test covers).
 
 use super::*;
 use crate::tests::{blocks, start_pool_with_clock, Harness};
 use crate::PoolConfig;
 use bitai_messages::prover::{JobId, JobStatus};
-use bitai_runtime::{ActorSink, ManualClock, TokioClock};
+use bitai_runtime::{ActorSink, ManualClock, Peer, TokioClock};
 use bitai_storage::MemoryStore;
 use tokio::sync::mpsc;
 
@@ -37,22 +37,32 @@ impl Actor for Fake {
 }
 
 struct FakeProver {
-    actor: ActorRef<RemoteProverMsg>,
+    name: String,
     leases: mpsc::UnboundedReceiver<RemoteProverMsg>,
 }
 
 const HEARTBEAT_TIMEOUT_MS: u64 = 1_000;
 
-async fn join(pool: &ActorRef<PoolMsg>) -> FakeProver {
+async fn join(pool: &ActorRef<PoolMsg>, name: &str) -> FakeProver {
     let (tx, leases) = mpsc::unbounded_channel();
     let (actor, _) = Actor::spawn(None, Fake, tx).await.expect("fake prover");
+    announce(pool, name, actor);
+    FakeProver {
+        name: name.into(),
+        leases,
+    }
+}
+
+fn announce(pool: &ActorRef<PoolMsg>, name: &str, actor: ActorRef<RemoteProverMsg>) {
     pool.cast(PoolMsg::RemoteJoined {
-        prover: actor.clone(),
+        prover: Peer {
+            name: name.into(),
+            link: Arc::new(ActorSink(actor)),
+        },
         heartbeat_interval_ms: 100,
         heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
     })
     .expect("pool alive");
-    FakeProver { actor, leases }
 }
 
 /// The next lease a fake prover gets: job, lease id, circuit.
@@ -118,7 +128,7 @@ async fn submit(h: &Harness, circuit: Vec<u8>) {
 async fn heartbeats_keep_a_lease_and_silence_loses_it_to_another_prover() {
     let (clock, config) = manual();
     let mut h = start_pool_with_clock(Arc::new(MemoryStore::new()), config, clock.clone()).await;
-    let mut a = join(&h.pool).await;
+    let mut a = join(&h.pool, "a").await;
     submit(&h, blocks(1).remove(0)).await;
     let (job, lease_a, circuit) = lease(&mut a).await;
     for _ in 0..5 {
@@ -140,7 +150,7 @@ async fn heartbeats_keep_a_lease_and_silence_loses_it_to_another_prover() {
         Some((JobStatus::Pending, 0)),
         "a silent prover loses its lease (its fault: no attempt counts against the block)"
     );
-    let mut b = join(&h.pool).await;
+    let mut b = join(&h.pool, "b").await;
     let (job_b, lease_b, circuit_b) = lease(&mut b).await;
     assert_eq!(job_b, job);
     assert_ne!(lease_b, lease_a);
@@ -166,13 +176,13 @@ async fn heartbeats_keep_a_lease_and_silence_loses_it_to_another_prover() {
 async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     let (clock, config) = manual();
     let mut h = start_pool_with_clock(Arc::new(MemoryStore::new()), config, clock.clone()).await;
-    let mut a = join(&h.pool).await;
+    let mut a = join(&h.pool, "a").await;
     let circuits = blocks(2);
     submit(&h, circuits[0].clone()).await;
     let (job, lease_a, circuit) = lease(&mut a).await;
     assert_eq!(h.metrics.remote_provers.get(), 1);
     h.pool
-        .cast(PoolMsg::RemoteLeft(a.actor.get_id()))
+        .cast(PoolMsg::RemoteMembers(Vec::new()))
         .expect("pool alive");
     assert_eq!(
         status(&h.pool, 1).await,
@@ -181,7 +191,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     );
     assert_eq!(h.metrics.remote_provers.get(), 0);
     // B takes the slot A left; A's late report below must not touch B's lease.
-    let mut b = join(&h.pool).await;
+    let mut b = join(&h.pool, "b").await;
     let (job_b, lease_b, circuit_b) = lease(&mut b).await;
     assert_eq!(job_b, job);
     // A's report arrives after it left: ignored, and A stays out of rotation.
@@ -202,15 +212,12 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
     );
     // Joining twice and leaving twice are no-ops.
     h.pool
-        .cast(PoolMsg::RemoteLeft(a.actor.get_id()))
+        .cast(PoolMsg::RemoteMembers(vec![b.name.clone()]))
         .expect("pool alive");
-    h.pool
-        .cast(PoolMsg::RemoteJoined {
-            prover: b.actor.clone(),
-            heartbeat_interval_ms: 100,
-            heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
-        })
-        .expect("pool alive");
+    let (again, _) = Actor::spawn(None, Fake, mpsc::unbounded_channel().0)
+        .await
+        .expect("fake prover");
+    announce(&h.pool, &b.name, again);
     assert_eq!(status(&h.pool, 2).await, Some((JobStatus::Leased, 0)));
     assert_eq!(h.metrics.remote_provers.get(), 1, "only B is connected");
 }
@@ -229,8 +236,10 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
         emitted,
     )
     .await;
+    let transport = ProverTransport::process_groups();
     let gateway_args = GatewayArgs {
         pool: Arc::new(ActorSink(h.pool.clone())),
+        transport: transport.clone(),
         heartbeat_interval_ms: 20,
         heartbeat_timeout_ms: 5_000,
         resync_interval_ms: 100,
@@ -242,13 +251,15 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
         backend: ProverBackend::Simulation,
         rng_seed: [9; 32],
         clock: Arc::new(TokioClock::starting_at(0)),
+        transport: transport.clone(),
+        faults: Default::default(),
     };
     let (prover, _) = Actor::spawn(None, RemoteProver, prover_args)
         .await
         .expect("remote prover");
     assert_eq!(
-        gateway().map(|g| g.get_id()),
-        Some(gateway_ref.get_id()),
+        transport.gateway().map(|g| g.name),
+        Some(gateway_ref.get_id().to_string()),
         "the prover finds the gateway by its group"
     );
     for circuit in blocks(2) {
@@ -263,6 +274,6 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
     }
     prover.stop_and_wait(None, None).await.expect("stops");
     gateway_ref.stop_and_wait(None, None).await.expect("stops");
-    assert!(sorted_members(PROVERS_GROUP).is_empty());
-    assert!(gateway().is_none());
+    assert!(transport.provers.members(PROVERS_GROUP).is_empty());
+    assert!(transport.gateway().is_none());
 }

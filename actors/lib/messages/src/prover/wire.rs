@@ -207,6 +207,54 @@ impl GatewayMsg {
     }
 }
 
+impl bitai_runtime::WireMessage for RemoteProverMsg {
+    fn to_wire(&self) -> Option<Vec<u8>> {
+        Some(self.to_bytes())
+    }
+
+    fn from_wire(bytes: &[u8]) -> Result<Self, String> {
+        Self::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+
+    fn label(&self) -> String {
+        let RemoteProverMsg::Prove { job, lease_id, .. } = self;
+        format!("prove {} lease {lease_id}", job_label(job))
+    }
+}
+
+impl bitai_runtime::WireMessage for GatewayMsg {
+    fn to_wire(&self) -> Option<Vec<u8>> {
+        self.to_bytes()
+    }
+
+    fn from_wire(bytes: &[u8]) -> Result<Self, String> {
+        Self::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+
+    fn label(&self) -> String {
+        match self {
+            GatewayMsg::Finished {
+                job,
+                lease_id,
+                result,
+                ..
+            } => format!(
+                "finished {} lease {lease_id} {}",
+                job_label(job),
+                if result.is_ok() { "ok" } else { "failed" }
+            ),
+            GatewayMsg::Heartbeat { lease_id } => format!("heartbeat lease {lease_id}"),
+            GatewayMsg::Resync => "resync".into(),
+        }
+    }
+}
+
+/// A job as traces name it: the chain id's first eight hex digits and the block number.
+fn job_label(job: &JobId) -> String {
+    let chain = job.chain_id.to_string();
+    format!("{}#{}", &chain[..chain.len().min(8)], job.block_number)
+}
+
 /// A reason cut to [`MAX_REASON_BYTES`] (on a character boundary), so a long error from
 /// the prover still fits a `Finished`.
 pub fn bounded_reason(mut reason: String) -> String {
