@@ -262,6 +262,20 @@ impl SimNetwork {
             .insert((from.to_owned(), to.to_owned()));
     }
 
+    /// `from` reaches `to` again.
+    pub fn uncut(&self, from: &str, to: &str) {
+        tracing::debug!("net {from} -> {to} restored");
+        lock(&self.registry)
+            .cuts
+            .remove(&(from.to_owned(), to.to_owned()));
+    }
+
+    /// `node` answers again.
+    pub fn unhang(&self, node: &str) {
+        tracing::debug!("net {node} recovers");
+        lock(&self.registry).hung.remove(node);
+    }
+
     /// `node` hangs: still a member everywhere, but nothing reaches it or comes from it.
     pub fn hang(&self, node: &str) {
         tracing::debug!("net {node} hangs");

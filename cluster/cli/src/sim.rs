@@ -14,8 +14,9 @@ use std::process::ExitCode;
 ///
 /// One process, one single-threaded tokio runtime with paused time: the production graph
 /// (`bitai devnet`'s own start-up function) on SimBitcoin, the embedded DA and the in-memory
-/// store, several AI chains (some created during the run) with their neurons, a second
-/// independent BitAI node, and simulated users sending valid and invalid transfers,
+/// store, several AI chains (some created during the run) with their neurons, prover nodes
+/// joined through a simulated cluster network (seeded latency, drops, duplicates,
+/// partitions, hung peers), a second independent BitAI node, and simulated users sending valid and invalid transfers,
 /// deploying models and requesting inferences. The seed draws everything, the scenario's
 /// shape and which faults strike how often included. Oracles check the run as it goes; the
 /// last three lines are the summary, `trace_hash=…` and `violations=N`.
@@ -38,7 +39,8 @@ pub struct SimArgs {
     pub bitcoin_blocks: u64,
     /// Faults that may strike: `all`, `none`, or a comma-separated list of panic, crash,
     /// reorg, deep_reorg, fee_spike, evict, neuron_cheat, neuron_vanish, bad_proof,
-    /// hostile_envelope, hung_prover, lying_prover (docs/simulation.md says what each does).
+    /// hostile_envelope, hung_prover, lying_prover, and on the cluster network net_loss,
+    /// partition, hung_peer, node_churn (docs/simulation.md says what each does).
     /// The seed turns some off and draws how often the rest strike.
     #[arg(long, default_value = "all")]
     pub faults: String,

@@ -27,9 +27,7 @@ use bitai_messages::inscriber::InscriberMsg;
 use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::{PoolMsg, ProverMsg};
 use bitai_messages::statemachine::{StateMachineMsg, StateView};
-use bitai_prover::{
-    PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverBackend, ProverPool,
-};
+use bitai_prover::{PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, ProverPool};
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };
@@ -184,12 +182,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
 
     let mut children = extra_children;
     // Provers first: the pool leases to them as soon as it starts.
-    let backend = match keys.system() {
-        bitai_protocol::ProofSystem::Groth16Bn254 => ProverBackend::Groth16 {
-            keys: keys.groth16().clone(),
-        },
-        _ => ProverBackend::Simulation,
-    };
+    let backend = keys.prover_backend();
     let mut workers = Vec::new();
     let mut prover_faults = Vec::new();
     for i in 0..config.prover.workers {

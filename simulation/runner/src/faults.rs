@@ -32,28 +32,50 @@ pub enum FaultKind {
     BadProof,
     /// An outsider inscribes malformed and hostile BitAI envelopes on Bitcoin.
     HostileEnvelope,
-    /// A local prover hangs for a while: takes jobs, answers nothing (its leases expire).
+    /// A prover (local or on a prover node) hangs for a while: takes jobs, answers nothing
+    /// (its leases expire).
     HungProver,
-    /// A local prover sends proofs that do not verify for a while.
+    /// A prover (local or on a prover node) sends proofs that do not verify for a while.
     LyingProver,
+    /// The cluster network loses, repeats and delays messages for a while.
+    NetLoss,
+    /// A prover node is cut off from the coordinator for a while: one way or both.
+    Partition,
+    /// A prover node hangs for a while: still in its group, nothing in or out.
+    HungPeer,
+    /// A prover node leaves the cluster; a new one joins a little later.
+    NodeChurn,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 12] = [
+    pub const ALL: [FaultKind; 16] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
         FaultKind::Evict,
         FaultKind::FeeSpike,
         FaultKind::HostileEnvelope,
+        FaultKind::HungPeer,
         FaultKind::HungProver,
         FaultKind::LyingProver,
+        FaultKind::NetLoss,
         FaultKind::NeuronCheat,
         FaultKind::NeuronVanish,
+        FaultKind::NodeChurn,
         FaultKind::Panic,
+        FaultKind::Partition,
         FaultKind::Reorg,
     ];
+
+    /// Whether the fault strikes the cluster network (drawn from its own stream of the
+    /// scenario, so adding cluster faults left every other fault's draws as they were).
+    pub fn is_network(self) -> bool {
+        matches!(
+            self,
+            FaultKind::NetLoss | FaultKind::Partition | FaultKind::HungPeer | FaultKind::NodeChurn
+        )
+    }
 
     /// Its name on the command line and in the trace.
     pub fn name(self) -> &'static str {
@@ -70,6 +92,10 @@ impl FaultKind {
             FaultKind::HungProver => "hung_prover",
             FaultKind::HostileEnvelope => "hostile_envelope",
             FaultKind::LyingProver => "lying_prover",
+            FaultKind::NetLoss => "net_loss",
+            FaultKind::Partition => "partition",
+            FaultKind::HungPeer => "hung_peer",
+            FaultKind::NodeChurn => "node_churn",
         }
     }
 }

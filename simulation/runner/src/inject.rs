@@ -14,6 +14,8 @@ use bitai_simulation::bitcoin::ReorgMempool;
 use rand::Rng;
 use std::collections::BTreeMap;
 
+mod net;
+
 /// The injector's schedule.
 pub struct Injector {
     rng: SimRng,
@@ -24,6 +26,8 @@ pub struct Injector {
     rngs: BTreeMap<FaultKind, SimRng>,
     /// Provers with a fault on, and when it ends.
     provers_until_ms: BTreeMap<String, u64>,
+    /// Cluster network faults in force, and when each ends.
+    net_until_ms: BTreeMap<net::NetEnd, u64>,
     /// A recording plays: faults that make Bitcoin blocks are skipped.
     pub chain_locked: bool,
     /// The outsider inscribing hostile envelopes (funded at its first strike).
@@ -68,6 +72,7 @@ impl Injector {
             due_ms,
             spike_until_ms: None,
             provers_until_ms: BTreeMap::new(),
+            net_until_ms: BTreeMap::new(),
             restart_after_ms: None,
             reorged: false,
             vanished: Vec::new(),
@@ -85,6 +90,7 @@ impl Injector {
             .copied()
             .chain(self.spike_until_ms)
             .chain(self.provers_until_ms.values().copied())
+            .chain(self.net_until_ms.values().copied())
             .min()
     }
 
@@ -105,6 +111,7 @@ impl Injector {
             self.provers_until_ms.remove(&name);
             self.prover_fault(w, &name, None, trace);
         }
+        self.end_net_faults(now_ms, w, trace).await;
         let due: Vec<FaultKind> = self
             .due_ms
             .iter()
@@ -129,8 +136,10 @@ impl Injector {
         }
     }
 
-    /// Ends every fault: no more strikes, no fee spike.
-    pub fn heal(&mut self, w: &World, trace: &Trace) {
+    /// Ends every fault: no more strikes, no fee spike, a calm network with every prover
+    /// node that was due to join in it.
+    pub async fn heal(&mut self, w: &World, trace: &Trace) {
+        self.heal_net(w, trace).await;
         self.due_ms.clear();
         if self.spike_until_ms.take().is_some() {
             end_spike(w);
@@ -207,8 +216,15 @@ impl Injector {
             FaultKind::HostileEnvelope => {
                 crate::hostile::strike(&mut self.outsider, w, &mut self.rng, self.seed, trace)
             }
+            FaultKind::NetLoss
+            | FaultKind::Partition
+            | FaultKind::HungPeer
+            | FaultKind::NodeChurn => self.strike_net(kind, now_ms, w, trace),
             FaultKind::HungProver | FaultKind::LyingProver => {
-                let faults = &w.devnet.pipeline.prover_faults;
+                let faults = w.prover_switches();
+                if faults.is_empty() {
+                    return;
+                }
                 let name = faults[self.rng.gen_range(0..faults.len())].0.clone();
                 if self.provers_until_ms.contains_key(&name) {
                     return;
@@ -236,13 +252,7 @@ impl Injector {
     }
 
     fn prover_fault(&self, w: &World, name: &str, fault: Option<ProverFault>, trace: &Trace) {
-        if let Some((_, f)) = w
-            .devnet
-            .pipeline
-            .prover_faults
-            .iter()
-            .find(|(n, _)| n == name)
-        {
+        if let Some((_, f)) = w.prover_switches().iter().find(|(n, _)| n == name) {
             f.set(fault);
             trace.record("fault", format_args!("prover {name}: {fault:?}"));
         }

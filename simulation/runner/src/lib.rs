@@ -8,6 +8,7 @@
 //! ([`trace`]). The same seed and build give the same `trace_hash` in any process.
 //! [`swarm`] runs many seeds in child processes. docs/simulation.md says how to use it.
 
+pub mod cluster;
 pub mod faults;
 pub mod follower;
 pub mod hostile;
@@ -261,7 +262,7 @@ async fn drive(
         }
         if !quiet && height >= s.quiet_from() {
             quiet = true;
-            injector.heal(&world, trace);
+            injector.heal(&world, trace).await;
         }
         if let Some(reason) = halted(&world) {
             break Some(oracles::halt(trace, reason));

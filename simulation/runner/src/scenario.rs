@@ -43,6 +43,9 @@ pub struct Scenario {
     pub finality_depth: u64,
     /// The faults, with their rates.
     pub faults: FaultPlan,
+    /// Prover nodes that join the coordinator through the simulated network at the start
+    /// (beside its two local provers).
+    pub prover_nodes: u32,
 }
 
 impl Scenario {
@@ -50,25 +53,20 @@ impl Scenario {
     pub fn draw(seed: u64, bitcoin_blocks: u64, enabled: &[FaultKind]) -> Self {
         let mut rng = seeded_rng(seed, "sim/scenario");
         let mut faults = FaultPlan::default();
+        // The cluster's shape and faults come from a stream of their own, so every other draw
+        // is what it was before the cluster was simulated.
+        let mut cluster = seeded_rng(seed, "sim/scenario/cluster");
         for &kind in enabled {
+            let rng = if kind.is_network() {
+                &mut cluster
+            } else {
+                &mut rng
+            };
             // Swarm testing: a seed leaves each fault off with probability 1/4.
             if rng.gen_range(0..4) == 0 {
                 continue;
             }
-            let gap_s = match kind {
-                FaultKind::Panic => rng.gen_range(600..3_600),
-                FaultKind::Crash => rng.gen_range(3_600..14_400),
-                FaultKind::NeuronVanish => rng.gen_range(3_600..14_400),
-                FaultKind::Reorg => rng.gen_range(3_600..14_400),
-                FaultKind::FeeSpike => rng.gen_range(3_600..10_800),
-                FaultKind::Evict => rng.gen_range(1_800..7_200),
-                FaultKind::NeuronCheat | FaultKind::DeepReorg => 1,
-                FaultKind::BadProof => rng.gen_range(600..3_600),
-                FaultKind::HungProver => rng.gen_range(3_600..10_800),
-                FaultKind::HostileEnvelope => rng.gen_range(900..3_600),
-                FaultKind::LyingProver => rng.gen_range(3_600..10_800),
-            };
-            faults.mean_gap_s.insert(kind, gap_s);
+            faults.mean_gap_s.insert(kind, mean_gap_s(kind, rng));
         }
         Scenario {
             seed,
@@ -82,6 +80,7 @@ impl Scenario {
             l2_block_ms: rng.gen_range(20..=90) * 1_000,
             finality_depth: rng.gen_range(2..=6),
             faults,
+            prover_nodes: cluster.gen_range(1..=3),
         }
     }
 
@@ -94,7 +93,7 @@ impl Scenario {
     pub fn describe(&self) -> String {
         format!(
             "chains_at_start={} chains_created={} accounts={} tps={:.3} invalid_share={:.3} \
-             request_gap_s={} l2_block_ms={} finality_depth={} faults={}",
+             request_gap_s={} l2_block_ms={} finality_depth={} prover_nodes={} faults={}",
             self.chains_at_start,
             self.chains_created,
             self.accounts,
@@ -103,8 +102,30 @@ impl Scenario {
             self.request_gap_s,
             self.l2_block_ms,
             self.finality_depth,
+            self.prover_nodes,
             self.faults.describe()
         )
+    }
+}
+
+/// The mean simulated seconds between two strikes of `kind`, drawn.
+fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
+    match kind {
+        FaultKind::Panic => rng.gen_range(600..3_600),
+        FaultKind::Crash => rng.gen_range(3_600..14_400),
+        FaultKind::NeuronVanish => rng.gen_range(3_600..14_400),
+        FaultKind::Reorg => rng.gen_range(3_600..14_400),
+        FaultKind::FeeSpike => rng.gen_range(3_600..10_800),
+        FaultKind::Evict => rng.gen_range(1_800..7_200),
+        FaultKind::NeuronCheat | FaultKind::DeepReorg => 1,
+        FaultKind::BadProof => rng.gen_range(600..3_600),
+        FaultKind::HungProver => rng.gen_range(3_600..10_800),
+        FaultKind::HostileEnvelope => rng.gen_range(900..3_600),
+        FaultKind::LyingProver => rng.gen_range(3_600..10_800),
+        FaultKind::NetLoss => rng.gen_range(1_800..7_200),
+        FaultKind::Partition => rng.gen_range(3_600..10_800),
+        FaultKind::HungPeer => rng.gen_range(3_600..10_800),
+        FaultKind::NodeChurn => rng.gen_range(3_600..10_800),
     }
 }
 

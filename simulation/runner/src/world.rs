@@ -1,9 +1,11 @@
 //! The simulated world: the coordinator node built by the same function `bitai devnet` uses
 //! (`bitai_node::devnet::start_with_neurons`, itself `bitai_node::pipeline::start` around
 //! SimBitcoin and its miner) on the in-memory store and the paused clock, its JSON-RPC API
-//! called in process, the AI chains it hosts with their neurons, and a second, independent
-//! BitAI node ([`crate::follower`]) reading the same SimBitcoin.
+//! called in process, the AI chains it hosts with their neurons, prover nodes joined through
+//! the simulated network ([`crate::cluster`]), and a second, independent BitAI node
+//! ([`crate::follower`]) reading the same SimBitcoin.
 
+use crate::cluster::Cluster;
 use crate::follower::Follower;
 use crate::scenario::{Scenario, BITCOIN_BLOCK_MS};
 use crate::trace::Trace;
@@ -84,6 +86,9 @@ pub struct World {
     pub clock: SharedClock,
     /// Bitcoin height once the premine is done.
     pub start_height: u64,
+    /// The simulated network and the prover nodes on it (other machines: they outlive a
+    /// crash of the coordinator).
+    pub cluster: Arc<Cluster>,
 }
 
 /// The coordinator's config for `s`: the devnet's embedded defaults, with SimBitcoin at
@@ -185,11 +190,12 @@ impl World {
                 format_args!("{n} premine blocks from the recording"),
             );
         }
+        let cluster = Arc::new(Cluster::start(s.seed, clock.clone()).await?);
         let base = NodeBase {
             store: store.clone(),
             registry: prometheus::Registry::new(),
             clock: clock.clone(),
-            transport: None,
+            transport: Some(cluster.coordinator()),
         };
         let cheat = s.faults.on(crate::faults::FaultKind::NeuronCheat);
         let plans = neuron_plans(&config.chain, s.seed, cheat);
@@ -207,6 +213,9 @@ impl World {
                 config.chain.name, devnet.chain
             ),
         );
+        for _ in 0..s.prover_nodes {
+            cluster.join(devnet.keys.prover_backend(), trace).await?;
+        }
         let first = sim_chain(&config.chain, devnet.chain, s.seed, plans);
         let follower = Follower::start(&config, Arc::new(sim), clock.clone(), "b")
             .await
@@ -221,6 +230,7 @@ impl World {
             store,
             clock,
             start_height,
+            cluster,
         };
         for _ in 1..s.chains_at_start {
             world.create_chain(cheat, trace).await?;
@@ -295,6 +305,7 @@ impl World {
             store,
             clock,
             start_height,
+            cluster,
             ..
         } = self;
         let Devnet {
@@ -320,7 +331,7 @@ impl World {
             registry: prometheus::Registry::new(),
             keys: keys.clone(),
             extra_children: vec![miner],
-            transport: None,
+            transport: Some(cluster.coordinator()),
         })
         .await
         .context("restarting the coordinator")?;
@@ -354,13 +365,23 @@ impl World {
             store,
             clock,
             start_height,
+            cluster,
         })
     }
 
-    /// Stops the second node and the coordinator.
+    /// Every prover's fault switch by name: the coordinator's local provers, then the
+    /// prover nodes.
+    pub fn prover_switches(&self) -> Vec<(String, bitai_prover::ProverFaults)> {
+        let mut all = self.devnet.pipeline.prover_faults.clone();
+        all.extend(self.cluster.switches());
+        all
+    }
+
+    /// Stops the second node, the coordinator and the prover nodes.
     pub async fn stop(self) {
         self.follower.stop().await;
         self.devnet.pipeline.stop().await;
+        self.cluster.stop();
     }
 }
 

@@ -60,6 +60,17 @@ impl CircuitKeys {
         &self.groth16
     }
 
+    /// How a prover proves with these keys (local provers, and the simulation's prover
+    /// nodes).
+    pub fn prover_backend(&self) -> bitai_prover::ProverBackend {
+        match self.system {
+            ProofSystem::Groth16Bn254 => bitai_prover::ProverBackend::Groth16 {
+                keys: self.groth16.clone(),
+            },
+            _ => bitai_prover::ProverBackend::Simulation,
+        }
+    }
+
     /// The verifying key a chain of circuit `shape` registers, in the proof system's format
     /// (gnark binary; empty for the simulation-only system), or `None` when this node does
     /// not prove that shape.

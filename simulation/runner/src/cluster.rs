@@ -1,0 +1,130 @@
+//! The simulated cluster: prover nodes that join the coordinator through the simulated
+//! network (`bitai_simulation::network`), each running the `RemoteProver` that
+//! `bitai prover run` runs, over the same transport trait the coordinator's gateway uses.
+//! Nodes come and go (the `node_churn` fault), hang, get cut off and lose messages; they
+//! outlive a crash of the coordinator, as other machines would.
+
+use crate::trace::Trace;
+use bitai_messages::prover::wire::RemoteProverMsg;
+use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
+use bitai_prover::{ProverBackend, ProverFaults};
+use bitai_runtime::SharedClock;
+use bitai_simulation::network::SimNetwork;
+use ractor::{Actor, ActorRef};
+use std::sync::Mutex;
+
+/// The coordinator's name on the simulated network.
+pub const COORDINATOR: &str = "coordinator";
+
+/// One prover node.
+pub struct ProverNode {
+    /// Its name on the network (`prover-node-N`).
+    pub name: String,
+    actor: ActorRef<RemoteProverMsg>,
+    /// Its fault switch (hung and lying provers).
+    pub faults: ProverFaults,
+}
+
+/// The network and the prover nodes on it.
+pub struct Cluster {
+    /// The network.
+    pub net: SimNetwork,
+    nodes: Mutex<(Vec<ProverNode>, u32)>,
+    seed: u64,
+    clock: SharedClock,
+}
+
+impl Cluster {
+    /// Starts the network (no nodes yet).
+    pub async fn start(seed: u64, clock: SharedClock) -> anyhow::Result<Cluster> {
+        let net = SimNetwork::start(seed, clock.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        Ok(Cluster {
+            net,
+            nodes: Mutex::new((Vec::new(), 0)),
+            seed,
+            clock,
+        })
+    }
+
+    /// The coordinator's end of the prover protocol.
+    pub fn coordinator(&self) -> ProverTransport {
+        ProverTransport::over(self.net.node(COORDINATOR))
+    }
+
+    fn nodes(&self) -> std::sync::MutexGuard<'_, (Vec<ProverNode>, u32)> {
+        self.nodes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new prover node joins, proving with `backend`; its name.
+    pub async fn join(&self, backend: ProverBackend, trace: &Trace) -> anyhow::Result<String> {
+        let number = {
+            let mut nodes = self.nodes();
+            nodes.1 += 1;
+            nodes.1
+        };
+        let name = format!("prover-node-{number}");
+        let faults = ProverFaults::default();
+        let args = RemoteProverArgs {
+            backend,
+            rng_seed: rng_seed(self.seed, &name),
+            clock: self.clock.clone(),
+            transport: ProverTransport::over(self.net.node(&name)),
+            faults: faults.clone(),
+        };
+        let (actor, _) = Actor::spawn(Some(format!("{name}.prover")), RemoteProver, args)
+            .await
+            .map_err(|e| anyhow::anyhow!("starting {name}: {e}"))?;
+        trace.record("cluster", format_args!("{name} joins"));
+        self.nodes().0.push(ProverNode {
+            name: name.clone(),
+            actor,
+            faults,
+        });
+        Ok(name)
+    }
+
+    /// Node `name` leaves: its session closes and its prover stops.
+    pub fn leave(&self, name: &str, trace: &Trace) {
+        let mut nodes = self.nodes();
+        if let Some(i) = nodes.0.iter().position(|n| n.name == name) {
+            let node = nodes.0.remove(i);
+            self.net.disconnect(&node.name);
+            node.actor.stop(None);
+            trace.record("cluster", format_args!("{name} leaves"));
+        }
+    }
+
+    /// The nodes' names, in joining order.
+    pub fn names(&self) -> Vec<String> {
+        self.nodes().0.iter().map(|n| n.name.clone()).collect()
+    }
+
+    /// Each node's fault switch, by name.
+    pub fn switches(&self) -> Vec<(String, ProverFaults)> {
+        self.nodes()
+            .0
+            .iter()
+            .map(|n| (n.name.clone(), n.faults.clone()))
+            .collect()
+    }
+
+    /// Stops every node and the network.
+    pub fn stop(&self) {
+        for node in std::mem::take(&mut self.nodes().0) {
+            node.actor.stop(None);
+        }
+        self.net.stop();
+    }
+}
+
+/// A prover node's blinding seed (derived: a simulation must repeat).
+fn rng_seed(seed: u64, name: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let word = bitai_runtime::derive_seed(seed, &format!("sim/{name}/{i}"));
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    out
+}
