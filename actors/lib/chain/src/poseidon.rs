@@ -86,10 +86,39 @@ pub fn params(inputs: usize) -> &'static PoseidonParams {
 /// # Panics
 /// If `inputs` is empty or longer than [`MAX_INPUTS`] (a bug in the caller).
 pub fn poseidon(inputs: &[Fr]) -> Fr {
-    let p = params(inputs.len());
-    let mut state = Vec::with_capacity(p.width);
-    state.push(Fr::ZERO);
-    state.extend_from_slice(inputs);
+    // One monomorphised permutation per width: the state lives on the stack and each MDS
+    // row is one `sum_of_products` (ark-ff's deferred-reduction dot product) instead of a
+    // full reduction per product and a fresh vector per round.
+    match inputs.len() {
+        1 => permute::<2>(inputs),
+        2 => permute::<3>(inputs),
+        3 => permute::<4>(inputs),
+        4 => permute::<5>(inputs),
+        5 => permute::<6>(inputs),
+        6 => permute::<7>(inputs),
+        7 => permute::<8>(inputs),
+        8 => permute::<9>(inputs),
+        9 => permute::<10>(inputs),
+        10 => permute::<11>(inputs),
+        11 => permute::<12>(inputs),
+        12 => permute::<13>(inputs),
+        n => {
+            // Panics with the reason (a bug in the caller).
+            params(n);
+            unreachable!("params refuses {n} inputs")
+        }
+    }
+}
+
+/// The permutation of width `T` (`T - 1` inputs) over `[0, inputs...]`, output `state[0]`.
+fn permute<const T: usize>(inputs: &[Fr]) -> Fr {
+    let p = params(T - 1);
+    let mut mds = [[Fr::ZERO; T]; T];
+    for (row, src) in mds.iter_mut().zip(&p.mds) {
+        row.copy_from_slice(src);
+    }
+    let mut state = [Fr::ZERO; T];
+    state[1..].copy_from_slice(inputs);
     for r in 0..p.rounds() {
         for (s, c) in state.iter_mut().zip(&p.round_constants[r]) {
             *s += c;
@@ -99,11 +128,10 @@ pub fn poseidon(inputs: &[Fr]) -> Fr {
         } else {
             state[0] = sbox(state[0]);
         }
-        state = p
-            .mds
-            .iter()
-            .map(|row| row.iter().zip(&state).map(|(m, s)| *m * s).sum())
-            .collect();
+        let before = state;
+        for (s, row) in state.iter_mut().zip(&mds) {
+            *s = Fr::sum_of_products(row, &before);
+        }
     }
     state[0]
 }
