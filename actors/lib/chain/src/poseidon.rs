@@ -6,7 +6,9 @@
 //! `[0, in_1, .., in_k]` and returns the first element. The constants are the Grain-LFSR
 //! ones of the Poseidon paper, which arkworks' `find_poseidon_ark_and_mds` generates
 //! identically to circom's for every width 2..=13; we generate them once per width and keep
-//! them. The same permutation exists as an R1CS gadget in `bitai_proofs::circuit::poseidon`.
+//! them, and run them on the optimised schedule of the paper's appendix B ([`sparse`]), which
+//! computes the same permutation. The same permutation exists as an R1CS gadget in
+//! `bitai_proofs::circuit::poseidon`.
 
 use crate::field::Fr;
 use ark_crypto_primitives::sponge::poseidon::find_poseidon_ark_and_mds;
@@ -86,9 +88,7 @@ pub fn params(inputs: usize) -> &'static PoseidonParams {
 /// # Panics
 /// If `inputs` is empty or longer than [`MAX_INPUTS`] (a bug in the caller).
 pub fn poseidon(inputs: &[Fr]) -> Fr {
-    // One monomorphised permutation per width: the state lives on the stack and each MDS
-    // row is one `sum_of_products` (ark-ff's deferred-reduction dot product) instead of a
-    // full reduction per product and a fresh vector per round.
+    // One monomorphised permutation per width: the state lives on the stack.
     match inputs.len() {
         1 => permute::<2>(inputs),
         2 => permute::<3>(inputs),
@@ -110,36 +110,65 @@ pub fn poseidon(inputs: &[Fr]) -> Fr {
     }
 }
 
-/// The permutation of width `T` (`T - 1` inputs) over `[0, inputs...]`, output `state[0]`.
+/// The permutation of width `T` (`T - 1` inputs) over `[0, inputs...]`, output `state[0]`,
+/// on the optimised schedule ([`sparse`]): full rounds as the textbook has them (the last one
+/// before the partial rounds with the schedule's matrix), partial rounds with one scalar
+/// constant and a sparse matrix.
 fn permute<const T: usize>(inputs: &[Fr]) -> Fr {
     let p = params(T - 1);
-    let mut mds = [[Fr::ZERO; T]; T];
-    for (row, src) in mds.iter_mut().zip(&p.mds) {
-        row.copy_from_slice(src);
-    }
+    let s = schedule(T - 1);
+    let half = FULL_ROUNDS / 2;
     let mut state = [Fr::ZERO; T];
     state[1..].copy_from_slice(inputs);
-    for r in 0..p.rounds() {
-        for (s, c) in state.iter_mut().zip(&p.round_constants[r]) {
-            *s += c;
+    for r in 0..half {
+        let m = if r + 1 == half { &s.pre } else { &p.mds };
+        full_round(&mut state, &p.round_constants[r], m);
+    }
+    for (k, sp) in s.constants.iter().zip(s.sparse.chunks_exact(2 * T - 1)) {
+        state[0] = sbox(state[0] + k);
+        let first: &[Fr; T] = sp[..T].try_into().expect("a sparse row of width T");
+        let x0 = state[0];
+        let new0 = Fr::sum_of_products(first, &state);
+        for (x, c) in state[1..].iter_mut().zip(&sp[T..]) {
+            *x += *c * x0;
         }
-        if p.is_full_round(r) {
-            state.iter_mut().for_each(|s| *s = sbox(*s));
-        } else {
-            state[0] = sbox(state[0]);
-        }
-        let before = state;
-        for (s, row) in state.iter_mut().zip(&mds) {
-            *s = Fr::sum_of_products(row, &before);
-        }
+        state[0] = new0;
+    }
+    let tail = half + p.partial_rounds;
+    full_round(&mut state, &s.after, &p.mds);
+    for r in tail + 1..p.rounds() {
+        full_round(&mut state, &p.round_constants[r], &p.mds);
     }
     state[0]
+}
+
+/// One full round: constants, the S-box on every element, the matrix `m` (each row one
+/// `sum_of_products`, ark-ff's deferred-reduction dot product).
+fn full_round<const T: usize>(state: &mut [Fr; T], constants: &[Fr], m: &[Vec<Fr>]) {
+    for (x, c) in state.iter_mut().zip(constants) {
+        *x = sbox(*x + c);
+    }
+    let before = *state;
+    for (x, row) in state.iter_mut().zip(m) {
+        let row: &[Fr; T] = row.as_slice().try_into().expect("a matrix row of width T");
+        *x = Fr::sum_of_products(row, &before);
+    }
+}
+
+static SCHEDULES: [OnceLock<sparse::SparseSchedule>; MAX_INPUTS] =
+    [const { OnceLock::new() }; MAX_INPUTS];
+
+/// The optimised schedule for `inputs` (1..=12), derived on first use.
+fn schedule(inputs: usize) -> &'static sparse::SparseSchedule {
+    SCHEDULES[inputs - 1].get_or_init(|| sparse::derive(params(inputs)))
 }
 
 fn sbox(x: Fr) -> Fr {
     let x2 = x.square();
     x2.square() * x
 }
+
+pub mod sparse;
 
 #[cfg(test)]
 mod tests;
