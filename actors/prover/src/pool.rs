@@ -121,8 +121,8 @@ pub struct PoolState {
     next_worker: usize,
     pending: BTreeSet<JobId>,
     leases: BTreeMap<JobId, Lease>,
-    /// Proofs emitted and not yet seen verified, with when they were last sent (memory only:
-    /// re-emission covers a downstream loss while the pool runs).
+    /// Proofs emitted and not yet seen verified, with when they were last sent; persisted
+    /// too ([`JobQueue::unconfirmed`]), so re-emission also covers a loss across a restart.
     unconfirmed: BTreeMap<JobId, (SubmitProof, u64)>,
     confirmations: Option<Confirmations>,
     check: Option<ProofCheck>,
@@ -167,6 +167,18 @@ impl Actor for ProverPool {
         myself.send_interval(Duration::from_millis(args.config.tick_interval_ms), || {
             PoolMsg::Tick
         });
+        // Emitted before a restart and not yet seen verified: sent again as the pool starts
+        // (the receiver may have lost them with its mailbox).
+        let unconfirmed: BTreeMap<JobId, (SubmitProof, u64)> = if args.confirmations.is_some() {
+            queue
+                .unconfirmed()?
+                .into_iter()
+                .map(|(id, tx)| (id, (tx, 0)))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        let resend = !unconfirmed.is_empty();
         let mut state = PoolState {
             queue,
             clock: args.clock,
@@ -177,7 +189,7 @@ impl Actor for ProverPool {
             next_worker: 0,
             workers: args.workers.into_iter().map(Worker::Role).collect(),
             remote: BTreeMap::new(),
-            unconfirmed: BTreeMap::new(),
+            unconfirmed,
             confirmations: args.confirmations,
             check: args.check,
             benched: BTreeMap::new(),
@@ -190,6 +202,9 @@ impl Actor for ProverPool {
             recent_emitted: VecDeque::new(),
         };
         state.metrics.queue_depth.set(jobs as i64);
+        if resend {
+            state.reemit_unconfirmed(true)?;
+        }
         // Proofs finished before a restart may be emittable now.
         let chains: BTreeSet<_> = all.iter().map(|(id, _)| id.chain_id).collect();
         for chain in chains {
@@ -237,7 +252,7 @@ impl Actor for ProverPool {
             PoolMsg::Tick => {
                 state.unbench();
                 state.expire_leases()?;
-                state.reemit_unconfirmed()?;
+                state.reemit_unconfirmed(false)?;
             }
             PoolMsg::Jobs { reply } => {
                 if reply.send(state.summaries()?).is_err() {
@@ -540,16 +555,25 @@ impl PoolState {
     }
 
     /// Forgets the emitted proofs the BitAI side has verified and sends again, in block order
-    /// per chain, those still unverified `reemit_after_ms` after they were last sent.
-    fn reemit_unconfirmed(&mut self) -> Result<(), ActorProcessingErr> {
+    /// per chain, those still unverified `reemit_after_ms` after they were last sent (`all`:
+    /// every one still unverified, as a restarted pool does).
+    fn reemit_unconfirmed(&mut self, all: bool) -> Result<(), ActorProcessingErr> {
         let Some(c) = self.confirmations.clone() else {
             return Ok(());
         };
         let now = self.clock.now_ms();
-        self.unconfirmed
-            .retain(|id, _| id.block_number > (c.verified)(&id.chain_id));
+        let verified: Vec<JobId> = self
+            .unconfirmed
+            .keys()
+            .filter(|id| id.block_number <= (c.verified)(&id.chain_id))
+            .copied()
+            .collect();
+        self.queue.confirmed(&verified)?;
+        for id in &verified {
+            self.unconfirmed.remove(id);
+        }
         for (id, (tx, sent_ms)) in self.unconfirmed.iter_mut() {
-            if now.saturating_sub(*sent_ms) >= c.reemit_after_ms {
+            if all || now.saturating_sub(*sent_ms) >= c.reemit_after_ms {
                 tracing::info!(chain = %id.chain_id, block = id.block_number,
                     "proof still unverified; emitting it again");
                 self.sink.send(ProofEmitted(tx.clone()))?;
@@ -576,8 +600,9 @@ impl PoolState {
             };
             let tx = statement.submit_proof(proof);
             self.sink.send(ProofEmitted(tx.clone()))?;
-            self.queue.emitted(&id)?;
-            if self.confirmations.is_some() {
+            let tracked = self.confirmations.is_some();
+            self.queue.emitted(&id, tracked.then_some(&tx))?;
+            if tracked {
                 self.unconfirmed.insert(id, (tx, self.clock.now_ms()));
             }
             if self.recent_emitted.len() >= RECENT_EMITTED {

@@ -8,16 +8,21 @@
 //! is the stored cursor once something was emitted, before that the chain's lowest queued
 //! block; a proved block is emitted and deleted, and the cursor advanced, in one atomic
 //! batch, only once every earlier block of its chain has been emitted. A block below the
-//! cursor was emitted already and is not queued again.
+//! cursor was emitted already and is not queued again. An emitted proof the BitAI side has
+//! not yet verified stays in its own keyspace (written in the emission's batch) until it is
+//! seen verified, so a restarted pool still sends it again: a proof the mempool refused as
+//! out of order, or lost with a crashed node's mailboxes, is never forgotten.
 
 use bitai_messages::prover::{BlockStatement, JobId};
-use bitai_protocol::ChainId;
+use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, SubmitProof};
 use bitai_storage::{Batch, SharedStore, StoreError};
 
 /// Keyspace of the job records.
 pub const JOBS: &str = "prover_pool.jobs";
 /// Keyspace of the per-chain emission cursors.
 pub const CURSORS: &str = "prover_pool.cursors";
+/// Keyspace of the emitted proofs not yet seen verified: the encoded `SubmitProof`.
+pub const UNCONFIRMED: &str = "prover_pool.unconfirmed";
 /// Most records one scan reads (the queue bound keeps the queue far below this).
 const SCAN_LIMIT: usize = 1 << 20;
 
@@ -227,8 +232,9 @@ impl JobQueue {
         Ok(true)
     }
 
-    /// Removes the emitted job and advances the chain's cursor past it, atomically.
-    pub fn emitted(&self, id: &JobId) -> Result<(), StoreError> {
+    /// Removes the emitted job and advances the chain's cursor past it, atomically; with
+    /// `unconfirmed`, keeps the emitted proof until [`JobQueue::confirmed`] drops it.
+    pub fn emitted(&self, id: &JobId, unconfirmed: Option<&SubmitProof>) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.delete(JOBS, &id.key());
         batch.put(
@@ -236,7 +242,40 @@ impl JobQueue {
             id.chain_id.0.as_bytes(),
             &(id.block_number + 1).to_be_bytes(),
         );
+        if let Some(tx) = unconfirmed {
+            let bytes = encode_tx(&BitaiTx::SubmitProof(tx.clone()))
+                .map_err(|e| corrupt(&id.key(), &format!("proof does not encode: {e}")))?;
+            batch.put(UNCONFIRMED, &id.key(), &bytes);
+        }
         self.store.write(batch)
+    }
+
+    /// Drops emitted proofs now seen verified.
+    pub fn confirmed(&self, ids: &[JobId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Batch::default();
+        for id in ids {
+            batch.delete(UNCONFIRMED, &id.key());
+        }
+        self.store.write(batch)
+    }
+
+    /// Every emitted proof not yet seen verified, in job order.
+    pub fn unconfirmed(&self) -> Result<Vec<(JobId, SubmitProof)>, StoreError> {
+        self.store
+            .range(UNCONFIRMED, &[], None, SCAN_LIMIT)?
+            .into_iter()
+            .map(|(k, v)| {
+                let id = JobId::from_key(&k).ok_or_else(|| corrupt(&k, "bad key"))?;
+                match decode_tx(&v) {
+                    Ok(BitaiTx::SubmitProof(tx)) => Ok((id, tx)),
+                    Ok(_) => Err(corrupt(&k, "not a SubmitProof")),
+                    Err(e) => Err(corrupt(&k, &format!("undecodable proof: {e}"))),
+                }
+            })
+            .collect()
     }
 }
 
@@ -295,9 +334,9 @@ mod tests {
         )
         .expect("store");
         assert_eq!(q.get(&id(5)).expect("store").expect("exists").attempts, 2);
-        q.emitted(&id(3)).expect("store");
-        q.emitted(&id(4)).expect("store");
-        q.emitted(&id(5)).expect("store");
+        q.emitted(&id(3), None).expect("store");
+        q.emitted(&id(4), None).expect("store");
+        q.emitted(&id(5), None).expect("store");
         assert_eq!(q.cursor(&id(0).chain_id).expect("store"), Some(6));
         assert!(
             !q.insert(&statement(5), vec![5]).expect("store"),

@@ -716,6 +716,77 @@ async fn an_unverified_proof_is_emitted_again_until_the_bitai_side_verifies_it()
     );
 }
 
+/// Regression (seed 5, a simulated day): a proof the mempool refused as out of order was
+/// still unverified when the node crashed; the restarted pool had forgotten it (its
+/// re-emission list lived in memory), so its chain never advanced again. The list is now
+/// persisted: a restarted pool sends it at once, and forgets it once verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_pool_emits_again_what_was_emitted_and_not_yet_verified() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let store: SharedStore = Arc::new(MemoryStore::new());
+    let verified = Arc::new(AtomicU64::new(0));
+    let start = |emitted: mpsc::UnboundedSender<ProofEmitted>| {
+        let seen = verified.clone();
+        PoolArgs {
+            store: store.clone(),
+            clock: Arc::new(TokioClock::starting_at(0)),
+            sink: Arc::new(ChannelSink(emitted)),
+            config: fast(),
+            metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
+            workers: Vec::new(),
+            check: None,
+            // Far beyond the test: only a restart sends a proof again.
+            confirmations: Some(crate::Confirmations {
+                verified: Arc::new(move |_| seen.load(Ordering::SeqCst)),
+                reemit_after_ms: 3_600_000,
+            }),
+        }
+    };
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let (pool, handle) = Actor::spawn(None, ProverPool, start(tx))
+        .await
+        .expect("pool");
+    add_prover_with(&pool, 1, ProverBackend::Simulation).await;
+    let chain = ChainId(Hash32::sha256(b"restart chain"));
+    submit(&pool, blocks_of(chain, 1).remove(0))
+        .await
+        .expect("accepted");
+    let first = recv_within(&mut emitted, 10_000)
+        .await
+        .expect("the proof is emitted");
+    // The node goes down; the receiver lost the proof with its mailbox.
+    pool.stop(None);
+    handle.await.expect("stopped");
+
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let (pool, handle) = Actor::spawn(None, ProverPool, start(tx))
+        .await
+        .expect("pool");
+    let again = recv_within(&mut emitted, 5_000)
+        .await
+        .expect("the restarted pool sends the unverified proof again");
+    assert_eq!(first, again);
+    pool.stop(None);
+    handle.await.expect("stopped");
+
+    // Verified meanwhile: the next restart forgets it (and drops it from the store).
+    verified.store(1, Ordering::SeqCst);
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let (pool, handle) = Actor::spawn(None, ProverPool, start(tx))
+        .await
+        .expect("pool");
+    assert!(
+        recv_within(&mut emitted, 800).await.is_none(),
+        "a verified proof is not emitted again"
+    );
+    pool.stop(None);
+    handle.await.expect("stopped");
+    assert!(crate::queue::JobQueue::new(store)
+        .unconfirmed()
+        .expect("store")
+        .is_empty());
+}
+
 async fn recv_within(
     rx: &mut mpsc::UnboundedReceiver<ProofEmitted>,
     ms: u64,

@@ -177,7 +177,12 @@ impl StateMachineEngine {
             match self.execute(b, itx, &mut working, &mut overlay, &mut marks)? {
                 Ok(()) => {
                     self.metrics.accepted.with_label_values(&[kind]).inc();
-                    tracing::info!(height = b.height, txid = %itx.txid, kind, "BitAI transaction executed");
+                    let block = match &itx.tx {
+                        bitai_protocol::BitaiTx::SubmitProof(p) => Some(p.block_number),
+                        _ => None,
+                    };
+                    tracing::info!(height = b.height, txid = %itx.txid, kind,
+                        chain = ?rules::chain_of(&itx.tx), block, "BitAI transaction executed");
                 }
                 Err(e) => {
                     let chain = rules::chain_of(&itx.tx);
