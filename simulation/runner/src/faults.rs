@@ -45,11 +45,16 @@ pub enum FaultKind {
     HungPeer,
     /// A prover node leaves the cluster; a new one joins a little later.
     NodeChurn,
+    /// One write of the coordinator's store fails (a full or failing disk); the node runs on.
+    StoreWrite,
+    /// The coordinator's store crashes at a write drawn from the seed: that write and every
+    /// later one are lost, the node goes down and restarts from the batches committed before.
+    StoreCrash,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 16] = [
+    pub const ALL: [FaultKind; 18] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
@@ -66,6 +71,8 @@ impl FaultKind {
         FaultKind::Panic,
         FaultKind::Partition,
         FaultKind::Reorg,
+        FaultKind::StoreCrash,
+        FaultKind::StoreWrite,
     ];
 
     /// Whether the fault strikes the cluster network (drawn from its own stream of the
@@ -75,6 +82,12 @@ impl FaultKind {
             self,
             FaultKind::NetLoss | FaultKind::Partition | FaultKind::HungPeer | FaultKind::NodeChurn
         )
+    }
+
+    /// Whether the fault strikes the coordinator's store (drawn from its own stream of the
+    /// scenario, like the network faults).
+    pub fn is_store(self) -> bool {
+        matches!(self, FaultKind::StoreWrite | FaultKind::StoreCrash)
     }
 
     /// Its name on the command line and in the trace.
@@ -96,6 +109,8 @@ impl FaultKind {
             FaultKind::Partition => "partition",
             FaultKind::HungPeer => "hung_peer",
             FaultKind::NodeChurn => "node_churn",
+            FaultKind::StoreWrite => "store_write",
+            FaultKind::StoreCrash => "store_crash",
         }
     }
 }

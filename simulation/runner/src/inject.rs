@@ -39,6 +39,8 @@ pub struct Injector {
     pub reorged: bool,
     /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
     pub restart_after_ms: Option<u64>,
+    /// A store crash is armed: once it strikes, the coordinator goes down for this long (ms).
+    store_crash_down_ms: Option<u64>,
     /// Faults struck so far.
     pub struck: u64,
 }
@@ -74,6 +76,7 @@ impl Injector {
             provers_until_ms: BTreeMap::new(),
             net_until_ms: BTreeMap::new(),
             restart_after_ms: None,
+            store_crash_down_ms: None,
             reorged: false,
             vanished: Vec::new(),
             outsider: None,
@@ -136,6 +139,25 @@ impl Injector {
         }
     }
 
+    /// Whether a store crash is armed and has not struck yet (the driver then looks often).
+    pub fn store_crash_armed(&self) -> bool {
+        self.store_crash_down_ms.is_some()
+    }
+
+    /// The downtime of a store crash that has struck (the driver restarts the coordinator),
+    /// once.
+    pub fn store_crash_struck(&mut self, w: &World, trace: &Trace) -> Option<u64> {
+        if self.store_crash_down_ms.is_none() || !w.mem.crashed() {
+            return None;
+        }
+        let down_ms = self.store_crash_down_ms.take()?;
+        trace.record(
+            "fault",
+            format_args!("store_crash struck: the coordinator goes down for {down_ms} ms"),
+        );
+        Some(down_ms)
+    }
+
     /// Ends every fault: no more strikes, no fee spike, a calm network with every prover
     /// node that was due to join in it.
     pub async fn heal(&mut self, w: &World, trace: &Trace) {
@@ -146,6 +168,12 @@ impl Injector {
         }
         for name in std::mem::take(&mut self.provers_until_ms).into_keys() {
             self.prover_fault(w, &name, None, trace);
+        }
+        // A store fault armed and not yet struck is disarmed; one that struck is restarted
+        // from by the driver.
+        if !w.mem.crashed() {
+            self.store_crash_down_ms = None;
+            w.mem.recover();
         }
         trace.record("fault", "healed: the quiet phase starts");
     }
@@ -240,6 +268,29 @@ impl Injector {
                 self.prover_fault(w, &name, Some(fault), trace);
             }
             FaultKind::NeuronCheat | FaultKind::DeepReorg => {}
+            FaultKind::StoreWrite => {
+                let n = self.rng.gen_range(1..=50u64);
+                w.mem.fail_write_in(n);
+                trace.record(
+                    "fault",
+                    format_args!("store_write: the coordinator's write {n} from now fails"),
+                );
+            }
+            FaultKind::StoreCrash => {
+                if self.store_crash_down_ms.is_some() || self.restart_after_ms.is_some() {
+                    return;
+                }
+                let n = self.rng.gen_range(1..=500u64);
+                let down_ms = self.rng.gen_range(10_000..300_000);
+                w.mem.crash_in(n);
+                self.store_crash_down_ms = Some(down_ms);
+                trace.record(
+                    "fault",
+                    format_args!(
+                        "store_crash armed: the coordinator's store dies at its write {n} from now"
+                    ),
+                );
+            }
             FaultKind::Crash => {
                 let down_ms = self.rng.gen_range(10_000..300_000);
                 trace.record(

@@ -179,6 +179,8 @@ enum Next {
     CreateChain,
     Request,
     Transfer,
+    /// A store crash is armed: look whether it struck.
+    StoreCheck,
 }
 
 /// Largest recording `--replay` reads.
@@ -267,7 +269,15 @@ async fn drive(
         if let Some(reason) = halted(&world) {
             break Some(oracles::halt(trace, reason));
         }
+        if let Some(down_ms) = injector.store_crash_struck(&world, trace) {
+            world = world.restart(down_ms, &injector.vanished, trace).await?;
+            continue;
+        }
         let mut due = vec![(next_oracle, Next::Oracle)];
+        if injector.store_crash_armed() {
+            // The node goes down within a tenth of a second of its store.
+            due.push((trace.now_ms() + 100, Next::StoreCheck));
+        }
         if let Some(t) = player.as_ref().and_then(|p| p.next_due_ms()) {
             due.push((t, Next::Replay));
         }
@@ -329,6 +339,8 @@ async fn drive(
                 next_transfer = at + gap(&mut users, 1.0 / tps);
                 users.transfer(&world, trace).await;
             }
+            // Looked at the top of the loop.
+            Next::StoreCheck => {}
         }
     };
     let violation = match violation {

@@ -56,9 +56,12 @@ impl Scenario {
         // The cluster's shape and faults come from a stream of their own, so every other draw
         // is what it was before the cluster was simulated.
         let mut cluster = seeded_rng(seed, "sim/scenario/cluster");
+        let mut store = seeded_rng(seed, "sim/scenario/store");
         for &kind in enabled {
             let rng = if kind.is_network() {
                 &mut cluster
+            } else if kind.is_store() {
+                &mut store
             } else {
                 &mut rng
             };
@@ -126,6 +129,8 @@ fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
         FaultKind::Partition => rng.gen_range(3_600..10_800),
         FaultKind::HungPeer => rng.gen_range(3_600..10_800),
         FaultKind::NodeChurn => rng.gen_range(3_600..10_800),
+        FaultKind::StoreWrite => rng.gen_range(1_800..7_200),
+        FaultKind::StoreCrash => rng.gen_range(3_600..14_400),
     }
 }
 

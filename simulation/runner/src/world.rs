@@ -82,6 +82,9 @@ pub struct World {
     pub chains: Vec<SimChain>,
     /// The coordinator's store.
     pub store: SharedStore,
+    /// The same store, as the in-memory store the store faults strike (SimBitcoin's keyspace,
+    /// another system's data, spared).
+    pub mem: bitai_storage::MemoryStore,
     /// The clock every role reads.
     pub clock: SharedClock,
     /// Bitcoin height once the premine is done.
@@ -172,7 +175,9 @@ impl World {
         trace: &Trace,
     ) -> anyhow::Result<World> {
         let config = node_config(s, proofs);
-        let store: SharedStore = Arc::new(bitai_storage::MemoryStore::new());
+        let mem = bitai_storage::MemoryStore::new();
+        mem.spare_keyspace(bitai_simulation::bitcoin::STORE_KEYSPACE);
+        let store: SharedStore = Arc::new(mem.clone());
         let clock: SharedClock = Arc::new(bitai_runtime::TokioClock::starting_at(START_UNIX_MS));
         if let Some(blocks) = premine {
             let n = blocks.len();
@@ -228,6 +233,7 @@ impl World {
             follower,
             chains: vec![first],
             store,
+            mem,
             clock,
             start_height,
             cluster,
@@ -303,6 +309,7 @@ impl World {
             follower,
             chains,
             store,
+            mem,
             clock,
             start_height,
             cluster,
@@ -321,6 +328,9 @@ impl World {
             format_args!("coordinator crashed; down for {down_ms} ms"),
         );
         tokio::time::sleep(std::time::Duration::from_millis(down_ms)).await;
+        // The process starts again and opens its store: a store crash (if that was the
+        // cause) is over, and what was committed before it is all there is.
+        mem.recover();
         let sim = sim.context("SimBitcoin")?;
         let miner = bitai_node::base::miner_child(&sim, &clock).await?;
         let pipeline = bitai_node::pipeline::start(bitai_node::pipeline::PipelineParts {
@@ -363,6 +373,7 @@ impl World {
             follower,
             chains,
             store,
+            mem,
             clock,
             start_height,
             cluster,

@@ -1,6 +1,13 @@
 //! The in-memory store for simulation and tests: ordered maps behind one mutex, so a batch
 //! is atomic by construction. Cloning shares the same data, which is how a simulated node
 //! "restarts from disk": the actors die, the store lives on.
+//!
+//! Two faults for the simulation, both counted in writes so a seed strikes the same write
+//! every run: a single failed write ([`MemoryStore::fail_write_in`]: the batch is refused
+//! with an engine error and nothing of it applied, the writes after it succeed), and a
+//! crash ([`MemoryStore::crash_in`]: from that write on every write is refused until
+//! [`MemoryStore::recover`], as the restarted node finds it; the committed batches, every
+//! write that returned `Ok`, are all kept, and nothing after the crash point is).
 
 use crate::{check_batch, check_key, check_keyspace, Batch, Entry, Op, Store, StoreError};
 use std::collections::BTreeMap;
@@ -13,12 +20,84 @@ type Keyspaces = BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     inner: Arc<Mutex<Keyspaces>>,
+    faults: Arc<Mutex<Faults>>,
+}
+
+/// Armed store faults: countdowns in writes.
+#[derive(Debug, Default)]
+struct Faults {
+    /// Keyspaces of another system sharing the store: a batch touching only these is never
+    /// refused nor counted.
+    spared: Vec<String>,
+    fail_in: Option<u64>,
+    crash_in: Option<u64>,
+    crashed: bool,
+}
+
+impl Faults {
+    /// Counts one write; whether it is refused, and why.
+    fn refuse(&mut self) -> Option<&'static str> {
+        if self.crashed {
+            return Some("simulated crash: the store is down");
+        }
+        if let Some(n) = self.crash_in.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.crash_in = None;
+                self.crashed = true;
+                return Some("simulated crash: the store is down");
+            }
+        }
+        if let Some(n) = self.fail_in.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.fail_in = None;
+                return Some("simulated write failure");
+            }
+        }
+        None
+    }
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The `n`-th write from now (1: the next) fails once, applying nothing.
+    pub fn fail_write_in(&self, n: u64) {
+        self.faults_lock().fail_in = Some(n.max(1));
+    }
+
+    /// The store crashes at the `n`-th write from now (1: the next): that write and every
+    /// later one fail until [`MemoryStore::recover`].
+    pub fn crash_in(&self, n: u64) {
+        self.faults_lock().crash_in = Some(n.max(1));
+    }
+
+    /// Whether an armed crash has struck.
+    pub fn crashed(&self) -> bool {
+        self.faults_lock().crashed
+    }
+
+    /// Brings a crashed store back (as a restarted process opens it) and disarms every fault.
+    pub fn recover(&self) {
+        let mut f = self.faults_lock();
+        *f = Faults {
+            spared: std::mem::take(&mut f.spared),
+            ..Faults::default()
+        };
+    }
+
+    /// Keeps the faults off `keyspace`: another system's data sharing this store (the
+    /// simulation's Bitcoin network shares the coordinator's).
+    pub fn spare_keyspace(&self, keyspace: &str) {
+        self.faults_lock().spared.push(keyspace.to_owned());
+    }
+
+    fn faults_lock(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Keyspaces> {
@@ -49,6 +128,15 @@ impl Store for MemoryStore {
 
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
         check_batch(&batch)?;
+        let mut faults = self.faults_lock();
+        let spared = batch
+            .ops
+            .iter()
+            .all(|op| faults.spared.iter().any(|k| k == op.keyspace()));
+        if let Some(why) = (!spared).then(|| faults.refuse()).flatten() {
+            return Err(StoreError::Engine(why.into()));
+        }
+        drop(faults);
         let mut guard = self.lock();
         for op in batch.ops {
             match op {

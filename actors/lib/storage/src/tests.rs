@@ -161,3 +161,65 @@ fn prefix_end_handles_all_ff() {
     assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
     assert_eq!(prefix_end(&[0xff, 0xff]), None);
 }
+
+#[test]
+fn a_failed_write_applies_nothing_and_the_next_one_succeeds() {
+    let store = MemoryStore::new();
+    store.put("a", b"1", b"one").expect("written");
+    store.fail_write_in(2);
+    store
+        .put("a", b"2", b"two")
+        .expect("the first write after arming succeeds");
+    let mut batch = Batch::default();
+    batch.put("a", b"3", b"three");
+    batch.delete("a", b"1");
+    assert!(matches!(store.write(batch), Err(StoreError::Engine(_))));
+    assert_eq!(store.get("a", b"1").expect("read"), Some(b"one".to_vec()));
+    assert_eq!(store.get("a", b"3").expect("read"), None);
+    store
+        .put("a", b"4", b"four")
+        .expect("the fault struck once");
+    assert!(!store.crashed());
+}
+
+#[test]
+fn a_crash_keeps_every_committed_batch_and_nothing_after_it_until_recovered() {
+    let store = MemoryStore::new();
+    store.crash_in(3);
+    store.put("a", b"1", b"one").expect("committed");
+    store.put("a", b"2", b"two").expect("committed");
+    assert!(store.put("a", b"3", b"three").is_err(), "the crash point");
+    assert!(store.crashed());
+    assert!(
+        store.put("a", b"4", b"four").is_err(),
+        "down until recovered"
+    );
+    store.recover();
+    assert!(!store.crashed());
+    let keys: Vec<Vec<u8>> = store
+        .range("a", &[], None, 10)
+        .expect("read")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, vec![b"1".to_vec(), b"2".to_vec()]);
+    store.put("a", b"5", b"five").expect("up again");
+}
+
+#[test]
+fn a_spared_keyspace_is_neither_refused_nor_counted() {
+    let store = MemoryStore::new();
+    store.spare_keyspace("outside");
+    store.crash_in(1);
+    store.put("outside", b"1", b"one").expect("spared");
+    assert!(!store.crashed());
+    assert!(store.put("a", b"1", b"one").is_err());
+    store
+        .put("outside", b"2", b"two")
+        .expect("still spared while down");
+    store.recover();
+    store.crash_in(1);
+    store
+        .put("outside", b"3", b"three")
+        .expect("spared after recovery too");
+}
