@@ -95,6 +95,7 @@ async fn three_neurons_answer_a_lenet_request_the_cheat_is_slashed_and_it_all_be
             stake: c.chain.neuron_stake,
             faults: NeuronFaults {
                 corrupt_output: i == 2,
+                copy_reveal: false,
             },
         })
         .collect();

@@ -92,6 +92,10 @@ impl BackendChoice {
 pub struct NeuronFaults {
     /// Commit to and reveal a corrupted output (the last byte flipped): a cheating neuron.
     pub corrupt_output: bool,
+    /// Run no model: commit to nothing it computed and, once another seat has revealed,
+    /// reveal that seat's result as its own (a lazy neuron copying another's reveal). The
+    /// commitment binds the result before any reveal, so the copy never opens it.
+    pub copy_reveal: bool,
 }
 
 /// What a [`crate::Neuron`] is spawned with.

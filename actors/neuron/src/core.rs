@@ -246,7 +246,12 @@ impl NeuronCore {
                         "assignment seen after its commit window; not committing");
                     return Ok(Step::Skipped);
                 }
-                let Some(record) = self.compute(id, seat, r).await? else {
+                let computed = if self.faults.copy_reveal {
+                    Some(self.lazy(id, seat))
+                } else {
+                    self.compute(id, seat, r).await?
+                };
+                let Some(record) = computed else {
                     return Ok(Step::Skipped);
                 };
                 self.store.put(&record)?;
@@ -268,6 +273,16 @@ impl NeuronCore {
             return self.commit(record, head).await;
         }
         if !r.revealed(seat) && !waiting(record.reveal_op) && r.reveals_open(&self.params, next) {
+            if self.faults.copy_reveal {
+                // The lazy neuron waits for another seat's reveal and copies its result.
+                let Some(other) = (0..r.assignees.len()).find(|&j| j != seat && r.revealed(j))
+                else {
+                    return Ok(Step::Nothing);
+                };
+                let mut copied = record;
+                copied.result = r.results[other];
+                return self.reveal(copied, head).await;
+            }
             return self.reveal(record, head).await;
         }
         Ok(Step::Nothing)
@@ -326,6 +341,21 @@ impl NeuronCore {
                 Ok(Step::Nothing)
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The record of a neuron that runs nothing (the `copy_reveal` fault): it commits to the
+    /// digest of no output.
+    fn lazy(&self, id: u32, seat: usize) -> SeatRecord {
+        SeatRecord {
+            request: id,
+            seat: u8::try_from(seat).expect("seats are 0..=2"),
+            result: output_digest(&[]),
+            salt: derive_salt(&self.key, &self.chain_id, id),
+            output: Vec::new(),
+            commit_op: None,
+            reveal_op: None,
+            submitted_at: 0,
         }
     }
 

@@ -38,7 +38,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 144)]
     pub bitcoin_blocks: u64,
     /// Faults that may strike: `all`, `none`, or a comma-separated list of panic, crash,
-    /// reorg, deep_reorg, fee_spike, evict, neuron_cheat, neuron_vanish, bad_proof,
+    /// reorg, deep_reorg, fee_spike, evict, neuron_cheat, neuron_copy, neuron_vanish, bad_proof,
     /// hostile_envelope, hung_prover, lying_prover, and on the cluster network net_loss,
     /// partition, hung_peer, node_churn, and on the coordinator's store store_write,
     /// store_crash (docs/simulation.md says what each does).

@@ -25,6 +25,8 @@ pub enum FaultKind {
     Evict,
     /// A neuron of each chain cheats (commits to a corrupted output).
     NeuronCheat,
+    /// A neuron of each chain runs nothing and copies another seat's reveal.
+    NeuronCopy,
     /// A neuron vanishes for good (its seats become no-shows).
     NeuronVanish,
     /// An outsider submits a proof that must be refused: garbage bytes, a stale block
@@ -54,7 +56,7 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 18] = [
+    pub const ALL: [FaultKind; 19] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
@@ -66,6 +68,7 @@ impl FaultKind {
         FaultKind::LyingProver,
         FaultKind::NetLoss,
         FaultKind::NeuronCheat,
+        FaultKind::NeuronCopy,
         FaultKind::NeuronVanish,
         FaultKind::NodeChurn,
         FaultKind::Panic,
@@ -84,10 +87,15 @@ impl FaultKind {
         )
     }
 
-    /// Whether the fault strikes the coordinator's store (drawn from its own stream of the
-    /// scenario, like the network faults).
+    /// Whether the fault strikes the coordinator's store.
     pub fn is_store(self) -> bool {
         matches!(self, FaultKind::StoreWrite | FaultKind::StoreCrash)
+    }
+
+    /// Whether the scenario draws the fault from the stream of the faults added after the
+    /// cluster's (store faults, the copying neuron), so every earlier draw stays as it was.
+    pub fn is_late(self) -> bool {
+        self.is_store() || self == FaultKind::NeuronCopy
     }
 
     /// Its name on the command line and in the trace.
@@ -100,6 +108,7 @@ impl FaultKind {
             FaultKind::FeeSpike => "fee_spike",
             FaultKind::Evict => "evict",
             FaultKind::NeuronCheat => "neuron_cheat",
+            FaultKind::NeuronCopy => "neuron_copy",
             FaultKind::NeuronVanish => "neuron_vanish",
             FaultKind::BadProof => "bad_proof",
             FaultKind::HungProver => "hung_prover",

@@ -61,7 +61,10 @@ impl Injector {
         let mut due_ms = BTreeMap::new();
         let mut rngs = BTreeMap::new();
         for (&kind, &gap) in &plan.mean_gap_s {
-            if !matches!(kind, FaultKind::NeuronCheat | FaultKind::DeepReorg) {
+            if !matches!(
+                kind,
+                FaultKind::NeuronCheat | FaultKind::NeuronCopy | FaultKind::DeepReorg
+            ) {
                 let mut rng = rng_of(seed, kind);
                 due_ms.insert(kind, now_ms + exp_gap_ms(&mut rng, gap));
                 rngs.insert(kind, rng);
@@ -267,7 +270,7 @@ impl Injector {
                     .insert(name.clone(), now_ms + minutes * 60_000);
                 self.prover_fault(w, &name, Some(fault), trace);
             }
-            FaultKind::NeuronCheat | FaultKind::DeepReorg => {}
+            FaultKind::NeuronCheat | FaultKind::NeuronCopy | FaultKind::DeepReorg => {}
             FaultKind::StoreWrite => {
                 let n = self.rng.gen_range(1..=50u64);
                 w.mem.fail_write_in(n);

@@ -325,8 +325,9 @@ async fn drive(
             }
             Next::CreateChain => {
                 creations.remove(0);
-                let cheat = s.faults.on(FaultKind::NeuronCheat);
-                let i = world.create_chain(cheat, trace).await?;
+                let i = world
+                    .create_chain(world::Cheats::of(&s.faults), trace)
+                    .await?;
                 if poc {
                     users.deploy(&world, i, trace).await;
                 }

@@ -56,12 +56,12 @@ impl Scenario {
         // The cluster's shape and faults come from a stream of their own, so every other draw
         // is what it was before the cluster was simulated.
         let mut cluster = seeded_rng(seed, "sim/scenario/cluster");
-        let mut store = seeded_rng(seed, "sim/scenario/store");
+        let mut late = seeded_rng(seed, "sim/scenario/late");
         for &kind in enabled {
             let rng = if kind.is_network() {
                 &mut cluster
-            } else if kind.is_store() {
-                &mut store
+            } else if kind.is_late() {
+                &mut late
             } else {
                 &mut rng
             };
@@ -120,7 +120,7 @@ fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
         FaultKind::Reorg => rng.gen_range(3_600..14_400),
         FaultKind::FeeSpike => rng.gen_range(3_600..10_800),
         FaultKind::Evict => rng.gen_range(1_800..7_200),
-        FaultKind::NeuronCheat | FaultKind::DeepReorg => 1,
+        FaultKind::NeuronCheat | FaultKind::NeuronCopy | FaultKind::DeepReorg => 1,
         FaultKind::BadProof => rng.gen_range(600..3_600),
         FaultKind::HungProver => rng.gen_range(3_600..10_800),
         FaultKind::HostileEnvelope => rng.gen_range(900..3_600),

@@ -59,12 +59,33 @@ pub struct SimChain {
 }
 
 impl SimChain {
-    /// The account of the neuron that cheats, if one does.
-    pub fn cheat(&self) -> Option<u32> {
+    /// The accounts of its misbehaving neurons (a cheat, a copier), never to be paid.
+    pub fn cheats(&self) -> Vec<u32> {
         self.neurons
             .iter()
-            .find(|n| n.faults.corrupt_output)
+            .filter(|n| n.faults.corrupt_output || n.faults.copy_reveal)
             .map(|n| n.account)
+            .collect()
+    }
+}
+
+/// Which misbehaving neurons every chain gets (set up with the chain, not struck).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cheats {
+    /// The last neuron commits to corrupted outputs (`neuron_cheat`).
+    pub corrupt: bool,
+    /// The one before it runs nothing and copies another seat's reveal (`neuron_copy`).
+    pub copy: bool,
+}
+
+impl Cheats {
+    /// The cheats `plan` turns on.
+    pub fn of(plan: &crate::faults::FaultPlan) -> Self {
+        use crate::faults::FaultKind;
+        Cheats {
+            corrupt: plan.on(FaultKind::NeuronCheat),
+            copy: plan.on(FaultKind::NeuronCopy),
+        }
     }
 }
 
@@ -108,7 +129,9 @@ pub fn node_config(s: &Scenario, proofs: Proofs) -> NodeConfig {
     c.rpc.listen = String::new();
     c.chain.name = "sim-0".into();
     c.chain.accounts = s.accounts;
-    c.chain.neurons = NEURONS_PER_CHAIN;
+    // A copier takes a neuron of its own, so a chain with a cheat too keeps an honest pair.
+    c.chain.neurons =
+        NEURONS_PER_CHAIN + u32::from(s.faults.on(crate::faults::FaultKind::NeuronCopy));
     match proofs {
         Proofs::Sim => {
             c.chain.proof_system = ProofSystemName::Simulation;
@@ -134,8 +157,8 @@ pub fn node_config(s: &Scenario, proofs: Proofs) -> NodeConfig {
 }
 
 /// The neurons of a chain whose keys come from `chain_seed`: accounts after the funded
-/// ones; with `cheat`, the last one commits to corrupted outputs.
-fn neuron_plans(section: &ChainSection, chain_seed: u64, cheat: bool) -> Vec<NeuronPlan> {
+/// ones; the last one may cheat and the one before it copy (`cheats`).
+fn neuron_plans(section: &ChainSection, chain_seed: u64, cheats: Cheats) -> Vec<NeuronPlan> {
     let n = loadgen::devnet_neuron_count(section);
     loadgen::neuron_keys(chain_seed, n)
         .into_iter()
@@ -145,7 +168,8 @@ fn neuron_plans(section: &ChainSection, chain_seed: u64, cheat: bool) -> Vec<Neu
             key,
             stake: section.neuron_stake,
             faults: NeuronFaults {
-                corrupt_output: cheat && i as u32 + 1 == n,
+                corrupt_output: cheats.corrupt && i as u32 + 1 == n,
+                copy_reveal: cheats.copy && i as u32 + 2 == n,
             },
         })
         .collect()
@@ -202,8 +226,8 @@ impl World {
             clock: clock.clone(),
             transport: Some(cluster.coordinator()),
         };
-        let cheat = s.faults.on(crate::faults::FaultKind::NeuronCheat);
-        let plans = neuron_plans(&config.chain, s.seed, cheat);
+        let cheats = Cheats::of(&s.faults);
+        let plans = neuron_plans(&config.chain, s.seed, cheats);
         let devnet = devnet::start_with_neurons(&config, base, plans.clone())
             .await
             .context("starting the coordinator")?;
@@ -239,14 +263,14 @@ impl World {
             cluster,
         };
         for _ in 1..s.chains_at_start {
-            world.create_chain(cheat, trace).await?;
+            world.create_chain(cheats, trace).await?;
         }
         Ok(world)
     }
 
     /// Creates and hosts one more chain (as a user's `bitai chain create` would, through the
     /// node's chain host) with its neurons; returns its index.
-    pub async fn create_chain(&mut self, cheat: bool, trace: &Trace) -> anyhow::Result<usize> {
+    pub async fn create_chain(&mut self, cheats: Cheats, trace: &Trace) -> anyhow::Result<usize> {
         let index = self.chains.len();
         let section = ChainSection {
             name: format!("sim-{index}"),
@@ -260,7 +284,7 @@ impl World {
             .create(create, genesis)
             .await
             .with_context(|| format!("creating chain {}", section.name))?;
-        let plans = neuron_plans(&section, chain_seed, cheat);
+        let plans = neuron_plans(&section, chain_seed, cheats);
         start_chain_neurons(p, &self.config, id, &plans)
             .await
             .with_context(|| format!("starting the neurons of {}", section.name))?;

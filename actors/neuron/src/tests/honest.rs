@@ -82,6 +82,7 @@ async fn a_cheating_neuron_is_slashed_and_the_honest_split_the_fee() {
     for n in NEURONS {
         let faults = NeuronFaults {
             corrupt_output: n == cheat,
+            copy_reveal: false,
         };
         w.spawn(n, faults).await;
     }
@@ -102,6 +103,33 @@ async fn a_cheating_neuron_is_slashed_and_the_honest_split_the_fee() {
     }
     // The request's fee and escrow left the user; the odd unit came back.
     assert_eq!(w.balance(super::harness::USER), user_before - 1 - 1_001 + 1);
+}
+
+/// A neuron that runs nothing and copies another seat's revealed result: its commitment was
+/// made before any reveal, so the copy never opens it; it is slashed like a seat that never
+/// revealed, never paid, and the honest pair splits the escrow.
+#[tokio::test(start_paused = true)]
+async fn a_neuron_copying_another_reveal_is_slashed_and_never_paid() {
+    let mut w = World::new();
+    let copier = NEURONS[1];
+    for n in NEURONS {
+        let faults = NeuronFaults {
+            copy_reveal: n == copier,
+            ..NeuronFaults::default()
+        };
+        w.spawn(n, faults).await;
+    }
+    let id = w.request(lenet_input(1), 1_001);
+    w.until_settled(id, 16).await;
+    let outcome = w.request_record(id).outcome();
+    assert!(outcome.quorum, "{outcome:?}");
+    let state = w.chain.state();
+    let copied = state.neuron(copier).expect("registered");
+    assert_eq!((copied.rewards, copied.slashed), (0, 500), "{copied:?}");
+    for n in [NEURONS[0], NEURONS[2]] {
+        let honest = state.neuron(n).expect("registered");
+        assert_eq!((honest.rewards, honest.slashed), (500, 0));
+    }
 }
 
 #[tokio::test(start_paused = true)]
