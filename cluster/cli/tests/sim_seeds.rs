@@ -152,6 +152,18 @@ fn seed_5_a_crash_no_longer_loses_an_emitted_proof() {
     assert!(ok && out.contains("violations=0"), "{out}");
 }
 
+/// Regression, a whole simulated day (ignored as above): seed 2, once the store faults came
+/// in, found a supervisor that failed outright when a child's restart failed (its store had
+/// crashed), leaving its other children running: the restarted node could not register its
+/// miner again, or the run hung. A failed restart is now retried as one more failure
+/// (`bitai-runtime`'s `a_restart_that_fails_is_tried_again_and_the_supervisor_runs_on`).
+#[test]
+#[ignore = "a whole simulated day; run with --ignored on a release build"]
+fn seed_2_a_failed_restart_no_longer_orphans_the_node() {
+    let (ok, out) = sim(&["--seed", "2", "--faults", "all", "--no-progress"]);
+    assert!(ok && out.contains("violations=0"), "{out}");
+}
+
 fn states(trace: &std::path::Path) -> std::collections::BTreeMap<(String, String), String> {
     std::fs::read_to_string(trace)
         .expect("trace written")

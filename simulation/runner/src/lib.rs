@@ -266,12 +266,13 @@ async fn drive(
             quiet = true;
             injector.heal(&world, trace).await;
         }
-        if let Some(reason) = halted(&world) {
-            break Some(oracles::halt(trace, reason));
-        }
+        // A struck store crash takes the node down before anything else looks at it.
         if let Some(down_ms) = injector.store_crash_struck(&world, trace) {
             world = world.restart(down_ms, &injector.vanished, trace).await?;
             continue;
+        }
+        if let Some(reason) = halted(&world) {
+            break Some(oracles::halt(trace, reason));
         }
         let mut due = vec![(next_oracle, Next::Oracle)];
         if injector.store_crash_armed() {

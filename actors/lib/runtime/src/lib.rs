@@ -25,6 +25,7 @@ pub use rng::{derive_seed, seeded_rng, SimRng};
 pub use sink::{ActorSink, ChannelSink, Sink, SinkError};
 pub use supervisor::{
     ChildSpec, ChildStatus, RestartPolicy, Supervisor, SupervisorArgs, SupervisorMsg,
+    RESTART_RETRY_MS,
 };
 pub use transport::{Peer, PgTransport, SharedTransport, Transport, WireMessage};
 

@@ -106,7 +106,14 @@ pub enum SupervisorMsg {
     /// neither restarted nor a halt, and its role proxy stops with it. Answers whether such
     /// a child was there. (A neuron that vanishes in the simulation; a drained role.)
     Retire(String, RpcReplyPort<bool>),
+    /// Try again to start the named child, whose restart failed (sent by the supervisor to
+    /// itself, [`RESTART_RETRY_MS`] after the failed start).
+    Retry(String),
 }
+
+/// How long after a failed restart (the child's start-up itself failed: its store down for
+/// a moment, say) the supervisor tries again; each try counts against the restart bound.
+pub const RESTART_RETRY_MS: u64 = 1_000;
 
 impl ractor::Message for SupervisorMsg {}
 
@@ -161,6 +168,47 @@ impl SupervisorState {
             let _ = halt.send(Some(reason.clone()));
         }
         myself.stop(Some(reason));
+    }
+
+    /// Counts a failure of child `i` (stopped) against the restart bound and starts it
+    /// again; halts past the bound. A start that fails is not the supervisor's failure (its
+    /// other children run on): it is tried again [`RESTART_RETRY_MS`] later, as one more
+    /// failure.
+    async fn restart(&mut self, myself: &ActorRef<SupervisorMsg>, i: usize, reason: String) {
+        let now_ms = self.clock.now_ms();
+        let policy = self.policy;
+        let child = &mut self.children[i];
+        child.recent_restarts_ms.push_back(now_ms);
+        while child
+            .recent_restarts_ms
+            .front()
+            .is_some_and(|t| now_ms.saturating_sub(*t) > policy.window_ms)
+        {
+            child.recent_restarts_ms.pop_front();
+        }
+        if child.recent_restarts_ms.len() as u32 > policy.max_restarts {
+            let why = format!(
+                "{} failed {} times within {} ms; last: {reason}",
+                child.spec.name,
+                policy.max_restarts + 1,
+                policy.window_ms
+            );
+            self.halt(myself, why);
+            return;
+        }
+        child.restarts += 1;
+        match (child.spec.start)(myself.get_cell()).await {
+            Ok(cell) => child.cell = Some(cell),
+            Err(e) => {
+                let name = child.spec.name.clone();
+                tracing::warn!(child = %name, error = %e,
+                    "child could not restart; trying again shortly");
+                myself.send_after(
+                    std::time::Duration::from_millis(RESTART_RETRY_MS),
+                    move || SupervisorMsg::Retry(name),
+                );
+            }
+        }
     }
 
     fn index_of(&self, cell: &ActorCell) -> Option<usize> {
@@ -258,6 +306,18 @@ impl Actor for Supervisor {
                 }
                 let _ = reply.send(found.is_some());
             }
+            SupervisorMsg::Retry(name) => {
+                // Retired meanwhile, or already running: nothing to do.
+                if let Some(i) = state
+                    .children
+                    .iter()
+                    .position(|c| c.spec.name == name && c.cell.is_none())
+                {
+                    state
+                        .restart(&myself, i, "its restart failed".to_owned())
+                        .await;
+                }
+            }
             SupervisorMsg::Start(spec, reply) => {
                 let outcome = if state.children.iter().any(|c| c.spec.name == spec.name) {
                     Err(format!("a child named {} already runs", spec.name))
@@ -312,33 +372,12 @@ impl Actor for Supervisor {
         let Some(i) = state.index_of(&cell) else {
             return Ok(());
         };
-        let now_ms = state.clock.now_ms();
-        let policy = state.policy;
         let child = &mut state.children[i];
         child.cell = None;
         (child.spec.detach)();
-        child.recent_restarts_ms.push_back(now_ms);
-        while child
-            .recent_restarts_ms
-            .front()
-            .is_some_and(|t| now_ms.saturating_sub(*t) > policy.window_ms)
-        {
-            child.recent_restarts_ms.pop_front();
-        }
         let reason = failure.unwrap_or_default();
-        if child.recent_restarts_ms.len() as u32 > policy.max_restarts {
-            let why = format!(
-                "{} failed {} times within {} ms; last: {reason}",
-                child.spec.name,
-                policy.max_restarts + 1,
-                policy.window_ms
-            );
-            state.halt(&myself, why);
-            return Ok(());
-        }
         tracing::warn!(child = %child.spec.name, %reason, "child failed; restarting");
-        child.restarts += 1;
-        child.cell = Some((child.spec.start)(myself.get_cell()).await?);
+        state.restart(&myself, i, reason).await;
         Ok(())
     }
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 struct Adder {
     total: Arc<AtomicU64>,
     starts: Arc<AtomicU64>,
+    /// Starts still to refuse (its store down for a moment).
+    refuse: Arc<AtomicU64>,
 }
 
 enum AdderMsg {
@@ -28,6 +30,13 @@ impl Actor for Adder {
     type Arguments = ();
 
     async fn pre_start(&self, _: ActorRef<AdderMsg>, _: ()) -> Result<(), ActorProcessingErr> {
+        let refused = self
+            .refuse
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refused {
+            return Err("store down".into());
+        }
         self.starts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -57,22 +66,25 @@ struct World {
     supervisor: ActorRef<SupervisorMsg>,
     handle: ractor::concurrency::JoinHandle<()>,
     starts: Arc<AtomicU64>,
+    refuse: Arc<AtomicU64>,
     halt: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 async fn world(policy: RestartPolicy) -> World {
     let total = Arc::new(AtomicU64::new(0));
     let starts = Arc::new(AtomicU64::new(0));
+    let refuse = Arc::new(AtomicU64::new(0));
     let (halt_tx, halt) = tokio::sync::watch::channel(None);
     let role = RoleRef::<AdderMsg>::spawn(None, "adder", 1000)
         .await
         .expect("proxy spawns");
-    let (t, s) = (total.clone(), starts.clone());
+    let (t, s, r) = (total.clone(), starts.clone(), refuse.clone());
     let spec = ChildSpec::role("adder", role.clone(), move || {
         (
             Adder {
                 total: t.clone(),
                 starts: s.clone(),
+                refuse: r.clone(),
             },
             (),
         )
@@ -91,6 +103,7 @@ async fn world(policy: RestartPolicy) -> World {
         supervisor,
         handle,
         starts,
+        refuse,
         halt,
     }
 }
@@ -183,6 +196,7 @@ async fn proxy_buffers_until_attached_and_bounds_the_buffer() {
         Adder {
             total: total.clone(),
             starts: Arc::new(AtomicU64::new(0)),
+            refuse: Arc::new(AtomicU64::new(0)),
         },
         (),
     )
@@ -211,6 +225,7 @@ async fn a_child_started_later_is_supervised_and_a_repeated_name_is_refused() {
                 Adder {
                     total: t.clone(),
                     starts: s.clone(),
+                    refuse: Arc::new(AtomicU64::new(0)),
                 },
                 (),
             )
@@ -238,4 +253,30 @@ async fn a_child_started_later_is_supervised_and_a_repeated_name_is_refused() {
     assert_eq!(children[1].restarts, 1);
     w.supervisor.stop(None);
     w.handle.await.expect("joins");
+}
+
+/// Regression (a store crash in `bitai sim`): a child whose restart itself failed (its store
+/// down) made the supervisor fail without stopping its other children, so a node stopped
+/// afterwards left a registered actor behind. A failed start is now one more failure, tried
+/// again a moment later; the role comes back and messages sent meanwhile are delivered.
+#[tokio::test(start_paused = true)]
+async fn a_restart_that_fails_is_tried_again_and_the_supervisor_runs_on() {
+    let w = world(RestartPolicy::default()).await;
+    wait_for_starts(&w, 1).await;
+    w.refuse.store(2, Ordering::SeqCst);
+    w.role.send(AdderMsg::Fail).expect("sent");
+    // The child is down (its restarts refused) while this is sent: the proxy keeps it.
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    w.role.send(AdderMsg::Add(5)).expect("buffered while down");
+    tokio::time::sleep(std::time::Duration::from_millis(3 * RESTART_RETRY_MS)).await;
+    wait_for_starts(&w, 2).await;
+    assert_eq!(
+        w.refuse.load(Ordering::SeqCst),
+        0,
+        "both refusals were tried"
+    );
+    assert!(w.halt.borrow().is_none(), "the supervisor runs on");
+    assert_eq!(w.role.ask(AdderMsg::Total, 1_000).await, Some(5));
+    w.supervisor.stop(None);
+    w.handle.await.expect("stopped");
 }
