@@ -24,6 +24,10 @@ pub struct SequencerState {
     core: SequencerCore,
     pool: RoleRef<PoolMsg>,
     handoff: Option<HandOff<u64>>,
+    /// No new hand-off before this instant (ms): set when persisting the hand-off cursor
+    /// failed, so a store that is down is retried at the tick's pace, not in a loop at one
+    /// instant (a finished hand-off asks for the next at once).
+    handoff_hold_until_ms: u64,
 }
 
 impl Actor for Sequencer {
@@ -50,6 +54,7 @@ impl Actor for Sequencer {
             core,
             pool: args.pool,
             handoff: None,
+            handoff_hold_until_ms: 0,
         };
         // Blocks left unhanded by a previous run go first.
         state.start_handoff(&myself)?;
@@ -192,6 +197,8 @@ impl SequencerState {
             if let Err(e) = self.core.handed(through) {
                 // The pool has the blocks; they are re-handed (and ignored) after a restart.
                 tracing::error!(chain = %self.core.chain_id, error = %e, "persisting the hand-off cursor failed");
+                self.handoff_hold_until_ms =
+                    self.core.clock.now_ms() + self.core.config.tick_interval_ms.max(1);
             }
         }
         if let Some(reason) = outcome.error {
@@ -202,7 +209,10 @@ impl SequencerState {
 
     /// Starts handing the next unhanded blocks, unless a hand-off is in flight.
     fn start_handoff(&mut self, myself: &ActorRef<SequencerMsg>) -> Result<(), ActorProcessingErr> {
-        if self.handoff.is_some() || self.core.handed_through >= self.core.head_number() {
+        if self.handoff.is_some()
+            || self.core.handed_through >= self.core.head_number()
+            || self.core.clock.now_ms() < self.handoff_hold_until_ms
+        {
             return Ok(());
         }
         let first = self.core.handed_through + 1;

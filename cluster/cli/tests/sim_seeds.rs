@@ -176,6 +176,18 @@ fn seed_6_the_stale_root_forgery_is_really_stale() {
     assert!(ok && out.contains("violations=0"), "{out}");
 }
 
+/// Regression, a whole simulated day (ignored as above): seed 7 hung with its store crashed.
+/// A finished hand-off asks the sequencer for the next at once; with the hand-off cursor
+/// failing to persist, the sequencer handed the same blocks again and again at one
+/// simulated instant, so time never moved and the node was never taken down. A failed
+/// cursor write now holds the hand-off until the next tick.
+#[test]
+#[ignore = "a whole simulated day; run with --ignored on a release build"]
+fn seed_7_a_failing_store_no_longer_spins_the_sequencer() {
+    let (ok, out) = sim(&["--seed", "7", "--faults", "all", "--no-progress"]);
+    assert!(ok && out.contains("violations=0"), "{out}");
+}
+
 fn states(trace: &std::path::Path) -> std::collections::BTreeMap<(String, String), String> {
     std::fs::read_to_string(trace)
         .expect("trace written")
