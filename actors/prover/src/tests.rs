@@ -669,25 +669,35 @@ fn vec_with_unknown_shape() -> Vec<u8> {
         .to_bytes()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unverified_proof_is_emitted_again_until_the_bitai_side_verifies_it() {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let verified = Arc::new(AtomicU64::new(0));
-    let (tx, mut emitted) = mpsc::unbounded_channel();
-    let seen = verified.clone();
-    let args = PoolArgs {
-        store: Arc::new(MemoryStore::new()),
+/// A pool's arguments with re-emission on: proofs reach `emitted`, and a chain counts as
+/// verified through the block `verified` holds.
+fn confirming_args(
+    store: SharedStore,
+    emitted: mpsc::UnboundedSender<ProofEmitted>,
+    verified: Arc<std::sync::atomic::AtomicU64>,
+    reemit_after_ms: u64,
+) -> PoolArgs {
+    PoolArgs {
+        store,
         clock: Arc::new(TokioClock::starting_at(0)),
-        sink: Arc::new(ChannelSink(tx)),
+        sink: Arc::new(ChannelSink(emitted)),
         config: fast(),
         metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
         workers: Vec::new(),
         check: None,
         confirmations: Some(crate::Confirmations {
-            verified: Arc::new(move |_| seen.load(Ordering::SeqCst)),
-            reemit_after_ms: 200,
+            verified: Arc::new(move |_| verified.load(std::sync::atomic::Ordering::SeqCst)),
+            reemit_after_ms,
         }),
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unverified_proof_is_emitted_again_until_the_bitai_side_verifies_it() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let verified = Arc::new(AtomicU64::new(0));
+    let (tx, mut emitted) = mpsc::unbounded_channel();
+    let args = confirming_args(Arc::new(MemoryStore::new()), tx, verified.clone(), 200);
     let (pool, _) = Actor::spawn(None, ProverPool, args).await.expect("pool");
     add_prover_with(&pool, 1, ProverBackend::Simulation).await;
     let chain = ChainId(Hash32::sha256(b"re-emitted chain"));
@@ -725,22 +735,9 @@ async fn a_restarted_pool_emits_again_what_was_emitted_and_not_yet_verified() {
     use std::sync::atomic::{AtomicU64, Ordering};
     let store: SharedStore = Arc::new(MemoryStore::new());
     let verified = Arc::new(AtomicU64::new(0));
+    // Re-emission far beyond the test: only a restart sends a proof again.
     let start = |emitted: mpsc::UnboundedSender<ProofEmitted>| {
-        let seen = verified.clone();
-        PoolArgs {
-            store: store.clone(),
-            clock: Arc::new(TokioClock::starting_at(0)),
-            sink: Arc::new(ChannelSink(emitted)),
-            config: fast(),
-            metrics: PoolMetrics::new(&prometheus::Registry::new()).expect("metrics"),
-            workers: Vec::new(),
-            check: None,
-            // Far beyond the test: only a restart sends a proof again.
-            confirmations: Some(crate::Confirmations {
-                verified: Arc::new(move |_| seen.load(Ordering::SeqCst)),
-                reemit_after_ms: 3_600_000,
-            }),
-        }
+        confirming_args(store.clone(), emitted, verified.clone(), 3_600_000)
     };
     let (tx, mut emitted) = mpsc::unbounded_channel();
     let (pool, handle) = Actor::spawn(None, ProverPool, start(tx))

@@ -138,7 +138,12 @@ fn seeds_16_and_17_a_lying_prover_no_longer_stalls_a_chain() {
     }
 }
 
-/// `state <height> <hash> <sha256>` lines of a trace: the coordinator's chains at each block.
+/// One whole simulated day of `seed` with every fault: no oracle fires.
+fn whole_day_holds(seed: &str) {
+    let (ok, out) = sim(&["--seed", seed, "--faults", "all", "--no-progress"]);
+    assert!(ok && out.contains("violations=0"), "seed {seed}: {out}");
+}
+
 /// Regression, a whole simulated day (144 blocks, about 70 s on a release build, so ignored
 /// in the suite: `cargo test --release -p bitai-cli --test sim_seeds -- --ignored`): seed 5
 /// found the prover pool forgetting, across a node crash, a proof it had emitted and the
@@ -148,8 +153,7 @@ fn seeds_16_and_17_a_lying_prover_no_longer_stalls_a_chain() {
 #[test]
 #[ignore = "a whole simulated day; run with --ignored on a release build"]
 fn seed_5_a_crash_no_longer_loses_an_emitted_proof() {
-    let (ok, out) = sim(&["--seed", "5", "--faults", "all", "--no-progress"]);
-    assert!(ok && out.contains("violations=0"), "{out}");
+    whole_day_holds("5");
 }
 
 /// Regression, a whole simulated day (ignored as above): seed 2, once the store faults came
@@ -160,8 +164,7 @@ fn seed_5_a_crash_no_longer_loses_an_emitted_proof() {
 #[test]
 #[ignore = "a whole simulated day; run with --ignored on a release build"]
 fn seed_2_a_failed_restart_no_longer_orphans_the_node() {
-    let (ok, out) = sim(&["--seed", "2", "--faults", "all", "--no-progress"]);
-    assert!(ok && out.contains("violations=0"), "{out}");
+    whole_day_holds("2");
 }
 
 /// Regression, a whole simulated day (ignored as above): seed 6 found the `bad_proof` fault's
@@ -172,8 +175,7 @@ fn seed_2_a_failed_restart_no_longer_orphans_the_node() {
 #[test]
 #[ignore = "a whole simulated day; run with --ignored on a release build"]
 fn seed_6_the_stale_root_forgery_is_really_stale() {
-    let (ok, out) = sim(&["--seed", "6", "--faults", "all", "--no-progress"]);
-    assert!(ok && out.contains("violations=0"), "{out}");
+    whole_day_holds("6");
 }
 
 /// Regression, a whole simulated day (ignored as above): seed 7 hung with its store crashed.
@@ -184,10 +186,10 @@ fn seed_6_the_stale_root_forgery_is_really_stale() {
 #[test]
 #[ignore = "a whole simulated day; run with --ignored on a release build"]
 fn seed_7_a_failing_store_no_longer_spins_the_sequencer() {
-    let (ok, out) = sim(&["--seed", "7", "--faults", "all", "--no-progress"]);
-    assert!(ok && out.contains("violations=0"), "{out}");
+    whole_day_holds("7");
 }
 
+/// `state <height> <hash> <sha256>` lines of a trace: the coordinator's chains at each block.
 fn states(trace: &std::path::Path) -> std::collections::BTreeMap<(String, String), String> {
     std::fs::read_to_string(trace)
         .expect("trace written")
