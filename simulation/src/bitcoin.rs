@@ -31,6 +31,7 @@
 //! never stopped; what differs otherwise is listed on [`SimBitcoin::open`].
 
 mod actor;
+mod background;
 mod block;
 mod chain;
 mod config;

@@ -169,6 +169,8 @@ impl IndexerState {
             tracing::info!(txid = %r.txid, input = r.input, offset = r.offset, reason = %r.reason,
                 "BitAI envelope rejected");
         }
+        tracing::debug!(height = next_height, %hash, bytes = bytes.len(),
+            bitai_txs = block.bitai_txs.len(), "block indexed");
         let event = IndexerEvent::BlockConnected(block);
         self.emit(event, self.args.clock.now_ms());
         Step::Emitted

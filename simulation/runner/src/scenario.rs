@@ -1,10 +1,10 @@
 //! The scenario a seed draws: how many chains start and how many users create later, the
 //! accounts, the transfer rate and the share of invalid transfers, how often inference
-//! requests come, the L2 block interval, and which of the enabled faults are on and how often
-//! they strike (swarm testing: each seed explores another corner). The run's phases follow
-//! from the Bitcoin block count: a busy phase with faults, then a quiet phase with no faults
-//! and no new load, in which everything open must settle (the liveness oracle).
-
+//! requests come, the L2 block interval, the mainnet background traffic in Bitcoin blocks,
+//! and which of the enabled faults are on and how often they strike (swarm testing: each seed
+//! explores another corner). The run's phases follow from the Bitcoin block count: a busy
+//! phase with faults, then a quiet phase with no faults and no new load, in which everything
+//! open must settle (the liveness oracle).
 use crate::faults::{FaultKind, FaultPlan};
 use bitai_runtime::seeded_rng;
 use rand::Rng;
@@ -46,6 +46,9 @@ pub struct Scenario {
     /// Prover nodes that join the coordinator through the simulated network at the start
     /// (beside its two local provers).
     pub prover_nodes: u32,
+    /// Mainnet transactions each Bitcoin block carries beside the rollup's (background
+    /// traffic for the indexers).
+    pub background_txs: u32,
 }
 
 impl Scenario {
@@ -84,6 +87,7 @@ impl Scenario {
             finality_depth: rng.gen_range(2..=6),
             faults,
             prover_nodes: cluster.gen_range(1..=3),
+            background_txs: seeded_rng(seed, "sim/scenario/background").gen_range(4..=48),
         }
     }
 
@@ -96,7 +100,8 @@ impl Scenario {
     pub fn describe(&self) -> String {
         format!(
             "chains_at_start={} chains_created={} accounts={} tps={:.3} invalid_share={:.3} \
-             request_gap_s={} l2_block_ms={} finality_depth={} prover_nodes={} faults={}",
+             request_gap_s={} l2_block_ms={} finality_depth={} prover_nodes={} background_txs={} \
+             faults={}",
             self.chains_at_start,
             self.chains_created,
             self.accounts,
@@ -106,6 +111,7 @@ impl Scenario {
             self.l2_block_ms,
             self.finality_depth,
             self.prover_nodes,
+            self.background_txs,
             self.faults.describe()
         )
     }

@@ -124,6 +124,7 @@ pub fn node_config(s: &Scenario, proofs: Proofs) -> NodeConfig {
     c.node.data_dir = std::env::temp_dir().join("bitai-sim");
     c.bitcoin.sim.seed = s.seed;
     c.bitcoin.sim.block_interval_mean_ms = BITCOIN_BLOCK_MS;
+    c.bitcoin.sim.background_txs_per_block = s.background_txs;
     c.bitcoin.sim.genesis_time_ms = START_UNIX_MS - 200 * BITCOIN_BLOCK_MS;
     c.metrics.listen = String::new();
     c.rpc.listen = String::new();

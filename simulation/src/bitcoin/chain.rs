@@ -2,7 +2,9 @@
 //! (stale branches too, as Bitcoin Core keeps them), as its raw consensus bytes, so serving a
 //! block is a copy. The best chain is a list of hashes by height; connecting a block moves its
 //! spent coins into an undo list kept with the block, and disconnecting the tip puts them back.
+//! Mainnet background transactions (`background`) touch no coin here.
 
+use super::background;
 use bitai_bitcoin::ChainTip;
 use bitcoin::block::Header;
 use bitcoin::{Block, BlockHash, OutPoint, TxOut, Txid};
@@ -152,6 +154,10 @@ impl Chain {
         let mut undo = Vec::new();
         for (tx, txid) in block.txdata.iter().zip(txids) {
             let txid = *txid;
+            if background::is_background(&txid) {
+                // Mainnet's coins: it spends and creates none here.
+                continue;
+            }
             let is_coinbase = tx.is_coinbase();
             if !is_coinbase {
                 for input in &tx.input {
@@ -203,6 +209,9 @@ impl Chain {
         let mut undo = stored.undo.iter().rev();
         for tx in block.txdata.iter().rev() {
             let txid = tx.compute_txid();
+            if background::is_background(&txid) {
+                continue;
+            }
             for vout in 0..tx.output.len() {
                 self.utxos.remove(&OutPoint {
                     txid,

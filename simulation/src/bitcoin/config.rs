@@ -91,6 +91,10 @@ pub struct SimBitcoinConfig {
     /// How fee estimates are made. Default `RecentBlocks { window_blocks: 6,
     /// fallback_sat_per_kvb: 1000 }`.
     pub fee_estimate: FeeEstimateConfig,
+    /// Mainnet transactions each mined block carries beside the mempool's (background
+    /// traffic for the readers of the blocks; they spend mainnet's coins, not this
+    /// network's, and take at most a quarter of the block's weight). Default 0.
+    pub background_txs_per_block: u32,
 }
 
 impl Default for SimBitcoinConfig {
@@ -114,6 +118,7 @@ impl Default for SimBitcoinConfig {
             coinbase_script_pubkey_hex: None,
             genesis_time_ms: REGTEST_GENESIS_TIME_MS,
             fee_estimate: FeeEstimateConfig::default(),
+            background_txs_per_block: 0,
         }
     }
 }

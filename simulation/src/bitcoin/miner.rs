@@ -2,8 +2,10 @@
 //! discoveries), blocks from the mempool by ancestor-package fee rate, and blocks of given
 //! transactions (`mine_block_with`), which are validated by consensus rules only (inputs,
 //! maturity, lock times, signatures, weight) so fixtures may hold chains longer than the
-//! mempool's limits.
+//! mempool's limits. Mined blocks also carry the configured number of mainnet background
+//! transactions (see `background`), which are checked for structure only.
 
+use super::background;
 use super::block::{self, BlockTemplate};
 use super::mempool::rate_sat_per_kvb;
 use super::node::Node;
@@ -94,9 +96,17 @@ impl Node {
         include_mempool: bool,
         exclude: &BTreeSet<Txid>,
     ) -> Result<BlockHash, SimBitcoinError> {
+        let background = background::pick(
+            self.chain.height() + 1,
+            self.config.background_txs_per_block,
+            self.config.max_block_weight_wu / background::WEIGHT_SHARE_DIVISOR,
+        );
+        let background_wu: u64 = background.iter().map(|e| e.weight_wu).sum();
         let selected = if include_mempool {
             self.mempool.select_template(&TemplateRules {
-                weight_max_wu: self.config.max_block_weight_wu - COINBASE_RESERVED_WEIGHT_WU,
+                weight_max_wu: self.config.max_block_weight_wu
+                    - COINBASE_RESERVED_WEIGHT_WU
+                    - background_wu,
                 min_fee_rate_sat_per_kvb: self.miner_min_fee_rate_sat_per_kvb,
                 exclude,
             })
@@ -116,6 +126,11 @@ impl Node {
             body.wtxids.push(e.wtxid);
             body.fees += Amount::from_sat(e.fee_sat);
             body.fee_rates_sat_per_kvb.push(e.rate_sat_per_kvb());
+        }
+        for e in background {
+            body.txs.push(e.tx.clone());
+            body.txids.push(e.txid);
+            body.wtxids.push(e.wtxid);
         }
         let hash = self.connect_new_block(at_ms, body)?;
         self.mempool.remove_set(&selected.into_iter().collect());
@@ -246,6 +261,13 @@ impl Node {
                 reason,
             };
             check_transaction(&tx).map_err(refuse)?;
+            if background::is_background(&txid) {
+                // Mainnet's coins and lock times: structure only (see `background`).
+                body.wtxids.push(tx.compute_wtxid());
+                body.txids.push(txid);
+                body.txs.push(tx);
+                continue;
+            }
             if !is_final(&tx, next_height, mtp) {
                 return Err(refuse(BroadcastReject::Other("bad-txns-nonfinal".into())));
             }

@@ -9,6 +9,7 @@
 //! entries, the new meta) is one store batch, written before the node's lock is released; if
 //! the write fails the chain and the mempool are put back as they were before the reorg.
 
+use super::background;
 use super::node::Node;
 use super::policy::AcceptOptions;
 use super::SimBitcoinError;
@@ -102,6 +103,10 @@ impl Node {
             .flat_map(|b| b.txdata.into_iter().skip(1))
         {
             let txid = tx.compute_txid();
+            if background::is_background(&txid) {
+                // Mainnet's: the new blocks carry their own background.
+                continue;
+            }
             if mempool_mode == ReorgMempool::Drop {
                 dropped.push(txid);
                 continue;

@@ -1,6 +1,7 @@
 //! Unit tests of SimBitcoin, one file per concern, sharing the fixture in `helpers`.
 
 mod actor;
+mod background;
 mod blocks;
 mod durable;
 mod durable_faults;
