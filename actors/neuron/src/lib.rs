@@ -13,6 +13,8 @@
 //! - [`core`]: what a tick does;
 //! - [`actor`]: the ractor actor;
 //! - [`metrics`]: its Prometheus metrics;
+//! - [`remote`]: neurons on other machines: the cluster port, the link and the chain node's
+//!   gateway;
 //! - `testing` (feature `testing`): a [`ChainPort`] over a real state transition.
 
 pub mod actor;
@@ -23,6 +25,7 @@ pub mod metrics;
 pub mod ops;
 pub mod output;
 pub mod port;
+pub mod remote;
 pub mod store;
 
 #[cfg(any(test, feature = "testing"))]

@@ -3,7 +3,7 @@
 //! time: honest neurons are paid, a cheat is slashed, a restarted neuron still reveals, a late
 //! neuron does not commit, and no-shows refund the requester.
 
-mod harness;
+pub(crate) mod harness;
 mod honest;
 mod late_and_absent;
 mod restart;

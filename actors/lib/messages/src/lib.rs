@@ -16,19 +16,23 @@
 //! idempotent). A handler never waits for another role: the ask runs in a task whose outcome
 //! comes back to the sender as a message of its own.
 //!
+//! - [`codec`]: the pieces the cluster wire protocols are encoded with;
 //! - [`da`]: the DA port, its errors and the blobs a sequencer writes;
 //! - [`indexer`]: events in chain order, acknowledgements, the consumer's cursor, the watch
 //!   filter;
 //! - [`inscriber`]: inscription requests and the inscriber's status;
 //! - [`mempool`]: submissions, proofs in, typed refusals, status;
+//! - [`neuron`]: the protocol neuron nodes speak with their chain's node over the cluster;
 //! - [`prover`]: blocks to prove, proofs out, jobs, and the cluster wire protocol;
 //! - [`sequencer`]: an AI chain's submissions, queries and answers;
 //! - [`statemachine`]: the indexer's events in, the published [`statemachine::StateView`].
 
+pub mod codec;
 pub mod da;
 pub mod indexer;
 pub mod inscriber;
 pub mod mempool;
+pub mod neuron;
 pub mod prover;
 pub mod sequencer;
 pub mod statemachine;

@@ -65,7 +65,10 @@ fn a_block_carries_its_background_beside_the_mempool_and_stays_valid() {
     for txid in &background {
         assert!(f
             .sim
-            .confirmed_utxo(&bitcoin::OutPoint { txid: *txid, vout: 0 })
+            .confirmed_utxo(&bitcoin::OutPoint {
+                txid: *txid,
+                vout: 0
+            })
             .is_none());
     }
     let mine = bitcoin::OutPoint {
@@ -91,7 +94,10 @@ fn a_reorg_over_background_blocks_keeps_the_coins_right() {
         .reorg_with(3, 4, ReorgMempool::Include)
         .expect("a valid reorg");
     assert_eq!(report.returned_to_mempool, vec![ours.compute_txid()]);
-    assert!(report.dropped.is_empty(), "background is neither returned nor dropped");
+    assert!(
+        report.dropped.is_empty(),
+        "background is neither returned nor dropped"
+    );
     for height in 102..=105 {
         assert_eq!(background_of(&f.block_at(height)).len(), PER_BLOCK as usize);
     }
@@ -119,7 +125,9 @@ fn a_durable_network_reopens_and_another_replays_its_background_blocks() {
                 .expect("decodes")
         })
         .collect();
-    assert!(blocks.iter().all(|b| background_of(b).len() == PER_BLOCK as usize));
+    assert!(blocks
+        .iter()
+        .all(|b| background_of(b).len() == PER_BLOCK as usize));
     let elsewhere = SimBitcoin::new(
         SimBitcoinConfig {
             seed: 99,
@@ -129,6 +137,8 @@ fn a_durable_network_reopens_and_another_replays_its_background_blocks() {
     )
     .expect("valid config");
     elsewhere.set_mining_paused(true);
-    elsewhere.apply_recorded(0, blocks).expect("the recording replays");
+    elsewhere
+        .apply_recorded(0, blocks)
+        .expect("the recording replays");
     assert_eq!(elsewhere.tip().expect("answers"), tip);
 }

@@ -17,7 +17,9 @@
 //! decode; ours logs why first.
 
 use super::JobId;
-use bitai_protocol::{ChainId, Hash32};
+pub use crate::codec::WireError;
+use crate::codec::{self, put_bytes, Reader};
+use bitai_protocol::ChainId;
 use ractor::message::{BoxedDowncastErr, SerializedMessage};
 
 /// Process group the coordinator's gateway joins; provers send reports to its members.
@@ -40,37 +42,6 @@ const TAG_PROVE: u8 = 1;
 const TAG_FINISHED_OK: u8 = 2;
 const TAG_FINISHED_ERR: u8 = 3;
 const TAG_HEARTBEAT: u8 = 4;
-
-/// Why bytes from a peer are not a message of this protocol.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WireError {
-    /// The message ended early.
-    #[error("message truncated")]
-    Truncated,
-    /// Another protocol version.
-    #[error("unsupported protocol version {0}")]
-    Version(u8),
-    /// An unknown message tag.
-    #[error("unknown message tag {0}")]
-    Tag(u8),
-    /// A byte string over its bound.
-    #[error("{what} of {len} bytes exceeds {max}")]
-    TooLong {
-        /// Which field.
-        what: &'static str,
-        /// Its declared length.
-        len: usize,
-        /// The bound.
-        max: usize,
-    },
-    /// A failure reason that is not UTF-8.
-    #[error("reason is not utf-8")]
-    Utf8,
-    /// Bytes after the message.
-    #[error("{0} trailing bytes")]
-    Trailing(usize),
-}
 
 /// To a remote prover.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,10 +104,10 @@ impl RemoteProverMsg {
 
     /// Decodes bytes from a peer.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(bytes)?;
+        let mut r = Reader::new(bytes, PROTOCOL_VERSION)?;
         let msg = match r.u8()? {
             TAG_PROVE => RemoteProverMsg::Prove {
-                job: r.job()?,
+                job: read_job(&mut r)?,
                 lease_id: r.u64()?,
                 heartbeat_interval_ms: r.u64()?,
                 circuit: r.bytes("circuit", MAX_CIRCUIT_BYTES)?,
@@ -180,17 +151,16 @@ impl GatewayMsg {
 
     /// Decodes bytes from a peer.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(bytes)?;
+        let mut r = Reader::new(bytes, PROTOCOL_VERSION)?;
         let msg = match r.u8()? {
             tag @ (TAG_FINISHED_OK | TAG_FINISHED_ERR) => {
-                let job = r.job()?;
+                let job = read_job(&mut r)?;
                 let lease_id = r.u64()?;
                 let prove_ms = r.u64()?;
                 let result = if tag == TAG_FINISHED_OK {
                     Ok(r.bytes("proof", MAX_PROOF_BYTES)?)
                 } else {
-                    let reason = r.bytes("reason", MAX_REASON_BYTES)?;
-                    Err(String::from_utf8(reason).map_err(|_| WireError::Utf8)?)
+                    Err(r.text("reason", MAX_REASON_BYTES)?)
                 };
                 GatewayMsg::Finished {
                     job,
@@ -257,15 +227,8 @@ fn job_label(job: &JobId) -> String {
 
 /// A reason cut to [`MAX_REASON_BYTES`] (on a character boundary), so a long error from
 /// the prover still fits a `Finished`.
-pub fn bounded_reason(mut reason: String) -> String {
-    if reason.len() > MAX_REASON_BYTES {
-        let mut end = MAX_REASON_BYTES;
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        reason.truncate(end);
-    }
-    reason
+pub fn bounded_reason(reason: String) -> String {
+    codec::bounded_text(reason, MAX_REASON_BYTES)
 }
 
 fn put_job(out: &mut Vec<u8>, job: &JobId) {
@@ -273,88 +236,15 @@ fn put_job(out: &mut Vec<u8>, job: &JobId) {
     out.extend_from_slice(&job.block_number.to_le_bytes());
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    // Lengths are bounded far below u32::MAX by the senders (and checked by the receiver).
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// A cursor over a message's bytes.
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Result<Self, WireError> {
-        let mut r = Reader { rest: bytes };
-        match r.u8()? {
-            PROTOCOL_VERSION => Ok(r),
-            v => Err(WireError::Version(v)),
-        }
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        if self.rest.len() < n {
-            return Err(WireError::Truncated);
-        }
-        let (head, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        Ok(head)
-    }
-
-    fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u64(&mut self) -> Result<u64, WireError> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn job(&mut self) -> Result<JobId, WireError> {
-        let mut chain = [0u8; 32];
-        chain.copy_from_slice(self.take(32)?);
-        Ok(JobId {
-            chain_id: ChainId(Hash32(chain)),
-            block_number: self.u64()?,
-        })
-    }
-
-    fn bytes(&mut self, what: &'static str, max: usize) -> Result<Vec<u8>, WireError> {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(self.take(4)?);
-        let len = u32::from_le_bytes(b) as usize;
-        if len > max {
-            return Err(WireError::TooLong { what, len, max });
-        }
-        Ok(self.take(len)?.to_vec())
-    }
-
-    fn finish(self) -> Result<(), WireError> {
-        match self.rest.len() {
-            0 => Ok(()),
-            n => Err(WireError::Trailing(n)),
-        }
-    }
+fn read_job(r: &mut Reader<'_>) -> Result<JobId, WireError> {
+    Ok(JobId {
+        chain_id: ChainId(r.hash()?),
+        block_number: r.u64()?,
+    })
 }
 
 fn frame(args: Vec<u8>) -> SerializedMessage {
-    SerializedMessage::Cast {
-        variant: VARIANT.to_owned(),
-        args,
-        metadata: None,
-    }
-}
-
-fn unframe(what: &str, msg: SerializedMessage) -> Result<Vec<u8>, BoxedDowncastErr> {
-    match msg {
-        SerializedMessage::Cast { args, .. } => Ok(args),
-        _ => {
-            tracing::warn!(what, "dropping a peer's frame that is not a cast");
-            Err(BoxedDowncastErr)
-        }
-    }
+    codec::frame(VARIANT, args)
 }
 
 impl ractor::Message for RemoteProverMsg {
@@ -367,7 +257,7 @@ impl ractor::Message for RemoteProverMsg {
     }
 
     fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = unframe("prove", msg)?;
+        let bytes = codec::unframe("prove", msg)?;
         RemoteProverMsg::from_bytes(&bytes).map_err(|e| {
             tracing::warn!(error = %e, "dropping a malformed message from the pool");
             BoxedDowncastErr
@@ -385,7 +275,7 @@ impl ractor::Message for GatewayMsg {
     }
 
     fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = unframe("report", msg)?;
+        let bytes = codec::unframe("report", msg)?;
         GatewayMsg::from_bytes(&bytes).map_err(|e| {
             tracing::warn!(error = %e, "dropping a malformed message from a prover");
             BoxedDowncastErr
@@ -396,6 +286,7 @@ impl ractor::Message for GatewayMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bitai_protocol::Hash32;
     use proptest::prelude::*;
 
     fn job(seed: u8, block_number: u64) -> JobId {
