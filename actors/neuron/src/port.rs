@@ -7,7 +7,7 @@
 //! the chain holds before they are used.
 
 use async_trait::async_trait;
-use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
+use bitai_chain::poc::{ModelRecord, PocOp, PocParams, RequestRecord};
 use bitai_protocol::Hash32;
 
 /// Why a port call failed.
@@ -42,6 +42,9 @@ impl NeuronPortError {
 /// What a neuron asks of its chain.
 #[async_trait]
 pub trait ChainPort: Send + Sync {
+    /// The chain's Proof-of-Compute parameters (windows, stakes, delays).
+    async fn params(&self) -> Result<PocParams, NeuronPortError>;
+
     /// The newest L2 block number (0 before the first block).
     async fn head(&self) -> Result<u64, NeuronPortError>;
 

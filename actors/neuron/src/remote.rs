@@ -17,7 +17,7 @@ pub mod gateway;
 
 use crate::port::{ChainPort, NeuronPortError};
 use async_trait::async_trait;
-use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
+use bitai_chain::poc::{ModelRecord, PocOp, PocParams, RequestRecord};
 use bitai_messages::neuron::wire::{
     link_group, Answer, FailureKind, NeuronGatewayMsg, NeuronLinkMsg, Query, NEURONS_GROUP,
     NEURON_GATEWAY_GROUP,
@@ -30,6 +30,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// How long a neuron node waits for the answer to an ask, ms (the in-node port's bound).
+pub const ASK_TIMEOUT_MS: u64 = 10_000;
 
 /// Asks waiting for their answers, by id.
 type Pending = Arc<Mutex<BTreeMap<u64, oneshot::Sender<Answer>>>>;
@@ -254,6 +257,13 @@ fn unexpected(answer: Answer) -> NeuronPortError {
 
 #[async_trait]
 impl ChainPort for ClusterPort {
+    async fn params(&self) -> Result<PocParams, NeuronPortError> {
+        match self.ask(Query::Params).await? {
+            Answer::Params(p) => Ok(p),
+            other => Err(unexpected(other)),
+        }
+    }
+
     async fn head(&self) -> Result<u64, NeuronPortError> {
         match self.ask(Query::Head).await? {
             Answer::Head(n) => Ok(n),

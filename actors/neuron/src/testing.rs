@@ -216,6 +216,10 @@ impl TestChain {
 
 #[async_trait]
 impl ChainPort for TestChain {
+    async fn params(&self) -> Result<bitai_chain::poc::PocParams, NeuronPortError> {
+        Ok(*self.available()?.state.poc_params())
+    }
+
     async fn head(&self) -> Result<u64, NeuronPortError> {
         Ok(self.available()?.head)
     }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod devnet;
 pub mod infer;
 pub mod inscription;
+pub mod join;
 pub mod keygen;
 pub mod poc;
 pub mod send;

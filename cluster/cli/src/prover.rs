@@ -2,16 +2,10 @@
 //! with `[cluster] listen` set) over `ractor_cluster`, puts a remote prover in process group
 //! `provers`, and proves the blocks the coordinator's pool leases to it with the keys in
 //! `--keys`, heartbeating each lease while it proves, until Ctrl-C or the connection is lost.
-//!
-//! A wrong cookie does not fail `client_connect` (the coordinator just drops the session):
-//! the node waits for an authenticated session and exits 1 with a clear message when none
-//! appears within [`HANDSHAKE_TIMEOUT`].
-//!
-//! With `--tls-ca` the node connects over TLS (`client_connect_enc`), trusting only that
-//! file's certificates, so frames are encrypted and integrity-checked and the node knows it
-//! joined the coordinator; a TLS failure (an untrusted certificate, a wrong name, a
-//! coordinator without TLS) ends the join within [`HANDSHAKE_TIMEOUT`] with exit 1.
+//! Joining (cookie, TLS, the handshake and its failures, exit 1) is [`super::join`]'s,
+//! shared with neuron nodes.
 
+use super::join::{watch_session, JoinArgs};
 use super::status::{bad_input, failure};
 use bitai_prover::keydir::KeyDir;
 use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
@@ -19,19 +13,9 @@ use bitai_prover::ProverBackend;
 use bitai_transport::ClusterHandle;
 use clap::{Args, Subcommand};
 use ractor::Actor;
-use ractor_cluster::ClientConnectErr;
-use rustls::pki_types::ServerName;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio_rustls::TlsConnector;
-
-/// How long a joining node waits for the coordinator to accept its handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often a running prover node checks that its session is still up.
-const SESSION_CHECK: Duration = Duration::from_secs(1);
 
 /// Prover nodes.
 #[derive(Debug, Args)]
@@ -65,35 +49,15 @@ pub enum ProverCommand {
 /// `bitai prover run` arguments.
 #[derive(Debug, Args)]
 pub struct ProverRunArgs {
-    /// The coordinator's `[cluster] listen` address, HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub join: String,
-    /// The coordinator's `[cluster] cookie` (the handshake's shared secret); the
-    /// environment variable keeps it out of the process list.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "BITAI_CLUSTER_COOKIE",
-        hide_env_values = true
-    )]
-    pub cookie: String,
+    /// The coordinator to join (`--join` is required here).
+    #[command(flatten)]
+    pub cluster: JoinArgs,
     /// Directory of proving-key files (`*.pk`).
     #[arg(long, value_name = "DIR")]
     pub keys: PathBuf,
     /// Threads that prove (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Address this node's own cluster server listens on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub listen: SocketAddr,
-    /// Connect over TLS, trusting only the CA certificates in this PEM file (the coordinator
-    /// sets `[cluster] tls_cert` and `tls_key`).
-    #[arg(long, value_name = "FILE")]
-    pub tls_ca: Option<PathBuf>,
-    /// The name the coordinator's certificate must carry (a DNS name or an IP address;
-    /// default: the host of --join). Needs --tls-ca.
-    #[arg(long, value_name = "NAME", requires = "tls_ca")]
-    pub tls_server_name: Option<String>,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax; `RUST_LOG` overrides). Logs go
     /// to stderr.
     #[arg(long, default_value = "info")]
@@ -108,26 +72,16 @@ pub fn run(args: ProverCliArgs) -> ExitCode {
 }
 
 fn run_prover(args: ProverRunArgs) -> ExitCode {
-    if args.cookie.is_empty() {
-        return bad_input("--cookie must not be empty");
-    }
+    let join = match args.cluster.check() {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
     if args.threads == Some(0) {
         return bad_input("--threads must be at least 1");
     }
     if let Err(e) = bitai_node::telemetry::init_stderr_logs(&args.log) {
         return bad_input(format!("{e:#}"));
     }
-    let tls = match &args.tls_ca {
-        None => None,
-        Some(ca) => {
-            let name =
-                bitai_transport::tls::server_name(args.tls_server_name.as_deref(), &args.join);
-            match bitai_transport::tls::client_connector(ca).and_then(|c| Ok((c, name?))) {
-                Ok(tls) => Some(tls),
-                Err(e) => return bad_input(format!("--tls-ca: {e}")),
-            }
-        }
-    };
     let keys = match KeyDir::open(&args.keys) {
         Ok(k) => k,
         Err(e) => return bad_input(e),
@@ -145,75 +99,19 @@ fn run_prover(args: ProverRunArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let node = match join(&args, tls).await {
+        let coordinator = join.coordinator.clone();
+        let node = match join
+            .connect(&format!("bitai-prover-{}", std::process::id()))
+            .await
+        {
             Ok(node) => node,
             Err(e) => return failure(format!("{e:#}")),
         };
+        eprintln!("prover: joined {coordinator}");
         let code = serve(keys, &node).await;
         node.stop().await;
         code
     })
-}
-
-/// Starts this node's server, connects to the coordinator (over TLS with `tls`: the
-/// connector and the name its certificate must carry) and waits for the handshake.
-async fn join(
-    args: &ProverRunArgs,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
-) -> anyhow::Result<ClusterHandle> {
-    let name = format!("bitai-prover-{}", std::process::id());
-    let server = bitai_transport::start_node_server(args.listen, &args.cookie, &name, None).await?;
-    let node = bitai_transport::handle(server);
-    let with_tls = tls.is_some();
-    if let Err(e) = connect(&node, &args.join, tls).await {
-        node.stop().await;
-        return Err(e);
-    }
-    if !bitai_transport::wait_authenticated(node.server(), HANDSHAKE_TIMEOUT).await {
-        node.stop().await;
-        let hint = if with_tls {
-            "wrong --cookie?"
-        } else {
-            "wrong --cookie, or a coordinator with TLS that needs --tls-ca?"
-        };
-        anyhow::bail!(
-            "the coordinator at {} refused the handshake within {:?} ({hint})",
-            args.join,
-            HANDSHAKE_TIMEOUT
-        );
-    }
-    tracing::info!(coordinator = %args.join, "joined the coordinator");
-    eprintln!("prover: joined {}", args.join);
-    Ok(node)
-}
-
-/// Opens the session with the coordinator at `join`, over TLS with `tls`. The TLS handshake
-/// is bounded by [`HANDSHAKE_TIMEOUT`]: a coordinator without TLS reads the client hello as
-/// a frame length and may wait for more bytes forever.
-async fn connect(
-    node: &ClusterHandle,
-    join: &str,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
-) -> anyhow::Result<()> {
-    let Some((connector, server_name)) = tls else {
-        return ractor_cluster::client_connect(node.server(), join)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot connect to the coordinator at {join}: {e}"));
-    };
-    let connecting =
-        ractor_cluster::client_connect_enc(node.server(), join, connector, server_name);
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(ClientConnectErr::Encryption(e))) => anyhow::bail!(
-            "TLS handshake with the coordinator at {join} failed: {e} (a --tls-ca that did not \
-             sign its certificate, a wrong --tls-server-name, or a coordinator without TLS?)"
-        ),
-        Ok(Err(e)) => anyhow::bail!("cannot connect to the coordinator at {join}: {e}"),
-        Err(_) => anyhow::bail!(
-            "TLS handshake with the coordinator at {join} got no answer within \
-             {HANDSHAKE_TIMEOUT:?} (a coordinator without TLS?)"
-        ),
-    }
 }
 
 /// Runs the remote prover until Ctrl-C (0) or the session is gone (1).
@@ -232,33 +130,13 @@ async fn serve(keys: KeyDir, node: &ClusterHandle) -> ExitCode {
         Ok(p) => p,
         Err(e) => return failure(format!("starting the prover: {e}")),
     };
-    let code = watch_session(node).await;
+    let code = watch_session(node, "prover", || {
+        ProverTransport::process_groups().gateway().is_some()
+    })
+    .await;
     // Killed, not stopped: a stop would wait for the proof in progress, which nobody takes
     // any more (the coordinator is gone, or the operator asked to stop); the pool takes the
     // lease back when this node leaves.
     let _ = prover.kill_and_wait(None).await;
     code
-}
-
-/// Waits for Ctrl-C (0) or the end of the session with the coordinator (1).
-async fn watch_session(node: &ClusterHandle) -> ExitCode {
-    let mut seen_gateway = false;
-    loop {
-        tokio::select! {
-            biased;
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("prover: interrupted");
-                return ExitCode::SUCCESS;
-            }
-            () = tokio::time::sleep(SESSION_CHECK) => {}
-        }
-        if bitai_transport::authenticated_sessions(node.server()).await == 0 {
-            return failure("lost the connection to the coordinator");
-        }
-        if !seen_gateway && ProverTransport::process_groups().gateway().is_some() {
-            seen_gateway = true;
-            tracing::info!("the coordinator's prover pool gateway is in reach");
-            eprintln!("prover: ready");
-        }
-    }
 }

@@ -27,10 +27,10 @@ pub struct NodeBase {
     pub registry: prometheus::Registry,
     /// The real-time clock.
     pub clock: SharedClock,
-    /// The cluster transport prover nodes reach the pool through; `None`: ractor's process
-    /// groups when `[cluster] listen` is set, no cluster otherwise (`bitai sim` injects its
-    /// simulated network here).
-    pub transport: Option<bitai_prover::remote::ProverTransport>,
+    /// The cluster transport prover and neuron nodes reach the node through; `None`: ractor's
+    /// process groups when `[cluster] listen` is set, no cluster otherwise (`bitai sim`
+    /// injects its simulated network here).
+    pub transport: Option<crate::pipeline::cluster::ClusterTransport>,
 }
 
 impl NodeBase {

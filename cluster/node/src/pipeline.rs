@@ -9,6 +9,7 @@
 //! state machine (chain registry, verifier contract) → the `StateView` everyone reads.
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod host;
 pub mod keys;
@@ -58,9 +59,9 @@ pub struct PipelineParts {
     pub keys: CircuitKeys,
     /// Children started before the pipeline's own (SimMiner in the devnet).
     pub extra_children: Vec<ChildSpec>,
-    /// The cluster transport remote provers reach the pool through; `None`: ractor's process
-    /// groups when `[cluster] listen` is set, no remote provers otherwise.
-    pub transport: Option<bitai_prover::remote::ProverTransport>,
+    /// The cluster transport prover and neuron nodes reach the node through; `None`: ractor's
+    /// process groups when `[cluster] listen` is set, no cluster otherwise.
+    pub transport: Option<cluster::ClusterTransport>,
 }
 
 /// The running graph and the handles the node's API, the devnet and the tests use.
@@ -229,9 +230,9 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         config
             .cluster
             .enabled()
-            .then(bitai_prover::remote::ProverTransport::process_groups)
+            .then(cluster::ClusterTransport::process_groups)
     });
-    if let Some(transport) = transport {
+    if let Some(transport) = transport.clone() {
         // Remote provers reach the pool through this gateway (the cluster transport); it is
         // a supervised role like the pool, and a restarted one joins its group again.
         let gateway = RoleRef::<bitai_messages::prover::wire::GatewayMsg>::spawn(
@@ -242,7 +243,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         .await?;
         let gateway_args = bitai_prover::remote::GatewayArgs {
             pool: Arc::new(pool.clone()),
-            transport,
+            transport: transport.provers,
             heartbeat_interval_ms: config.cluster.heartbeat_interval_ms,
             heartbeat_timeout_ms: config.cluster.heartbeat_timeout_ms,
             resync_interval_ms: config.cluster.heartbeat_interval_ms,
@@ -326,7 +327,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
     ));
     let resumed = host.resume().await.context("resuming hosted chains")?;
     tracing::info!(chains = resumed, "pipeline started");
-    Ok(Pipeline {
+    let pipeline = Pipeline {
         supervisor,
         handle,
         halt,
@@ -342,7 +343,18 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         store,
         clock,
         prover_faults,
-    })
+    };
+    if let Some(transport) = transport {
+        // Neuron nodes reach the chains through this gateway; it needs the chain host, so it
+        // starts last, under the same supervisor.
+        cluster::start_neuron_gateway(
+            &pipeline,
+            transport.neurons,
+            config.cluster.heartbeat_timeout_ms,
+        )
+        .await?;
+    }
+    Ok(pipeline)
 }
 
 /// 32 seed bytes for `label` under the node seed (a prover's blinding randomness: in

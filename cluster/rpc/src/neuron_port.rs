@@ -82,6 +82,15 @@ impl RequestInfo {
 
 #[async_trait]
 impl ChainPort for RpcPort {
+    async fn params(&self) -> Result<bitai_chain::poc::PocParams, NeuronPortError> {
+        let summary = self
+            .client
+            .poc_summary(self.chain)
+            .await
+            .map_err(port_error)?;
+        Ok(summary.params)
+    }
+
     async fn head(&self) -> Result<u64, NeuronPortError> {
         let chain = self
             .client

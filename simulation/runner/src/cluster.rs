@@ -1,11 +1,16 @@
 //! The simulated cluster: prover nodes that join the coordinator through the simulated
 //! network (`bitai_simulation::network`), each running the `RemoteProver` that
-//! `bitai prover run` runs, over the same transport trait the coordinator's gateway uses.
-//! Nodes come and go (the `node_churn` fault), hang, get cut off and lose messages; they
+//! `bitai prover run` runs, and neuron nodes ([`neuron_nodes`]) running a chain's neurons as
+//! `bitai neuron run --join` does, over the same transport trait the coordinator's gateways
+//! use. Nodes come and go (the `node_churn` fault), hang, get cut off and lose messages; they
 //! outlive a crash of the coordinator, as other machines would.
+
+mod neuron_nodes;
 
 use crate::trace::Trace;
 use bitai_messages::prover::wire::RemoteProverMsg;
+use bitai_neuron::remote::NeuronTransport;
+use bitai_node::pipeline::cluster::ClusterTransport;
 use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
 use bitai_prover::{ProverBackend, ProverFaults};
 use bitai_runtime::SharedClock;
@@ -30,6 +35,7 @@ pub struct Cluster {
     /// The network.
     pub net: SimNetwork,
     nodes: Mutex<(Vec<ProverNode>, u32)>,
+    neuron_nodes: Mutex<Vec<neuron_nodes::NeuronNode>>,
     seed: u64,
     clock: SharedClock,
 }
@@ -43,18 +49,27 @@ impl Cluster {
         Ok(Cluster {
             net,
             nodes: Mutex::new((Vec::new(), 0)),
+            neuron_nodes: Mutex::new(Vec::new()),
             seed,
             clock,
         })
     }
 
-    /// The coordinator's end of the prover protocol.
-    pub fn coordinator(&self) -> ProverTransport {
-        ProverTransport::over(self.net.node(COORDINATOR))
+    /// The coordinator's end of the cluster protocols.
+    pub fn coordinator(&self) -> ClusterTransport {
+        let node = self.net.node(COORDINATOR);
+        ClusterTransport {
+            provers: ProverTransport::over(node.clone()),
+            neurons: NeuronTransport::over(node),
+        }
     }
 
     fn nodes(&self) -> std::sync::MutexGuard<'_, (Vec<ProverNode>, u32)> {
         self.nodes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn neuron_nodes(&self) -> std::sync::MutexGuard<'_, Vec<neuron_nodes::NeuronNode>> {
+        self.neuron_nodes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A new prover node joins, proving with `backend`; its name.
@@ -85,8 +100,12 @@ impl Cluster {
         Ok(name)
     }
 
-    /// Node `name` leaves: its session closes and its prover stops.
+    /// Node `name` leaves: its session closes and its prover (or its link and neurons)
+    /// stops.
     pub fn leave(&self, name: &str, trace: &Trace) {
+        if self.leave_neuron_node(name, trace) {
+            return;
+        }
         let mut nodes = self.nodes();
         if let Some(i) = nodes.0.iter().position(|n| n.name == name) {
             let node = nodes.0.remove(i);
@@ -96,9 +115,16 @@ impl Cluster {
         }
     }
 
-    /// The nodes' names, in joining order.
+    /// The prover nodes' names, in joining order.
     pub fn names(&self) -> Vec<String> {
         self.nodes().0.iter().map(|n| n.name.clone()).collect()
+    }
+
+    /// Every running node's name: the prover nodes, then the neuron nodes.
+    pub fn all_names(&self) -> Vec<String> {
+        let mut names = self.names();
+        names.extend(self.neuron_node_names());
+        names
     }
 
     /// Each node's fault switch, by name.
@@ -112,6 +138,7 @@ impl Cluster {
 
     /// Stops every node and the network.
     pub fn stop(&self) {
+        self.stop_neuron_nodes();
         for node in std::mem::take(&mut self.nodes().0) {
             node.actor.stop(None);
         }

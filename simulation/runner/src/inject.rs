@@ -33,8 +33,6 @@ pub struct Injector {
     /// The outsider inscribing hostile envelopes (funded at its first strike).
     outsider: Option<bitai_simulation::outsider::OutsideInscriber>,
     seed: u64,
-    /// Neurons that vanished (by child name), never to be restarted.
-    pub vanished: Vec<String>,
     /// A reorg struck: the driver checks the state against a fresh replay.
     pub reorged: bool,
     /// A node crash struck: the driver restarts the coordinator after this downtime (ms).
@@ -81,7 +79,6 @@ impl Injector {
             restart_after_ms: None,
             store_crash_down_ms: None,
             reorged: false,
-            vanished: Vec::new(),
             outsider: None,
             seed,
             chain_locked: false,
@@ -314,23 +311,10 @@ impl Injector {
 
     /// A neuron leaves for good; the next node restart does not bring it back.
     async fn vanish(&mut self, w: &World, trace: &Trace) {
-        let sup = &w.devnet.pipeline.supervisor;
-        let Ok(children) = ractor::call!(sup, SupervisorMsg::Status) else {
-            return;
-        };
-        let mut names: Vec<String> = children
-            .into_iter()
-            .map(|c| c.name)
-            .filter(|n| n.starts_with("neuron-"))
-            .collect();
-        names.sort();
-        if names.is_empty() {
-            return;
+        let rng = &mut self.rng;
+        if let Some(name) = w.cluster.vanish_neuron(|n| rng.gen_range(0..n)) {
+            trace.record("fault", format_args!("neuron_vanish {name}"));
         }
-        let name = names.swap_remove(self.rng.gen_range(0..names.len()));
-        trace.record("fault", format_args!("neuron_vanish {name}"));
-        let _ = ractor::call!(sup, SupervisorMsg::Retire, name.clone());
-        self.vanished.push(name);
     }
 
     async fn panic(&mut self, w: &World, trace: &Trace) {

@@ -268,7 +268,7 @@ async fn drive(
         }
         // A struck store crash takes the node down before anything else looks at it.
         if let Some(down_ms) = injector.store_crash_struck(&world, trace) {
-            world = world.restart(down_ms, &injector.vanished, trace).await?;
+            world = world.restart(down_ms, trace).await?;
             continue;
         }
         if let Some(reason) = halted(&world) {
@@ -316,7 +316,7 @@ async fn drive(
             Next::Fault => {
                 injector.strike_due(now, &world, trace).await;
                 if let Some(down_ms) = injector.restart_after_ms.take() {
-                    world = world.restart(down_ms, &injector.vanished, trace).await?;
+                    world = world.restart(down_ms, trace).await?;
                 }
                 if std::mem::take(&mut injector.reorged) {
                     if let Err(v) = oracles.after_reorg(&world, trace).await {

@@ -229,7 +229,8 @@ impl World {
         };
         let cheats = Cheats::of(&s.faults);
         let plans = neuron_plans(&config.chain, s.seed, cheats);
-        let devnet = devnet::start_with_neurons(&config, base, plans.clone())
+        // The neurons run on neuron nodes (below), not in the coordinator.
+        let devnet = devnet::start_with_neurons(&config, base, Vec::new())
             .await
             .context("starting the coordinator")?;
         let sim = devnet.sim.clone().context("SimBitcoin")?;
@@ -246,6 +247,16 @@ impl World {
         for _ in 0..s.prover_nodes {
             cluster.join(devnet.keys.prover_backend(), trace).await?;
         }
+        join_chain_neurons(
+            &devnet.pipeline,
+            &cluster,
+            &config,
+            devnet.chain,
+            &plans,
+            trace,
+        )
+        .await
+        .context("the first chain's neuron node")?;
         let first = sim_chain(&config.chain, devnet.chain, s.seed, plans);
         let follower = Follower::start(&config, Arc::new(sim), clock.clone(), "b")
             .await
@@ -286,9 +297,9 @@ impl World {
             .await
             .with_context(|| format!("creating chain {}", section.name))?;
         let plans = neuron_plans(&section, chain_seed, cheats);
-        start_chain_neurons(p, &self.config, id, &plans)
+        join_chain_neurons(p, &self.cluster, &self.config, id, &plans, trace)
             .await
-            .with_context(|| format!("starting the neurons of {}", section.name))?;
+            .with_context(|| format!("the neuron node of {}", section.name))?;
         trace.record("world", format_args!("chain {} {id} created", section.name));
         self.chains.push(sim_chain(&section, id, chain_seed, plans));
         Ok(index)
@@ -318,16 +329,12 @@ impl World {
     /// The coordinator crashes and restarts from its store: every role stops (mailboxes and
     /// memory lost), `down_ms` of simulated time pass, and `bitai node`'s own start-up
     /// (`bitai_node::pipeline::start`) runs again on the same store, resuming every hosted
-    /// chain; each chain's neurons start again. SimBitcoin, the outside world, lives on (its
+    /// chain; the neuron and prover nodes, other machines, find its gateways again.
+    /// SimBitcoin, the outside world, lives on (its
     /// miner is one of the node's children, and mines what fell due meanwhile when it
     /// starts again). The in-memory store keeps exactly the batches that were written: a
     /// store write is atomic and committed when it returns, so nothing else is lost.
-    pub async fn restart(
-        self,
-        down_ms: u64,
-        vanished: &[String],
-        trace: &Trace,
-    ) -> anyhow::Result<World> {
+    pub async fn restart(self, down_ms: u64, trace: &Trace) -> anyhow::Result<World> {
         let World {
             devnet,
             config,
@@ -370,19 +377,8 @@ impl World {
         })
         .await
         .context("restarting the coordinator")?;
-        for c in &chains {
-            // A neuron that vanished stays gone (its child name is `neuron-<chain>-<account>`).
-            let prefix = format!("neuron-{}-", &c.id.to_string()[..8]);
-            let plans: Vec<NeuronPlan> = c
-                .neurons
-                .iter()
-                .filter(|n| !vanished.contains(&format!("{prefix}{}", n.account)))
-                .cloned()
-                .collect();
-            start_chain_neurons(&pipeline, &config, c.id, &plans)
-                .await
-                .with_context(|| format!("restarting the neurons of {}", c.name))?;
-        }
+        // The neuron nodes are other machines: they outlive the crash and reach the new
+        // gateway on their own.
         trace.record("world", "coordinator restarted from its store");
         let api = PipelineApi::new(&pipeline);
         Ok(World {
@@ -421,15 +417,26 @@ impl World {
     }
 }
 
-/// Registers (if needed) and starts `plans` as `id`'s neurons on the node, with the config's
-/// neuron settings and the sequencer's minimum fee.
-async fn start_chain_neurons(
+/// Registers `plans` as `id`'s neurons (if needed: their own signed ops, through the
+/// coordinator), then starts them on a neuron node of their own on the simulated network.
+async fn join_chain_neurons(
     p: &bitai_node::pipeline::Pipeline,
+    cluster: &Cluster,
     config: &NodeConfig,
     id: ChainId,
     plans: &[NeuronPlan],
+    trace: &Trace,
 ) -> anyhow::Result<()> {
-    neurons::start_neurons(p, id, plans, &config.neuron, config.sequencer.min_fee)
+    let params = neurons::register_neurons(p, id, plans, config.sequencer.min_fee).await?;
+    cluster
+        .join_neurons(
+            id,
+            params,
+            plans.to_vec(),
+            config.neuron.clone(),
+            config.cluster.heartbeat_interval_ms,
+            trace,
+        )
         .await
         .map(drop)
 }

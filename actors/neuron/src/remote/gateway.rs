@@ -134,6 +134,7 @@ impl GatewayState {
             );
         };
         let result = match query {
+            Query::Params => port.params().await.map(Answer::Params),
             Query::Head => port.head().await.map(Answer::Head),
             Query::Assignments { account } => {
                 port.assignments(account).await.map(Answer::Assignments)

@@ -33,6 +33,11 @@ pub struct LenetDevnet {
 impl LenetDevnet {
     /// Starts the devnet in `dir` with `extra` devnet flags and prepares the model files.
     pub fn start(dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with(dir, extra, &[])
+    }
+
+    /// As [`Self::start`], with more config `overrides` (table, key, value).
+    pub fn start_with(dir: &Path, extra: &[&str], overrides: &[(&str, &str, toml::Value)]) -> Self {
         let mut poc = toml::Table::new();
         for (k, v) in [
             ("commit_window_blocks", 20),
@@ -43,7 +48,9 @@ impl LenetDevnet {
         ] {
             poc.insert(k.into(), toml::Value::Integer(v));
         }
-        let config = super::write_config(dir, &[("chain", "poc", toml::Value::Table(poc))]);
+        let mut all = vec![("chain", "poc", toml::Value::Table(poc))];
+        all.extend(overrides.iter().cloned());
+        let config = super::write_config(dir, &all);
         let mut args = vec![
             "--simulation-proofs",
             "--no-load",

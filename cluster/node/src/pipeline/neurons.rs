@@ -1,7 +1,8 @@
 //! Neurons inside a node: [`SequencerPort`], the [`ChainPort`] a neuron sees its chain
 //! through when it runs beside the chain's sequencer (queries and submissions go to the
-//! sequencer's role, model bytes come from the node's DA), and [`start_neurons`], which makes
-//! sure each neuron is registered and starts it as a supervised child of the node.
+//! sequencer's role, model bytes come from the node's DA), [`register_neurons`], and
+//! [`start_neurons`], which makes sure each neuron is registered and starts it as a
+//! supervised child of the node.
 
 use crate::pipeline::Pipeline;
 use anyhow::Context;
@@ -40,6 +41,14 @@ fn unavailable() -> NeuronPortError {
 
 #[async_trait]
 impl ChainPort for SequencerPort {
+    async fn params(&self) -> Result<bitai_chain::poc::PocParams, NeuronPortError> {
+        self.sequencer
+            .ask(|reply| SequencerMsg::Poc { reply }, ASK_TIMEOUT_MS)
+            .await
+            .map(|s| s.params)
+            .ok_or_else(unavailable)
+    }
+
     async fn head(&self) -> Result<u64, NeuronPortError> {
         self.sequencer
             .ask(|reply| SequencerMsg::Head { reply }, ASK_TIMEOUT_MS)
@@ -117,17 +126,15 @@ pub struct NeuronPlan {
     pub faults: NeuronFaults,
 }
 
-/// Registers each planned neuron that is not yet a neuron of `chain` (nor has a registration
-/// pending), then starts each as a supervised child named `neuron-<chain>-<account>` (the
-/// chain id's first 8 hex digits: one node may run neurons of several chains). Returns the
-/// neurons' roles.
-pub async fn start_neurons(
+/// The chain's Proof-of-Compute parameters, after registering each planned neuron that is
+/// not yet a neuron of `chain` (nor has a registration pending) with its own signed op, as
+/// its operator would before starting it here or on a neuron node.
+pub async fn register_neurons(
     p: &Pipeline,
     chain: ChainId,
     plans: &[NeuronPlan],
-    config: &NeuronConfig,
     fee: u64,
-) -> anyhow::Result<Vec<RoleRef<NeuronMsg>>> {
+) -> anyhow::Result<bitai_chain::poc::PocParams> {
     let sequencer = p
         .host
         .sequencer(&chain)
@@ -145,33 +152,56 @@ pub async fn start_neurons(
         .ask(|reply| SequencerMsg::Neurons { reply }, ASK_TIMEOUT_MS)
         .await
         .context("the sequencer did not answer")?;
-    let port = std::sync::Arc::new(SequencerPort::new(sequencer.clone(), p.da.clone()));
+    let port = SequencerPort::new(sequencer, p.da.clone());
+    for plan in plans {
+        if registered.iter().any(|n| n.account == plan.account) {
+            continue;
+        }
+        let nonce = port
+            .nonce(plan.account)
+            .await
+            .with_context(|| format!("neuron account {}", plan.account))?;
+        let op = register_op(&plan.key, &chain, plan.account, plan.stake, nonce, fee);
+        match port.submit(op).await {
+            Ok(_) => tracing::info!(
+                account = plan.account,
+                stake = plan.stake,
+                "neuron registration submitted"
+            ),
+            // A registration pending from an earlier start counts as registered.
+            Err(e) if e.to_string().contains("already a neuron") => {}
+            Err(e) => return Err(anyhow::anyhow!("registering neuron {}: {e}", plan.account)),
+        }
+    }
+    Ok(summary.params)
+}
+
+/// Registers the planned neurons ([`register_neurons`]), then starts each as a supervised
+/// child named `neuron-<chain>-<account>` (the chain id's first 8 hex digits: one node may
+/// run neurons of several chains). Returns the neurons' roles.
+pub async fn start_neurons(
+    p: &Pipeline,
+    chain: ChainId,
+    plans: &[NeuronPlan],
+    config: &NeuronConfig,
+    fee: u64,
+) -> anyhow::Result<Vec<RoleRef<NeuronMsg>>> {
+    let params = register_neurons(p, chain, plans, fee).await?;
+    let sequencer = p
+        .host
+        .sequencer(&chain)
+        .await
+        .context("the chain's sequencer")?;
+    let port = std::sync::Arc::new(SequencerPort::new(sequencer, p.da.clone()));
     let mut roles = Vec::with_capacity(plans.len());
     for plan in plans {
-        if !registered.iter().any(|n| n.account == plan.account) {
-            let nonce = port
-                .nonce(plan.account)
-                .await
-                .with_context(|| format!("neuron account {}", plan.account))?;
-            let op = register_op(&plan.key, &chain, plan.account, plan.stake, nonce, fee);
-            match port.submit(op).await {
-                Ok(_) => tracing::info!(
-                    account = plan.account,
-                    stake = plan.stake,
-                    "neuron registration submitted"
-                ),
-                // A registration pending from an earlier start counts as registered.
-                Err(e) if e.to_string().contains("already a neuron") => {}
-                Err(e) => return Err(anyhow::anyhow!("registering neuron {}: {e}", plan.account)),
-            }
-        }
         let name = format!("neuron-{}-{}", &chain.to_string()[..8], plan.account);
         let role = RoleRef::<NeuronMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
         let args = NeuronArgs {
             account: plan.account,
             key: plan.key.clone(),
             chain_id: chain,
-            params: summary.params,
+            params,
             port: port.clone(),
             store: p.store.clone(),
             clock: p.clock.clone(),

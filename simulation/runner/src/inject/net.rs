@@ -1,7 +1,9 @@
 //! The cluster network's faults (`net_loss`, `partition`, `hung_peer`, `node_churn`): each
 //! strikes for a drawn while and ends on its own, or when the quiet phase heals everything.
-//! They hit the links between the coordinator and its prover nodes; the prover protocol must
-//! ride them out with leases and heartbeats, losing no block.
+//! They hit the links between the coordinator and its prover and neuron nodes; the prover
+//! protocol must ride them out with leases and heartbeats, losing no block, and the neurons
+//! with their asks retried at every tick (a seat they miss meanwhile is the chain's rules'
+//! business: refunded at its timeout, the no-show slashed).
 
 use super::Injector;
 use crate::cluster::COORDINATOR;
@@ -22,6 +24,8 @@ pub(super) enum NetEnd {
     Hang(String),
     /// A new prover node joins (the churn that struck at this instant, ms).
     Join(u64),
+    /// A neuron node that left starts again on its store.
+    Rejoin(String),
 }
 
 impl Injector {
@@ -42,9 +46,9 @@ impl Injector {
             trace.record("fault", format_args!("net_loss {c:?} for {minutes} min"));
             return;
         }
-        let nodes = w.cluster.names();
+        let nodes = w.cluster.all_names();
         if nodes.is_empty() {
-            trace.record("fault", format_args!("{}: no prover node", kind.name()));
+            trace.record("fault", format_args!("{}: no node", kind.name()));
             return;
         }
         let node = nodes[self.rng.gen_range(0..nodes.len())].clone();
@@ -73,6 +77,16 @@ impl Injector {
                 trace.record("fault", format_args!("hung_peer {node} for {minutes} min"));
                 net.hang(&node);
                 self.net_until_ms.insert(NetEnd::Hang(node), until);
+            }
+            _ if w.cluster.neuron_node_names().contains(&node) => {
+                let back_ms = self.rng.gen_range(60_000..=600_000);
+                trace.record(
+                    "fault",
+                    format_args!("node_churn: {node} leaves, back in {back_ms} ms"),
+                );
+                w.cluster.leave(&node, trace);
+                self.net_until_ms
+                    .insert(NetEnd::Rejoin(node), now_ms + back_ms);
             }
             _ => {
                 let back_ms = self.rng.gen_range(60_000..=600_000);
@@ -124,6 +138,14 @@ async fn end_net(end: NetEnd, w: &World, trace: &Trace) {
         NetEnd::Hang(node) => {
             net.unhang(&node);
             trace.record("fault", format_args!("hung_peer {node} recovers"));
+        }
+        NetEnd::Rejoin(node) => {
+            if let Err(e) = w.cluster.rejoin_neuron_node(&node, trace).await {
+                trace.record(
+                    "fault",
+                    format_args!("node_churn: {node} failed to start: {e:#}"),
+                );
+            }
         }
         NetEnd::Join(_) => {
             let backend = w.devnet.keys.prover_backend();

@@ -22,7 +22,7 @@
 use crate::codec::{self, put_bytes, Reader, WireError};
 use crate::da::blob::{MAX_BLOB_BYTES, MAX_TX_BYTES};
 use bitai_chain::poc::records::ObjectValue;
-use bitai_chain::poc::{ModelRecord, PocOp, RequestRecord};
+use bitai_chain::poc::{ModelRecord, PocOp, PocParams, RequestRecord};
 use bitai_protocol::{ChainId, Hash32};
 use ractor::message::{BoxedDowncastErr, SerializedMessage};
 
@@ -53,6 +53,8 @@ pub fn link_group(link: &str) -> String {
 /// A neuron's question to its chain (the `ChainPort` calls).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
+    /// The chain's Proof-of-Compute parameters.
+    Params,
     /// The newest L2 block number.
     Head,
     /// Open requests where `account` is an assignee.
@@ -98,6 +100,8 @@ pub enum FailureKind {
 /// The answer to an ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// The chain's Proof-of-Compute parameters.
+    Params(PocParams),
     /// The head block number.
     Head(u64),
     /// Open requests of the account, by id.
@@ -176,6 +180,7 @@ const Q_MODEL_BYTES: u8 = 4;
 const Q_REQUEST_INPUT: u8 = 5;
 const Q_NONCE: u8 = 6;
 const Q_SUBMIT: u8 = 7;
+const Q_PARAMS: u8 = 8;
 
 const A_HEAD: u8 = 1;
 const A_ASSIGNMENTS: u8 = 2;
@@ -186,10 +191,12 @@ const A_BYTES: u8 = 6;
 const A_NONCE: u8 = 7;
 const A_SUBMITTED: u8 = 8;
 const A_FAILED: u8 = 9;
+const A_PARAMS: u8 = 10;
 
 impl Query {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
+            Query::Params => out.push(Q_PARAMS),
             Query::Head => out.push(Q_HEAD),
             Query::Assignments { account } => put_u32(out, Q_ASSIGNMENTS, *account),
             Query::Model { id } => put_u32(out, Q_MODEL, *id),
@@ -208,6 +215,7 @@ impl Query {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
         Ok(match r.u8()? {
+            Q_PARAMS => Query::Params,
             Q_HEAD => Query::Head,
             Q_ASSIGNMENTS => Query::Assignments { account: r.u32()? },
             Q_MODEL => Query::Model { id: r.u32()? },
@@ -227,6 +235,7 @@ impl Query {
     /// What the query is, for traces.
     pub fn label(&self) -> String {
         match self {
+            Query::Params => "params".into(),
             Query::Head => "head".into(),
             Query::Assignments { account } => format!("assignments of {account}"),
             Query::Model { id } => format!("model {id}"),
@@ -241,6 +250,18 @@ impl Query {
 impl Answer {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
+            Answer::Params(p) => {
+                out.push(A_PARAMS);
+                for v in [
+                    p.commit_window_blocks,
+                    p.reveal_window_blocks,
+                    p.min_stake,
+                    p.slash_amount,
+                    p.unbond_delay_blocks,
+                ] {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
             Answer::Head(n) => put_u64(out, A_HEAD, *n),
             Answer::Assignments(list) => {
                 out.push(A_ASSIGNMENTS);
@@ -282,6 +303,13 @@ impl Answer {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
         Ok(match r.u8()? {
+            A_PARAMS => Answer::Params(PocParams {
+                commit_window_blocks: r.u64()?,
+                reveal_window_blocks: r.u64()?,
+                min_stake: r.u64()?,
+                slash_amount: r.u64()?,
+                unbond_delay_blocks: r.u64()?,
+            }),
             A_HEAD => Answer::Head(r.u64()?),
             A_ASSIGNMENTS => {
                 let n = r.u32()? as usize;
@@ -327,6 +355,7 @@ impl Answer {
     /// What the answer is, for traces.
     pub fn label(&self) -> String {
         match self {
+            Answer::Params(_) => "params".into(),
             Answer::Head(n) => format!("head {n}"),
             Answer::Assignments(list) => format!("{} assignments", list.len()),
             Answer::Model(m) => format!("model {}", if m.is_some() { "found" } else { "none" }),

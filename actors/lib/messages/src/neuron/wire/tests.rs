@@ -25,6 +25,7 @@ fn request() -> RequestRecord {
 fn every_message() -> (Vec<NeuronGatewayMsg>, Vec<NeuronLinkMsg>) {
     let link = "neuron-node-1".to_owned();
     let queries = [
+        Query::Params,
         Query::Head,
         Query::Assignments { account: 4 },
         Query::Model { id: 1 },
@@ -59,6 +60,7 @@ fn every_message() -> (Vec<NeuronGatewayMsg>, Vec<NeuronLinkMsg>) {
         accounts: vec![4],
     });
     let answers = [
+        Answer::Params(bitai_chain::poc::PocParams::DEFAULT),
         Answer::Head(9),
         Answer::Assignments(vec![(2, request()), (3, request())]),
         Answer::Model(None),

@@ -1,0 +1,181 @@
+//! Joining a coordinator's cluster, as prover nodes (`bitai prover run`) and neuron nodes
+//! (`bitai neuron run --join`) do: the shared flags ([`JoinArgs`]), the TLS set-up, the
+//! session (this node's own `NodeServer`, `client_connect` or `client_connect_enc`, then a
+//! wait for the authenticated handshake) and the watch that ends the node when its session
+//! does.
+//!
+//! A wrong cookie does not fail `client_connect` (the coordinator just drops the session):
+//! the node waits for an authenticated session and fails with a clear message when none
+//! appears within [`HANDSHAKE_TIMEOUT`]. With `--tls-ca` the node connects over TLS,
+//! trusting only that file's certificates, so frames are encrypted and integrity-checked; a
+//! TLS failure (an untrusted certificate, a wrong name, a coordinator without TLS) ends the
+//! join within [`HANDSHAKE_TIMEOUT`].
+
+use super::status::{bad_input, failure};
+use bitai_transport::ClusterHandle;
+use clap::Args;
+use ractor_cluster::ClientConnectErr;
+use rustls::pki_types::ServerName;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio_rustls::TlsConnector;
+
+/// How long a joining node waits for the coordinator to accept its handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a running node checks that its session is still up.
+const SESSION_CHECK: Duration = Duration::from_secs(1);
+
+/// How a node joins the coordinator's cluster.
+#[derive(Debug, Args, Clone)]
+pub struct JoinArgs {
+    /// The coordinator's `[cluster] listen` address, HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub join: Option<String>,
+    /// The coordinator's `[cluster] cookie` (the handshake's shared secret); the
+    /// environment variable keeps it out of the process list.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "BITAI_CLUSTER_COOKIE",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub cookie: String,
+    /// Address this node's own cluster server listens on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Connect over TLS, trusting only the CA certificates in this PEM file (the coordinator
+    /// sets `[cluster] tls_cert` and `tls_key`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// The name the coordinator's certificate must carry (a DNS name or an IP address;
+    /// default: the host of --join). Needs --tls-ca.
+    #[arg(long, value_name = "NAME", requires = "tls_ca")]
+    pub tls_server_name: Option<String>,
+}
+
+/// A checked join: where, with what secret, over what.
+pub struct Join {
+    /// The coordinator's address.
+    pub coordinator: String,
+    cookie: String,
+    listen: SocketAddr,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+}
+
+impl JoinArgs {
+    /// Checks the flags (`--join` given, a cookie, a readable CA): exit 2 on bad input.
+    pub fn check(&self) -> Result<Join, ExitCode> {
+        let Some(coordinator) = self.join.clone() else {
+            return Err(bad_input("--join HOST:PORT is required"));
+        };
+        if self.cookie.is_empty() {
+            return Err(bad_input("--cookie must not be empty"));
+        }
+        let tls = match &self.tls_ca {
+            None => None,
+            Some(ca) => {
+                let name = bitai_transport::tls::server_name(
+                    self.tls_server_name.as_deref(),
+                    &coordinator,
+                );
+                match bitai_transport::tls::client_connector(ca).and_then(|c| Ok((c, name?))) {
+                    Ok(tls) => Some(tls),
+                    Err(e) => return Err(bad_input(format!("--tls-ca: {e}"))),
+                }
+            }
+        };
+        Ok(Join {
+            coordinator,
+            cookie: self.cookie.clone(),
+            listen: self.listen,
+            tls,
+        })
+    }
+}
+
+impl Join {
+    /// Starts this node's server (named `name`), connects to the coordinator and waits for
+    /// the handshake.
+    pub async fn connect(self, name: &str) -> anyhow::Result<ClusterHandle> {
+        let server =
+            bitai_transport::start_node_server(self.listen, &self.cookie, name, None).await?;
+        let node = bitai_transport::handle(server);
+        let with_tls = self.tls.is_some();
+        if let Err(e) = connect(&node, &self.coordinator, self.tls).await {
+            node.stop().await;
+            return Err(e);
+        }
+        if !bitai_transport::wait_authenticated(node.server(), HANDSHAKE_TIMEOUT).await {
+            node.stop().await;
+            let hint = if with_tls {
+                "wrong --cookie?"
+            } else {
+                "wrong --cookie, or a coordinator with TLS that needs --tls-ca?"
+            };
+            anyhow::bail!(
+                "the coordinator at {} refused the handshake within {:?} ({hint})",
+                self.coordinator,
+                HANDSHAKE_TIMEOUT
+            );
+        }
+        tracing::info!(coordinator = %self.coordinator, "joined the coordinator");
+        Ok(node)
+    }
+}
+
+/// Opens the session with the coordinator at `join`, over TLS with `tls`. The TLS handshake
+/// is bounded by [`HANDSHAKE_TIMEOUT`]: a coordinator without TLS reads the client hello as
+/// a frame length and may wait for more bytes forever.
+async fn connect(
+    node: &ClusterHandle,
+    join: &str,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+) -> anyhow::Result<()> {
+    let Some((connector, server_name)) = tls else {
+        return ractor_cluster::client_connect(node.server(), join)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to the coordinator at {join}: {e}"));
+    };
+    let connecting =
+        ractor_cluster::client_connect_enc(node.server(), join, connector, server_name);
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(ClientConnectErr::Encryption(e))) => anyhow::bail!(
+            "TLS handshake with the coordinator at {join} failed: {e} (a --tls-ca that did not \
+             sign its certificate, a wrong --tls-server-name, or a coordinator without TLS?)"
+        ),
+        Ok(Err(e)) => anyhow::bail!("cannot connect to the coordinator at {join}: {e}"),
+        Err(_) => anyhow::bail!(
+            "TLS handshake with the coordinator at {join} got no answer within \
+             {HANDSHAKE_TIMEOUT:?} (a coordinator without TLS?)"
+        ),
+    }
+}
+
+/// Waits for Ctrl-C (0) or the end of the session with the coordinator (1); `who` names
+/// the node in its messages, and `ready` says when the gateway it serves is in reach (it is
+/// announced once).
+pub async fn watch_session(node: &ClusterHandle, who: &str, ready: impl Fn() -> bool) -> ExitCode {
+    let mut seen_gateway = false;
+    loop {
+        tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("{who}: interrupted");
+                return ExitCode::SUCCESS;
+            }
+            () = tokio::time::sleep(SESSION_CHECK) => {}
+        }
+        if bitai_transport::authenticated_sessions(node.server()).await == 0 {
+            return failure("lost the connection to the coordinator");
+        }
+        if !seen_gateway && ready() {
+            seen_gateway = true;
+            tracing::info!("the coordinator's gateway is in reach");
+            eprintln!("{who}: ready");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Neuron nodes over the cluster: the devnet runs no neurons of its own (`--neurons 0`) and
+//! listens for cluster nodes (`[cluster] listen`, a cookie); three `bitai neuron run --join`
+//! processes, each with its own data directory and key, join it over real TCP
+//! (`ractor_cluster`), put their links in process group `neurons`, register genesis accounts
+//! 1 to 3 with a stake through the node's neuron gateway, and answer their assignments with
+//! the ops they sign themselves. A LeNet inference asked with `bitai infer` settles with a
+//! quorum and returns the bits of `bitai model run`, and the three are paid. A neuron node
+//! with a wrong cookie is refused and exits 1 with a clear message.
+#![allow(clippy::disallowed_methods)] // Wall-clock waits on real processes.
+
+mod support;
+
+use bitai_cli::keygen::write_key;
+use bitai_node::pipeline::loadgen::account_keys;
+use std::path::Path;
+use support::lenet::LenetDevnet;
+use support::prover::free_port;
+use support::Background;
+
+const COOKIE: &str = "remote-neuron-test-cookie";
+
+fn neuron_args<'a>(
+    world: &'a LenetDevnet,
+    listen: &'a str,
+    cookie: &'a str,
+    key_file: &'a str,
+    account: &'a str,
+    data_dir: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "neuron",
+        "run",
+        "--join",
+        listen,
+        "--cookie",
+        cookie,
+        "--chain",
+        &world.chain,
+        "--key",
+        key_file,
+        "--account",
+        account,
+        "--stake",
+        "2000",
+        "--poll-interval-ms",
+        "200",
+        "--heartbeat-interval-ms",
+        "500",
+        "--data-dir",
+        data_dir,
+    ]
+}
+
+#[test]
+fn three_neuron_nodes_join_the_cluster_and_settle_an_inference() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let s = |v: &str| toml::Value::String(v.to_owned());
+    let world = LenetDevnet::start_with(
+        dir.path(),
+        &["--neurons", "0"],
+        &[
+            ("cluster", "listen", s(&listen)),
+            ("cluster", "cookie", s(COOKIE)),
+        ],
+    );
+    let id = world.deploy();
+    let keys = account_keys(1, 4);
+    let path = |name: String| dir.path().join(name).to_string_lossy().into_owned();
+
+    // A wrong cookie: the coordinator drops the session, the node says so and exits 1.
+    let key_file = path("refused.key".into());
+    write_key(Path::new(&key_file), &keys[1], false).expect("key file");
+    let data_dir = path("refused".into());
+    let refused = support::bitai()
+        .args(neuron_args(
+            &world,
+            &listen,
+            "not-the-cookie",
+            &key_file,
+            "1",
+            &data_dir,
+        ))
+        .output()
+        .expect("bitai runs");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused the handshake"), "{stderr}");
+
+    let mut neurons = Vec::new();
+    for account in 1..=3u32 {
+        let key_file = path(format!("neuron{account}.key"));
+        write_key(Path::new(&key_file), &keys[account as usize], false).expect("key file");
+        let data_dir = path(format!("neuron{account}"));
+        let account = account.to_string();
+        neurons.push(Background::start(&neuron_args(
+            &world, &listen, COOKIE, &key_file, &account, &data_dir,
+        )));
+    }
+    world.wait_active(3);
+    world.infer_matches_model_run(&id, "30");
+    let summary = world.status();
+    assert_eq!(summary["poc"]["open_requests"], 0, "{summary}");
+    let list = world.neurons();
+    let paid = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|n| n["rewards"] == 10)
+        .count();
+    assert_eq!(
+        paid, 3,
+        "the three agreeing neurons share the escrow of 30: {list}"
+    );
+    drop(neurons);
+}
