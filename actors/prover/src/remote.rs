@@ -14,13 +14,17 @@
 //!   `Finished` at the end, both to the gateway, which hands them to the pool.
 //! - Every message may be lost, repeated or late: a lost `Prove` or `Finished` costs a lease
 //!   timeout, a repeated or late report is matched by lease id and changes nothing.
+//! - A prover node drains ([`RemoteProverMsg::Drain`], on SIGTERM or the simulation's
+//!   `node_drain`): it finishes the proof in hand, leaves group `provers` (the gateway's next
+//!   listing tells the pool, which leases it nothing more), still proves what was leased
+//!   before that, and stops after `drain_grace_ms`. A lease it never got to goes back when the
+//!   pool sees it gone; nothing is lost either way.
 //!
 //! Nothing here reads the wall clock or opens sockets: the transport is the node's business,
 //! so the pool stays as deterministic as before.
 
-use bitai_messages::prover::wire::{
-    bounded_reason, GatewayMsg, RemoteProverMsg, PROVERS_GROUP, PROVER_POOL_GROUP,
-};
+pub use bitai_messages::prover::wire::RemoteProverMsg;
+use bitai_messages::prover::wire::{bounded_reason, GatewayMsg, PROVERS_GROUP, PROVER_POOL_GROUP};
 
 use crate::worker::{ProverBackend, ProverFault, ProverFaults, ProvingEngine};
 use bitai_messages::prover::{PoolMsg, ProveError};
@@ -170,6 +174,9 @@ pub struct RemoteProverArgs {
     pub transport: ProverTransport,
     /// Fault injection (the simulation's hung and lying prover nodes; never set otherwise).
     pub faults: ProverFaults,
+    /// How long a draining prover still proves what was leased before the pool noticed,
+    /// ms: a few of the gateway's listing intervals (`heartbeat_interval_ms`).
+    pub drain_grace_ms: u64,
 }
 
 /// The remote prover's state.
@@ -178,6 +185,8 @@ pub struct RemoteProverState {
     clock: Arc<dyn Clock>,
     transport: ProverTransport,
     faults: ProverFaults,
+    drain_grace_ms: u64,
+    draining: bool,
 }
 
 /// A prover on a prover node: a member of [`PROVERS_GROUP`] that proves what the pool
@@ -212,6 +221,8 @@ impl Actor for RemoteProver {
             clock: args.clock,
             transport: args.transport,
             faults: args.faults,
+            drain_grace_ms: args.drain_grace_ms,
+            draining: false,
         })
     }
 
@@ -226,16 +237,39 @@ impl Actor for RemoteProver {
 
     async fn handle(
         &self,
-        _myself: ActorRef<RemoteProverMsg>,
+        myself: ActorRef<RemoteProverMsg>,
         msg: RemoteProverMsg,
         state: &mut RemoteProverState,
     ) -> Result<(), ActorProcessingErr> {
-        let RemoteProverMsg::Prove {
-            job,
-            lease_id,
-            heartbeat_interval_ms,
-            circuit,
-        } = msg;
+        let (job, lease_id, heartbeat_interval_ms, circuit) = match msg {
+            RemoteProverMsg::Prove {
+                job,
+                lease_id,
+                heartbeat_interval_ms,
+                circuit,
+            } => (job, lease_id, heartbeat_interval_ms, circuit),
+            RemoteProverMsg::Drain => {
+                if !state.draining {
+                    // Whatever this prover was proving is done (this message waited behind
+                    // it); the pool's next listing sees it gone and leases it nothing more.
+                    state.draining = true;
+                    state.transport.provers.leave(PROVERS_GROUP, &myself);
+                    tracing::info!(
+                        grace_ms = state.drain_grace_ms,
+                        "draining: left group {PROVERS_GROUP}"
+                    );
+                    myself.send_after(Duration::from_millis(state.drain_grace_ms), || {
+                        RemoteProverMsg::DrainDone
+                    });
+                }
+                return Ok(());
+            }
+            RemoteProverMsg::DrainDone => {
+                tracing::info!("drained: stopping");
+                myself.stop(Some("drained".into()));
+                return Ok(());
+            }
+        };
         let fault = state.faults.get();
         if fault == Some(ProverFault::Hang) {
             tracing::debug!(?job, "remote prover hung (fault injection): no answer");

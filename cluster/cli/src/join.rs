@@ -1,8 +1,8 @@
 //! Joining a coordinator's cluster, as prover nodes (`bitai prover run`) and neuron nodes
 //! (`bitai neuron run --join`) do: the shared flags ([`JoinArgs`]), the TLS set-up, the
 //! session (this node's own `NodeServer`, `client_connect` or `client_connect_enc`, then a
-//! wait for the authenticated handshake) and the watch that ends the node when its session
-//! does.
+//! wait for the authenticated handshake) and the watch that ends the node on Ctrl-C, on
+//! SIGTERM (a drain: the rolling replacement's signal) or when its session ends.
 //!
 //! A wrong cookie does not fail `client_connect` (the coordinator just drops the session):
 //! the node waits for an authenticated session and fails with a clear message when none
@@ -155,22 +155,58 @@ async fn connect(
     }
 }
 
-/// Waits for Ctrl-C (0) or the end of the session with the coordinator (1); `who` names
+/// How a joined node's session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Ctrl-C (SIGINT): stop now.
+    Interrupted,
+    /// SIGTERM: drain (finish what is in hand, hand the rest back), then stop.
+    Terminated,
+    /// The session with the coordinator is gone.
+    Lost,
+}
+
+impl SessionEnd {
+    /// The exit code: 0 for a signal, 1 for a lost session (said on stderr).
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            SessionEnd::Interrupted | SessionEnd::Terminated => ExitCode::SUCCESS,
+            SessionEnd::Lost => failure("lost the connection to the coordinator"),
+        }
+    }
+}
+
+/// Waits for Ctrl-C, SIGTERM or the end of the session with the coordinator; `who` names
 /// the node in its messages, and `ready` says when the gateway it serves is in reach (it is
 /// announced once).
-pub async fn watch_session(node: &ClusterHandle, who: &str, ready: impl Fn() -> bool) -> ExitCode {
+pub async fn watch_session(
+    node: &ClusterHandle,
+    who: &str,
+    ready: impl Fn() -> bool,
+) -> SessionEnd {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let mut seen_gateway = false;
     loop {
         tokio::select! {
             biased;
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("{who}: interrupted");
-                return ExitCode::SUCCESS;
+                return SessionEnd::Interrupted;
+            }
+            Some(()) = async {
+                match terminate.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                eprintln!("{who}: terminated; draining");
+                return SessionEnd::Terminated;
             }
             () = tokio::time::sleep(SESSION_CHECK) => {}
         }
         if bitai_transport::authenticated_sessions(node.server()).await == 0 {
-            return failure("lost the connection to the coordinator");
+            return SessionEnd::Lost;
         }
         if !seen_gateway && ready() {
             seen_gateway = true;

@@ -5,9 +5,12 @@
 //! - with `--join HOST:PORT`, over the node's cluster (`ractor_cluster`, cookie, optional
 //!   TLS: the same join and exit codes as `bitai prover run`): the node's link joins process
 //!   group `neurons`, every question goes to the chain node's neuron gateway, and the gateway
-//!   relays the ops this neuron signs. The link heartbeats the account's lease; Ctrl-C hands
-//!   it back at once, and a node that hangs or vanishes loses it after the coordinator's
-//!   `heartbeat_timeout_ms` (its seats meanwhile are missed by the chain's rules).
+//!   relays the ops this neuron signs. The link heartbeats the account's lease; Ctrl-C or
+//!   SIGTERM (a drain) stops the neuron after its tick in hand and hands the lease back at
+//!   once, so a replacement node takes the account over (a seat committed here and revealed
+//!   there works: the salt is derived from the key), and a node that hangs or vanishes loses
+//!   it after the coordinator's `heartbeat_timeout_ms` (its seats meanwhile are missed by
+//!   the chain's rules).
 //!
 //! It registers the account first when `--stake` is given and the account is not a neuron
 //! yet, keeps its seat records in its own fjall store (`--data-dir`), and answers its
@@ -253,9 +256,11 @@ async fn serve(
             _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
             _ = &mut handle => return failure("the neuron stopped (see its log lines above)"),
         },
+        // Ctrl-C and SIGTERM both stop the neuron after its tick in hand and hand the
+        // account's lease back (the link's stop): a drain, for a replacement to take over.
         Some(node) => tokio::select! {
             biased;
-            code = watch_session(node, "neuron", || true) => code,
+            end = watch_session(node, "neuron", || true) => end.exit_code(),
             _ = &mut handle => return failure("the neuron stopped (see its log lines above)"),
         },
     };

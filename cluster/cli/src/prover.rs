@@ -1,11 +1,13 @@
 //! `bitai prover run`: a prover node. It joins a coordinator (`bitai node` or `bitai devnet`
 //! with `[cluster] listen` set) over `ractor_cluster`, puts a remote prover in process group
 //! `provers`, and proves the blocks the coordinator's pool leases to it with the keys in
-//! `--keys`, heartbeating each lease while it proves, until Ctrl-C or the connection is lost.
+//! `--keys`, heartbeating each lease while it proves, until Ctrl-C, SIGTERM (a drain: the
+//! proof in hand is finished, nothing new is leased, the node stops after a grace period) or
+//! the loss of the connection.
 //! Joining (cookie, TLS, the handshake and its failures, exit 1) is [`super::join`]'s,
 //! shared with neuron nodes.
 
-use super::join::{watch_session, JoinArgs};
+use super::join::{watch_session, JoinArgs, SessionEnd};
 use super::status::{bad_input, failure};
 use bitai_prover::keydir::KeyDir;
 use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
@@ -16,6 +18,11 @@ use ractor::Actor;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a draining prover node still proves what was leased before the pool noticed,
+/// ms (five of the default gateway listing intervals).
+const DRAIN_GRACE_MS: u64 = 10_000;
 
 /// Prover nodes.
 #[derive(Debug, Args)]
@@ -38,8 +45,12 @@ pub enum ProverCommand {
     /// example a copy of the coordinator's key cache (`node.data_dir/keys` by default); a
     /// key is loaded the first time a block of its shape arrives. While proving, the node
     /// heartbeats its lease; a lease without heartbeats is taken back and proved elsewhere.
+    /// SIGTERM drains the node for a rolling replacement: it finishes the proof in hand,
+    /// leaves group `provers` so the pool leases it nothing new, proves what was leased
+    /// before the pool noticed, and exits after a grace period (10 s); Ctrl-C stops it at once
+    /// (its lease goes back to the pool).
     ///
-    /// Exit codes: 0 on Ctrl-C; 1 when the connection cannot be made, the coordinator
+    /// Exit codes: 0 on Ctrl-C or a drain; 1 when the connection cannot be made, the coordinator
     /// refuses the handshake (a wrong cookie), TLS fails (an untrusted certificate, a
     /// coordinator with or without TLS unlike this node) or the connection is lost; 2 bad
     /// usage.
@@ -114,7 +125,8 @@ fn run_prover(args: ProverRunArgs) -> ExitCode {
     })
 }
 
-/// Runs the remote prover until Ctrl-C (0) or the session is gone (1).
+/// Runs the remote prover until Ctrl-C (0), a drain on SIGTERM (0) or the end of the
+/// session (1).
 async fn serve(keys: KeyDir, node: &ClusterHandle) -> ExitCode {
     // Zero-knowledge needs fresh, secret blinding randomness in every prover process.
     #[allow(clippy::disallowed_methods)] // The node's start-up: OS randomness on purpose.
@@ -125,18 +137,28 @@ async fn serve(keys: KeyDir, node: &ClusterHandle) -> ExitCode {
         clock: Arc::new(bitai_runtime::TokioClock::real()),
         transport: ProverTransport::process_groups(),
         faults: Default::default(),
+        drain_grace_ms: DRAIN_GRACE_MS,
     };
     let (prover, _) = match Actor::spawn(None, RemoteProver, prover_args).await {
         Ok(p) => p,
         Err(e) => return failure(format!("starting the prover: {e}")),
     };
-    let code = watch_session(node, "prover", || {
+    let end = watch_session(node, "prover", || {
         ProverTransport::process_groups().gateway().is_some()
     })
     .await;
+    if end == SessionEnd::Terminated {
+        // A drain: the proof in hand is finished and reported, the pool leases nothing new,
+        // and the prover stops after its grace period.
+        let _ = prover.cast(bitai_prover::remote::RemoteProverMsg::Drain);
+        let _ = prover
+            .wait(Some(Duration::from_millis(DRAIN_GRACE_MS * 4)))
+            .await;
+        eprintln!("prover: drained");
+    }
     // Killed, not stopped: a stop would wait for the proof in progress, which nobody takes
-    // any more (the coordinator is gone, or the operator asked to stop); the pool takes the
-    // lease back when this node leaves.
+    // any more (the coordinator is gone, or the operator asked to stop now); the pool takes
+    // the lease back when this node leaves.
     let _ = prover.kill_and_wait(None).await;
-    code
+    end.exit_code()
 }

@@ -5,7 +5,10 @@
 //! 1 to 3 with a stake through the node's neuron gateway, and answer their assignments with
 //! the ops they sign themselves. A LeNet inference asked with `bitai infer` settles with a
 //! quorum and returns the bits of `bitai model run`, and the three are paid. A neuron node
-//! with a wrong cookie is refused and exits 1 with a clear message.
+//! with a wrong cookie is refused and exits 1 with a clear message, and the node logs the
+//! failed authentication. Then a rolling replacement: one neuron node drains on SIGTERM and
+//! a new one for its account, with an empty data directory, takes over; a second inference
+//! settles with all three accounts paid again.
 #![allow(clippy::disallowed_methods)] // Wall-clock waits on real processes.
 
 mod support;
@@ -13,6 +16,7 @@ mod support;
 use bitai_cli::keygen::write_key;
 use bitai_node::pipeline::loadgen::account_keys;
 use std::path::Path;
+use std::time::Duration;
 use support::lenet::LenetDevnet;
 use support::prover::free_port;
 use support::Background;
@@ -52,7 +56,7 @@ fn neuron_args<'a>(
 }
 
 #[test]
-fn three_neuron_nodes_join_the_cluster_and_settle_an_inference() {
+fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() {
     let dir = tempfile::tempdir().expect("temp dir");
     let listen = format!("127.0.0.1:{}", free_port());
     let s = |v: &str| toml::Value::String(v.to_owned());
@@ -86,6 +90,12 @@ fn three_neuron_nodes_join_the_cluster_and_settle_an_inference() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("refused the handshake"), "{stderr}");
+    // The coordinator says so too, in its log.
+    let log = std::fs::read_to_string(dir.path().join("data").join("bitai.log")).expect("log");
+    assert!(
+        log.contains("authentication failure"),
+        "the node's log: {log}"
+    );
 
     let mut neurons = Vec::new();
     for account in 1..=3u32 {
@@ -111,6 +121,30 @@ fn three_neuron_nodes_join_the_cluster_and_settle_an_inference() {
     assert_eq!(
         paid, 3,
         "the three agreeing neurons share the escrow of 30: {list}"
+    );
+
+    // A rolling replacement: neuron 1's node drains on SIGTERM (exit 0, its lease handed
+    // back) and a new node for account 1, with an empty data directory, takes over; the next
+    // inference settles with the three paid again.
+    let (code, stderr) = neurons[0].terminate(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("draining"), "{stderr}");
+    let key_file = path("neuron1.key".into());
+    let data_dir = path("neuron1-replacement".into());
+    neurons[0] = Background::start(&neuron_args(
+        &world, &listen, COOKIE, &key_file, "1", &data_dir,
+    ));
+    world.infer_matches_model_run(&id, "30");
+    let list = world.neurons();
+    let paid_twice = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|n| n["rewards"] == 20)
+        .count();
+    assert_eq!(
+        paid_twice, 3,
+        "every account paid for both requests: {list}"
     );
     drop(neurons);
 }

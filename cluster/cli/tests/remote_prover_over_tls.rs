@@ -1,7 +1,8 @@
 //! `bitai devnet` with no local prover and a TLS cluster server (`[cluster] tls_cert`,
 //! `tls_key`: a certificate for `localhost` and `127.0.0.1` signed by a test CA, made with
 //! the `openssl` CLI), and `bitai prover run` processes joining it over real TCP: a prover
-//! trusting another CA fails the TLS handshake and exits 1 saying so; a prover without TLS
+//! trusting another CA fails the TLS handshake and exits 1 saying so, and so does a neuron
+//! node (`bitai neuron run --join`), while the node logs the failed handshake; a prover without TLS
 //! is refused and exits 1; a prover with `--tls-ca` (the server name defaults to the
 //! `--join` host, an IP here) proves every L2 block with real Groth16 proofs, the devnet
 //! finishes with two L2 blocks final and every verified root equal to the sequencer's, and
@@ -169,6 +170,36 @@ fn a_remote_prover_proves_over_tls_and_an_untrusted_or_plain_one_is_refused() {
         untrusted.stderr().contains("TLS handshake"),
         "{}",
         untrusted.stderr()
+    );
+
+    // A neuron node trusting the other CA is refused the same way (the join is shared).
+    let key_file = dir.path().join("neuron.key");
+    bitai_cli::keygen::write_key(
+        &key_file,
+        &bitai_node::pipeline::loadgen::account_keys(1, 1).remove(0),
+        false,
+    )
+    .expect("key file");
+    let neuron = support::bitai()
+        .args([
+            "neuron", "run", "--join", &listen, "--cookie", COOKIE, "--chain",
+        ])
+        .arg(devnet.chain())
+        .arg("--key")
+        .arg(&key_file)
+        .args(["--account", "0", "--data-dir"])
+        .arg(dir.path().join("neuron"))
+        .arg("--tls-ca")
+        .arg(&other_ca)
+        .output()
+        .expect("bitai runs");
+    let stderr = String::from_utf8_lossy(&neuron.stderr);
+    assert_eq!(neuron.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TLS handshake"), "{stderr}");
+    let log = std::fs::read_to_string(data_dir.join("bitai.log")).expect("the node's log");
+    assert!(
+        log.contains("Error establishing secure socket"),
+        "the node logs the failed TLS handshake: {log}"
     );
 
     // No TLS on the prover's side: the coordinator drops the connection.

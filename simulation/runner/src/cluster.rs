@@ -21,6 +21,10 @@ use std::sync::Mutex;
 /// The coordinator's name on the simulated network.
 pub const COORDINATOR: &str = "coordinator";
 
+/// How long a draining prover node still proves what was leased before the pool noticed
+/// (the coordinator's gateway lists the provers every `cluster.heartbeat_interval_ms`).
+const DRAIN_GRACE_MS: u64 = 10_000;
+
 /// One prover node.
 pub struct ProverNode {
     /// Its name on the network (`prover-node-N`).
@@ -36,6 +40,8 @@ pub struct Cluster {
     pub net: SimNetwork,
     nodes: Mutex<(Vec<ProverNode>, u32)>,
     neuron_nodes: Mutex<Vec<neuron_nodes::NeuronNode>>,
+    /// Neuron nodes drained and replaced (their names are not reused).
+    retired_neuron_nodes: std::sync::atomic::AtomicUsize,
     seed: u64,
     clock: SharedClock,
 }
@@ -50,6 +56,7 @@ impl Cluster {
             net,
             nodes: Mutex::new((Vec::new(), 0)),
             neuron_nodes: Mutex::new(Vec::new()),
+            retired_neuron_nodes: std::sync::atomic::AtomicUsize::new(0),
             seed,
             clock,
         })
@@ -87,6 +94,7 @@ impl Cluster {
             clock: self.clock.clone(),
             transport: ProverTransport::over(self.net.node(&name)),
             faults: faults.clone(),
+            drain_grace_ms: DRAIN_GRACE_MS,
         };
         let (actor, _) = Actor::spawn(Some(format!("{name}.prover")), RemoteProver, args)
             .await
@@ -112,6 +120,18 @@ impl Cluster {
             self.net.disconnect(&node.name);
             node.actor.stop(None);
             trace.record("cluster", format_args!("{name} leaves"));
+        }
+    }
+
+    /// Prover node `name` drains (a rolling replacement: the caller joins a new one): it
+    /// finishes the proof in hand, leaves its group and stops after its grace period. It is
+    /// no longer one of the cluster's nodes from now on.
+    pub fn drain_prover_node(&self, name: &str, trace: &Trace) {
+        let mut nodes = self.nodes();
+        if let Some(i) = nodes.0.iter().position(|n| n.name == name) {
+            let node = nodes.0.remove(i);
+            let _ = node.actor.cast(RemoteProverMsg::Drain);
+            trace.record("cluster", format_args!("{name} drains"));
         }
     }
 

@@ -52,11 +52,14 @@ pub enum FaultKind {
     /// The coordinator's store crashes at a write drawn from the seed: that write and every
     /// later one are lost, the node goes down and restarts from the batches committed before.
     StoreCrash,
+    /// A prover or neuron node drains for a rolling replacement (a new node joins at once):
+    /// it finishes what it holds, takes nothing new and leaves.
+    NodeDrain,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 19] = [
+    pub const ALL: [FaultKind; 20] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
@@ -71,6 +74,7 @@ impl FaultKind {
         FaultKind::NeuronCopy,
         FaultKind::NeuronVanish,
         FaultKind::NodeChurn,
+        FaultKind::NodeDrain,
         FaultKind::Panic,
         FaultKind::Partition,
         FaultKind::Reorg,
@@ -98,6 +102,20 @@ impl FaultKind {
         self.is_store() || self == FaultKind::NeuronCopy
     }
 
+    /// The scenario stream the fault is drawn from: each group of faults added later has
+    /// its own, so every earlier draw of every seed stays as it was.
+    pub fn stream(self) -> &'static str {
+        if self.is_network() {
+            "sim/scenario/cluster"
+        } else if self.is_late() {
+            "sim/scenario/late"
+        } else if self == FaultKind::NodeDrain {
+            "sim/scenario/drain"
+        } else {
+            "sim/scenario"
+        }
+    }
+
     /// Its name on the command line and in the trace.
     pub fn name(self) -> &'static str {
         match self {
@@ -118,6 +136,7 @@ impl FaultKind {
             FaultKind::Partition => "partition",
             FaultKind::HungPeer => "hung_peer",
             FaultKind::NodeChurn => "node_churn",
+            FaultKind::NodeDrain => "node_drain",
             FaultKind::StoreWrite => "store_write",
             FaultKind::StoreCrash => "store_crash",
         }

@@ -248,6 +248,7 @@ impl Injector {
             | FaultKind::Partition
             | FaultKind::HungPeer
             | FaultKind::NodeChurn => self.strike_net(kind, now_ms, w, trace),
+            FaultKind::NodeDrain => self.drain(w, trace).await,
             FaultKind::HungProver | FaultKind::LyingProver => {
                 let faults = w.prover_switches();
                 if faults.is_empty() {
@@ -314,6 +315,32 @@ impl Injector {
         let rng = &mut self.rng;
         if let Some(name) = w.cluster.vanish_neuron(|n| rng.gen_range(0..n)) {
             trace.record("fault", format_args!("neuron_vanish {name}"));
+        }
+    }
+
+    /// A rolling replacement: a node drains and a new one joins at once.
+    async fn drain(&mut self, w: &World, trace: &Trace) {
+        let nodes = w.cluster.all_names();
+        if nodes.is_empty() {
+            trace.record("fault", "node_drain: no node");
+            return;
+        }
+        let node = nodes[self.rng.gen_range(0..nodes.len())].clone();
+        trace.record("fault", format_args!("node_drain {node}"));
+        let result = if w.cluster.neuron_node_names().contains(&node) {
+            w.cluster.replace_neuron_node(&node, trace).await
+        } else {
+            w.cluster.drain_prover_node(&node, trace);
+            w.cluster
+                .join(w.devnet.keys.prover_backend(), trace)
+                .await
+                .map(drop)
+        };
+        if let Err(e) = result {
+            trace.record(
+                "fault",
+                format_args!("node_drain: the replacement failed: {e:#}"),
+            );
         }
     }
 

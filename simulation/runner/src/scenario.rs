@@ -60,13 +60,13 @@ impl Scenario {
         // is what it was before the cluster was simulated.
         let mut cluster = seeded_rng(seed, "sim/scenario/cluster");
         let mut late = seeded_rng(seed, "sim/scenario/late");
+        let mut drain = seeded_rng(seed, "sim/scenario/drain");
         for &kind in enabled {
-            let rng = if kind.is_network() {
-                &mut cluster
-            } else if kind.is_late() {
-                &mut late
-            } else {
-                &mut rng
+            let rng = match kind.stream() {
+                "sim/scenario/cluster" => &mut cluster,
+                "sim/scenario/late" => &mut late,
+                "sim/scenario/drain" => &mut drain,
+                _ => &mut rng,
             };
             // Swarm testing: a seed leaves each fault off with probability 1/4.
             if rng.gen_range(0..4) == 0 {
@@ -135,6 +135,7 @@ fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
         FaultKind::Partition => rng.gen_range(3_600..10_800),
         FaultKind::HungPeer => rng.gen_range(3_600..10_800),
         FaultKind::NodeChurn => rng.gen_range(3_600..10_800),
+        FaultKind::NodeDrain => rng.gen_range(3_600..10_800),
         FaultKind::StoreWrite => rng.gen_range(1_800..7_200),
         FaultKind::StoreCrash => rng.gen_range(3_600..14_400),
     }

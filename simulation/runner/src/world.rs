@@ -151,7 +151,9 @@ pub fn node_config(s: &Scenario, proofs: Proofs) -> NodeConfig {
     c.sequencer.tick_interval_ms = 1_000;
     c.indexer.poll_interval_ms = 5_000;
     c.inscriber.poll_interval_ms = 5_000;
-    c.neuron.poll_interval_ms = 5_000;
+    // Neurons poll across the simulated network (two asks a tick): every 10 s is still
+    // eight ticks or more per commit window (4 blocks of at least 20 s).
+    c.neuron.poll_interval_ms = 10_000;
     c.prover.workers = 2;
     c.prover.key_cache_dir = std::env::temp_dir().join("bitai-sim-keys");
     c

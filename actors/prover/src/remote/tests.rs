@@ -76,7 +76,10 @@ async fn lease(p: &mut FakeProver) -> (JobId, u64, Vec<u8>) {
         lease_id,
         circuit,
         ..
-    } = msg;
+    } = msg
+    else {
+        panic!("the pool sends only leases, got {msg:?}");
+    };
     (job, lease_id, circuit)
 }
 
@@ -223,7 +226,7 @@ async fn a_leaving_prover_gives_its_job_back_at_once_and_gets_no_more() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups() {
+async fn the_gateway_connects_the_pool_to_a_remote_prover_and_a_drain_hands_over() {
     // The only test of this binary that uses process groups (they are process-global).
     let (tx, emitted) = mpsc::unbounded_channel();
     let (collector, _) = Actor::spawn(None, crate::tests::Collector, tx)
@@ -253,8 +256,9 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
         clock: Arc::new(TokioClock::starting_at(0)),
         transport: transport.clone(),
         faults: Default::default(),
+        drain_grace_ms: 300,
     };
-    let (prover, _) = Actor::spawn(None, RemoteProver, prover_args)
+    let (prover, _) = Actor::spawn(None, RemoteProver, prover_args.clone())
         .await
         .expect("remote prover");
     assert_eq!(
@@ -272,7 +276,31 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_through_process_groups
             .expect("collector alive");
         assert_eq!(tx.0.block_number, n);
     }
-    prover.stop_and_wait(None, None).await.expect("stops");
+    // A rolling replacement: the prover drains (it leaves its group at once and stops after
+    // its grace period) while a new one joins; the next blocks are proved by the new one.
+    let (replacement, _) = Actor::spawn(None, RemoteProver, prover_args)
+        .await
+        .expect("replacement prover");
+    prover.cast(RemoteProverMsg::Drain).expect("drain");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while prover.get_status() != ractor::ActorStatus::Stopped {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the drained prover stops after its grace period");
+    assert_eq!(transport.provers.members(PROVERS_GROUP).len(), 1);
+    for circuit in blocks(4).into_iter().skip(2) {
+        submit(&h, circuit).await;
+    }
+    for n in 3..=4 {
+        let tx = tokio::time::timeout(Duration::from_secs(20), h.emitted.recv())
+            .await
+            .expect("proved by the replacement")
+            .expect("collector alive");
+        assert_eq!(tx.0.block_number, n);
+    }
+    replacement.stop_and_wait(None, None).await.expect("stops");
     gateway_ref.stop_and_wait(None, None).await.expect("stops");
     assert!(transport.provers.members(PROVERS_GROUP).is_empty());
     assert!(transport.gateway().is_none());

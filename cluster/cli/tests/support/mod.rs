@@ -307,6 +307,36 @@ impl Background {
     }
 }
 
+impl Background {
+    /// Sends SIGTERM and waits up to `timeout` for the exit; its code and stderr (`None`
+    /// for the code when it did not exit in time, and it is then killed).
+    pub fn terminate(&mut self, timeout: Duration) -> (Option<i32>, String) {
+        let mut child = self.child.take().expect("still running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + timeout;
+        let code = loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                break status.code();
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let mut stderr = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        (code, stderr)
+    }
+}
+
 impl Drop for Background {
     fn drop(&mut self) {
         if let Some(child) = &mut self.child {

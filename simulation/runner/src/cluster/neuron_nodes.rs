@@ -59,7 +59,7 @@ impl Cluster {
         heartbeat_interval_ms: u64,
         trace: &Trace,
     ) -> anyhow::Result<String> {
-        let name = format!("neuron-node-{}", self.neuron_nodes().len() + 1);
+        let name = format!("neuron-node-{}", self.neuron_node_count() + 1);
         let mut node = NeuronNode {
             name: name.clone(),
             chain,
@@ -141,6 +141,55 @@ impl Cluster {
             trace.record("cluster", format_args!("{name} leaves"));
         }
         true
+    }
+
+    /// A rolling replacement of neuron node `name`: it drains (its neurons stop after the
+    /// tick in hand, its link hands the account leases back) and a new node, on a new
+    /// machine with an empty store, takes its accounts over at once (a seat the old node
+    /// committed is revealed by the new one: the salt is derived from the key).
+    pub async fn replace_neuron_node(&self, name: &str, trace: &Trace) -> anyhow::Result<()> {
+        let old = {
+            let mut nodes = self.neuron_nodes();
+            let i = nodes
+                .iter()
+                .position(|n| n.name == name && n.running.is_some());
+            i.map(|i| nodes.remove(i))
+        };
+        let Some(mut old) = old else {
+            return Ok(());
+        };
+        if let Some(running) = old.running.take() {
+            for (_, neuron) in running.neurons {
+                neuron.stop(None);
+            }
+            running.link.stop(None);
+        }
+        trace.record("cluster", format_args!("{name} drains"));
+        let new_name = format!("neuron-node-{}", self.neuron_node_count() + 1);
+        let mut node = NeuronNode {
+            name: new_name.clone(),
+            store: Arc::new(MemoryStore::new()),
+            starts: 0,
+            running: None,
+            ..old
+        };
+        let started = self.start_neuron_node(&mut node).await;
+        trace.record(
+            "cluster",
+            format_args!("{new_name} joins in place of {name}"),
+        );
+        self.neuron_nodes().push(node);
+        self.retired_neuron_nodes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        started
+    }
+
+    /// Neuron nodes ever started (names are never reused).
+    fn neuron_node_count(&self) -> usize {
+        self.neuron_nodes().len()
+            + self
+                .retired_neuron_nodes
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Neuron node `name` starts again on its store (after it left).

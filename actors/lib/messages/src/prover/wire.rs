@@ -58,6 +58,13 @@ pub enum RemoteProverMsg {
         /// `bitai_proofs::circuit::BlockCircuit::to_bytes`.
         circuit: Vec<u8>,
     },
+    /// Local only (never encoded): drain. The prover has finished what it was proving (this
+    /// message waits behind it), leaves group [`PROVERS_GROUP`] so the pool leases it nothing
+    /// new, still proves what was leased before the pool noticed, and stops after a grace
+    /// period.
+    Drain,
+    /// Local only (never encoded): the drain's grace period is over; stop.
+    DrainDone,
 }
 
 /// To the coordinator's gateway.
@@ -85,21 +92,24 @@ pub enum GatewayMsg {
 }
 
 impl RemoteProverMsg {
-    /// The message's bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The message's bytes; `None` for the local-only drain messages.
+    pub fn to_bytes(&self) -> Option<Vec<u8>> {
         let RemoteProverMsg::Prove {
             job,
             lease_id,
             heartbeat_interval_ms,
             circuit,
-        } = self;
+        } = self
+        else {
+            return None;
+        };
         let mut out = Vec::with_capacity(circuit.len() + 64);
         out.extend_from_slice(&[PROTOCOL_VERSION, TAG_PROVE]);
         put_job(&mut out, job);
         out.extend_from_slice(&lease_id.to_le_bytes());
         out.extend_from_slice(&heartbeat_interval_ms.to_le_bytes());
         put_bytes(&mut out, circuit);
-        out
+        Some(out)
     }
 
     /// Decodes bytes from a peer.
@@ -179,7 +189,7 @@ impl GatewayMsg {
 
 impl bitai_runtime::WireMessage for RemoteProverMsg {
     fn to_wire(&self) -> Option<Vec<u8>> {
-        Some(self.to_bytes())
+        self.to_bytes()
     }
 
     fn from_wire(bytes: &[u8]) -> Result<Self, String> {
@@ -187,8 +197,13 @@ impl bitai_runtime::WireMessage for RemoteProverMsg {
     }
 
     fn label(&self) -> String {
-        let RemoteProverMsg::Prove { job, lease_id, .. } = self;
-        format!("prove {} lease {lease_id}", job_label(job))
+        match self {
+            RemoteProverMsg::Prove { job, lease_id, .. } => {
+                format!("prove {} lease {lease_id}", job_label(job))
+            }
+            RemoteProverMsg::Drain => "drain".into(),
+            RemoteProverMsg::DrainDone => "drain done".into(),
+        }
     }
 }
 
@@ -253,7 +268,7 @@ impl ractor::Message for RemoteProverMsg {
     }
 
     fn serialize(self) -> Result<SerializedMessage, BoxedDowncastErr> {
-        Ok(frame(self.to_bytes()))
+        self.to_bytes().map(frame).ok_or(BoxedDowncastErr)
     }
 
     fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
@@ -305,7 +320,7 @@ mod tests {
             circuit: vec![1, 2, 3],
         };
         assert_eq!(
-            RemoteProverMsg::from_bytes(&prove.to_bytes()).expect("decodes"),
+            RemoteProverMsg::from_bytes(&prove.to_bytes().expect("encodable")).expect("decodes"),
             prove
         );
         for msg in [
@@ -327,6 +342,8 @@ mod tests {
             assert_eq!(GatewayMsg::from_bytes(&bytes).expect("decodes"), msg);
         }
         assert_eq!(GatewayMsg::Resync.to_bytes(), None, "local only");
+        assert_eq!(RemoteProverMsg::Drain.to_bytes(), None, "local only");
+        assert_eq!(RemoteProverMsg::DrainDone.to_bytes(), None, "local only");
     }
 
     #[test]
@@ -394,7 +411,8 @@ mod tests {
             let prove = RemoteProverMsg::Prove {
                 job: job(3, 5), lease_id, heartbeat_interval_ms: 7, circuit: circuit.clone(),
             }
-                .to_bytes();
+                .to_bytes()
+                .expect("encodable");
             let cut = cut_seed % prove.len();
             prop_assert!(RemoteProverMsg::from_bytes(&prove[..cut]).is_err());
             let done = GatewayMsg::Finished {
