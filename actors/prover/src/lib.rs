@@ -10,8 +10,11 @@
 //! - [`remote`]: provers on other nodes of a `ractor_cluster` (the coordinator's gateway,
 //!   the remote prover actor; the wire protocol is `bitai_messages::prover::wire`);
 //! - [`keydir`]: proving keys from a directory of key files (a prover node's keys);
-//! - [`metrics`]: the pool's metrics. The messages are `bitai_messages::prover`.
+//! - [`metrics`]: the pool's metrics. The messages are `bitai_messages::prover`;
+//! - `fixtures` (feature `testing`): block circuits for tests and benchmarks.
 
+#[cfg(any(test, feature = "testing"))]
+pub mod fixtures;
 pub mod keydir;
 pub mod metrics;
 pub mod pool;

@@ -4,9 +4,6 @@
 //! emits simulation proofs of two chains in order per chain.
 
 use super::*;
-use bitai_chain::eddsa::PrivateKey;
-use bitai_chain::stf::{Account, Block, State};
-use bitai_chain::tx::Transfer;
 use bitai_messages::prover::{
     BlockStatement, JobId, JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProverMsg,
 };
@@ -45,39 +42,7 @@ pub(crate) fn blocks(n: u64) -> Vec<Vec<u8>> {
 
 /// Blocks 1..=n of `chain_id`, one transfer each, as encoded circuits.
 fn blocks_of(chain_id: ChainId, n: u64) -> Vec<Vec<u8>> {
-    let key = PrivateKey([3; 32]);
-    let accounts = [(
-        0u32,
-        Account {
-            public_key: key.public_key(),
-            balance: 100,
-            nonce: 0,
-        },
-    )];
-    let mut state = State::genesis(CONFIG.depth, accounts).expect("genesis");
-    (1..=n)
-        .map(|number| {
-            let to_key = PrivateKey([4; 32]).public_key();
-            let tx = Transfer {
-                from: 0,
-                to: 2,
-                to_public_key: to_key,
-                amount: 1,
-                fee: 1,
-                nonce: number - 1,
-            }
-            .sign(&chain_id, &key);
-            let block = Block {
-                chain_id,
-                number,
-                da_commitment: Hash32::default(),
-                txs: vec![tx],
-                ops: vec![],
-            };
-            let w = state.apply_block(&block, 1, 0).expect("valid");
-            BlockCircuit::new(CONFIG, &w).expect("fits").to_bytes()
-        })
-        .collect()
+    crate::fixtures::blocks_of(CONFIG, chain_id, n)
 }
 
 /// The mempool's stand-in: forwards what the pool emits to the test.

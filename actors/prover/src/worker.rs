@@ -44,6 +44,13 @@ pub enum ProverBackend {
     /// Simulation proofs (for `ProofSystem::SimulationOnly` chains): no proving, nothing
     /// proved. See the module doc.
     Simulation,
+    /// Simulation proofs that each take `per_block_ms` of the clock (tokio time), one block
+    /// at a time: a proving-cost model for measuring the cluster's scheduling (the prover
+    /// nodes' scaling benchmark), free in wall time on paused time.
+    SimulatedCost {
+        /// Time one block takes to "prove", ms.
+        per_block_ms: u64,
+    },
 }
 
 impl std::fmt::Debug for ProverBackend {
@@ -55,6 +62,10 @@ impl std::fmt::Debug for ProverBackend {
                 .finish(),
             ProverBackend::Groth16Dir(dir) => f.debug_tuple("Groth16Dir").field(dir).finish(),
             ProverBackend::Simulation => f.write_str("Simulation"),
+            ProverBackend::SimulatedCost { per_block_ms } => f
+                .debug_struct("SimulatedCost")
+                .field("per_block_ms", per_block_ms)
+                .finish(),
         }
     }
 }
@@ -129,6 +140,10 @@ impl ProvingEngine {
             .map_err(|e| ProveError::BadCircuit(e.to_string()))?;
         let keys = match &self.backend {
             ProverBackend::Simulation => return Ok(simulation_proof(&circuit.public)),
+            ProverBackend::SimulatedCost { per_block_ms } => {
+                tokio::time::sleep(std::time::Duration::from_millis(*per_block_ms)).await;
+                return Ok(simulation_proof(&circuit.public));
+            }
             ProverBackend::Groth16 { keys } => {
                 Keys::Loaded(keys.get(&circuit.config).cloned().ok_or_else(|| {
                     ProveError::NoKey(format!("none for circuit shape {:?}", circuit.config))
