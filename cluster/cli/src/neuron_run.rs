@@ -35,6 +35,11 @@ use std::time::Duration;
 
 /// How long a joined neuron node waits for the chain node's neuron gateway to appear.
 const GATEWAY_WAIT: Duration = Duration::from_secs(10);
+/// How long a joined neuron node waits for another node to give up the account's lease
+/// (it is freed at once by a drain, or after the node's `heartbeat_timeout_ms` of silence).
+const LEASE_WAIT: Duration = Duration::from_secs(60);
+/// How long the hand-back of the lease gets to leave before the session closes.
+const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 /// Run a neuron against a node's JSON-RPC or, with `--join`, over its cluster.
 #[derive(Debug, Args)]
@@ -135,25 +140,40 @@ async fn register_over_rpc(signer: &OpSigner, port: &RpcPort, stake: u64) -> Res
 }
 
 /// Submits the account's registration with `stake` (a pending or earlier one is fine).
+/// Over the cluster, the gateway refuses the account's ops while another node still holds
+/// its lease (a node being replaced, until it hands the lease back or its heartbeats stop):
+/// that refusal is waited out, up to [`LEASE_WAIT`].
 async fn register(signer: &OpSigner, port: &dyn ChainPort, stake: u64) -> Result<(), ExitCode> {
-    let nonce = port
-        .nonce(signer.account)
-        .await
-        .map_err(|e| failure(format!("account {}: {e}", signer.account)))?;
-    let op = register_op(
-        &signer.key,
-        &signer.chain,
-        signer.account,
-        stake,
-        nonce,
-        signer.fee,
-    );
-    match port.submit(op).await {
-        Ok(id) => eprintln!("registration {id} submitted (stake {stake})"),
-        Err(e) if e.to_string().contains("already a neuron") => {}
-        Err(e) => return Err(failure(format!("registering: {e}"))),
+    let mut waited = Duration::ZERO;
+    loop {
+        let nonce = port
+            .nonce(signer.account)
+            .await
+            .map_err(|e| failure(format!("account {}: {e}", signer.account)))?;
+        let op = register_op(
+            &signer.key,
+            &signer.chain,
+            signer.account,
+            stake,
+            nonce,
+            signer.fee,
+        );
+        match port.submit(op).await {
+            Ok(id) => eprintln!("registration {id} submitted (stake {stake})"),
+            Err(e) if e.to_string().contains("already a neuron") => {}
+            Err(e) if e.to_string().contains("served by neuron node") => {
+                if waited >= LEASE_WAIT {
+                    return Err(failure(format!("registering: {e}")));
+                }
+                eprintln!("neuron: the account's lease is still held elsewhere; waiting");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                waited += Duration::from_secs(1);
+                continue;
+            }
+            Err(e) => return Err(failure(format!("registering: {e}"))),
+        }
+        return Ok(());
     }
-    Ok(())
 }
 
 /// The neuron over the cluster: the link, the gateway in reach, registration, then the
@@ -198,8 +218,10 @@ async fn serve_joined(
         }
     }
     let code = serve(args, signer, port, coordinator, Some(node)).await;
-    // The link's stop hands the lease back to the gateway.
+    // The link's stop hands the lease back to the gateway; the frame is sent by the
+    // session's own actor, so give it a moment before the caller closes the session.
     let _ = link.stop_and_wait(None, Some(Duration::from_secs(2))).await;
+    tokio::time::sleep(FLUSH_WAIT).await;
     code
 }
 

@@ -16,12 +16,23 @@ mod support;
 use bitai_cli::keygen::write_key;
 use bitai_node::pipeline::loadgen::account_keys;
 use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 use support::lenet::LenetDevnet;
 use support::prover::free_port;
 use support::Background;
 
 const COOKIE: &str = "remote-neuron-test-cookie";
+
+/// A neuron process killed when the test ends, whatever happens.
+struct Replacement(Child);
+
+impl Drop for Replacement {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 fn neuron_args<'a>(
     world: &'a LenetDevnet,
@@ -131,9 +142,30 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
     assert!(stderr.contains("draining"), "{stderr}");
     let key_file = path("neuron1.key".into());
     let data_dir = path("neuron1-replacement".into());
-    neurons[0] = Background::start(&neuron_args(
-        &world, &listen, COOKIE, &key_file, "1", &data_dir,
-    ));
+    let stderr_path = dir.path().join("replacement.stderr");
+    let _replacement = Replacement(
+        support::bitai()
+            .args(neuron_args(
+                &world, &listen, COOKIE, &key_file, "1", &data_dir,
+            ))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+            .spawn()
+            .expect("bitai starts"),
+    );
+    // The request goes out once the replacement answers (a debug build on a busy machine
+    // takes seconds to start, and the commit window is ten).
+    support::wait_until(
+        "the replacement neuron to run",
+        Duration::from_secs(120),
+        Duration::from_millis(200),
+        || {
+            std::fs::read_to_string(&stderr_path)
+                .ok()
+                .filter(|e| e.contains("answering chain"))
+        },
+        || std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+    );
     world.infer_matches_model_run(&id, "30");
     let list = world.neurons();
     let paid_twice = list
