@@ -75,4 +75,17 @@ impl SequencerMetrics {
         registry.register(Box::new(m.block_txs.clone()))?;
         Ok(m)
     }
+
+    /// Takes the metrics out of `registry` again (a sequencer that failed to start, so the
+    /// chain can be started again in the same process).
+    pub fn unregister(&self, registry: &Registry) {
+        let _ = registry.unregister(Box::new(self.txs_accepted.clone()));
+        let _ = registry.unregister(Box::new(self.txs_refused.clone()));
+        let _ = registry.unregister(Box::new(self.pending_txs.clone()));
+        let _ = registry.unregister(Box::new(self.blocks.clone()));
+        let _ = registry.unregister(Box::new(self.head_block.clone()));
+        let _ = registry.unregister(Box::new(self.handed_through.clone()));
+        let _ = registry.unregister(Box::new(self.handoff_failures.clone()));
+        let _ = registry.unregister(Box::new(self.block_txs.clone()));
+    }
 }

@@ -118,6 +118,26 @@ fn one_run_ends_with_the_three_closing_lines_and_a_bad_fault_name_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault \"meteor\""));
 }
 
+/// Regression: seed 189 (30 blocks, every fault; the 1,000-seed swarm of session 9) found
+/// a store crash striking while a user created a chain: the sequencer failed to start, and
+/// its role proxy's name and its metrics stayed registered, so the chain could never start
+/// again in that process (the coordinator's restart failed with "already registered"); and
+/// the simulated user gave up the whole run on the refusal. A failed start now leaves
+/// nothing behind, and the user tries again a minute later.
+#[test]
+fn seed_189_a_chain_whose_sequencer_failed_to_start_starts_again() {
+    let (ok, out) = sim(&[
+        "--seed",
+        "189",
+        "--bitcoin-blocks",
+        "30",
+        "--faults",
+        "all",
+        "--no-progress",
+    ]);
+    assert!(ok && out.contains("violations=0"), "{out}");
+}
+
 /// Regression: seeds 16 and 17 (40 blocks, every fault) found a lying prover taking all
 /// three attempts of a job at once (it answers instantly and was back in rotation first), so
 /// the job was parked and the chain stalled (the liveness oracle fired). A prover whose proof

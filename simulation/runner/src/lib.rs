@@ -41,6 +41,9 @@ use world::{Proofs, World};
 /// The share of the scenario's transfer rate a run with real proofs sends.
 pub const REAL_PROOFS_LOAD: f64 = 0.02;
 
+/// How long a simulated user waits before trying a refused chain creation again, ms.
+const CREATE_RETRY_MS: u64 = 60_000;
+
 /// What one run is asked to do.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -326,11 +329,30 @@ async fn drive(
             }
             Next::CreateChain => {
                 creations.remove(0);
-                let i = world
+                match world
                     .create_chain(world::Cheats::of(&s.faults), trace)
-                    .await?;
-                if poc {
-                    users.deploy(&world, i, trace).await;
+                    .await
+                {
+                    Ok(i) => {
+                        if poc {
+                            users.deploy(&world, i, trace).await;
+                        }
+                    }
+                    // The node refused (its store is down, say): as a user would, try again
+                    // later. The node may have recorded the chain before it failed; the
+                    // same creation then finds it hosted (after a restart, resumed).
+                    Err(e) => {
+                        trace.record(
+                            "world",
+                            format_args!(
+                                "chain creation failed ({e:#}); the user tries again in {} s",
+                                CREATE_RETRY_MS / 1_000
+                            ),
+                        );
+                        let again = now + CREATE_RETRY_MS;
+                        let at = creations.partition_point(|&t| t <= again);
+                        creations.insert(at, again);
+                    }
                 }
             }
             Next::Request => {

@@ -241,12 +241,23 @@ impl ChainHost {
             da: p.da.clone(),
             clock: p.clock.clone(),
             pool: p.pool.clone(),
-            metrics,
+            metrics: metrics.clone(),
         };
         let spec = ChildSpec::role(&name, role.clone(), move || (Sequencer, args.clone()));
-        ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
-            .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))?
-            .map_err(HostError::Internal)?;
+        let started = ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
+            .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))
+            .and_then(|r| r.map_err(HostError::Internal));
+        if let Err(e) = started {
+            // Leave nothing behind (the proxy's name, the chain's metrics), so the chain
+            // can start again in this process: a retry, or the resume after a restart.
+            metrics.unregister(&p.registry);
+            let _ = role.proxy().stop_and_wait(None, None).await;
+            self.hosted_keys
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            return Err(e);
+        }
         chains.insert(
             id,
             Hosted {
