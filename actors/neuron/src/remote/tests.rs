@@ -34,9 +34,8 @@ fn clock() -> bitai_runtime::SharedClock {
     Arc::new(TokioClock::starting_at(1_700_000_000_000))
 }
 
-/// The network with the chain node's gateway on it.
-async fn network(w: &World) -> SimNetwork {
-    let net = SimNetwork::start(5, clock()).await.expect("network");
+/// Starts the chain node's gateway, serving `w`'s chain, on `net`.
+async fn gateway(net: &SimNetwork, w: &World) {
     let args = NeuronGatewayArgs {
         ports: Arc::new(OneChain(w.chain.clone())),
         transport: NeuronTransport::over(net.node("chain-node")),
@@ -46,6 +45,12 @@ async fn network(w: &World) -> SimNetwork {
     Actor::spawn(None, NeuronGateway, args)
         .await
         .expect("gateway starts");
+}
+
+/// The network with the chain node's gateway on it.
+async fn network(w: &World) -> SimNetwork {
+    let net = SimNetwork::start(5, clock()).await.expect("network");
+    gateway(&net, w).await;
     net
 }
 
@@ -152,15 +157,7 @@ async fn an_ask_with_no_gateway_or_no_answer_is_unavailable() {
         port.head().await,
         Err(NeuronPortError::Unavailable(why)) if why.contains("no neuron gateway")
     ));
-    let args = NeuronGatewayArgs {
-        ports: Arc::new(OneChain(w.chain.clone())),
-        transport: NeuronTransport::over(net.node("chain-node")),
-        clock: clock(),
-        heartbeat_timeout_ms: TIMEOUT_MS,
-    };
-    Actor::spawn(None, NeuronGateway, args)
-        .await
-        .expect("gateway starts");
+    gateway(&net, &w).await;
     net.cut("chain-node", "neuron-node-1");
     assert!(matches!(
         port.head().await,

@@ -41,6 +41,17 @@ struct Running {
     neurons: Vec<(u32, ActorRef<NeuronMsg>)>,
 }
 
+impl Running {
+    /// Stops the neurons (each after its tick in hand) and the link (which hands the
+    /// leases back).
+    fn stop(self) {
+        for (_, neuron) in self.neurons {
+            neuron.stop(None);
+        }
+        self.link.stop(None);
+    }
+}
+
 impl NeuronNode {
     fn neuron_name(&self, account: u32) -> String {
         format!("neuron-{}-{account}", &self.chain.to_string()[..8])
@@ -133,10 +144,7 @@ impl Cluster {
             return false;
         };
         if let Some(running) = node.running.take() {
-            for (_, neuron) in running.neurons {
-                neuron.stop(None);
-            }
-            running.link.stop(None);
+            running.stop();
             self.net.disconnect(name);
             trace.record("cluster", format_args!("{name} leaves"));
         }
@@ -159,10 +167,7 @@ impl Cluster {
             return Ok(());
         };
         if let Some(running) = old.running.take() {
-            for (_, neuron) in running.neurons {
-                neuron.stop(None);
-            }
-            running.link.stop(None);
+            running.stop();
         }
         trace.record("cluster", format_args!("{name} drains"));
         let new_name = format!("neuron-node-{}", self.neuron_node_count() + 1);
@@ -253,10 +258,7 @@ impl Cluster {
     pub(super) fn stop_neuron_nodes(&self) {
         for node in std::mem::take(&mut *self.neuron_nodes()) {
             if let Some(running) = node.running {
-                for (_, neuron) in running.neurons {
-                    neuron.stop(None);
-                }
-                running.link.stop(None);
+                running.stop();
             }
         }
     }
