@@ -158,3 +158,38 @@ pub fn bounded_text(mut reason: String, max: usize) -> String {
     }
     reason
 }
+
+/// Implements `ractor::Message` for a cluster message type that has
+/// `to_bytes(&self) -> Option<Vec<u8>>` (`None`: a local-only message, never sent) and
+/// `from_bytes(&[u8]) -> Result<Self, WireError>`: frames of protocol `$variant`; a peer's
+/// frame that does not decode is dropped with a warning saying what it was (`$what`) and
+/// whom it came from (`$from`).
+macro_rules! cluster_message {
+    ($ty:ty, $variant:expr, $what:literal, $from:literal) => {
+        impl ractor::Message for $ty {
+            fn serializable() -> bool {
+                true
+            }
+
+            fn serialize(
+                self,
+            ) -> Result<ractor::message::SerializedMessage, ractor::message::BoxedDowncastErr>
+            {
+                self.to_bytes()
+                    .map(|b| $crate::codec::frame($variant, b))
+                    .ok_or(ractor::message::BoxedDowncastErr)
+            }
+
+            fn deserialize(
+                msg: ractor::message::SerializedMessage,
+            ) -> Result<Self, ractor::message::BoxedDowncastErr> {
+                let bytes = $crate::codec::unframe($what, msg)?;
+                <$ty>::from_bytes(&bytes).map_err(|e| {
+                    tracing::warn!(error = %e, concat!("dropping a malformed message from ", $from));
+                    ractor::message::BoxedDowncastErr
+                })
+            }
+        }
+    };
+}
+pub(crate) use cluster_message;

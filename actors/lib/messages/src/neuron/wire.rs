@@ -24,7 +24,6 @@ use crate::da::blob::{MAX_BLOB_BYTES, MAX_TX_BYTES};
 use bitai_chain::poc::records::ObjectValue;
 use bitai_chain::poc::{ModelRecord, PocOp, PocParams, RequestRecord};
 use bitai_protocol::{ChainId, Hash32};
-use ractor::message::{BoxedDowncastErr, SerializedMessage};
 
 /// Process group the chain node's neuron gateway joins.
 pub const NEURON_GATEWAY_GROUP: &str = "neuron_gateway";
@@ -571,45 +570,8 @@ impl bitai_runtime::WireMessage for NeuronLinkMsg {
     }
 }
 
-impl ractor::Message for NeuronGatewayMsg {
-    fn serializable() -> bool {
-        true
-    }
-
-    fn serialize(self) -> Result<SerializedMessage, BoxedDowncastErr> {
-        self.to_bytes()
-            .map(|b| codec::frame(VARIANT, b))
-            .ok_or(BoxedDowncastErr)
-    }
-
-    fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = codec::unframe("neuron ask", msg)?;
-        NeuronGatewayMsg::from_bytes(&bytes).map_err(|e| {
-            tracing::warn!(error = %e, "dropping a malformed message from a neuron node");
-            BoxedDowncastErr
-        })
-    }
-}
-
-impl ractor::Message for NeuronLinkMsg {
-    fn serializable() -> bool {
-        true
-    }
-
-    fn serialize(self) -> Result<SerializedMessage, BoxedDowncastErr> {
-        self.to_bytes()
-            .map(|b| codec::frame(VARIANT, b))
-            .ok_or(BoxedDowncastErr)
-    }
-
-    fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = codec::unframe("neuron answer", msg)?;
-        NeuronLinkMsg::from_bytes(&bytes).map_err(|e| {
-            tracing::warn!(error = %e, "dropping a malformed message from the chain node");
-            BoxedDowncastErr
-        })
-    }
-}
+codec::cluster_message!(NeuronGatewayMsg, VARIANT, "neuron ask", "a neuron node");
+codec::cluster_message!(NeuronLinkMsg, VARIANT, "neuron answer", "the chain node");
 
 #[cfg(test)]
 mod tests;

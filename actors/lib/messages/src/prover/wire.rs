@@ -20,7 +20,6 @@ use super::JobId;
 pub use crate::codec::WireError;
 use crate::codec::{self, put_bytes, Reader};
 use bitai_protocol::ChainId;
-use ractor::message::{BoxedDowncastErr, SerializedMessage};
 
 /// Process group the coordinator's gateway joins; provers send reports to its members.
 pub const PROVER_POOL_GROUP: &str = "prover_pool";
@@ -258,51 +257,15 @@ fn read_job(r: &mut Reader<'_>) -> Result<JobId, WireError> {
     })
 }
 
-fn frame(args: Vec<u8>) -> SerializedMessage {
-    codec::frame(VARIANT, args)
-}
-
-impl ractor::Message for RemoteProverMsg {
-    fn serializable() -> bool {
-        true
-    }
-
-    fn serialize(self) -> Result<SerializedMessage, BoxedDowncastErr> {
-        self.to_bytes().map(frame).ok_or(BoxedDowncastErr)
-    }
-
-    fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = codec::unframe("prove", msg)?;
-        RemoteProverMsg::from_bytes(&bytes).map_err(|e| {
-            tracing::warn!(error = %e, "dropping a malformed message from the pool");
-            BoxedDowncastErr
-        })
-    }
-}
-
-impl ractor::Message for GatewayMsg {
-    fn serializable() -> bool {
-        true
-    }
-
-    fn serialize(self) -> Result<SerializedMessage, BoxedDowncastErr> {
-        self.to_bytes().map(frame).ok_or(BoxedDowncastErr)
-    }
-
-    fn deserialize(msg: SerializedMessage) -> Result<Self, BoxedDowncastErr> {
-        let bytes = codec::unframe("report", msg)?;
-        GatewayMsg::from_bytes(&bytes).map_err(|e| {
-            tracing::warn!(error = %e, "dropping a malformed message from a prover");
-            BoxedDowncastErr
-        })
-    }
-}
+codec::cluster_message!(RemoteProverMsg, VARIANT, "prove", "the pool");
+codec::cluster_message!(GatewayMsg, VARIANT, "report", "a prover");
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use bitai_protocol::Hash32;
     use proptest::prelude::*;
+    use ractor::message::SerializedMessage;
 
     fn job(seed: u8, block_number: u64) -> JobId {
         JobId {
