@@ -21,7 +21,8 @@ use crate::metrics::PoolMetrics;
 use crate::queue::{JobQueue, JobRecord, JobState};
 use bitai_messages::prover::JobId;
 use bitai_messages::prover::{
-    BlockStatement, JobStatus, JobSummary, PoolError, PoolMsg, ProofEmitted, ProveError, ProverMsg,
+    BlockStatement, JobStatus, JobSummary, LeaseSummary, PoolError, PoolMsg, ProofEmitted,
+    ProveError, ProverMsg,
 };
 use bitai_proofs::circuit::BlockCircuit;
 use bitai_protocol::{ChainId, SubmitProof};
@@ -257,6 +258,11 @@ impl Actor for ProverPool {
             PoolMsg::Jobs { reply } => {
                 if reply.send(state.summaries()?).is_err() {
                     tracing::debug!("Jobs caller went away before the answer");
+                }
+            }
+            PoolMsg::Leases { reply } => {
+                if reply.send(state.lease_summaries()).is_err() {
+                    tracing::debug!("Leases caller went away before the answer");
                 }
             }
         }
@@ -530,6 +536,22 @@ impl PoolState {
     }
 
     /// Every stored job and the recently emitted ones, in job order.
+    fn lease_summaries(&self) -> Vec<LeaseSummary> {
+        let now_ms = self.clock.now_ms();
+        self.leases
+            .iter()
+            .map(|(job, lease)| LeaseSummary {
+                job: *job,
+                holder: match self.workers.get(lease.worker) {
+                    Some(Worker::Remote { prover, .. }) => prover.name.clone(),
+                    _ => format!("local/{}", lease.worker),
+                },
+                heartbeat_age_ms: lease.heartbeat.map(|(last, _)| now_ms.saturating_sub(last)),
+                deadline_in_ms: lease.deadline_ms.saturating_sub(now_ms),
+            })
+            .collect()
+    }
+
     fn summaries(&self) -> Result<Vec<JobSummary>, ActorProcessingErr> {
         let mut out: BTreeMap<JobId, JobSummary> = self
             .recent_emitted

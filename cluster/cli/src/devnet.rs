@@ -166,7 +166,7 @@ async fn run_devnet(config: NodeConfig, args: &DevnetArgs) -> anyhow::Result<Str
     let base = NodeBase::open(&config)?;
     let devnet = start(&config, base).await?;
     let cluster = bitai_transport::start_coordinator(&config.cluster).await?;
-    let result = drive(&devnet, &config, args, started).await;
+    let result = drive(&devnet, &config, args, started, cluster.as_ref()).await;
     if let Some(cluster) = cluster {
         cluster.stop().await;
     }
@@ -179,9 +179,11 @@ async fn drive(
     config: &NodeConfig,
     args: &DevnetArgs,
     started: std::time::Instant,
+    cluster: Option<&bitai_transport::ClusterHandle>,
 ) -> anyhow::Result<String> {
     let (p, chain) = (&devnet.pipeline, devnet.chain);
     let server = p.serve_rpc(&config.rpc).await?;
+    let admin = bitai_node::base::serve_admin(config, p, "all", server.as_ref(), cluster).await?;
     eprintln!("devnet chain: {chain}");
     let seed = config.node.seed;
     let sequencer = p
@@ -222,6 +224,9 @@ async fn drive(
     bar.finish_and_clear();
     if let Some(load) = load {
         load.abort();
+    }
+    if let Some(admin) = admin {
+        admin.stop().await;
     }
     if let Some(server) = server {
         server.stop().await;

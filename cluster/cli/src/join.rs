@@ -6,20 +6,28 @@
 //!
 //! A wrong cookie does not fail `client_connect` (the coordinator just drops the session):
 //! the node waits for an authenticated session and fails with a clear message when none
-//! appears within [`HANDSHAKE_TIMEOUT`]. With `--tls-ca` the node connects over TLS,
+//! appears within [`HANDSHAKE_TIMEOUT`]. A joined node gives the cluster its name as
+//! `KIND/NAME/VERSION` (`--name`, default `KIND-PID`), and runs a control actor in group
+//! `node_control` ([`bitai_messages::control`]): `bitai admin drain --node NAME` on the
+//! coordinator reaches it, and the node drains exactly as on SIGTERM. With `--tls-ca` the node connects over TLS,
 //! trusting only that file's certificates, so frames are encrypted and integrity-checked; a
 //! TLS failure (an untrusted certificate, a wrong name, a coordinator without TLS) ends the
 //! join within [`HANDSHAKE_TIMEOUT`].
 
 use super::status::{bad_input, failure};
+use bitai_messages::control::{NodeControlMsg, CONTROL_GROUP};
+use bitai_runtime::{PgTransport, Transport};
 use bitai_transport::ClusterHandle;
 use clap::Args;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_cluster::ClientConnectErr;
 use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 
 /// How long a joining node waits for the coordinator to accept its handshake.
@@ -54,12 +62,37 @@ pub struct JoinArgs {
     /// default: the host of --join). Needs --tls-ca.
     #[arg(long, value_name = "NAME", requires = "tls_ca")]
     pub tls_server_name: Option<String>,
+    /// This node's name in the cluster, as `bitai admin status` lists it and
+    /// `bitai admin drain --node` takes it: letters, digits, `.`, `_` and `-`, at most 64
+    /// (default: the kind and the process id, e.g. `prover-4242`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Most characters in a node name.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Why `name` cannot be a node name, if it cannot.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_NAME_CHARS {
+        return Err(format!("--name must have 1 to {MAX_NAME_CHARS} characters"));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Err(format!(
+            "--name {name:?}: use letters, digits, '.', '_' and '-' only"
+        ));
+    }
+    Ok(())
 }
 
 /// A checked join: where, with what secret, over what.
 pub struct Join {
     /// The coordinator's address.
     pub coordinator: String,
+    name: Option<String>,
     cookie: String,
     listen: SocketAddr,
     tls: Option<(TlsConnector, ServerName<'static>)>,
@@ -73,6 +106,9 @@ impl JoinArgs {
         };
         if self.cookie.is_empty() {
             return Err(bad_input("--cookie must not be empty"));
+        }
+        if let Some(name) = &self.name {
+            check_name(name).map_err(bad_input)?;
         }
         let tls = match &self.tls_ca {
             None => None,
@@ -89,6 +125,7 @@ impl JoinArgs {
         };
         Ok(Join {
             coordinator,
+            name: self.name.clone(),
             cookie: self.cookie.clone(),
             listen: self.listen,
             tls,
@@ -96,12 +133,70 @@ impl JoinArgs {
     }
 }
 
+/// A node in the coordinator's cluster: its session, its name and its control actor.
+pub struct Joined {
+    /// The session (this node's own node server).
+    pub node: ClusterHandle,
+    /// The node's name (without kind and version).
+    pub name: String,
+    control: ActorRef<NodeControlMsg>,
+    drain: Arc<Notify>,
+}
+
+impl Joined {
+    /// Leaves the cluster: the control actor, then the session.
+    pub async fn stop(self) {
+        let _ = self.control.stop_and_wait(None, None).await;
+        self.node.stop().await;
+    }
+}
+
+/// The control actor of a joined node: it wakes the node's session watch on a drain.
+struct NodeControl;
+
+impl Actor for NodeControl {
+    type Msg = NodeControlMsg;
+    type State = Arc<Notify>;
+    type Arguments = Arc<Notify>;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<NodeControlMsg>,
+        drain: Arc<Notify>,
+    ) -> Result<Arc<Notify>, ActorProcessingErr> {
+        PgTransport.join(CONTROL_GROUP, &myself);
+        Ok(drain)
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<NodeControlMsg>,
+        msg: NodeControlMsg,
+        drain: &mut Arc<Notify>,
+    ) -> Result<(), ActorProcessingErr> {
+        let NodeControlMsg::Drain { reason } = msg;
+        tracing::info!(%reason, "drain asked by the coordinator");
+        // A permit is kept until the session watch takes it: a drain is never missed.
+        drain.notify_one();
+        Ok(())
+    }
+}
+
 impl Join {
-    /// Starts this node's server (named `name`), connects to the coordinator and waits for
-    /// the handshake.
-    pub async fn connect(self, name: &str) -> anyhow::Result<ClusterHandle> {
+    /// The node's name: `--name`, or `KIND-PID`.
+    pub fn name(&self, kind: &str) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{kind}-{}", std::process::id()))
+    }
+
+    /// Starts this node's server (named `KIND/NAME/VERSION`), connects to the coordinator,
+    /// waits for the handshake and starts the node's control actor.
+    pub async fn connect(self, kind: &str) -> anyhow::Result<Joined> {
+        let name = self.name(kind);
+        let full = bitai_transport::node_name(kind, &name, env!("CARGO_PKG_VERSION"));
         let server =
-            bitai_transport::start_node_server(self.listen, &self.cookie, name, None).await?;
+            bitai_transport::start_node_server(self.listen, &self.cookie, &full, None).await?;
         let node = bitai_transport::handle(server);
         let with_tls = self.tls.is_some();
         if let Err(e) = connect(&node, &self.coordinator, self.tls).await {
@@ -121,8 +216,21 @@ impl Join {
                 HANDSHAKE_TIMEOUT
             );
         }
-        tracing::info!(coordinator = %self.coordinator, "joined the coordinator");
-        Ok(node)
+        let drain = Arc::new(Notify::new());
+        let control = match Actor::spawn(None, NodeControl, drain.clone()).await {
+            Ok((control, _)) => control,
+            Err(e) => {
+                node.stop().await;
+                anyhow::bail!("starting the node's control actor: {e}");
+            }
+        };
+        tracing::info!(coordinator = %self.coordinator, %name, "joined the coordinator");
+        Ok(Joined {
+            node,
+            name,
+            control,
+            drain,
+        })
     }
 }
 
@@ -160,7 +268,8 @@ async fn connect(
 pub enum SessionEnd {
     /// Ctrl-C (SIGINT): stop now.
     Interrupted,
-    /// SIGTERM: drain (finish what is in hand, hand the rest back), then stop.
+    /// SIGTERM, or `bitai admin drain` on the coordinator: drain (finish what is in hand,
+    /// hand the rest back), then stop.
     Terminated,
     /// The session with the coordinator is gone.
     Lost,
@@ -176,14 +285,11 @@ impl SessionEnd {
     }
 }
 
-/// Waits for Ctrl-C, SIGTERM or the end of the session with the coordinator; `who` names
-/// the node in its messages, and `ready` says when the gateway it serves is in reach (it is
-/// announced once).
-pub async fn watch_session(
-    node: &ClusterHandle,
-    who: &str,
-    ready: impl Fn() -> bool,
-) -> SessionEnd {
+/// Waits for Ctrl-C, SIGTERM, a drain from the coordinator's operator or the end of the
+/// session with the coordinator; `who` names the node in its messages, and `ready` says when
+/// the gateway it serves is in reach (it is announced once).
+pub async fn watch_session(joined: &Joined, who: &str, ready: impl Fn() -> bool) -> SessionEnd {
+    let node = &joined.node;
     let mut terminate =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let mut seen_gateway = false;
@@ -201,6 +307,10 @@ pub async fn watch_session(
                 }
             } => {
                 eprintln!("{who}: terminated; draining");
+                return SessionEnd::Terminated;
+            }
+            () = joined.drain.notified() => {
+                eprintln!("{who}: drain asked by the coordinator; draining");
                 return SessionEnd::Terminated;
             }
             () = tokio::time::sleep(SESSION_CHECK) => {}

@@ -3,6 +3,7 @@
 //! stopped with an error), 2 bad usage or bad input (clap's own code for usage errors);
 //! `bitai infer` adds 3 (settled without a quorum), 4 (timed out) and 5 (refused).
 
+pub mod admin;
 pub mod chain;
 pub mod devnet;
 pub mod infer;
@@ -84,6 +85,9 @@ pub enum Command {
     Prover(prover::ProverCliArgs),
     /// Deterministic simulation of the whole actor graph: one seed, or a swarm of seeds.
     Sim(sim::SimArgs),
+    /// Operate a running node through its admin endpoint: status, drain a joined node, make
+    /// a token.
+    Admin(admin::AdminArgs),
 }
 
 /// Runs the parsed command.
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Neuron(args) => neuron::run(args),
         Command::Prover(args) => prover::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }
 

@@ -56,7 +56,7 @@ pub enum NeuronCommand {
     },
     /// Run a neuron for the account against the node: answer its assignments (compute,
     /// commit, reveal) until Ctrl-C, registering first with `--stake` if needed.
-    Run(super::neuron_run::NeuronRunArgs),
+    Run(Box<super::neuron_run::NeuronRunArgs>),
     /// Print the chain's neurons: stake, rewards, slashing, unbonding.
     List {
         /// The node's JSON-RPC URL.
@@ -116,7 +116,7 @@ pub fn format_neurons(neurons: &[NeuronInfo]) -> String {
 pub fn run(args: NeuronCliArgs) -> ExitCode {
     let (kind, amount, op) = match args.command {
         NeuronCommand::List { rpc, chain, json } => return list(&rpc, &chain, json),
-        NeuronCommand::Run(run) => return super::neuron_run::run(run),
+        NeuronCommand::Run(run) => return super::neuron_run::run(*run),
         NeuronCommand::Register { stake, op } => (PocKind::RegisterNeuron, stake, op),
         NeuronCommand::Unbond { op } => (PocKind::Unbond, 0, op),
         NeuronCommand::Withdraw { op } => (PocKind::Withdraw, 0, op),

@@ -17,7 +17,7 @@
 //! assignments until Ctrl-C. A restart on the same data directory neither commits twice nor
 //! misses a reveal.
 
-use super::join::{watch_session, JoinArgs};
+use super::join::{watch_session, JoinArgs, Joined};
 use super::poc::{OpSigner, SignerArgs};
 use super::status::{bad_input, client_failure, failure};
 use bitai_neuron::remote::{link_and_port, NeuronLink, NeuronTransport, ASK_TIMEOUT_MS};
@@ -25,7 +25,6 @@ use bitai_neuron::{
     register_op, BackendChoice, ChainPort, Neuron, NeuronArgs, NeuronConfig, NeuronFaults,
 };
 use bitai_rpc::neuron_port::RpcPort;
-use bitai_transport::ClusterHandle;
 use clap::Args;
 use ractor::Actor;
 use std::path::PathBuf;
@@ -114,12 +113,12 @@ pub fn run(args: NeuronRunArgs) -> ExitCode {
             return serve(&args, &signer, port, &via, None).await;
         };
         let coordinator = join.coordinator.clone();
-        let name = format!("bitai-neuron-{}-{}", std::process::id(), signer.account);
-        let node = match join.connect(&name).await {
+        let node = match join.connect("neuron").await {
             Ok(node) => node,
             Err(e) => return failure(format!("{e:#}")),
         };
-        eprintln!("neuron: joined {coordinator}");
+        eprintln!("neuron {}: joined {coordinator}", node.name);
+        let name = node.name.clone();
         let code = serve_joined(&args, &signer, &node, name, &coordinator).await;
         node.stop().await;
         code
@@ -181,7 +180,7 @@ async fn register(signer: &OpSigner, port: &dyn ChainPort, stake: u64) -> Result
 async fn serve_joined(
     args: &NeuronRunArgs,
     signer: &OpSigner,
-    node: &ClusterHandle,
+    node: &Joined,
     name: String,
     coordinator: &str,
 ) -> ExitCode {
@@ -232,7 +231,7 @@ async fn serve(
     signer: &OpSigner,
     port: Arc<dyn ChainPort>,
     via: &str,
-    session: Option<&ClusterHandle>,
+    session: Option<&Joined>,
 ) -> ExitCode {
     let params = match port.params().await {
         Ok(p) => p,

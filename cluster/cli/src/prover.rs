@@ -7,12 +7,11 @@
 //! Joining (cookie, TLS, the handshake and its failures, exit 1) is [`super::join`]'s,
 //! shared with neuron nodes.
 
-use super::join::{watch_session, JoinArgs, SessionEnd};
+use super::join::{watch_session, JoinArgs, Joined, SessionEnd};
 use super::status::{bad_input, failure};
 use bitai_prover::keydir::KeyDir;
 use bitai_prover::remote::{ProverTransport, RemoteProver, RemoteProverArgs};
 use bitai_prover::ProverBackend;
-use bitai_transport::ClusterHandle;
 use clap::{Args, Subcommand};
 use ractor::Actor;
 use std::path::PathBuf;
@@ -111,23 +110,20 @@ fn run_prover(args: ProverRunArgs) -> ExitCode {
     };
     runtime.block_on(async move {
         let coordinator = join.coordinator.clone();
-        let node = match join
-            .connect(&format!("bitai-prover-{}", std::process::id()))
-            .await
-        {
-            Ok(node) => node,
+        let joined = match join.connect("prover").await {
+            Ok(joined) => joined,
             Err(e) => return failure(format!("{e:#}")),
         };
-        eprintln!("prover: joined {coordinator}");
-        let code = serve(keys, &node).await;
-        node.stop().await;
+        eprintln!("prover {}: joined {coordinator}", joined.name);
+        let code = serve(keys, &joined).await;
+        joined.stop().await;
         code
     })
 }
 
 /// Runs the remote prover until Ctrl-C (0), a drain on SIGTERM (0) or the end of the
 /// session (1).
-async fn serve(keys: KeyDir, node: &ClusterHandle) -> ExitCode {
+async fn serve(keys: KeyDir, node: &Joined) -> ExitCode {
     // Zero-knowledge needs fresh, secret blinding randomness in every prover process.
     #[allow(clippy::disallowed_methods)] // The node's start-up: OS randomness on purpose.
     let rng_seed: [u8; 32] = rand::random();

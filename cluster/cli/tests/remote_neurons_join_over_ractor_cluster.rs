@@ -6,9 +6,12 @@
 //! the ops they sign themselves. A LeNet inference asked with `bitai infer` settles with a
 //! quorum and returns the bits of `bitai model run`, and the three are paid. A neuron node
 //! with a wrong cookie is refused and exits 1 with a clear message, and the node logs the
-//! failed authentication. Then a rolling replacement: one neuron node drains on SIGTERM and
-//! a new one for its account, with an empty data directory, takes over; a second inference
-//! settles with all three accounts paid again.
+//! failed authentication. The node's admin endpoint (`bitai admin status --json`, its token
+//! made by `bitai admin token`) lists the three neuron nodes by name, kind and version, their
+//! three leases and the node's roles, and refuses a wrong token (exit 2). Then a rolling
+//! replacement: `bitai admin drain --node neuron-1` drains that node (exit 0) and a new one for
+//! its account, with an empty data directory, takes over; a second inference settles with
+//! all three accounts paid again; last, a node drains on SIGTERM just the same.
 #![allow(clippy::disallowed_methods)] // Wall-clock waits on real processes.
 
 mod support;
@@ -45,6 +48,12 @@ fn neuron_args<'a>(
     vec![
         "neuron",
         "run",
+        "--name",
+        match account {
+            "1" => "neuron-1",
+            "2" => "neuron-2",
+            _ => "neuron-3",
+        },
         "--join",
         listen,
         "--cookie",
@@ -70,6 +79,10 @@ fn neuron_args<'a>(
 fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() {
     let dir = tempfile::tempdir().expect("temp dir");
     let listen = format!("127.0.0.1:{}", free_port());
+    let admin_listen = format!("127.0.0.1:{}", free_port());
+    let token = dir.path().join("admin.token");
+    let token_file = token.to_string_lossy().into_owned();
+    support::run_ok(&["admin", "token", "--out", &token_file], String::new);
     let s = |v: &str| toml::Value::String(v.to_owned());
     let world = LenetDevnet::start_with(
         dir.path(),
@@ -77,8 +90,14 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
         &[
             ("cluster", "listen", s(&listen)),
             ("cluster", "cookie", s(COOKIE)),
+            ("admin", "listen", s(&admin_listen)),
+            ("admin", "token_file", s(&token_file)),
         ],
     );
+    let admin = Admin {
+        url: format!("http://{admin_listen}"),
+        token: token_file.clone(),
+    };
     let id = world.deploy();
     let keys = account_keys(1, 4);
     let path = |name: String| dir.path().join(name).to_string_lossy().into_owned();
@@ -134,12 +153,34 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
         "the three agreeing neurons share the escrow of 30: {list}"
     );
 
-    // A rolling replacement: neuron 1's node drains on SIGTERM (exit 0, its lease handed
-    // back) and a new node for account 1, with an empty data directory, takes over; the next
-    // inference settles with the three paid again.
-    let (code, stderr) = neurons[0].terminate(Duration::from_secs(30));
+    admin.shows_three_neuron_nodes_and_refuses_a_wrong_token(dir.path());
+
+    // A rolling replacement: the operator drains neuron 1's node through the admin endpoint
+    // (exit 0, its lease handed back) and a new node for account 1, with an empty data
+    // directory, takes over; the next inference settles with the three paid again.
+    let drained = support::run_ok(
+        &[
+            "admin",
+            "drain",
+            "--admin",
+            &admin.url,
+            "--token-file",
+            &admin.token,
+            "--node",
+            "neuron-1",
+        ],
+        String::new,
+    );
+    assert!(
+        drained.contains("drain sent to neuron node neuron-1"),
+        "{drained}"
+    );
+    let (code, stderr) = neurons[0].exit_within(Duration::from_secs(30));
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains("draining"), "{stderr}");
+    assert!(
+        stderr.contains("drain asked by the coordinator"),
+        "{stderr}"
+    );
     let key_file = path("neuron1.key".into());
     let data_dir = path("neuron1-replacement".into());
     let stderr_path = dir.path().join("replacement.stderr");
@@ -178,5 +219,84 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
         paid_twice, 3,
         "every account paid for both requests: {list}"
     );
+    // SIGTERM drains a node the same way.
+    let (code, stderr) = neurons[1].terminate(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("terminated; draining"), "{stderr}");
     drop(neurons);
+}
+
+/// The devnet's admin endpoint.
+struct Admin {
+    url: String,
+    token: String,
+}
+
+impl Admin {
+    fn status(&self, token: &str) -> std::process::Output {
+        support::bitai()
+            .args([
+                "admin",
+                "status",
+                "--json",
+                "--admin",
+                &self.url,
+                "--token-file",
+                token,
+            ])
+            .output()
+            .expect("bitai runs")
+    }
+
+    /// `bitai admin status --json` lists the three neuron nodes (kind, version, a lease each),
+    /// their leases and the node's roles; a wrong token is refused with exit 2.
+    fn shows_three_neuron_nodes_and_refuses_a_wrong_token(&self, dir: &Path) {
+        let out = self.status(&self.token);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let nodes = status["nodes"].as_array().expect("nodes");
+        let names: Vec<&str> = nodes.iter().filter_map(|n| n["name"].as_str()).collect();
+        assert_eq!(names, ["neuron-1", "neuron-2", "neuron-3"], "{status}");
+        for n in nodes {
+            assert_eq!(n["kind"], "neuron", "{n}");
+            assert_eq!(n["version"], env!("CARGO_PKG_VERSION"), "{n}");
+            assert_eq!(n["leases"], 1, "{n}");
+            assert!(
+                n["address"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("127.0.0.1:")),
+                "{n}"
+            );
+        }
+        let leases = status["leases"].as_array().expect("leases");
+        let neuron_leases = leases.iter().filter(|l| l["kind"] == "neuron").count();
+        assert_eq!(neuron_leases, 3, "{status}");
+        let role = |name: &str| {
+            status["roles"]
+                .as_array()
+                .expect("roles")
+                .iter()
+                .find(|r| r["name"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("no role {name}: {status}"))
+        };
+        assert_eq!(role("neuron_gateway")["running"], true, "{status}");
+        assert!(
+            role("prover_pool")["delivered"].as_u64() > Some(0),
+            "{status}"
+        );
+        assert_eq!(status["node"]["kind"], "all", "{status}");
+
+        let wrong = dir.join("wrong.token");
+        std::fs::write(&wrong, "f".repeat(64)).expect("write");
+        let out = self.status(&wrong.to_string_lossy());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("refused the token"), "{stderr}");
+    }
 }

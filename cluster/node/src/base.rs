@@ -152,6 +152,38 @@ pub fn announce_wallet(
     Ok(())
 }
 
+/// Starts the admin endpoint of `[admin]` (None when it is off) over `p`, a node of `kind`
+/// with its public API `rpc` and its cluster `cluster`; prints the address.
+pub async fn serve_admin(
+    config: &crate::config::NodeConfig,
+    p: &Pipeline,
+    kind: &str,
+    rpc: Option<&bitai_rpc::RpcServer>,
+    cluster: Option<&bitai_transport::ClusterHandle>,
+) -> anyhow::Result<Option<bitai_rpc::RpcServer>> {
+    if !config.admin.enabled() {
+        return Ok(None);
+    }
+    let token = bitai_rpc::admin::AdminToken::load(std::path::Path::new(&config.admin.token_file))
+        .map_err(anyhow::Error::msg)?;
+    let roster = match cluster {
+        Some(c) => crate::admin::roster::Roster::follow(c.server().clone(), p.clock.clone()),
+        None => crate::admin::roster::Roster::none(p.clock.clone()),
+    };
+    let api = crate::admin::NodeAdmin::new(
+        p,
+        kind,
+        rpc.map(|s| s.url()),
+        cluster.map(|_| config.cluster.listen.clone()),
+        roster,
+    );
+    let server = bitai_rpc::admin::serve_admin(&config.admin, token, Arc::new(api))
+        .await
+        .context("starting the admin endpoint")?;
+    eprintln!("admin: {} (bearer token)", server.url());
+    Ok(Some(server))
+}
+
 /// Runs a node on `config` until Ctrl-C, a halt, or (with `bitcoin_blocks`) until that many
 /// Bitcoin blocks past the start height are applied; `no_progress` hides the progress line.
 pub async fn run_node(
@@ -202,6 +234,7 @@ pub async fn run_node(
     .await?;
     let server = p.serve_rpc(&config.rpc).await?;
     let cluster = bitai_transport::start_coordinator(&config.cluster).await?;
+    let admin = serve_admin(&config, &p, "all", server.as_ref(), cluster.as_ref()).await?;
     let start = config.indexer.start_height;
     let goal = bitcoin_blocks.map(|n| start + n.saturating_sub(1));
     let bar = progress::bar(no_progress, None);
@@ -210,6 +243,9 @@ pub async fn run_node(
     })
     .await;
     bar.finish_and_clear();
+    if let Some(admin) = admin {
+        admin.stop().await;
+    }
     if let Some(server) = server {
         server.stop().await;
     }

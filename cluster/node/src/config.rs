@@ -40,6 +40,8 @@ pub struct NodeConfig {
     pub neuron: bitai_neuron::NeuronConfig,
     /// `[cluster]`: prover nodes that join this node over `ractor_cluster`.
     pub cluster: bitai_transport::ClusterSection,
+    /// `[admin]`: the operator's endpoint (`bitai admin status`, `bitai admin drain`).
+    pub admin: bitai_rpc::admin::AdminConfig,
 }
 
 /// `[node]`.
@@ -183,6 +185,9 @@ impl NodeConfig {
         }
         self.rpc.check().map_err(ConfigError::Invalid)?;
         self.cluster.check().map_err(ConfigError::Invalid)?;
+        self.admin
+            .check(&self.rpc.listen)
+            .map_err(ConfigError::Invalid)?;
         if self.prover.workers == 0 && !self.cluster.enabled() {
             return Err(ConfigError::Invalid(
                 "prover.workers = 0 needs [cluster] listen (remote provers) to prove anything"
@@ -217,6 +222,8 @@ mod tests {
         // And every [cluster] key, off.
         assert_eq!(devnet.cluster, bitai_transport::ClusterSection::default());
         assert_eq!(regtest.cluster, bitai_transport::ClusterSection::default());
+        // And the [admin] keys, off.
+        assert_eq!(devnet.admin, bitai_rpc::admin::AdminConfig::default());
     }
 
     #[test]
@@ -268,5 +275,32 @@ mod tests {
                            cookie = \"s\"\n";
         assert!(NodeConfig::parse(remote_only, p).is_ok());
         assert!(NodeConfig::parse("", p).is_ok(), "every key has a default");
+    }
+
+    #[test]
+    fn an_admin_endpoint_needs_its_own_address_and_a_readable_token() {
+        let p = Path::new("x.toml");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let token = dir.path().join("token");
+        std::fs::write(&token, format!("{}\n", "ab".repeat(16))).expect("write");
+        let admin = |listen: &str, file: &str| {
+            NodeConfig::parse(
+                &format!("[admin]\nlisten = \"{listen}\"\ntoken_file = \"{file}\"\n"),
+                p,
+            )
+        };
+        let token = token.to_string_lossy();
+        assert!(admin("127.0.0.1:9185", &token).is_ok());
+        let invalid = |r: Result<NodeConfig, ConfigError>| match r {
+            Err(ConfigError::Invalid(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(invalid(admin("127.0.0.1:9185", "")).contains("token_file"));
+        assert!(invalid(admin("127.0.0.1:9180", &token)).contains("differ"));
+        let missing = dir.path().join("missing").to_string_lossy().into_owned();
+        assert!(invalid(admin("127.0.0.1:9185", &missing)).contains("admin token file"));
+        let short = dir.path().join("short");
+        std::fs::write(&short, "abc").expect("write");
+        assert!(invalid(admin("127.0.0.1:9185", &short.to_string_lossy())).contains("32"));
     }
 }

@@ -5,6 +5,7 @@
 //! The `bitai` binary (`bitai-cli`) and the end-to-end tests build nodes with it; so will the
 //! whole-graph simulation.
 
+pub mod admin;
 pub mod base;
 pub mod config;
 pub mod devnet;

@@ -97,6 +97,8 @@ pub struct Pipeline {
     /// Each local prover's fault switch, by its role name (the simulation injects hung and
     /// lying provers through them; a node never sets them).
     pub prover_faults: Vec<(String, bitai_prover::ProverFaults)>,
+    /// The neuron gateway's leases (empty without a cluster transport).
+    pub neuron_leases: bitai_neuron::remote::gateway::LeaseBoard,
 }
 
 /// The proof system and verifying key of every chain this node hosts: the prover pool checks
@@ -343,6 +345,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         store,
         clock,
         prover_faults,
+        neuron_leases: Default::default(),
     };
     if let Some(transport) = transport {
         // Neuron nodes reach the chains through this gateway; it needs the chain host, so it
@@ -351,6 +354,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
             &pipeline,
             transport.neurons,
             config.cluster.heartbeat_timeout_ms,
+            &registry,
         )
         .await?;
     }

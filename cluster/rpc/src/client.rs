@@ -3,6 +3,7 @@
 //! into what a user can act on (the node refused, the node is unreachable, the node spoke
 //! nonsense). The CLI subcommands use it; so do the tests, against the real server.
 
+use super::admin::{self, AdminStatus, AdminToken, DrainParams, DrainReply};
 use super::api::{method, ApiError};
 use super::genesis::GenesisSpec;
 use super::poc_types::{
@@ -18,7 +19,7 @@ use bitai_protocol::{ChainId, Hash32};
 use jsonrpsee::core::client::{ClientT, Error as RpcClientError};
 use jsonrpsee::core::traits::ToRpcParams;
 use jsonrpsee_http_client::transport::Error as TransportError;
-use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee_http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
@@ -64,6 +65,12 @@ pub enum ClientError {
     /// The answer is not what the method returns.
     #[error("unexpected answer from the node: {0}")]
     BadResponse(String),
+    /// The admin endpoint refused the token (HTTP 401).
+    #[error("the admin endpoint at {url} refused the token (check --token-file)")]
+    Unauthorized {
+        /// The URL.
+        url: String,
+    },
 }
 
 /// Params serialized as one JSON value (an object for our param structs).
@@ -88,8 +95,25 @@ impl Client {
         Self::with_timeout(url, Duration::from_millis(DEFAULT_TIMEOUT_MS))
     }
 
+    /// A client of a node's admin endpoint at `url`, sending `token` with every request.
+    pub fn with_token(url: &str, token: &AdminToken) -> Result<Self, ClientError> {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|e| {
+            ClientError::BadUrl {
+                url: url.to_owned(),
+                reason: format!("token: {e}"),
+            }
+        })?;
+        headers.insert("authorization", value);
+        Self::build(url, Duration::from_millis(DEFAULT_TIMEOUT_MS), headers)
+    }
+
     /// A client whose requests give up after `timeout`.
     pub fn with_timeout(url: &str, timeout: Duration) -> Result<Self, ClientError> {
+        Self::build(url, timeout, HeaderMap::new())
+    }
+
+    fn build(url: &str, timeout: Duration, headers: HeaderMap) -> Result<Self, ClientError> {
         let bad = |reason: String| ClientError::BadUrl {
             url: url.to_owned(),
             reason,
@@ -102,6 +126,7 @@ impl Client {
         let http = HttpClientBuilder::default()
             .request_timeout(timeout)
             .max_response_size(MAX_RESPONSE_BYTES)
+            .set_headers(headers)
             .build(url)
             .map_err(|e| bad(e.to_string()))?;
         Ok(Client {
@@ -145,11 +170,30 @@ impl Client {
                     url: self.url.clone(),
                     reason: e.to_string(),
                 },
+                Some(TransportError::Rejected { status_code: 401 }) => ClientError::Unauthorized {
+                    url: self.url.clone(),
+                },
                 // The node answered, but not with JSON-RPC (HTTP 413, 5xx...).
                 Some(other) => ClientError::BadResponse(other.to_string()),
             },
             other => ClientError::BadResponse(other.to_string()),
         }
+    }
+
+    /// `admin_status` (an admin endpoint's client: [`Client::with_token`]).
+    pub async fn admin_status(&self) -> Result<AdminStatus, ClientError> {
+        self.call(admin::method::STATUS, NoParams {}).await
+    }
+
+    /// `admin_drain`: drain the joined node named `node`.
+    pub async fn admin_drain(&self, node: &str) -> Result<DrainReply, ClientError> {
+        self.call(
+            admin::method::DRAIN,
+            DrainParams {
+                node: node.to_owned(),
+            },
+        )
+        .await
     }
 
     /// `bitai_sendTransaction`: the transfer's hash.

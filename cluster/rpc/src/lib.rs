@@ -9,6 +9,7 @@
 //! typed error codes) and [`Client`] (the typed client the CLI uses). The wire format is in
 //! [`types`] and documented method by method in `docs/rpc.md`.
 
+pub mod admin;
 pub mod api;
 pub mod client;
 pub mod genesis;

@@ -113,6 +113,11 @@ pub struct RpcServer {
 }
 
 impl RpcServer {
+    /// A started server (the public API's or the admin endpoint's).
+    pub(crate) fn new(addr: SocketAddr, handle: ServerHandle) -> Self {
+        RpcServer { addr, handle }
+    }
+
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

@@ -15,7 +15,8 @@ pub mod tls;
 
 use anyhow::Context;
 use ractor::{Actor, ActorRef};
-use ractor_cluster::{IncomingEncryptionMode, NodeServer, NodeServerMessage};
+pub use ractor_cluster::NodeServerMessage;
+use ractor_cluster::{IncomingEncryptionMode, NodeServer};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -186,6 +187,65 @@ pub async fn wait_authenticated(server: &ActorRef<NodeServerMessage>, timeout: D
     false
 }
 
+/// A joined node as the coordinator sees it: from its session and the name it gave
+/// ([`node_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterNode {
+    /// ractor_cluster's id of the node (the first part of its actors' ids).
+    pub node_id: u64,
+    /// The operator's name for it.
+    pub name: String,
+    /// `prover`, `neuron`, or `unknown` for a name not in the `KIND/NAME/VERSION` form.
+    pub kind: String,
+    /// The node's `bitai` version, or `unknown`.
+    pub version: String,
+    /// Its address, as the session sees it.
+    pub address: String,
+}
+
+/// The cluster name a joining node gives itself: `KIND/NAME/VERSION`, which the
+/// coordinator's admin endpoint reads back ([`parse_node_name`]).
+pub fn node_name(kind: &str, name: &str, version: &str) -> String {
+    format!("{kind}/{name}/{version}")
+}
+
+/// `(kind, name, version)` of a cluster name (ractor_cluster appends `@HOST`, which goes);
+/// one not in the `KIND/NAME/VERSION` form is the name itself, of kind and version
+/// `unknown`.
+pub fn parse_node_name(full: &str) -> (String, String, String) {
+    let full = full.rsplit_once('@').map_or(full, |(name, _host)| name);
+    let parts: Vec<&str> = full.splitn(3, '/').collect();
+    match parts.as_slice() {
+        [kind, name, version] if !kind.is_empty() && !name.is_empty() => {
+            ((*kind).into(), (*name).into(), (*version).into())
+        }
+        _ => ("unknown".into(), full.into(), "unknown".into()),
+    }
+}
+
+/// The nodes with an authenticated session on `server`, sorted by name.
+pub async fn cluster_nodes(server: &ActorRef<NodeServerMessage>) -> Vec<ClusterNode> {
+    let Ok(sessions) = ractor::call_t!(server, NodeServerMessage::GetSessions, 1_000) else {
+        return Vec::new();
+    };
+    let mut nodes: Vec<ClusterNode> = sessions
+        .into_values()
+        .map(|s| {
+            let full = s.peer_name.map(|n| n.name).unwrap_or_default();
+            let (kind, name, version) = parse_node_name(&full);
+            ClusterNode {
+                node_id: s.node_id,
+                name,
+                kind,
+                version,
+                address: s.peer_addr,
+            }
+        })
+        .collect();
+    nodes.sort_by(|a, b| a.name.cmp(&b.name).then(a.node_id.cmp(&b.node_id)));
+    nodes
+}
+
 /// Wraps a started node server (a prover node's).
 pub fn handle(server: ActorRef<NodeServerMessage>) -> ClusterHandle {
     ClusterHandle { server }
@@ -194,6 +254,29 @@ pub fn handle(server: ActorRef<NodeServerMessage>) -> ClusterHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_names_carry_kind_name_and_version() {
+        let full = node_name("prover", "gpu-1", "0.1.0");
+        assert_eq!(full, "prover/gpu-1/0.1.0");
+        assert_eq!(
+            parse_node_name(&full),
+            ("prover".into(), "gpu-1".into(), "0.1.0".into())
+        );
+        assert_eq!(
+            parse_node_name("bitai-coordinator"),
+            (
+                "unknown".into(),
+                "bitai-coordinator".into(),
+                "unknown".into()
+            )
+        );
+        assert_eq!(parse_node_name("/x/1").0, "unknown");
+        assert_eq!(
+            parse_node_name("neuron/n-1/0.1.0@127.0.0.1"),
+            ("neuron".into(), "n-1".into(), "0.1.0".into())
+        );
+    }
 
     #[test]
     fn a_listening_cluster_needs_a_cookie_and_sane_heartbeats() {

@@ -28,6 +28,7 @@
 //! - [`statemachine`]: the indexer's events in, the published [`statemachine::StateView`].
 
 pub mod codec;
+pub mod control;
 pub mod da;
 pub mod indexer;
 pub mod inscriber;

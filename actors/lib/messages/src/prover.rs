@@ -209,8 +209,28 @@ pub enum PoolMsg {
         /// The answer.
         reply: RpcReplyPort<Vec<JobSummary>>,
     },
+    /// The leases out now, for operators (the admin endpoint), in job order.
+    Leases {
+        /// The answer.
+        reply: RpcReplyPort<Vec<LeaseSummary>>,
+    },
 }
 impl ractor::Message for PoolMsg {}
+
+/// A lease out, for operators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseSummary {
+    /// Chain and block number.
+    pub job: JobId,
+    /// Who holds it: `local/<index>` for a prover of this node, the remote prover's peer
+    /// name (its actor id, `NODE.PID`) for one on another node.
+    pub holder: String,
+    /// How long ago the holder last heartbeat it (or it started), ms; `None` for a local
+    /// prover, which does not heartbeat.
+    pub heartbeat_age_ms: Option<u64>,
+    /// Time left before the lease is taken back regardless, ms.
+    pub deadline_in_ms: u64,
+}
 
 /// Commands to a prover (`bitai_prover::Prover`).
 #[derive(Debug)]

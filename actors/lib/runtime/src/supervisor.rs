@@ -8,7 +8,7 @@
 //! stops the supervisor, as a crash loop is a bug to surface, not to hide.
 
 use crate::clock::SharedClock;
-use crate::proxy::RoleRef;
+use crate::proxy::{ProxyStatus, RoleRef};
 use ractor::{
     Actor, ActorCell, ActorProcessingErr, ActorRef, Message, RpcReplyPort, SpawnErr,
     SupervisionEvent,
@@ -21,6 +21,11 @@ use std::sync::Arc;
 type StartFuture = Pin<Box<dyn Future<Output = Result<ActorCell, SpawnErr>> + Send>>;
 type StartFn = Arc<dyn Fn(ActorCell) -> StartFuture + Send + Sync>;
 type DetachFn = Arc<dyn Fn() + Send + Sync>;
+type ProbeFuture = Pin<Box<dyn Future<Output = Option<ProxyStatus>> + Send>>;
+
+/// Asks a child's role proxy for its counters, waiting at most the given milliseconds (the
+/// admin endpoint's view of a role: buffered, delivered, refused, attachments).
+pub type RoleProbe = Arc<dyn Fn(u64) -> ProbeFuture + Send + Sync>;
 
 /// How to start (and restart) one child.
 #[derive(Clone)]
@@ -30,6 +35,10 @@ pub struct ChildSpec {
     detach: DetachFn,
     /// Stops the role's proxy when the supervisor itself stops.
     close: DetachFn,
+    /// Reads the role proxy's counters.
+    probe: RoleProbe,
+    /// The implementation's version tag (what `bitai admin status` shows).
+    version: String,
 }
 
 impl ChildSpec {
@@ -56,22 +65,49 @@ impl ChildSpec {
             })
         });
         let close_role = role.clone();
+        let probe_role = role.clone();
         let detach: DetachFn = Arc::new(move || {
             let _ = role.detach();
         });
         let close: DetachFn = Arc::new(move || close_role.proxy().stop(None));
+        let probe: RoleProbe = Arc::new(move |timeout_ms| {
+            let role = probe_role.clone();
+            Box::pin(async move { role.status(timeout_ms).await })
+        });
         Self {
             name: name.to_owned(),
             start,
             detach,
             close,
+            probe,
+            version: DEFAULT_VERSION.to_owned(),
         }
+    }
+
+    /// The same child, tagged with its implementation's version.
+    pub fn with_version(mut self, version: &str) -> Self {
+        self.version = version.to_owned();
+        self
     }
 
     /// The child's name.
     pub fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// The version tag of a role with one implementation.
+pub const DEFAULT_VERSION: &str = "v1";
+
+/// A child as an operator sees it: its status, its version and a probe of its proxy.
+#[derive(Clone)]
+pub struct RoleHandle {
+    /// Name, running, restarts.
+    pub status: ChildStatus,
+    /// The implementation's version tag.
+    pub version: String,
+    /// Reads the role proxy's counters.
+    pub probe: RoleProbe,
 }
 
 /// When to give up restarting.
@@ -98,6 +134,8 @@ pub enum SupervisorMsg {
     Crash(String),
     /// Report each child's state.
     Status(RpcReplyPort<Vec<ChildStatus>>),
+    /// Report each child's state, version and proxy probe (the admin endpoint).
+    Roles(RpcReplyPort<Vec<RoleHandle>>),
     /// Start one more child (a role created while the node runs, such as the sequencer of
     /// a newly hosted chain); answers whether it started. A name already present is
     /// refused, so a repeated request starts nothing twice.
@@ -133,6 +171,16 @@ struct Child {
     cell: Option<ActorCell>,
     restarts: u64,
     recent_restarts_ms: VecDeque<u64>,
+}
+
+impl Child {
+    fn status(&self) -> ChildStatus {
+        ChildStatus {
+            name: self.spec.name.clone(),
+            running: self.cell.is_some(),
+            restarts: self.restarts,
+        }
+    }
 }
 
 /// The supervisor's state.
@@ -283,16 +331,20 @@ impl Actor for Supervisor {
                 }
             }
             SupervisorMsg::Status(reply) => {
-                let status = state
+                let status = state.children.iter().map(Child::status).collect();
+                let _ = reply.send(status);
+            }
+            SupervisorMsg::Roles(reply) => {
+                let roles = state
                     .children
                     .iter()
-                    .map(|c| ChildStatus {
-                        name: c.spec.name.clone(),
-                        running: c.cell.is_some(),
-                        restarts: c.restarts,
+                    .map(|c| RoleHandle {
+                        status: c.status(),
+                        version: c.spec.version.clone(),
+                        probe: c.spec.probe.clone(),
                     })
                     .collect();
-                let _ = reply.send(status);
+                let _ = reply.send(roles);
             }
             SupervisorMsg::Retire(name, reply) => {
                 let found = state.children.iter().position(|c| c.spec.name == name);

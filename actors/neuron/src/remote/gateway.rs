@@ -10,6 +10,10 @@
 //! seats are missed by the chain's rules: refunded at the timeout, the no-show slashed), and
 //! a `Leave` hands it back at once, so a replacement node takes the account over.
 //! Leases live in memory: a restarted gateway grants them again from the next heartbeats.
+//!
+//! **For operators.** After every message the gateway writes the leases it holds to its
+//! [`LeaseBoard`] (the admin endpoint's view: who serves which account, when it last
+//! heartbeat) and counts asks, refusals and expired leases in [`GatewayMetrics`].
 
 use crate::port::{ChainPort, NeuronPortError};
 use async_trait::async_trait;
@@ -19,9 +23,10 @@ use bitai_messages::neuron::wire::{
 };
 use bitai_protocol::ChainId;
 use bitai_runtime::SharedClock;
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::NeuronTransport;
@@ -44,6 +49,71 @@ pub struct NeuronGatewayArgs {
     pub clock: SharedClock,
     /// A lease without a heartbeat for this long goes back, ms.
     pub heartbeat_timeout_ms: u64,
+    /// Where the leases are shown to operators.
+    pub board: LeaseBoard,
+    /// The gateway's metrics (registered once, outside the actor, so a restart reuses them).
+    pub metrics: Option<GatewayMetrics>,
+}
+
+/// A neuron account's lease, as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeuronLease {
+    /// The chain.
+    pub chain: ChainId,
+    /// The neuron account.
+    pub account: u32,
+    /// The neuron node's link (its node name).
+    pub link: String,
+    /// When the link last heartbeat (or submitted for) the account, by the gateway's clock.
+    pub last_heartbeat_ms: u64,
+}
+
+/// The gateway's leases, rewritten after every message it handles.
+pub type LeaseBoard = Arc<Mutex<Vec<NeuronLease>>>;
+
+/// The neuron gateway's metrics.
+#[derive(Clone, Debug)]
+pub struct GatewayMetrics {
+    /// Asks answered, by outcome (`ok`, `unavailable`, `refused`, `invalid`).
+    pub asks: IntCounterVec,
+    /// Leases held now.
+    pub leases: IntGauge,
+    /// Leases taken back because their heartbeats stopped.
+    pub leases_expired: IntCounter,
+    /// Heartbeats or submissions refused because another node holds the account.
+    pub lease_conflicts: IntCounter,
+}
+
+impl GatewayMetrics {
+    /// New metrics, registered in `registry`.
+    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let m = GatewayMetrics {
+            asks: IntCounterVec::new(
+                Opts::new(
+                    "bitai_neuron_gateway_asks_total",
+                    "Asks from neuron nodes answered, by outcome",
+                ),
+                &["outcome"],
+            )?,
+            leases: IntGauge::new(
+                "bitai_neuron_gateway_leases",
+                "Neuron account leases held by neuron nodes",
+            )?,
+            leases_expired: IntCounter::new(
+                "bitai_neuron_gateway_leases_expired_total",
+                "Neuron leases taken back because their heartbeats stopped",
+            )?,
+            lease_conflicts: IntCounter::new(
+                "bitai_neuron_gateway_lease_conflicts_total",
+                "Heartbeats or submissions refused: another neuron node holds the account",
+            )?,
+        };
+        registry.register(Box::new(m.asks.clone()))?;
+        registry.register(Box::new(m.leases.clone()))?;
+        registry.register(Box::new(m.leases_expired.clone()))?;
+        registry.register(Box::new(m.lease_conflicts.clone()))?;
+        Ok(m)
+    }
 }
 
 /// Who holds an account's lease, until when.
@@ -70,13 +140,23 @@ impl GatewayState {
         match self.leases.get_mut(&(chain, account)) {
             Some(lease) if lease.link == link => lease.expires_ms = expires_ms,
             Some(lease) if lease.expires_ms > now => {
+                if let Some(m) = &self.args.metrics {
+                    m.lease_conflicts.inc();
+                }
                 return Err(format!(
                     "neuron account {account} is served by neuron node {} (its lease lives \
                      until it stops heartbeating or leaves)",
                     lease.link
-                ))
+                ));
             }
-            _ => {
+            stale => {
+                if let Some(stale) = stale {
+                    tracing::warn!(link = %stale.link, account, chain = %short(&chain),
+                        "neuron lease went back: no heartbeat");
+                    if let Some(m) = &self.args.metrics {
+                        m.leases_expired.inc();
+                    }
+                }
                 tracing::info!(%link, account, chain = %short(&chain), "neuron lease taken");
                 self.leases.insert(
                     (chain, account),
@@ -115,6 +195,9 @@ impl GatewayState {
             if let Some(lease) = self.leases.remove(&key) {
                 tracing::warn!(link = %lease.link, account = key.1, chain = %short(&key.0),
                     "neuron lease went back: no heartbeat");
+                if let Some(m) = &self.args.metrics {
+                    m.leases_expired.inc();
+                }
             }
         }
     }
@@ -150,6 +233,37 @@ impl GatewayState {
             NeuronPortError::Refused(r) => Answer::Failed(FailureKind::Refused, r),
             NeuronPortError::Invalid(r) => Answer::Failed(FailureKind::Invalid, r),
         })
+    }
+
+    /// Shows the leases to operators.
+    fn publish(&self) {
+        let timeout = self.args.heartbeat_timeout_ms;
+        let leases: Vec<NeuronLease> = self
+            .leases
+            .iter()
+            .map(|((chain, account), l)| NeuronLease {
+                chain: *chain,
+                account: *account,
+                link: l.link.clone(),
+                last_heartbeat_ms: l.expires_ms.saturating_sub(timeout),
+            })
+            .collect();
+        if let Some(m) = &self.args.metrics {
+            m.leases.set(leases.len() as i64);
+        }
+        *self.args.board.lock().unwrap_or_else(|p| p.into_inner()) = leases;
+    }
+
+    fn count(&self, answer: &Answer) {
+        if let Some(m) = &self.args.metrics {
+            let outcome = match answer {
+                Answer::Failed(FailureKind::Unavailable, _) => "unavailable",
+                Answer::Failed(FailureKind::Refused, _) => "refused",
+                Answer::Failed(FailureKind::Invalid, _) => "invalid",
+                _ => "ok",
+            };
+            m.asks.with_label_values(&[outcome]).inc();
+        }
     }
 
     fn reply(&self, link: &str, id: u64, answer: Answer) {
@@ -221,6 +335,7 @@ impl Actor for NeuronGateway {
                 query,
             } => {
                 let answer = state.answer(&link, chain, query).await;
+                state.count(&answer);
                 state.reply(&link, id, answer);
             }
             NeuronGatewayMsg::Heartbeat {
@@ -241,6 +356,7 @@ impl Actor for NeuronGateway {
             } => state.hand_back(&link, chain, &accounts),
             NeuronGatewayMsg::Sweep => state.sweep(),
         }
+        state.publish();
         Ok(())
     }
 }

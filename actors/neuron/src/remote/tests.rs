@@ -3,7 +3,7 @@
 //! neurons beside the sequencer; an account is served by one node at a time; a node that
 //! hangs loses its lease, and a node that leaves hands it back to its replacement.
 
-use super::gateway::{ChainPorts, NeuronGateway, NeuronGatewayArgs};
+use super::gateway::{ChainPorts, GatewayMetrics, LeaseBoard, NeuronGateway, NeuronGatewayArgs};
 use super::{link_and_port, ClusterPort, LinkArgs, NeuronLink, NeuronTransport};
 use crate::config::NeuronFaults;
 use crate::port::{ChainPort, NeuronPortError};
@@ -34,24 +34,48 @@ fn clock() -> bitai_runtime::SharedClock {
     Arc::new(TokioClock::starting_at(1_700_000_000_000))
 }
 
+/// What an operator sees of the gateway: its lease board and its metrics.
+struct Operator {
+    board: LeaseBoard,
+    metrics: GatewayMetrics,
+}
+
+impl Operator {
+    /// The links holding leases, in account order.
+    fn holders(&self) -> Vec<String> {
+        let board = self.board.lock().expect("board");
+        board.iter().map(|l| l.link.clone()).collect()
+    }
+}
+
 /// Starts the chain node's gateway, serving `w`'s chain, on `net`.
-async fn gateway(net: &SimNetwork, w: &World) {
+async fn gateway(net: &SimNetwork, w: &World) -> Operator {
+    let metrics = GatewayMetrics::new(&prometheus::Registry::new()).expect("metrics");
+    let board = LeaseBoard::default();
     let args = NeuronGatewayArgs {
         ports: Arc::new(OneChain(w.chain.clone())),
         transport: NeuronTransport::over(net.node("chain-node")),
         clock: clock(),
         heartbeat_timeout_ms: TIMEOUT_MS,
+        board: board.clone(),
+        metrics: Some(metrics.clone()),
     };
     Actor::spawn(None, NeuronGateway, args)
         .await
         .expect("gateway starts");
+    Operator { board, metrics }
 }
 
 /// The network with the chain node's gateway on it.
 async fn network(w: &World) -> SimNetwork {
+    network_seen(w).await.0
+}
+
+/// The network with the chain node's gateway on it, and the operator's view of the gateway.
+async fn network_seen(w: &World) -> (SimNetwork, Operator) {
     let net = SimNetwork::start(5, clock()).await.expect("network");
-    gateway(&net, w).await;
-    net
+    let operator = gateway(&net, w).await;
+    (net, operator)
 }
 
 /// A neuron node named `node` on `net` serving `accounts`: its link and its port.
@@ -106,7 +130,7 @@ async fn neurons_on_a_neuron_node_settle_a_request_through_the_gateway() {
 #[tokio::test(start_paused = true)]
 async fn an_account_is_served_by_one_node_until_it_hangs_or_leaves() {
     let w = World::new();
-    let net = network(&w).await;
+    let (net, operator) = network_seen(&w).await;
     let account = NEURONS[0];
     let (first, first_port) = node(&net, "neuron-node-1", vec![account]).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -118,6 +142,8 @@ async fn an_account_is_served_by_one_node_until_it_hangs_or_leaves() {
         Err(NeuronPortError::Refused(why)) => assert!(why.contains("neuron-node-1"), "{why}"),
         other => panic!("expected a lease refusal, got {other:?}"),
     }
+    assert_eq!(operator.holders(), ["neuron-node-1.link"]);
+    assert!(operator.metrics.lease_conflicts.get() >= 1);
     // The first node hangs: its lease goes back after the timeout and the second's
     // heartbeats take it (the op now reaches the sequencer, which refuses it on its own
     // rules: the account is a neuron already).
@@ -129,6 +155,9 @@ async fn an_account_is_served_by_one_node_until_it_hangs_or_leaves() {
         }
         other => panic!("expected the chain's own refusal, got {other:?}"),
     }
+    assert_eq!(operator.holders(), ["neuron-node-2.link"]);
+    assert_eq!(operator.metrics.leases_expired.get(), 1);
+    assert_eq!(operator.metrics.leases.get(), 1);
     // The first node comes back: the lease is the second's now.
     net.unhang("neuron-node-1");
     tokio::time::sleep(Duration::from_millis(HEARTBEAT_MS * 2)).await;
@@ -145,6 +174,9 @@ async fn an_account_is_served_by_one_node_until_it_hangs_or_leaves() {
         Err(NeuronPortError::Refused(why)) => assert!(!why.contains("neuron node"), "{why}"),
         other => panic!("expected the chain's own refusal, got {other:?}"),
     }
+    assert_eq!(operator.holders(), ["neuron-node-3.link"]);
+    let refused = operator.metrics.asks.with_label_values(&["refused"]).get();
+    assert!(refused >= 4, "{refused} refused asks counted");
     first.stop(None);
 }
 

@@ -311,12 +311,19 @@ impl Background {
     /// Sends SIGTERM and waits up to `timeout` for the exit; its code and stderr (`None`
     /// for the code when it did not exit in time, and it is then killed).
     pub fn terminate(&mut self, timeout: Duration) -> (Option<i32>, String) {
-        let mut child = self.child.take().expect("still running");
+        let id = self.child.as_ref().expect("still running").id();
         let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &id.to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success(), "kill -TERM failed");
+        self.exit_within(timeout)
+    }
+
+    /// Waits up to `timeout` for the exit; its code and stderr (`None` for the code when it
+    /// did not exit in time, and it is then killed).
+    pub fn exit_within(&mut self, timeout: Duration) -> (Option<i32>, String) {
+        let mut child = self.child.take().expect("still running");
         let deadline = Instant::now() + timeout;
         let code = loop {
             if let Some(status) = child.try_wait().expect("try_wait") {

@@ -8,7 +8,7 @@ use super::Pipeline;
 use async_trait::async_trait;
 use bitai_messages::da::SharedDa;
 use bitai_messages::neuron::wire::NeuronGatewayMsg;
-use bitai_neuron::remote::gateway::{ChainPorts, NeuronGateway, NeuronGatewayArgs};
+use bitai_neuron::remote::gateway::{ChainPorts, GatewayMetrics, NeuronGateway, NeuronGatewayArgs};
 use bitai_neuron::remote::NeuronTransport;
 use bitai_neuron::ChainPort;
 use bitai_protocol::ChainId;
@@ -56,6 +56,7 @@ pub async fn start_neuron_gateway(
     p: &Pipeline,
     transport: NeuronTransport,
     heartbeat_timeout_ms: u64,
+    registry: &prometheus::Registry,
 ) -> anyhow::Result<()> {
     let name = "neuron_gateway";
     let role = RoleRef::<NeuronGatewayMsg>::spawn(Some(name.into()), name, 10_000).await?;
@@ -67,6 +68,8 @@ pub async fn start_neuron_gateway(
         transport,
         clock: p.clock.clone(),
         heartbeat_timeout_ms,
+        board: p.neuron_leases.clone(),
+        metrics: Some(GatewayMetrics::new(registry)?),
     };
     let spec = ChildSpec::role(name, role, move || (NeuronGateway, args.clone()));
     ractor::call!(p.supervisor, SupervisorMsg::Start, spec)
