@@ -244,6 +244,9 @@ async fn measure(setup: &Setup) -> Run {
         }
         let tip = d
             .pipeline
+            .bitai
+            .as_ref()
+            .expect("the devnet runs the BitAI side")
             .bitcoin
             .tip()
             .expect("the Bitcoin node answers")

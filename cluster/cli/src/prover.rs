@@ -81,7 +81,8 @@ pub fn run(args: ProverCliArgs) -> ExitCode {
     }
 }
 
-fn run_prover(args: ProverRunArgs) -> ExitCode {
+/// Runs a prover node (`bitai prover run`, or `bitai node` with `kind = "prover"`).
+pub fn run_prover(args: ProverRunArgs) -> ExitCode {
     let join = match args.cluster.check() {
         Ok(j) => j,
         Err(code) => return code,

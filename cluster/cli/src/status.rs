@@ -137,6 +137,21 @@ pub fn format_chain(c: &ChainInfo) -> String {
             "sequencer head {} root {}, {} pending\n",
             s.head_block, s.state_root, s.pending
         );
+        if let Some(u) = &s.supply {
+            out += &format!(
+                "supply    {} = balances {} + stakes {} + escrow {} + burned fees {} + slashed {}; \
+                 nonces {} for {} transfers and {} ops\n",
+                u.total,
+                u.balances,
+                u.stakes,
+                u.escrow,
+                u.fees_burned,
+                u.slashed,
+                u.nonces,
+                u.transfers,
+                u.signed_ops
+            );
+        }
     }
     out
 }

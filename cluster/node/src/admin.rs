@@ -34,7 +34,7 @@ pub struct NodeAdmin {
     supervisor: ractor::ActorRef<SupervisorMsg>,
     pool: bitai_runtime::RoleRef<PoolMsg>,
     mempool: bitai_runtime::RoleRef<MempoolMsg>,
-    inscriber: bitai_runtime::RoleRef<InscriberMsg>,
+    inscriber: Option<bitai_runtime::RoleRef<InscriberMsg>>,
     neuron_leases: bitai_neuron::remote::gateway::LeaseBoard,
     clock: bitai_runtime::SharedClock,
     roster: Roster,
@@ -58,7 +58,7 @@ impl NodeAdmin {
             supervisor: p.supervisor.clone(),
             pool: p.pool.clone(),
             mempool: p.mempool.clone(),
-            inscriber: p.inscriber.clone(),
+            inscriber: p.bitai.as_ref().map(|b| b.inscriber.clone()),
             neuron_leases: p.neuron_leases.clone(),
             clock: p.clock.clone(),
             roster,
@@ -138,12 +138,10 @@ impl NodeAdmin {
         {
             q.mempool = m.pending.len() as u64;
         }
-        if let Some(i) = self
-            .inscriber
-            .ask(InscriberMsg::Status, ASK_TIMEOUT_MS)
-            .await
-        {
-            q.inscriber_batches = i.batches.len() as u64;
+        if let Some(inscriber) = &self.inscriber {
+            if let Some(i) = inscriber.ask(InscriberMsg::Status, ASK_TIMEOUT_MS).await {
+                q.inscriber_batches = i.batches.len() as u64;
+            }
         }
         q
     }

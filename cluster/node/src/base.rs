@@ -186,12 +186,25 @@ pub async fn serve_admin(
 
 /// Runs a node on `config` until Ctrl-C, a halt, or (with `bitcoin_blocks`) until that many
 /// Bitcoin blocks past the start height are applied; `no_progress` hides the progress line.
+/// The node runs what its kind says: every role (`all`), the BitAI side alone (`bitai`:
+/// no local provers, no chain hosted), or a chain's side without Bitcoin (`chain`: its proofs
+/// go to the BitAI nodes of `[bitai_nodes]`).
 pub async fn run_node(
-    config: crate::config::NodeConfig,
+    mut config: crate::config::NodeConfig,
     bitcoin_blocks: Option<u64>,
     no_progress: bool,
 ) -> anyhow::Result<RunOutcome> {
-    use crate::config::BitcoinBackend;
+    use crate::config::{BitcoinBackend, NodeKind};
+    let kind = config.node.kind;
+    anyhow::ensure!(
+        matches!(kind, NodeKind::All | NodeKind::Bitai | NodeKind::Chain),
+        "a {} node joins another node's cluster (bitai node runs it through the CLI)",
+        kind.as_str()
+    );
+    if kind == NodeKind::Bitai {
+        // The BitAI side proves nothing and sequences nothing.
+        config.prover.workers = 0;
+    }
     let NodeBase {
         store,
         registry,
@@ -199,25 +212,28 @@ pub async fn run_node(
         transport,
     } = NodeBase::open(&config)?;
     let mut extra_children = Vec::new();
-    let bitcoin: SharedBitcoin = match config.bitcoin.backend {
-        BitcoinBackend::Core => connect_core(&config)?,
-        BitcoinBackend::Sim => {
-            // SimBitcoin keeps its chain in the node's store: a restart resumes it.
-            let sim = bitai_simulation::bitcoin::SimBitcoin::open(
-                config.bitcoin.sim.clone(),
-                clock.clone(),
-                store.clone(),
-            )
-            .context("starting SimBitcoin")?;
+    let bitcoin: Option<SharedBitcoin> = match (kind, config.bitcoin.backend) {
+        (NodeKind::Chain, _) => None,
+        (_, BitcoinBackend::Core) => Some(connect_core(&config)?),
+        (_, BitcoinBackend::Sim) => {
+            // SimBitcoin keeps its chain in the node's store: a restart resumes it. Premined
+            // at a fresh start, with every later coinbase paying the inscriber's wallet.
+            let sim = crate::devnet::open_sim(&config, &store, &clock)?;
             extra_children.push(miner_child(&sim, &clock).await?);
-            Arc::new(sim)
+            Some(Arc::new(sim))
         }
     };
-    announce_wallet(&config, &store)?;
+    if bitcoin.is_some() {
+        announce_wallet(&config, &store)?;
+    }
     let cache = crate::pipeline::keys::resolve(&config.node.data_dir, &config.prover.key_cache_dir);
+    let shapes = match kind {
+        NodeKind::Bitai => Vec::new(),
+        _ => vec![config.chain.circuit()],
+    };
     let keys = CircuitKeys::devnet(
         config.chain.proof_system.to_protocol(),
-        &[config.chain.circuit()],
+        &shapes,
         config.node.seed,
         &cache,
     )?;
@@ -234,7 +250,15 @@ pub async fn run_node(
     .await?;
     let server = p.serve_rpc(&config.rpc).await?;
     let cluster = bitai_transport::start_coordinator(&config.cluster).await?;
-    let admin = serve_admin(&config, &p, "all", server.as_ref(), cluster.as_ref()).await?;
+    let admin = serve_admin(
+        &config,
+        &p,
+        kind.as_str(),
+        server.as_ref(),
+        cluster.as_ref(),
+    )
+    .await?;
+    eprintln!("node: kind {}", kind.as_str());
     let start = config.indexer.start_height;
     let goal = bitcoin_blocks.map(|n| start + n.saturating_sub(1));
     let bar = progress::bar(no_progress, None);

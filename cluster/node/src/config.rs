@@ -2,6 +2,8 @@
 //! shipped files under `configs/` and next to its default here. Unknown keys are errors, so
 //! a typo is caught at start-up rather than silently ignored.
 
+pub mod joining;
+
 use bitai_indexer::IndexerConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -42,12 +44,54 @@ pub struct NodeConfig {
     pub cluster: bitai_transport::ClusterSection,
     /// `[admin]`: the operator's endpoint (`bitai admin status`, `bitai admin drain`).
     pub admin: bitai_rpc::admin::AdminConfig,
+    /// `[bitai_nodes]`: a chain node's BitAI nodes.
+    pub bitai_nodes: crate::pipeline::relay::BitaiNodesSection,
+    /// `[join]`: the cluster a prover or neuron node joins.
+    pub join: joining::JoinSection,
+    /// `[prover_node]`: a prover node's keys and threads.
+    pub prover_node: joining::ProverNodeSection,
+    /// `[neuron_node]`: a neuron node's chain, key and account.
+    pub neuron_node: joining::NeuronNodeSection,
+}
+
+/// What a node runs (`[node] kind`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// Every role in one process (the devnet's coordinator).
+    #[default]
+    All,
+    /// The BitAI side: mempool, inscriber, indexer and state machine, for every chain whose
+    /// proofs reach it; no sequencer.
+    Bitai,
+    /// An AI chain's operator: sequencers, DA, the prover pool; proofs go to the BitAI nodes
+    /// of `[bitai_nodes]`.
+    Chain,
+    /// A prover node joining the node that runs the pool (`[join]`, `[prover_node]`).
+    Prover,
+    /// A neuron node joining the node that runs the chain (`[join]`, `[neuron_node]`).
+    Neuron,
+}
+
+impl NodeKind {
+    /// Its name in configs and in `bitai admin status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::All => "all",
+            NodeKind::Bitai => "bitai",
+            NodeKind::Chain => "chain",
+            NodeKind::Prover => "prover",
+            NodeKind::Neuron => "neuron",
+        }
+    }
 }
 
 /// `[node]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NodeSection {
+    /// What the node runs. Default `all`.
+    pub kind: NodeKind,
     /// Directory of the node's fjall database and files. Default `.devnet`.
     pub data_dir: PathBuf,
     /// Seed of every simulated component (SimBitcoin's mining schedule and keys). Default 1.
@@ -60,6 +104,7 @@ pub struct NodeSection {
 impl Default for NodeSection {
     fn default() -> Self {
         Self {
+            kind: NodeKind::All,
             data_dir: PathBuf::from(".devnet"),
             seed: 1,
             fsync: false,
@@ -188,7 +233,11 @@ impl NodeConfig {
         self.admin
             .check(&self.rpc.listen)
             .map_err(ConfigError::Invalid)?;
-        if self.prover.workers == 0 && !self.cluster.enabled() {
+        if self.node.kind == NodeKind::Chain {
+            self.bitai_nodes.check().map_err(ConfigError::Invalid)?;
+        }
+        if self.prover.workers == 0 && !self.cluster.enabled() && self.node.kind != NodeKind::Bitai
+        {
             return Err(ConfigError::Invalid(
                 "prover.workers = 0 needs [cluster] listen (remote provers) to prove anything"
                     .into(),
@@ -237,11 +286,62 @@ mod tests {
         assert_eq!(
             names,
             [
+                "bitai.toml",
                 "bitcoin-core-regtest.toml",
+                "chain.toml",
                 "devnet.toml",
-                "node-regtest.toml"
+                "neuron.toml",
+                "node-regtest.toml",
+                "prover.toml"
             ]
         );
+    }
+
+    #[test]
+    fn the_node_kinds_configs_parse_and_name_their_kind() {
+        let load = |name: &str| {
+            NodeConfig::load(&shipped(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        let bitai = load("bitai.toml");
+        assert_eq!(bitai.node.kind, NodeKind::Bitai);
+        assert_eq!(bitai.bitcoin.backend, BitcoinBackend::Sim);
+        let chain = load("chain.toml");
+        assert_eq!(chain.node.kind, NodeKind::Chain);
+        assert_eq!(chain.bitai_nodes.urls, [format!("http://{}", bitai.rpc.listen)]);
+        assert!(chain.cluster.enabled() && chain.prover.workers == 0);
+        assert_ne!(chain.rpc.listen, bitai.rpc.listen);
+        assert_ne!(chain.metrics.listen, bitai.metrics.listen);
+        let prover = load("prover.toml");
+        assert_eq!(prover.node.kind, NodeKind::Prover);
+        assert_eq!(prover.join.coordinator, chain.cluster.listen);
+        let keys = chain.node.data_dir.join(&chain.prover.key_cache_dir);
+        assert_eq!(std::path::Path::new(&prover.prover_node.keys), keys);
+        let neuron = load("neuron.toml");
+        assert_eq!(neuron.node.kind, NodeKind::Neuron);
+        assert_eq!(neuron.join.coordinator, chain.cluster.listen);
+        assert!(neuron.neuron_node.stake > 0 && neuron.neuron_node.account > 0);
+        // devnet.toml spells out every key of the new tables with its default.
+        let devnet = load("devnet.toml");
+        assert_eq!(devnet.node.kind, NodeKind::All);
+        assert_eq!(devnet.bitai_nodes, crate::pipeline::relay::BitaiNodesSection::default());
+        assert_eq!(devnet.join, joining::JoinSection::default());
+        assert_eq!(devnet.prover_node, joining::ProverNodeSection::default());
+        assert_eq!(devnet.neuron_node, joining::NeuronNodeSection::default());
+    }
+
+    #[test]
+    fn a_chain_node_needs_its_bitai_nodes() {
+        let p = Path::new("x.toml");
+        let chain = "[node]\nkind = \"chain\"\n";
+        match NodeConfig::parse(chain, p) {
+            Err(ConfigError::Invalid(why)) => assert!(why.contains("bitai_nodes"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let with = format!("{chain}[bitai_nodes]\nurls = [\"http://127.0.0.1:9180\"]\n");
+        assert!(NodeConfig::parse(&with, p).is_ok());
+        let bad_url = format!("{chain}[bitai_nodes]\nurls = [\"ftp://x\"]\n");
+        assert!(NodeConfig::parse(&bad_url, p).is_err());
+        assert!(NodeConfig::parse("[node]\nkind = \"miner\"\n", p).is_err());
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub async fn start_with_neurons(
     };
     let pipeline = pipeline::start(PipelineParts {
         config: config.clone(),
-        bitcoin,
+        bitcoin: Some(bitcoin),
         store,
         clock,
         registry,
@@ -197,7 +197,7 @@ pub async fn check_conservation(
 /// `generatetoaddress`: block 1 pays SimBitcoin's own miner wallet (an outside party's coins,
 /// for tests that inscribe on their own), every later coinbase the inscriber's wallet, so its
 /// first coinbase matures during the premine. One block per batch: a kill mid-premine resumes.
-fn open_sim(
+pub fn open_sim(
     config: &NodeConfig,
     store: &bitai_storage::SharedStore,
     clock: &SharedClock,

@@ -2,7 +2,10 @@
 //! the prover pool and its provers, the BitAI mempool in front of the inscriber (with the
 //! inscriber's own indexer), and one sequencer per hosted chain, all under one supervisor.
 //! `bitai devnet` and `bitai node` build it with [`start`]; the end-to-end tests build it the
-//! same way around a SimBitcoin they control.
+//! same way around a SimBitcoin they control. A chain node (`[node] kind = "chain"`) builds
+//! the same graph without the BitAI roles: its [`relay::BitaiRelay`] stands in the mempool's
+//! place and sends to the BitAI nodes of `[bitai_nodes]`, whose view of its chains it
+//! publishes as the node's state view.
 //!
 //! Data flow (the eight steps of docs/design.md): users → sequencer (persist, DA, L2 block) → prover
 //! pool → provers → `SubmitProof` → mempool (pre-executed) → inscriber → Bitcoin → indexer →
@@ -16,6 +19,7 @@ pub mod keys;
 pub mod loadgen;
 pub mod neurons;
 pub mod progress;
+pub mod relay;
 
 use anyhow::Context;
 use bitai_bitcoin::SharedBitcoin;
@@ -32,8 +36,8 @@ use bitai_prover::{PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, Prover
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };
-use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineMetrics};
 use bitai_storage::SharedStore;
+use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineMetrics};
 use host::{ChainHost, SequencerPorts};
 use keys::CircuitKeys;
 use ractor::{Actor, ActorRef};
@@ -47,8 +51,9 @@ const MAX_DA_BLOB_BYTES: usize = 4 << 20;
 pub struct PipelineParts {
     /// The node config (all tables).
     pub config: crate::config::NodeConfig,
-    /// The Bitcoin backend.
-    pub bitcoin: SharedBitcoin,
+    /// The Bitcoin backend; `None` on a chain node, whose BitAI side runs on the nodes of
+    /// `[bitai_nodes]`.
+    pub bitcoin: Option<SharedBitcoin>,
     /// The node's store.
     pub store: SharedStore,
     /// The clock.
@@ -74,22 +79,17 @@ pub struct Pipeline {
     pub halt: watch::Receiver<Option<String>>,
     /// The hosted chains and their sequencers.
     pub host: Arc<ChainHost>,
-    /// The state machine's published state.
+    /// The state machine's published state (on a chain node: the BitAI nodes' view of its
+    /// chains, through the relay).
     pub view: watch::Receiver<Arc<StateView>>,
-    /// The state machine.
-    pub statemachine: RoleRef<StateMachineMsg>,
-    /// The BitAI mempool.
+    /// The BitAI mempool (on a chain node: the relay to the BitAI nodes).
     pub mempool: RoleRef<MempoolMsg>,
     /// The prover pool.
     pub pool: RoleRef<PoolMsg>,
-    /// The inscriber.
-    pub inscriber: RoleRef<InscriberMsg>,
-    /// The node's indexer (feeding the state machine).
-    pub indexer: RoleRef<IndexerMsg>,
+    /// The BitAI roles, when this node runs them (every kind but `chain`).
+    pub bitai: Option<BitaiRoles>,
     /// The DA layer.
     pub da: SharedDa,
-    /// The Bitcoin backend.
-    pub bitcoin: SharedBitcoin,
     /// The store.
     pub store: SharedStore,
     /// The clock.
@@ -101,26 +101,41 @@ pub struct Pipeline {
     pub neuron_leases: bitai_neuron::remote::gateway::LeaseBoard,
 }
 
-/// The proof system and verifying key of every chain this node hosts: the prover pool checks
-/// each proof against them before accepting it.
-pub type HostedKeys = Arc<
+/// The roles of the BitAI side: the indexer feeding the state machine, the inscriber (with its
+/// own indexer), and the Bitcoin backend they read.
+pub struct BitaiRoles {
+    /// The state machine.
+    pub statemachine: RoleRef<StateMachineMsg>,
+    /// The inscriber.
+    pub inscriber: RoleRef<InscriberMsg>,
+    /// The node's indexer (feeding the state machine).
+    pub indexer: RoleRef<IndexerMsg>,
+    /// The Bitcoin backend.
+    pub bitcoin: SharedBitcoin,
+}
+
+/// The registration of every chain this node hosts: the prover pool checks each proof
+/// against its proof system and verifying key before accepting it.
+pub type HostedChains = Arc<
     std::sync::RwLock<
-        std::collections::BTreeMap<bitai_protocol::ChainId, (bitai_protocol::ProofSystem, Vec<u8>)>,
+        std::collections::BTreeMap<bitai_protocol::ChainId, bitai_protocol::CreateChain>,
     >,
 >;
 
 /// The pool's check of a proof: the verifier contract's own verification against the key its
 /// chain registered (a chain not hosted here, which cannot happen, is let through).
-fn proof_check(hosted: HostedKeys) -> bitai_prover::ProofCheck {
+fn proof_check(hosted: HostedChains) -> bitai_prover::ProofCheck {
     Arc::new(move |tx: &bitai_protocol::SubmitProof| {
-        let key = hosted
+        let create = hosted
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&tx.chain_id)
             .cloned();
-        match key {
-            Some((system, vk)) => bitai_proofs::verifier::verify_submit_proof(system, &vk, tx)
-                .map_err(|e| e.to_string()),
+        match create {
+            Some(c) => {
+                bitai_proofs::verifier::verify_submit_proof(c.proof_system, &c.verifying_key, tx)
+                    .map_err(|e| e.to_string())
+            }
             None => Ok(()),
         }
     })
@@ -163,144 +178,60 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         extra_children,
         transport,
     } = parts;
-    let seed = config.node.seed;
     let da: SharedDa = Arc::new(EmbeddedDa::new(store.clone(), MAX_DA_BLOB_BYTES));
     let (view_tx, view) = watch::channel(Arc::new(StateView::default()));
-
-    let indexer = RoleRef::<IndexerMsg>::spawn(Some("indexer".into()), "indexer", 10_000).await?;
-    let statemachine =
-        RoleRef::<StateMachineMsg>::spawn(Some("statemachine".into()), "statemachine", 10_000)
-            .await?;
-    let pool =
-        RoleRef::<PoolMsg>::spawn(Some("prover_pool".into()), "prover_pool", 100_000).await?;
-    let mempool = RoleRef::<MempoolMsg>::spawn(Some("mempool".into()), "mempool", 100_000).await?;
-    let inscriber = crate::inscriber::roles(
-        &config,
-        bitcoin.clone(),
-        store.clone(),
-        clock.clone(),
-        &registry,
-    )
-    .await?;
-
-    let mut children = extra_children;
-    // Provers first: the pool leases to them as soon as it starts.
-    let backend = keys.prover_backend();
-    let mut workers = Vec::new();
-    let mut prover_faults = Vec::new();
-    for i in 0..config.prover.workers {
-        let name = format!("prover-{i}");
-        let role = RoleRef::<ProverMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
-        let args = ProverArgs {
-            backend: backend.clone(),
-            rng_seed: seed_bytes(seed, &format!("prover/{i}")),
-            clock: clock.clone(),
-            faults: bitai_prover::ProverFaults::default(),
-        };
-        prover_faults.push((name.clone(), args.faults.clone()));
-        children.push(ChildSpec::role(&name, role.clone(), move || {
-            (Prover, args.clone())
-        }));
-        workers.push(role);
-    }
-    let hosted: HostedKeys = Arc::default();
-    let pool_args = PoolArgs {
-        store: store.clone(),
-        clock: clock.clone(),
-        sink: Arc::new(mempool.clone()),
-        config: PoolConfig {
-            lease_timeout_ms: config.prover.lease_timeout_ms,
-            max_attempts: config.prover.max_attempts,
-            max_queue: config.prover.max_queue,
-            tick_interval_ms: 1_000,
-        },
-        metrics: PoolMetrics::new(&registry).context("prover metrics")?,
-        workers,
-        check: Some(proof_check(hosted.clone())),
-        confirmations: Some(bitai_prover::Confirmations {
-            verified: {
-                let view = view.clone();
-                Arc::new(move |chain| view.borrow().chain(chain).map_or(0, |c| c.verified_block))
-            },
-            reemit_after_ms: config.prover.reemit_after_ms,
-        }),
-    };
-    children.push(ChildSpec::role("prover_pool", pool.clone(), move || {
-        (ProverPool, pool_args.clone())
-    }));
+    let hosted: HostedChains = Arc::default();
+    // On a chain node the relay to the BitAI nodes takes the mempool's place.
+    let mempool_name = if bitcoin.is_some() { "mempool" } else { "bitai_relay" };
+    let mempool =
+        RoleRef::<MempoolMsg>::spawn(Some(mempool_name.into()), mempool_name, 100_000).await?;
     let transport = transport.or_else(|| {
         config
             .cluster
             .enabled()
             .then(cluster::ClusterTransport::process_groups)
     });
-    if let Some(transport) = transport.clone() {
-        // Remote provers reach the pool through this gateway (the cluster transport); it is
-        // a supervised role like the pool, and a restarted one joins its group again.
-        let gateway = RoleRef::<bitai_messages::prover::wire::GatewayMsg>::spawn(
-            Some("prover_pool_gateway".into()),
-            "prover_pool_gateway",
-            10_000,
-        )
-        .await?;
-        let gateway_args = bitai_prover::remote::GatewayArgs {
-            pool: Arc::new(pool.clone()),
-            transport: transport.provers,
-            heartbeat_interval_ms: config.cluster.heartbeat_interval_ms,
-            heartbeat_timeout_ms: config.cluster.heartbeat_timeout_ms,
-            resync_interval_ms: config.cluster.heartbeat_interval_ms,
-        };
-        children.push(ChildSpec::role("prover_pool_gateway", gateway, move || {
-            (bitai_prover::remote::PoolGateway, gateway_args.clone())
-        }));
-    }
-    let mempool_args = MempoolArgs {
-        config: config.mempool.clone().with_registry_of(
-            &config.statemachine.registry_rules(),
-            config.statemachine.depth(),
+
+    let mut children = extra_children;
+    let provers = start_provers(
+        &config,
+        &keys,
+        &store,
+        &clock,
+        &registry,
+        &mempool,
+        &view,
+        &hosted,
+        transport.as_ref(),
+        &mut children,
+    )
+    .await?;
+    let bitai = match bitcoin {
+        Some(bitcoin) => Some(
+            start_bitai_side(
+                &config,
+                bitcoin,
+                (&store, &clock, &registry),
+                view_tx,
+                view.clone(),
+                &mempool,
+                &mut children,
+            )
+            .await?,
         ),
-        store: store.clone(),
-        view: view.clone(),
-        inscriber: inscriber.role.clone(),
-        bitcoin: bitcoin.clone(),
-        metrics: MempoolMetrics::new(&registry).context("mempool metrics")?,
+        None => {
+            let args = relay::RelayArgs {
+                nodes: config.bitai_nodes.clients()?,
+                hosted: hosted.clone(),
+                view: Arc::new(view_tx),
+                poll_interval_ms: config.bitai_nodes.poll_interval_ms,
+            };
+            children.push(ChildSpec::role(mempool_name, mempool.clone(), move || {
+                (relay::BitaiRelay, args.clone())
+            }));
+            None
+        }
     };
-    children.push(ChildSpec::role("mempool", mempool.clone(), move || {
-        (BitaiMempool, mempool_args.clone())
-    }));
-    children.extend(inscriber.children);
-    let sm_args = StateMachineArgs {
-        config: bitai_statemachine::StateMachineConfig {
-            // Every reorg the indexer follows can be rolled back.
-            journal_depth: config
-                .statemachine
-                .journal_depth
-                .max(u64::from(config.indexer.reorg_depth_max)),
-            ..config.statemachine.clone()
-        },
-        store: store.clone(),
-        indexer: indexer.clone(),
-        view: view_tx,
-        metrics: StateMachineMetrics::new(&registry).context("state machine metrics")?,
-    };
-    children.push(ChildSpec::role(
-        "statemachine",
-        statemachine.clone(),
-        move || (StateMachine, sm_args.clone()),
-    ));
-    let indexer_args = IndexerArgs {
-        config: config.indexer.clone(),
-        bitcoin: bitcoin.clone(),
-        store: store.clone(),
-        keyspace: bitai_indexer::DEFAULT_KEYSPACE.to_owned(),
-        watch: None,
-        sink: Arc::new(statemachine.clone()),
-        clock: clock.clone(),
-        metrics: IndexerMetrics::new(&registry),
-    };
-    children.push(ChildSpec::role("indexer", indexer.clone(), move || {
-        (Indexer, indexer_args.clone())
-    }));
 
     let (halt_tx, halt) = watch::channel(None);
     let args = SupervisorArgs {
@@ -317,7 +248,7 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         store: store.clone(),
         da: da.clone(),
         clock: clock.clone(),
-        pool: pool.clone(),
+        pool: provers.pool.clone(),
         registry: registry.clone(),
     };
     let host = Arc::new(ChainHost::new(
@@ -335,16 +266,13 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         halt,
         host,
         view,
-        statemachine,
         mempool,
-        pool,
-        inscriber: inscriber.role,
-        indexer,
+        pool: provers.pool,
+        bitai,
         da,
-        bitcoin,
         store,
         clock,
-        prover_faults,
+        prover_faults: provers.faults,
         neuron_leases: Default::default(),
     };
     if let Some(transport) = transport {
@@ -359,6 +287,173 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
         .await?;
     }
     Ok(pipeline)
+}
+
+/// The prover pool and what feeds it.
+struct Provers {
+    pool: RoleRef<PoolMsg>,
+    faults: Vec<(String, bitai_prover::ProverFaults)>,
+}
+
+/// Adds the local provers, the prover pool (emitting to `mempool`, confirming by `view`) and,
+/// with a cluster transport, the pool's gateway for prover nodes to `children`.
+#[allow(clippy::too_many_arguments)]
+async fn start_provers(
+    config: &crate::config::NodeConfig,
+    keys: &CircuitKeys,
+    store: &SharedStore,
+    clock: &SharedClock,
+    registry: &prometheus::Registry,
+    mempool: &RoleRef<MempoolMsg>,
+    view: &watch::Receiver<Arc<StateView>>,
+    hosted: &HostedChains,
+    transport: Option<&cluster::ClusterTransport>,
+    children: &mut Vec<ChildSpec>,
+) -> anyhow::Result<Provers> {
+    let pool =
+        RoleRef::<PoolMsg>::spawn(Some("prover_pool".into()), "prover_pool", 100_000).await?;
+    // Provers first: the pool leases to them as soon as it starts.
+    let backend = keys.prover_backend();
+    let mut workers = Vec::new();
+    let mut faults = Vec::new();
+    for i in 0..config.prover.workers {
+        let name = format!("prover-{i}");
+        let role = RoleRef::<ProverMsg>::spawn(Some(name.clone()), &name, 1_000).await?;
+        let args = ProverArgs {
+            backend: backend.clone(),
+            rng_seed: seed_bytes(config.node.seed, &format!("prover/{i}")),
+            clock: clock.clone(),
+            faults: bitai_prover::ProverFaults::default(),
+        };
+        faults.push((name.clone(), args.faults.clone()));
+        children.push(ChildSpec::role(&name, role.clone(), move || {
+            (Prover, args.clone())
+        }));
+        workers.push(role);
+    }
+    let pool_args = PoolArgs {
+        store: store.clone(),
+        clock: clock.clone(),
+        sink: Arc::new(mempool.clone()),
+        config: PoolConfig {
+            lease_timeout_ms: config.prover.lease_timeout_ms,
+            max_attempts: config.prover.max_attempts,
+            max_queue: config.prover.max_queue,
+            tick_interval_ms: 1_000,
+        },
+        metrics: PoolMetrics::new(registry).context("prover metrics")?,
+        workers,
+        check: Some(proof_check(hosted.clone())),
+        confirmations: Some(bitai_prover::Confirmations {
+            verified: {
+                let view = view.clone();
+                Arc::new(move |chain| view.borrow().chain(chain).map_or(0, |c| c.verified_block))
+            },
+            reemit_after_ms: config.prover.reemit_after_ms,
+        }),
+    };
+    children.push(ChildSpec::role("prover_pool", pool.clone(), move || {
+        (ProverPool, pool_args.clone())
+    }));
+    if let Some(transport) = transport {
+        // Remote provers reach the pool through this gateway (the cluster transport); it is
+        // a supervised role like the pool, and a restarted one joins its group again.
+        let gateway = RoleRef::<bitai_messages::prover::wire::GatewayMsg>::spawn(
+            Some("prover_pool_gateway".into()),
+            "prover_pool_gateway",
+            10_000,
+        )
+        .await?;
+        let gateway_args = bitai_prover::remote::GatewayArgs {
+            pool: Arc::new(pool.clone()),
+            transport: transport.provers.clone(),
+            heartbeat_interval_ms: config.cluster.heartbeat_interval_ms,
+            heartbeat_timeout_ms: config.cluster.heartbeat_timeout_ms,
+            resync_interval_ms: config.cluster.heartbeat_interval_ms,
+        };
+        children.push(ChildSpec::role("prover_pool_gateway", gateway, move || {
+            (bitai_prover::remote::PoolGateway, gateway_args.clone())
+        }));
+    }
+    Ok(Provers { pool, faults })
+}
+
+/// Adds the BitAI side's roles to `children`: the mempool behind `mempool`, the inscriber
+/// and its indexer, the state machine (publishing on `view_tx`) and the indexer feeding it.
+async fn start_bitai_side(
+    config: &crate::config::NodeConfig,
+    bitcoin: SharedBitcoin,
+    (store, clock, registry): (&SharedStore, &SharedClock, &prometheus::Registry),
+    view_tx: watch::Sender<Arc<StateView>>,
+    view: watch::Receiver<Arc<StateView>>,
+    mempool: &RoleRef<MempoolMsg>,
+    children: &mut Vec<ChildSpec>,
+) -> anyhow::Result<BitaiRoles> {
+    let indexer = RoleRef::<IndexerMsg>::spawn(Some("indexer".into()), "indexer", 10_000).await?;
+    let statemachine =
+        RoleRef::<StateMachineMsg>::spawn(Some("statemachine".into()), "statemachine", 10_000)
+            .await?;
+    let inscriber = crate::inscriber::roles(
+        config,
+        bitcoin.clone(),
+        store.clone(),
+        clock.clone(),
+        registry,
+    )
+    .await?;
+    let mempool_args = MempoolArgs {
+        config: config.mempool.clone().with_registry_of(
+            &config.statemachine.registry_rules(),
+            config.statemachine.depth(),
+        ),
+        store: store.clone(),
+        view,
+        inscriber: inscriber.role.clone(),
+        bitcoin: bitcoin.clone(),
+        metrics: MempoolMetrics::new(registry).context("mempool metrics")?,
+    };
+    children.push(ChildSpec::role("mempool", mempool.clone(), move || {
+        (BitaiMempool, mempool_args.clone())
+    }));
+    children.extend(inscriber.children);
+    let sm_args = StateMachineArgs {
+        config: bitai_statemachine::StateMachineConfig {
+            // Every reorg the indexer follows can be rolled back.
+            journal_depth: config
+                .statemachine
+                .journal_depth
+                .max(u64::from(config.indexer.reorg_depth_max)),
+            ..config.statemachine.clone()
+        },
+        store: store.clone(),
+        indexer: indexer.clone(),
+        view: view_tx,
+        metrics: StateMachineMetrics::new(registry).context("state machine metrics")?,
+    };
+    children.push(ChildSpec::role(
+        "statemachine",
+        statemachine.clone(),
+        move || (StateMachine, sm_args.clone()),
+    ));
+    let indexer_args = IndexerArgs {
+        config: config.indexer.clone(),
+        bitcoin: bitcoin.clone(),
+        store: store.clone(),
+        keyspace: bitai_indexer::DEFAULT_KEYSPACE.to_owned(),
+        watch: None,
+        sink: Arc::new(statemachine.clone()),
+        clock: clock.clone(),
+        metrics: IndexerMetrics::new(registry),
+    };
+    children.push(ChildSpec::role("indexer", indexer.clone(), move || {
+        (Indexer, indexer_args.clone())
+    }));
+    Ok(BitaiRoles {
+        statemachine,
+        inscriber: inscriber.role,
+        indexer,
+        bitcoin,
+    })
 }
 
 /// 32 seed bytes for `label` under the node seed (a prover's blinding randomness: in

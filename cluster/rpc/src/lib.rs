@@ -38,5 +38,5 @@ pub use poc_types::{ModelInfo, NeuronInfo, OutcomeInfo, PocInfo, RequestInfo, Se
 pub use server::{serve, RpcConfig, RpcServer, ServeError};
 pub use types::{
     AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob,
-    SequencerInfo, Stage, TxStatus,
+    SequencerInfo, Stage, SupplyInfo, TxStatus,
 };

@@ -148,6 +148,7 @@ impl NodeApi for TestNode {
             head_block: 1,
             state_root: c.state.root_hash(),
             pending: 0,
+            supply: None,
         });
         self.statuses.lock().expect("not poisoned").insert(
             hash,
@@ -276,6 +277,7 @@ impl NodeApi for TestNode {
                         head_block: 0,
                         state_root: c.genesis_state_root,
                         pending: 0,
+                        supply: None,
                     }),
                 },
                 state,

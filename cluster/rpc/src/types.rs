@@ -115,6 +115,35 @@ pub struct SequencerInfo {
     pub state_root: Hash32,
     /// Transactions accepted and waiting for a block.
     pub pending: u64,
+    /// What the genesis supply became at the head (`None` from a node that did not say):
+    /// anyone can check that nothing was made or lost.
+    #[serde(default)]
+    pub supply: Option<SupplyInfo>,
+}
+
+/// A chain's supply at its sequencer's head: balances, stakes, escrow, burned fees and
+/// slashed stake always sum to the genesis supply, and the nonces count exactly the signed
+/// transactions in blocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplyInfo {
+    /// Sum of every balance.
+    pub balances: u128,
+    /// Stake locked by neurons.
+    pub stakes: u128,
+    /// Escrow held by open inference requests.
+    pub escrow: u128,
+    /// Fees burned.
+    pub fees_burned: u128,
+    /// Stake slashed (burned).
+    pub slashed: u128,
+    /// The sum of the five: the genesis supply.
+    pub total: u128,
+    /// Transfers in blocks.
+    pub transfers: u64,
+    /// Signed Proof-of-Compute ops in blocks.
+    pub signed_ops: u64,
+    /// Sum of every account's nonce (transfers + signed ops).
+    pub nonces: u64,
 }
 
 /// An AI chain as the BitAI side sees it (`bitai_getChain`, `bitai_listChains`).

@@ -369,7 +369,7 @@ impl World {
         let miner = bitai_node::base::miner_child(&sim, &clock).await?;
         let pipeline = bitai_node::pipeline::start(bitai_node::pipeline::PipelineParts {
             config: config.clone(),
-            bitcoin: Arc::new(sim.clone()),
+            bitcoin: Some(Arc::new(sim.clone())),
             store: store.clone(),
             clock: clock.clone(),
             registry: prometheus::Registry::new(),

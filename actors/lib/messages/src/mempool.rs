@@ -50,6 +50,10 @@ pub enum MempoolReject {
     /// Storage failed; nothing was accepted.
     #[error("storage: {0}")]
     Store(String),
+    /// On a chain node: no BitAI node took it (each refused it, or none answered); the
+    /// reasons, node by node.
+    #[error("no BitAI node took it: {0}")]
+    Remote(String),
 }
 
 impl MempoolReject {
@@ -63,6 +67,7 @@ impl MempoolReject {
             MempoolReject::FeeRateUnavailable(_) => "fee_rate_unavailable",
             MempoolReject::Full { .. } => "full",
             MempoolReject::Store(_) => "store",
+            MempoolReject::Remote(_) => "remote",
         }
     }
 
@@ -75,6 +80,7 @@ impl MempoolReject {
                 | MempoolReject::FeeRateUnavailable(_)
                 | MempoolReject::Full { .. }
                 | MempoolReject::Store(_)
+                | MempoolReject::Remote(_)
         )
     }
 }

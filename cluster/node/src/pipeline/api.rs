@@ -23,7 +23,7 @@ use bitai_rpc::genesis::GenesisSpec;
 use bitai_rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use bitai_rpc::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
-    ProverJob, SequencerInfo, Stage, TxStatus,
+    ProverJob, SequencerInfo, SupplyInfo, Stage, TxStatus,
 };
 use bitai_runtime::RoleRef;
 use std::sync::Arc;
@@ -36,10 +36,12 @@ const ASK_TIMEOUT_MS: u64 = 10_000;
 pub struct PipelineApi {
     host: Arc<ChainHost>,
     view: watch::Receiver<Arc<StateView>>,
-    statemachine: RoleRef<StateMachineMsg>,
+    /// None on a chain node (its BitAI side is on other nodes).
+    statemachine: Option<RoleRef<StateMachineMsg>>,
     mempool: RoleRef<MempoolMsg>,
     pool: RoleRef<PoolMsg>,
-    inscriber: RoleRef<InscriberMsg>,
+    /// None on a chain node.
+    inscriber: Option<RoleRef<InscriberMsg>>,
     da: SharedDa,
 }
 
@@ -49,10 +51,10 @@ impl PipelineApi {
         Self {
             host: p.host.clone(),
             view: p.view.clone(),
-            statemachine: p.statemachine.clone(),
+            statemachine: p.bitai.as_ref().map(|b| b.statemachine.clone()),
             mempool: p.mempool.clone(),
             pool: p.pool.clone(),
-            inscriber: p.inscriber.clone(),
+            inscriber: p.bitai.as_ref().map(|b| b.inscriber.clone()),
             da: p.da.clone(),
         }
     }
@@ -86,12 +88,14 @@ impl PipelineApi {
 
     async fn chain_info(&self, id: &ChainId, view: &StateView) -> Option<ChainInfo> {
         let registered = view.chain(id);
-        let sequencer = match self.host.sequencer(id).await {
-            Some(s) => {
+        let (sequencer, supply) = match self.host.sequencer(id).await {
+            Some(s) => (
                 s.ask(|reply| SequencerMsg::Head { reply }, ASK_TIMEOUT_MS)
-                    .await
-            }
-            None => None,
+                    .await,
+                s.ask(|reply| SequencerMsg::Supply { reply }, ASK_TIMEOUT_MS)
+                    .await,
+            ),
+            None => (None, None),
         };
         let create = match (registered, self.host.spec(id).await) {
             (Some(c), _) => c.create.clone(),
@@ -113,6 +117,17 @@ impl PipelineApi {
                 head_block: h.number,
                 state_root: h.state_root,
                 pending: h.pending as u64,
+                supply: supply.map(|s| SupplyInfo {
+                    balances: s.balances,
+                    stakes: s.stakes,
+                    escrow: s.escrow,
+                    fees_burned: s.fees_burned,
+                    slashed: s.slashed,
+                    total: s.total(),
+                    transfers: s.transfers,
+                    signed_ops: s.signed_ops,
+                    nonces: s.nonces,
+                }),
             }),
         })
     }
@@ -135,18 +150,20 @@ impl PipelineApi {
             } else {
                 Stage::Verified
             };
-            let verified = self
-                .statemachine
-                .ask(
-                    |reply| StateMachineMsg::VerifiedBlock {
-                        chain,
-                        number,
-                        reply,
-                    },
-                    ASK_TIMEOUT_MS,
-                )
-                .await
-                .flatten();
+            let verified = match &self.statemachine {
+                Some(sm) => sm
+                    .ask(
+                        |reply| StateMachineMsg::VerifiedBlock {
+                            chain,
+                            number,
+                            reply,
+                        },
+                        ASK_TIMEOUT_MS,
+                    )
+                    .await
+                    .flatten(),
+                None => None,
+            };
             if let Some(v) = verified {
                 status.bitcoin_txid = Some(v.bitcoin_txid.to_string());
                 status.bitcoin_height = Some(v.bitcoin_height);
@@ -384,8 +401,10 @@ impl NodeApi for PipelineApi {
     }
 
     async fn inscriptions(&self) -> Result<Vec<InscriptionJob>, ApiError> {
-        let status = self
-            .inscriber
+        let inscriber = self.inscriber.as_ref().ok_or_else(|| {
+            ApiError::Unavailable("this chain node has no inscriber: ask its BitAI node".into())
+        })?;
+        let status = inscriber
             .ask(InscriberMsg::Status, ASK_TIMEOUT_MS)
             .await
             .ok_or_else(|| unavailable("inscriber"))?;

@@ -11,7 +11,7 @@ use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::PoolMsg;
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_proofs::circuit::CircuitConfig;
-use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain};
+use bitai_protocol::{ProofSystem, decode_tx, encode_tx, BitaiTx, ChainId, CreateChain};
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
 use bitai_sequencer::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
 use bitai_storage::{Batch, SharedStore};
@@ -72,18 +72,19 @@ pub struct ChainHost {
     mempool: RoleRef<MempoolMsg>,
     supervisor: ActorRef<SupervisorMsg>,
     chains: Mutex<BTreeMap<ChainId, Hosted>>,
-    hosted_keys: super::HostedKeys,
+    hosted: super::HostedChains,
 }
 
 impl ChainHost {
     /// A host over the node's roles; no sequencer runs until [`ChainHost::resume`]. Each
-    /// hosted chain's proof system and key go into `hosted_keys` (the prover pool's check).
+    /// hosted chain's registration goes into `hosted` (the prover pool's check reads its
+    /// proof system and key; a chain node's relay, which chains to follow).
     pub fn new(
         ports: SequencerPorts,
         keys: CircuitKeys,
         mempool: RoleRef<MempoolMsg>,
         supervisor: ActorRef<SupervisorMsg>,
-        hosted_keys: super::HostedKeys,
+        hosted: super::HostedChains,
     ) -> Self {
         Self {
             ports,
@@ -91,7 +92,7 @@ impl ChainHost {
             mempool,
             supervisor,
             chains: Mutex::new(BTreeMap::new()),
-            hosted_keys,
+            hosted,
         }
     }
 
@@ -170,6 +171,13 @@ impl ChainHost {
     /// genesis root) is [`ChainSpec::check`].
     fn check(&self, spec: &ChainSpec) -> Result<(), HostError> {
         let create = &spec.create;
+        if self.keys.shapes().is_empty() && create.proof_system == ProofSystem::Groth16Bn254 {
+            return Err(HostError::Invalid(
+                "this node sequences no chain (a BitAI node, kind \"bitai\"): create the chain \
+                 on a chain node"
+                    .into(),
+            ));
+        }
         if create.proof_system != self.keys.system() {
             return Err(HostError::Invalid(format!(
                 "this node proves {:?}, the chain registers {:?}",
@@ -222,10 +230,10 @@ impl ChainHost {
         if chains.contains_key(&id) {
             return Ok(());
         }
-        self.hosted_keys
+        self.hosted
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id, (create.proof_system, create.verifying_key.clone()));
+            .insert(id, create.clone());
         let name = format!("sequencer-{}", &id.to_string()[..12]);
         let role = RoleRef::<SequencerMsg>::spawn(Some(name.clone()), &name, 100_000)
             .await
@@ -252,7 +260,7 @@ impl ChainHost {
             // can start again in this process: a retry, or the resume after a restart.
             metrics.unregister(&p.registry);
             let _ = role.proxy().stop_and_wait(None, None).await;
-            self.hosted_keys
+            self.hosted
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&id);
