@@ -299,15 +299,17 @@ mod tests {
 
     #[test]
     fn the_node_kinds_configs_parse_and_name_their_kind() {
-        let load = |name: &str| {
-            NodeConfig::load(&shipped(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-        };
+        let load =
+            |name: &str| NodeConfig::load(&shipped(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let bitai = load("bitai.toml");
         assert_eq!(bitai.node.kind, NodeKind::Bitai);
         assert_eq!(bitai.bitcoin.backend, BitcoinBackend::Sim);
         let chain = load("chain.toml");
         assert_eq!(chain.node.kind, NodeKind::Chain);
-        assert_eq!(chain.bitai_nodes.urls, [format!("http://{}", bitai.rpc.listen)]);
+        assert_eq!(
+            chain.bitai_nodes.urls,
+            [format!("http://{}", bitai.rpc.listen)]
+        );
         assert!(chain.cluster.enabled() && chain.prover.workers == 0);
         assert_ne!(chain.rpc.listen, bitai.rpc.listen);
         assert_ne!(chain.metrics.listen, bitai.metrics.listen);
@@ -323,7 +325,10 @@ mod tests {
         // devnet.toml spells out every key of the new tables with its default.
         let devnet = load("devnet.toml");
         assert_eq!(devnet.node.kind, NodeKind::All);
-        assert_eq!(devnet.bitai_nodes, crate::pipeline::relay::BitaiNodesSection::default());
+        assert_eq!(
+            devnet.bitai_nodes,
+            crate::pipeline::relay::BitaiNodesSection::default()
+        );
         assert_eq!(devnet.join, joining::JoinSection::default());
         assert_eq!(devnet.prover_node, joining::ProverNodeSection::default());
         assert_eq!(devnet.neuron_node, joining::NeuronNodeSection::default());

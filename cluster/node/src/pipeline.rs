@@ -36,8 +36,8 @@ use bitai_prover::{PoolArgs, PoolConfig, PoolMetrics, Prover, ProverArgs, Prover
 use bitai_runtime::{
     ChildSpec, RestartPolicy, RoleRef, SharedClock, Supervisor, SupervisorArgs, SupervisorMsg,
 };
-use bitai_storage::SharedStore;
 use bitai_statemachine::{StateMachine, StateMachineArgs, StateMachineMetrics};
+use bitai_storage::SharedStore;
 use host::{ChainHost, SequencerPorts};
 use keys::CircuitKeys;
 use ractor::{Actor, ActorRef};
@@ -182,7 +182,11 @@ pub async fn start(parts: PipelineParts) -> anyhow::Result<Pipeline> {
     let (view_tx, view) = watch::channel(Arc::new(StateView::default()));
     let hosted: HostedChains = Arc::default();
     // On a chain node the relay to the BitAI nodes takes the mempool's place.
-    let mempool_name = if bitcoin.is_some() { "mempool" } else { "bitai_relay" };
+    let mempool_name = if bitcoin.is_some() {
+        "mempool"
+    } else {
+        "bitai_relay"
+    };
     let mempool =
         RoleRef::<MempoolMsg>::spawn(Some(mempool_name.into()), mempool_name, 100_000).await?;
     let transport = transport.or_else(|| {

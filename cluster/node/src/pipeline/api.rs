@@ -23,7 +23,7 @@ use bitai_rpc::genesis::GenesisSpec;
 use bitai_rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use bitai_rpc::types::{
     proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
-    ProverJob, SequencerInfo, SupplyInfo, Stage, TxStatus,
+    ProverJob, SequencerInfo, Stage, SupplyInfo, TxStatus,
 };
 use bitai_runtime::RoleRef;
 use std::sync::Arc;

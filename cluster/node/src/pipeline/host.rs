@@ -11,7 +11,7 @@ use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::PoolMsg;
 use bitai_messages::sequencer::SequencerMsg;
 use bitai_proofs::circuit::CircuitConfig;
-use bitai_protocol::{ProofSystem, decode_tx, encode_tx, BitaiTx, ChainId, CreateChain};
+use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, ProofSystem};
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
 use bitai_sequencer::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
 use bitai_storage::{Batch, SharedStore};

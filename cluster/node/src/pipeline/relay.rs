@@ -232,7 +232,9 @@ impl Actor for BitaiRelay {
             MempoolMsg::Proof(proof) => {
                 let (chain, block) = (proof.0.chain_id, proof.0.block_number);
                 match state.submit(&BitaiTx::SubmitProof(proof.0)).await {
-                    Ok(id) => tracing::info!(%chain, block, %id, "relay: proof sent to a BitAI node"),
+                    Ok(id) => {
+                        tracing::info!(%chain, block, %id, "relay: proof sent to a BitAI node")
+                    }
                     // The pool emits it again until it sees it verified.
                     Err(e) => tracing::warn!(%chain, block, error = %e, "relay: proof not taken"),
                 }
