@@ -10,6 +10,7 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod lenet;
+pub mod nodes;
 pub mod prover;
 
 use bitai_rpc::{ChainInfo, TxStatus};
