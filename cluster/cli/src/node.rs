@@ -19,7 +19,7 @@ use std::path::PathBuf;
 /// Run a node of the kind its config names, keeping its state in `node.data_dir` across
 /// restarts.
 ///
-/// Exit codes: 0 on Ctrl-C (or SIGTERM for a joined node) or when `--bitcoin-blocks` is
+/// Exit codes: 0 on Ctrl-C or SIGTERM (a joined node drains first) or when `--bitcoin-blocks` is
 /// reached; 1 when a role stopped the node with an error (for example a reorg deeper than
 /// `indexer.reorg_depth_max`) or a joined node lost its coordinator; 2 for a config that
 /// cannot be used.

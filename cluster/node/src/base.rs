@@ -79,7 +79,7 @@ pub enum RunOutcome {
 }
 
 /// Runs until `goal` holds for the progress snapshot (checked every 250 ms), a role halts
-/// the node, or Ctrl-C, showing progress on `bar` (towards the final L2 blocks of `focus`).
+/// the node, or Ctrl-C or SIGTERM, showing progress on `bar` (towards the final L2 blocks of `focus`).
 pub async fn watch(
     p: &Pipeline,
     focus: Option<ChainId>,
@@ -87,10 +87,20 @@ pub async fn watch(
     goal: impl Fn(&Snapshot) -> bool,
 ) -> RunOutcome {
     let mut halt = p.halt.clone();
+    // SIGTERM (what service managers send before a restart or an upgrade) stops the node as
+    // cleanly as Ctrl-C: every role stops, last started first, and the store is flushed.
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
         tokio::select! {
             biased;
             _ = tokio::signal::ctrl_c() => return RunOutcome::Interrupted,
+            Some(()) = async {
+                match terminate.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => return RunOutcome::Interrupted,
             changed = halt.changed() => {
                 let reason = if changed.is_ok() { halt.borrow().clone() } else { None };
                 return RunOutcome::Halted(reason.unwrap_or_else(|| "supervisor stopped".into()));

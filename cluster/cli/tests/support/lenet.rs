@@ -30,6 +30,61 @@ pub struct LenetDevnet {
     key: String,
 }
 
+/// The LeNet model imported from its Keras fixture, one input sample, and what
+/// `bitai model run` writes for it, as files in a directory.
+#[derive(Clone)]
+pub struct ModelFiles {
+    /// The imported model file.
+    pub model: String,
+    /// One input sample (little-endian f32).
+    pub sample: String,
+    /// What `bitai model run` writes for the sample.
+    pub expected: String,
+}
+
+impl ModelFiles {
+    /// Makes the three files in `dir`.
+    pub fn prepare(dir: &Path) -> Self {
+        let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+        let files = ModelFiles {
+            model: path("lenet.model"),
+            sample: path("digit.f32"),
+            expected: path("expected.f32"),
+        };
+        let fixtures =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
+        let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
+        run_ok(
+            &[
+                "model",
+                "import",
+                "--keras-json",
+                &fixture("lenet5.json"),
+                "--weights",
+                &fixture("lenet5.weights.f32"),
+                "-o",
+                &files.model,
+            ],
+            String::new,
+        );
+        let inputs = std::fs::read(fixtures.join("lenet5.input.f32")).expect("fixture");
+        std::fs::write(&files.sample, &inputs[..28 * 28 * 4]).expect("sample");
+        run_ok(
+            &[
+                "model",
+                "run",
+                &files.model,
+                "--input",
+                &files.sample,
+                "--output",
+                &files.expected,
+            ],
+            String::new,
+        );
+        files
+    }
+}
+
 impl LenetDevnet {
     /// Starts the devnet in `dir` with `extra` devnet flags and prepares the model files.
     pub fn start(dir: &Path, extra: &[&str]) -> Self {
@@ -59,44 +114,19 @@ impl LenetDevnet {
         ];
         args.extend_from_slice(extra);
         let devnet = DevnetProcess::start(&config, &dir.join("data"), &args);
-        let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-        let key = path("account0.key");
+        let key = dir.join("account0.key").to_string_lossy().into_owned();
         write_key(Path::new(&key), &account_keys(1, 1).remove(0), false).expect("key file");
-        let world = LenetDevnet {
+        let files = ModelFiles::prepare(dir);
+        LenetDevnet {
             url: devnet.url().to_owned(),
             chain: devnet.chain().to_owned(),
             devnet,
             dir: dir.to_path_buf(),
-            model: path("lenet.model"),
-            sample: path("digit.f32"),
-            expected: path("expected.f32"),
+            model: files.model,
+            sample: files.sample,
+            expected: files.expected,
             key,
-        };
-        let fixtures =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../actors/lib/models/fixtures");
-        let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
-        world.run(&[
-            "model",
-            "import",
-            "--keras-json",
-            &fixture("lenet5.json"),
-            "--weights",
-            &fixture("lenet5.weights.f32"),
-            "-o",
-            &world.model,
-        ]);
-        let inputs = std::fs::read(fixtures.join("lenet5.input.f32")).expect("fixture");
-        std::fs::write(&world.sample, &inputs[..28 * 28 * 4]).expect("sample");
-        world.run(&[
-            "model",
-            "run",
-            &world.model,
-            "--input",
-            &world.sample,
-            "--output",
-            &world.expected,
-        ]);
-        world
+        }
     }
 
     /// `bitai ARGS`, asserted to exit 0; its stdout.
