@@ -103,6 +103,7 @@ async fn prove_all(nodes: u64, prove_ms: u64) -> u64 {
             transport: ProverTransport::over(net.node(&format!("prover-node-{i}"))),
             faults: Default::default(),
             drain_grace_ms: 5 * HEARTBEAT_MS,
+            metrics: None,
         };
         Actor::spawn(None, RemoteProver, prover)
             .await

@@ -22,7 +22,7 @@ pub mod queue;
 pub mod remote;
 pub mod worker;
 
-pub use metrics::PoolMetrics;
+pub use metrics::{PoolMetrics, RemoteProverMetrics};
 pub use pool::{Confirmations, PoolArgs, PoolConfig, ProofCheck, ProverPool, RECENT_EMITTED};
 pub use worker::{Prover, ProverArgs, ProverBackend, ProverFault, ProverFaults, ProvingEngine};
 

@@ -49,3 +49,39 @@ impl PoolMetrics {
         Ok(m)
     }
 }
+
+/// Metrics of a prover node's remote prover.
+#[derive(Clone, Debug)]
+pub struct RemoteProverMetrics {
+    /// Leases proved, by outcome (`ok`, `failed`).
+    pub proofs: prometheus::IntCounterVec,
+    /// Prove time in seconds.
+    pub prove_seconds: Histogram,
+    /// 1 while a proof is being made.
+    pub proving: IntGauge,
+    /// 1 once the node drains.
+    pub draining: IntGauge,
+}
+
+impl RemoteProverMetrics {
+    /// New metrics, registered in `registry`.
+    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let m = RemoteProverMetrics {
+            proofs: prometheus::IntCounterVec::new(
+                prometheus::Opts::new("prover_node_proofs_total", "leases proved, by outcome"),
+                &["outcome"],
+            )?,
+            prove_seconds: Histogram::with_opts(
+                HistogramOpts::new("prover_node_prove_seconds", "prove time")
+                    .buckets(prometheus::exponential_buckets(0.1, 2.0, 12)?),
+            )?,
+            proving: IntGauge::new("prover_node_proving", "1 while a proof is being made")?,
+            draining: IntGauge::new("prover_node_draining", "1 once the node drains")?,
+        };
+        registry.register(Box::new(m.proofs.clone()))?;
+        registry.register(Box::new(m.prove_seconds.clone()))?;
+        registry.register(Box::new(m.proving.clone()))?;
+        registry.register(Box::new(m.draining.clone()))?;
+        Ok(m)
+    }
+}

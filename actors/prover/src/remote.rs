@@ -177,6 +177,8 @@ pub struct RemoteProverArgs {
     /// How long a draining prover still proves what was leased before the pool noticed,
     /// ms: a few of the gateway's listing intervals (`heartbeat_interval_ms`).
     pub drain_grace_ms: u64,
+    /// The node's metrics (a prover node serves them on its `--metrics-listen`).
+    pub metrics: Option<crate::metrics::RemoteProverMetrics>,
 }
 
 /// The remote prover's state.
@@ -187,6 +189,7 @@ pub struct RemoteProverState {
     faults: ProverFaults,
     drain_grace_ms: u64,
     draining: bool,
+    metrics: Option<crate::metrics::RemoteProverMetrics>,
 }
 
 /// A prover on a prover node: a member of [`PROVERS_GROUP`] that proves what the pool
@@ -223,6 +226,7 @@ impl Actor for RemoteProver {
             faults: args.faults,
             drain_grace_ms: args.drain_grace_ms,
             draining: false,
+            metrics: args.metrics,
         })
     }
 
@@ -253,6 +257,9 @@ impl Actor for RemoteProver {
                     // Whatever this prover was proving is done (this message waited behind
                     // it); the pool's next listing sees it gone and leases it nothing more.
                     state.draining = true;
+                    if let Some(m) = &state.metrics {
+                        m.draining.set(1);
+                    }
                     state.transport.provers.leave(PROVERS_GROUP, &myself);
                     tracing::info!(
                         grace_ms = state.drain_grace_ms,
@@ -277,6 +284,9 @@ impl Actor for RemoteProver {
         }
         tracing::info!(chain = %job.chain_id, block = job.block_number, lease_id, "proving");
         let started_ms = state.clock.now_ms();
+        if let Some(m) = &state.metrics {
+            m.proving.set(1);
+        }
         let proving = state.engine.prove(circuit);
         tokio::pin!(proving);
         let every = Duration::from_millis(heartbeat_interval_ms.max(1));
@@ -295,6 +305,12 @@ impl Actor for RemoteProver {
             proof.iter_mut().for_each(|b| *b ^= 0x5a);
         }
         let prove_ms = state.clock.now_ms().saturating_sub(started_ms);
+        if let Some(m) = &state.metrics {
+            m.proving.set(0);
+            let outcome = if result.is_ok() { "ok" } else { "failed" };
+            m.proofs.with_label_values(&[outcome]).inc();
+            m.prove_seconds.observe(prove_ms as f64 / 1000.0);
+        }
         match &result {
             Ok(_) => tracing::info!(block = job.block_number, prove_ms, "proved"),
             Err(reason) => tracing::warn!(block = job.block_number, %reason, "proving failed"),

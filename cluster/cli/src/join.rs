@@ -67,6 +67,10 @@ pub struct JoinArgs {
     /// (default: the kind and the process id, e.g. `prover-4242`).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Serve this node's Prometheus metrics (GET /metrics) on ADDR, e.g. 127.0.0.1:9384
+    /// (default: off).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// Most characters in a node name.
@@ -93,6 +97,7 @@ pub struct Join {
     /// The coordinator's address.
     pub coordinator: String,
     name: Option<String>,
+    metrics_listen: Option<String>,
     cookie: String,
     listen: SocketAddr,
     tls: Option<(TlsConnector, ServerName<'static>)>,
@@ -126,6 +131,7 @@ impl JoinArgs {
         Ok(Join {
             coordinator,
             name: self.name.clone(),
+            metrics_listen: self.metrics_listen.clone(),
             cookie: self.cookie.clone(),
             listen: self.listen,
             tls,
@@ -139,6 +145,9 @@ pub struct Joined {
     pub node: ClusterHandle,
     /// The node's name (without kind and version).
     pub name: String,
+    /// The node's metrics (served on `--metrics-listen` when given).
+    pub registry: prometheus::Registry,
+    session_up: prometheus::IntGauge,
     control: ActorRef<NodeControlMsg>,
     drain: Arc<Notify>,
 }
@@ -216,6 +225,14 @@ impl Join {
                 HANDSHAKE_TIMEOUT
             );
         }
+        let (registry, session_up) = match node_metrics(kind, &name, self.metrics_listen.as_deref())
+        {
+            Ok(m) => m,
+            Err(e) => {
+                node.stop().await;
+                return Err(e);
+            }
+        };
         let drain = Arc::new(Notify::new());
         let control = match Actor::spawn(None, NodeControl, drain.clone()).await {
             Ok((control, _)) => control,
@@ -228,10 +245,40 @@ impl Join {
         Ok(Joined {
             node,
             name,
+            registry,
+            session_up,
             control,
             drain,
         })
     }
+}
+
+/// The node's registry, with `bitai_node_info{kind,name,version}` and
+/// `bitai_node_session_up`, served on `listen` when given.
+fn node_metrics(
+    kind: &str,
+    name: &str,
+    listen: Option<&str>,
+) -> anyhow::Result<(prometheus::Registry, prometheus::IntGauge)> {
+    let registry = prometheus::Registry::new();
+    let info = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new("bitai_node_info", "this node: kind, name and version"),
+        &["kind", "name", "version"],
+    )?;
+    info.with_label_values(&[kind, name, env!("CARGO_PKG_VERSION")])
+        .set(1);
+    let up = prometheus::IntGauge::new(
+        "bitai_node_session_up",
+        "1 while the session with the coordinator is up",
+    )?;
+    up.set(1);
+    registry.register(Box::new(info))?;
+    registry.register(Box::new(up.clone()))?;
+    if let Some(listen) = listen.filter(|l| !l.is_empty()) {
+        let addr = bitai_node::telemetry::serve_metrics(listen, registry.clone())?;
+        eprintln!("metrics: http://{addr}/metrics");
+    }
+    Ok((registry, up))
 }
 
 /// Opens the session with the coordinator at `join`, over TLS with `tls`. The TLS handshake
@@ -316,6 +363,7 @@ pub async fn watch_session(joined: &Joined, who: &str, ready: impl Fn() -> bool)
             () = tokio::time::sleep(SESSION_CHECK) => {}
         }
         if bitai_transport::authenticated_sessions(node.server()).await == 0 {
+            joined.session_up.set(0);
             return SessionEnd::Lost;
         }
         if !seen_gateway && ready() {

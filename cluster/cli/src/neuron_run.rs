@@ -260,7 +260,7 @@ async fn serve(
         backend: BackendChoice::Auto {
             threads: args.threads,
         },
-        registry: None,
+        registry: session.map(|j| j.registry.clone()),
         faults: NeuronFaults::default(),
     };
     let (actor, mut handle) = match Actor::spawn(None, Neuron, neuron_args).await {

@@ -106,6 +106,7 @@ fn join_args(config: &NodeConfig) -> Result<crate::join::JoinArgs, std::process:
         tls_ca: opt(&j.tls_ca).map(PathBuf::from),
         tls_server_name: opt(&j.tls_server_name),
         name: opt(&j.name),
+        metrics_listen: opt(&config.metrics.listen),
     })
 }
 

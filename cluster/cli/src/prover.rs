@@ -135,6 +135,10 @@ async fn serve(keys: KeyDir, node: &Joined) -> ExitCode {
         transport: ProverTransport::process_groups(),
         faults: Default::default(),
         drain_grace_ms: DRAIN_GRACE_MS,
+        metrics: match bitai_prover::RemoteProverMetrics::new(&node.registry) {
+            Ok(m) => Some(m),
+            Err(e) => return failure(format!("prover metrics: {e}")),
+        },
     };
     let (prover, _) = match Actor::spawn(None, RemoteProver, prover_args).await {
         Ok(p) => p,

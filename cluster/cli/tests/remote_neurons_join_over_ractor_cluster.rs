@@ -127,15 +127,19 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
         "the node's log: {log}"
     );
 
+    // Neuron 2's node serves its metrics.
+    let metrics_listen = format!("127.0.0.1:{}", free_port());
     let mut neurons = Vec::new();
     for account in 1..=3u32 {
         let key_file = path(format!("neuron{account}.key"));
         write_key(Path::new(&key_file), &keys[account as usize], false).expect("key file");
         let data_dir = path(format!("neuron{account}"));
-        let account = account.to_string();
-        neurons.push(Background::start(&neuron_args(
-            &world, &listen, COOKIE, &key_file, &account, &data_dir,
-        )));
+        let account_arg = account.to_string();
+        let mut args = neuron_args(&world, &listen, COOKIE, &key_file, &account_arg, &data_dir);
+        if account == 2 {
+            args.extend(["--metrics-listen", &metrics_listen]);
+        }
+        neurons.push(Background::start(&args));
     }
     world.wait_active(3);
     world.infer_matches_model_run(&id, "30");
@@ -154,6 +158,13 @@ fn three_neuron_nodes_join_settle_an_inference_and_one_is_replaced_by_a_drain() 
     );
 
     admin.shows_three_neuron_nodes_and_refuses_a_wrong_token(dir.path());
+    let metrics = support::http_get(&metrics_listen, "/metrics");
+    assert!(
+        metrics.contains(r#"bitai_node_info{kind="neuron",name="neuron-2""#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("bitai_node_session_up 1"), "{metrics}");
+    assert!(metrics.contains("neuron_commits_total{"), "{metrics}");
 
     // A rolling replacement: the operator drains neuron 1's node through the admin endpoint
     // (exit 0, its lease handed back) and a new node for account 1, with an empty data

@@ -95,6 +95,7 @@ impl Cluster {
             transport: ProverTransport::over(self.net.node(&name)),
             faults: faults.clone(),
             drain_grace_ms: DRAIN_GRACE_MS,
+            metrics: None,
         };
         let (actor, _) = Actor::spawn(Some(format!("{name}.prover")), RemoteProver, args)
             .await

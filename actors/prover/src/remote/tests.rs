@@ -257,6 +257,7 @@ async fn the_gateway_connects_the_pool_to_a_remote_prover_and_a_drain_hands_over
         transport: transport.clone(),
         faults: Default::default(),
         drain_grace_ms: 300,
+        metrics: None,
     };
     let (prover, _) = Actor::spawn(None, RemoteProver, prover_args.clone())
         .await
