@@ -1,8 +1,8 @@
 //! `bitai sim` in the suite, through the real binary and its swarm runner (one child process
 //! per seed): the same seed gives the same trace hash in two processes and different seeds
-//! differ (`--check-determinism` over 10 seeds); 18 seeds with simulation proofs (36 Bitcoin
-//! blocks each) and 2 with real Groth16 proofs run with every fault enabled and no oracle
-//! fires.
+//! differ (`--check-determinism` over 10 seeds of 20 Bitcoin blocks); 18 seeds with
+//! simulation proofs (36 Bitcoin blocks each) and 2 with real Groth16 proofs run with every
+//! fault enabled and no oracle fires.
 
 use std::process::Command;
 
@@ -35,7 +35,7 @@ fn ten_seeds_give_the_same_trace_hash_in_two_processes_and_differ_from_each_othe
         "2",
         "--check-determinism",
         "--bitcoin-blocks",
-        "30",
+        "20",
         "--faults",
         "all",
     ]);
