@@ -159,6 +159,44 @@ pub struct SequencerConfig {
     /// assigned neurons' commits always fit in their window and no honest neuron is slashed
     /// because blocks were full.
     pub max_open_requests: usize,
+    /// How blocks are cut: the implementation version's choice, not a config key (an
+    /// operator changes it with `bitai admin swap`, docs/runtime-semantics.md).
+    #[serde(skip)]
+    pub block_policy: BlockPolicy,
+}
+
+/// How a sequencer decides to cut a block: the difference between its two versions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockPolicy {
+    /// `interval` (v1): a full block at once, otherwise whatever is pending once
+    /// `block_interval_ms` has passed: the lowest latency.
+    #[default]
+    Interval,
+    /// `full-blocks` (v2): a full block at once, otherwise wait up to
+    /// [`FULL_BLOCKS_WAIT_FACTOR`] intervals for one to fill: fewer, fuller blocks, so fewer
+    /// proofs and inscriptions per transaction, at the cost of latency under light load.
+    FullBlocks,
+}
+
+/// How many block intervals the `full-blocks` policy waits for a block to fill.
+pub const FULL_BLOCKS_WAIT_FACTOR: u64 = 4;
+
+impl BlockPolicy {
+    /// The version tag of the implementation that cuts blocks this way.
+    pub fn version(self) -> &'static str {
+        match self {
+            BlockPolicy::Interval => "interval",
+            BlockPolicy::FullBlocks => "full-blocks",
+        }
+    }
+
+    /// How long after the last cut a partial block is cut, ms.
+    pub fn wait_ms(self, block_interval_ms: u64) -> u64 {
+        match self {
+            BlockPolicy::Interval => block_interval_ms,
+            BlockPolicy::FullBlocks => block_interval_ms.saturating_mul(FULL_BLOCKS_WAIT_FACTOR),
+        }
+    }
 }
 
 impl SequencerConfig {
@@ -186,6 +224,7 @@ impl Default for SequencerConfig {
             min_fee: 0,
             tick_interval_ms: 100,
             max_open_requests: 0,
+            block_policy: BlockPolicy::Interval,
         }
     }
 }

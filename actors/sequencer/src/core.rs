@@ -403,16 +403,18 @@ impl SequencerCore {
         Ok(hash)
     }
 
-    /// Whether a block should be cut now: a full block is pending, or the interval passed
-    /// with something pending.
+    /// Whether a block should be cut now: a full block is pending, or the policy's wait
+    /// passed with something pending (open inference requests count blocks, so they are cut
+    /// every interval whatever the policy: a window must not stretch).
     pub fn block_due(&self) -> bool {
         let full = self.pending.len() >= self.spec.circuit.max_txs;
+        let interval = self.config.block_interval_ms;
+        let wait = match self.requests_open {
+            true => interval,
+            false => self.config.block_policy.wait_ms(interval),
+        };
         let waiting = !self.pending.is_empty() || self.requests_open;
-        let timed = waiting
-            && self.clock.now_ms()
-                >= self
-                    .last_cut_ms
-                    .saturating_add(self.config.block_interval_ms);
+        let timed = waiting && self.clock.now_ms() >= self.last_cut_ms.saturating_add(wait);
         full || timed
     }
 

@@ -1,7 +1,8 @@
 //! `bitai admin`: the operator's commands against a node's admin endpoint (`[admin] listen`,
 //! bearer token from `[admin] token_file`): `status` (the node, the nodes in its cluster, its
 //! roles, leases and queues; a table, or `--json`), `drain --node NAME` (a joined prover or
-//! neuron node drains and leaves, as on SIGTERM) and `token --out FILE` (a new token).
+//! neuron node drains and leaves, as on SIGTERM), `swap --role ROLE --to VERSION` (another
+//! version of a role, hot) and `token --out FILE` (a new token).
 //!
 //! Exit codes: 0 done; 1 the node failed or does not answer; 2 bad input (a wrong or
 //! unreadable token, an unknown node name).
@@ -63,6 +64,22 @@ pub enum AdminCommand {
         #[arg(long, value_name = "NAME")]
         node: String,
     },
+    /// Run another version of a role, compiled into this binary, without stopping the node:
+    /// the role's messages wait in its proxy while the running version finishes what it was
+    /// handed and stops, and the new version starts on the same state; a version that fails
+    /// to start is rolled back (exit 1, with the reason). `bitai admin status` lists each
+    /// role's versions (docs/runtime-semantics.md).
+    Swap {
+        /// The endpoint.
+        #[command(flatten)]
+        endpoint: Endpoint,
+        /// The role, as `bitai admin status` lists it.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// The version to run.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+    },
     /// Write a new random token to FILE (mode 0600), for `[admin] token_file`.
     Token {
         /// Where to write it; an existing file is not overwritten.
@@ -84,6 +101,11 @@ pub fn run(args: AdminArgs) -> ExitCode {
             } else {
                 print!("{}", format_status(&status));
             }
+            Ok(())
+        }),
+        AdminCommand::Swap { endpoint, role, to } => with_client(&endpoint, |client| async move {
+            let r = client.admin_swap(&role, &to).await.map_err(admin_failure)?;
+            println!("{}: {} -> {}", r.role, r.from, r.to);
             Ok(())
         }),
         AdminCommand::Drain { endpoint, node } => with_client(&endpoint, |client| async move {
@@ -192,7 +214,7 @@ pub fn format_status(s: &AdminStatus) -> String {
     }
     let _ = writeln!(
         out,
-        "\nroles ({}):\n  {:<24} {:<8} {:<8} {:>8} {:>8} {:>10} {:>8}",
+        "\nroles ({}):\n  {:<24} {:<12} {:<8} {:>8} {:>8} {:>10} {:>8}  VERSIONS",
         s.roles.len(),
         "ROLE",
         "VERSION",
@@ -205,14 +227,15 @@ pub fn format_status(s: &AdminStatus) -> String {
     for r in &s.roles {
         let _ = writeln!(
             out,
-            "  {:<24} {:<8} {:<8} {:>8} {:>8} {:>10} {:>8}",
+            "  {:<24} {:<12} {:<8} {:>8} {:>8} {:>10} {:>8}  {}",
             r.name,
             r.version,
             if r.running { "yes" } else { "no" },
             r.restarts,
             opt_n(r.buffered),
             opt_n(r.delivered),
-            opt_n(r.refused)
+            opt_n(r.refused),
+            r.versions.join(",")
         );
     }
     let _ = writeln!(

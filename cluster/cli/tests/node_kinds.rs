@@ -3,7 +3,9 @@
 //! a chain created on the chain node is registered through the BitAI node's mempool,
 //! inscriber, indexer and state machine; a transfer sent to the chain node goes final; the
 //! chain node's admin endpoint says it is a chain node and runs the relay, not the BitAI
-//! roles; the BitAI node is SIGKILLed, a transfer is sent meanwhile, and after its restart
+//! roles; its chain's sequencer is hot-swapped to its `full-blocks` version and back
+//! (`bitai admin swap`; an unknown version refused); the BitAI node is SIGKILLed, a transfer
+//! is sent meanwhile, and after its restart
 //! that transfer goes final too (the chain node sends its proof again); both nodes report
 //! the same verified root, equal to the sequencer's, and the supply is conserved.
 //!
@@ -19,11 +21,11 @@
 //!
 //! - prover-1 is SIGKILLed while it holds a proof lease (the admin endpoint shows it), and
 //!   prover-3 joins;
-//! - neuron-3 is SIGSTOPped right after the first request is made (it misses its seat by the
-//!   chain's rules; its lease goes back) and continued later;
+//! - neuron-3 is SIGSTOPped as the first request is made (it misses its seat by the chain's
+//!   rules; its lease goes back) and continued after the request settles;
 //! - the BitAI node is SIGKILLed and restarted once;
-//! - prover-2 is drained through the admin endpoint (exit 0) while prover-4 joins: with
-//!   prover-1's crash, both original prover nodes are replaced.
+//! - a rolling replacement of both prover nodes then running: prover-2 is drained through
+//!   the admin endpoint (exit 0) while prover-4 joins, then prover-3 while prover-5 joins.
 //!
 //! At the end every L2 block is proven and verified (the verified block is the sequencer's
 //! head, with the same root, on both nodes), both requests are settled, and the supply is
@@ -208,7 +210,34 @@ fn a_chain_node_settles_through_a_separate_bitai_node_across_its_restart() {
         );
     }
 
-    // The BitAI node dies; a transfer sent meanwhile goes final after its restart.
+    // Hot swap: the chain's sequencer moves to its other block-building policy while the
+    // node runs; an unknown version is refused with the versions compiled in.
+    let sequencer = format!("sequencer-{}", &chain[..12]);
+    let admin_url = format!("http://127.0.0.1:{admin}");
+    let swap = |to: &str| {
+        support::bitai()
+            .args([
+                "admin", "swap", "--role", &sequencer, "--to", to, "--admin", &admin_url,
+            ])
+            .args(["--token-file", &path("admin.token")])
+            .output()
+            .expect("bitai runs")
+    };
+    let swapped = swap("full-blocks");
+    let out = String::from_utf8_lossy(&swapped.stdout);
+    assert!(
+        swapped.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&swapped.stderr)
+    );
+    assert!(out.contains("interval -> full-blocks"), "{out}");
+    let unknown = swap("v9");
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2), "{err}");
+    assert!(err.contains("full-blocks, interval"), "{err}");
+
+    // The BitAI node dies; a transfer sent meanwhile goes final after its restart (cut by
+    // the full-blocks version, which waits four intervals for the block to fill).
     bitai.kill();
     let hash = send(&chain_url, &chain, d, "5", false);
     std::thread::sleep(Duration::from_secs(2));
@@ -226,6 +255,12 @@ fn a_chain_node_settles_through_a_separate_bitai_node_across_its_restart() {
             (v["stage"] == "final").then_some(())
         },
         || format!("{}\n{}", bitai.output(), chain_node.output()),
+    );
+    let back = swap("interval");
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
     );
     let on_chain_node = chain_info(&chain_url, &chain);
     let on_bitai = chain_info(&bitai_url, &chain);
@@ -397,6 +432,21 @@ impl Cluster {
     }
 }
 
+/// `bitai admin drain --node NAME`: the node exits 0.
+fn drain(c: &Cluster, node: &mut NodeProcess, name: &str) {
+    let drained = c.admin(&["drain", "--node", name]);
+    assert!(
+        drained.contains(&format!("drain sent to prover node {name}")),
+        "{drained}"
+    );
+    assert_eq!(
+        node.exit_within(Duration::from_secs(120)),
+        Some(0),
+        "{}",
+        node.output()
+    );
+}
+
 #[test]
 #[ignore = "minutes of real Groth16 proving across seven processes; run with --ignored"]
 fn every_node_kind_apart_survives_crashes_hangs_a_bitai_restart_and_rolling_replacement() {
@@ -559,23 +609,24 @@ fn every_node_kind_apart_survives_crashes_hangs_a_bitai_restart_and_rolling_repl
         || chain_node.output(),
     );
     prover1.kill();
-    let _prover3 = c.prover(3);
+    let mut prover3 = c.prover(3);
     eprintln!(
         "[{:?}] prover-1 SIGKILLed mid-proof; prover-3 joins",
         started.elapsed()
     );
 
-    // The first request; neuron-3 hangs right after it is made.
+    // The first request, with neuron-3 hung (SIGSTOP: connected, silent) when its
+    // assignment arrives. Blocks of one transfer are cut as the load's transfers come, so a
+    // neuron acts within a second or two of a request: it is stopped first.
+    neurons[2].signal("STOP");
     let first = {
         let c = c.clone();
         let files = files.clone();
         let model = model.clone();
         std::thread::spawn(move || c.infer(&model, &files, &c.path("out1.f32")))
     };
-    std::thread::sleep(Duration::from_secs(2));
-    neurons[2].signal("STOP");
     eprintln!(
-        "[{:?}] request 1 made; neuron-3 SIGSTOPped",
+        "[{:?}] neuron-3 SIGSTOPped; request 1 made",
         started.elapsed()
     );
 
@@ -600,27 +651,30 @@ fn every_node_kind_apart_survives_crashes_hangs_a_bitai_restart_and_rolling_repl
         matches!(first.status.code(), Some(0 | 3)),
         "the first request settles by the chain's rules: {report}"
     );
+    // Account 3's seat (neuron-3's) was never committed: missed by the chain's rules.
+    let seat3 = report
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cols| cols.len() >= 7 && cols[1] == "3")
+        .unwrap_or_else(|| panic!("account 3 holds a seat: {report}"));
+    assert_eq!(
+        seat3[2], "false",
+        "the hung neuron committed nothing: {report}"
+    );
     neurons[2].signal("CONT");
     eprintln!(
         "[{:?}] request 1 settled; neuron-3 continued",
         started.elapsed()
     );
 
-    // Rolling replacement: prover-2 drains through the admin endpoint; prover-4 joins.
+    // Rolling replacement of both prover nodes running now: prover-2 drains through the
+    // admin endpoint while prover-4 joins, then prover-3 while prover-5 joins.
     let _prover4 = c.prover(4);
-    let drained = c.admin(&["drain", "--node", "prover-2"]);
-    assert!(
-        drained.contains("drain sent to prover node prover-2"),
-        "{drained}"
-    );
-    assert_eq!(
-        prover2.exit_within(Duration::from_secs(120)),
-        Some(0),
-        "{}",
-        prover2.output()
-    );
+    drain(&c, &mut prover2, "prover-2");
+    let _prover5 = c.prover(5);
+    drain(&c, &mut prover3, "prover-3");
     eprintln!(
-        "[{:?}] prover-2 drained; prover-4 joined",
+        "[{:?}] prover-2 and prover-3 drained; prover-4 and prover-5 joined",
         started.elapsed()
     );
 

@@ -2,7 +2,8 @@
 //! gathers the node itself, the nodes in its cluster ([`roster`]), every supervised role
 //! (the supervisor's restarts and version tags, each role proxy's counters), the leases out
 //! (the prover pool's and the neuron gateway's) and the queue depths; `admin_drain` sends a
-//! joined node the control protocol's drain ([`bitai_messages::control`]).
+//! joined node the control protocol's drain ([`bitai_messages::control`]); `admin_swap` asks
+//! the supervisor to run another version of a role ([`bitai_runtime::SupervisorMsg::Swap`]).
 
 pub mod roster;
 
@@ -14,7 +15,7 @@ use bitai_messages::mempool::MempoolMsg;
 use bitai_messages::prover::{JobStatus, LeaseSummary, PoolMsg};
 use bitai_rpc::admin::types::NodeSelf;
 use bitai_rpc::admin::{
-    AdminApi, AdminStatus, ClusterNodeInfo, DrainReply, LeaseInfo, QueueDepths, RoleInfo,
+    AdminApi, AdminStatus, ClusterNodeInfo, DrainReply, LeaseInfo, QueueDepths, RoleInfo, SwapReply,
 };
 use bitai_rpc::ApiError;
 use bitai_runtime::{PgTransport, SupervisorMsg, Transport};
@@ -74,6 +75,7 @@ impl NodeAdmin {
             roles.push(RoleInfo {
                 name: h.status.name,
                 version: h.version,
+                versions: h.versions,
                 running: h.status.running,
                 restarts: h.status.restarts,
                 buffered: proxy.as_ref().map(|p| p.buffered as u64),
@@ -208,6 +210,26 @@ impl AdminApi for NodeAdmin {
             leases,
             queues: self.queues().await,
         })
+    }
+
+    async fn swap(&self, role: String, to: String) -> Result<SwapReply, ApiError> {
+        let outcome = ractor::call!(self.supervisor, |reply| SupervisorMsg::Swap {
+            role: role.clone(),
+            to: to.clone(),
+            reply
+        })
+        .map_err(|e| ApiError::Unavailable(format!("supervisor: {e}")))?;
+        match outcome {
+            Ok(r) => Ok(SwapReply {
+                role: r.role,
+                from: r.from,
+                to: r.to,
+            }),
+            Err(why) if why.starts_with("no role") || why.contains("has no version") => {
+                Err(ApiError::NotFound(why))
+            }
+            Err(why) => Err(ApiError::Internal(why)),
+        }
     }
 
     async fn drain(&self, node: String) -> Result<DrainReply, ApiError> {

@@ -1,7 +1,7 @@
 //! The admin endpoint: what an operator asks of a running node, apart from the public
 //! JSON-RPC API. [`AdminApi`] is what the node answers (`admin_status`: the node, the nodes
 //! that joined its cluster, its roles, the leases out, the queue depths; `admin_drain`: drain
-//! a joined node), [`serve_admin`] serves it behind a bearer token ([`auth`]), and the
+//! a joined node; `admin_swap`: run another version of a role, compiled in), [`serve_admin`] serves it behind a bearer token ([`auth`]), and the
 //! [`crate::Client`] calls it with [`crate::Client::with_token`].
 //!
 //! **Access.** The endpoint listens on its own address (`[admin] listen`, off by default),
@@ -19,7 +19,9 @@ use jsonrpsee::types::ErrorObjectOwned;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
-pub use types::{AdminStatus, ClusterNodeInfo, DrainReply, LeaseInfo, QueueDepths, RoleInfo};
+pub use types::{
+    AdminStatus, ClusterNodeInfo, DrainReply, LeaseInfo, QueueDepths, RoleInfo, SwapReply,
+};
 
 /// The admin method names.
 pub mod method {
@@ -27,6 +29,8 @@ pub mod method {
     pub const STATUS: &str = "admin_status";
     /// Drain a node that joined this node's cluster.
     pub const DRAIN: &str = "admin_drain";
+    /// Swap a role's implementation to another version compiled in.
+    pub const SWAP: &str = "admin_swap";
 }
 
 /// Shortest token accepted, in characters.
@@ -111,6 +115,18 @@ pub trait AdminApi: Send + Sync + 'static {
     async fn status(&self) -> Result<AdminStatus, ApiError>;
     /// `admin_drain`: drain the joined node named `node`.
     async fn drain(&self, node: String) -> Result<DrainReply, ApiError>;
+    /// `admin_swap`: run version `to` of role `role` (docs/runtime-semantics.md).
+    async fn swap(&self, role: String, to: String) -> Result<SwapReply, ApiError>;
+}
+
+/// `admin_swap` params.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwapParams {
+    /// The role's name, as `admin_status` lists it.
+    pub role: String,
+    /// The version to run (one of the role's `versions`).
+    pub to: String,
 }
 
 /// `admin_drain` params.
@@ -158,6 +174,11 @@ fn module(api: Arc<dyn AdminApi>) -> RpcModule<Arc<dyn AdminApi>> {
     m.register_async_method(method::DRAIN, |params, api, _| async move {
         let p: DrainParams = params.parse()?;
         api.drain(p.node).await.map_err(ErrorObjectOwned::from)
+    })
+    .expect("distinct method names");
+    m.register_async_method(method::SWAP, |params, api, _| async move {
+        let p: SwapParams = params.parse()?;
+        api.swap(p.role, p.to).await.map_err(ErrorObjectOwned::from)
     })
     .expect("distinct method names");
     m

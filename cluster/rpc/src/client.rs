@@ -3,7 +3,7 @@
 //! into what a user can act on (the node refused, the node is unreachable, the node spoke
 //! nonsense). The CLI subcommands use it; so do the tests, against the real server.
 
-use super::admin::{self, AdminStatus, AdminToken, DrainParams, DrainReply};
+use super::admin::{self, AdminStatus, AdminToken, DrainParams, DrainReply, SwapParams, SwapReply};
 use super::api::{method, ApiError};
 use super::genesis::GenesisSpec;
 use super::poc_types::{
@@ -191,6 +191,18 @@ impl Client {
             admin::method::DRAIN,
             DrainParams {
                 node: node.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// `admin_swap`: run version `to` of role `role`.
+    pub async fn admin_swap(&self, role: &str, to: &str) -> Result<SwapReply, ClientError> {
+        self.call(
+            admin::method::SWAP,
+            SwapParams {
+                role: role.to_owned(),
+                to: to.to_owned(),
             },
         )
         .await

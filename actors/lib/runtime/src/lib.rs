@@ -25,7 +25,7 @@ pub use rng::{derive_seed, seeded_rng, SimRng};
 pub use sink::{ActorSink, ChannelSink, Sink, SinkError};
 pub use supervisor::{
     ChildSpec, ChildStatus, RestartPolicy, RoleHandle, RoleProbe, Supervisor, SupervisorArgs,
-    SupervisorMsg, DEFAULT_VERSION, RESTART_RETRY_MS,
+    SupervisorMsg, SwapReport, DEFAULT_VERSION, RESTART_RETRY_MS, SWAP_STEP_MS,
 };
 pub use transport::{Peer, PgTransport, SharedTransport, Transport, WireMessage};
 

@@ -13,7 +13,7 @@ use ractor::{
     Actor, ActorCell, ActorProcessingErr, ActorRef, Message, RpcReplyPort, SpawnErr,
     SupervisionEvent,
 };
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,7 +31,10 @@ pub type RoleProbe = Arc<dyn Fn(u64) -> ProbeFuture + Send + Sync>;
 #[derive(Clone)]
 pub struct ChildSpec {
     name: String,
+    /// Starts the version that runs now.
     start: StartFn,
+    /// Every version compiled in, by tag (the current one included).
+    versions: BTreeMap<String, StartFn>,
     detach: DetachFn,
     /// Stops the role's proxy when the supervisor itself stops.
     close: DetachFn,
@@ -50,20 +53,7 @@ impl ChildSpec {
         A::Msg: Message,
         F: Fn() -> (A, A::Arguments) + Send + Sync + 'static,
     {
-        let make = Arc::new(make);
-        let attach_role = role.clone();
-        let start: StartFn = Arc::new(move |supervisor: ActorCell| {
-            let make = make.clone();
-            let role = attach_role.clone();
-            Box::pin(async move {
-                let (actor, args) = make();
-                let (actor_ref, _handle) =
-                    Actor::spawn_linked(None, actor, args, supervisor).await?;
-                role.attach(actor_ref.clone())
-                    .map_err(|e| SpawnErr::StartupFailed(format!("role proxy gone: {e}").into()))?;
-                Ok(actor_ref.get_cell())
-            })
-        });
+        let start = start_fn(role.clone(), make);
         let close_role = role.clone();
         let probe_role = role.clone();
         let detach: DetachFn = Arc::new(move || {
@@ -76,6 +66,7 @@ impl ChildSpec {
         });
         Self {
             name: name.to_owned(),
+            versions: BTreeMap::from([(DEFAULT_VERSION.to_owned(), start.clone())]),
             start,
             detach,
             close,
@@ -84,16 +75,60 @@ impl ChildSpec {
         }
     }
 
-    /// The same child, tagged with its implementation's version.
+    /// The same child, its running implementation tagged `version`.
     pub fn with_version(mut self, version: &str) -> Self {
+        let start = self
+            .versions
+            .remove(&self.version)
+            .unwrap_or(self.start.clone());
+        self.versions.insert(version.to_owned(), start);
         self.version = version.to_owned();
         self
+    }
+
+    /// The same child with one more implementation compiled in, tagged `version`, that an
+    /// operator may swap to ([`SupervisorMsg::Swap`]): `make` builds it for the same role.
+    pub fn or_version<A, F>(mut self, version: &str, role: RoleRef<A::Msg>, make: F) -> Self
+    where
+        A: Actor,
+        A::Msg: Message,
+        F: Fn() -> (A, A::Arguments) + Send + Sync + 'static,
+    {
+        self.versions
+            .insert(version.to_owned(), start_fn(role, make));
+        self
+    }
+
+    /// Every version compiled in, by tag.
+    pub fn versions(&self) -> Vec<String> {
+        self.versions.keys().cloned().collect()
     }
 
     /// The child's name.
     pub fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// How to start one implementation of the role behind `role`, attached to its proxy.
+fn start_fn<A, F>(role: RoleRef<A::Msg>, make: F) -> StartFn
+where
+    A: Actor,
+    A::Msg: Message,
+    F: Fn() -> (A, A::Arguments) + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    Arc::new(move |supervisor: ActorCell| {
+        let make = make.clone();
+        let role = role.clone();
+        Box::pin(async move {
+            let (actor, args) = make();
+            let (actor_ref, _handle) = Actor::spawn_linked(None, actor, args, supervisor).await?;
+            role.attach(actor_ref.clone())
+                .map_err(|e| SpawnErr::StartupFailed(format!("role proxy gone: {e}").into()))?;
+            Ok(actor_ref.get_cell())
+        })
+    })
 }
 
 /// The version tag of a role with one implementation.
@@ -106,8 +141,21 @@ pub struct RoleHandle {
     pub status: ChildStatus,
     /// The implementation's version tag.
     pub version: String,
+    /// Every version compiled in.
+    pub versions: Vec<String>,
     /// Reads the role proxy's counters.
     pub probe: RoleProbe,
+}
+
+/// What a swap did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwapReport {
+    /// The role.
+    pub role: String,
+    /// The version that ran before.
+    pub from: String,
+    /// The version that runs now.
+    pub to: String,
 }
 
 /// When to give up restarting.
@@ -147,7 +195,24 @@ pub enum SupervisorMsg {
     /// Try again to start the named child, whose restart failed (sent by the supervisor to
     /// itself, [`RESTART_RETRY_MS`] after the failed start).
     Retry(String),
+    /// Replace the named child's implementation with version `to` while its callers go on
+    /// (docs/runtime-semantics.md): the role's proxy buffers, the running actor processes
+    /// every message it was handed and stops (its `post_stop` persists), version `to` starts
+    /// on the same state and the buffer replays in order. A `to` that fails to start rolls
+    /// back to the version that ran. Answers what was done, or why not.
+    Swap {
+        /// The child (role) name.
+        role: String,
+        /// The version to run.
+        to: String,
+        /// The answer.
+        reply: RpcReplyPort<Result<SwapReport, String>>,
+    },
 }
+
+/// How long a swap waits for each step (the proxy's answer; the old actor's drain) before
+/// going on (a drain that overruns kills the old actor, as a crash would), ms.
+pub const SWAP_STEP_MS: u64 = 10_000;
 
 /// How long after a failed restart (the child's start-up itself failed: its store down for
 /// a moment, say) the supervisor tries again; each try counts against the restart bound.
@@ -259,6 +324,71 @@ impl SupervisorState {
         }
     }
 
+    /// Swaps child `role` to version `to` (see [`SupervisorMsg::Swap`]).
+    async fn swap(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        role: &str,
+        to: &str,
+    ) -> Result<SwapReport, String> {
+        let i = self
+            .children
+            .iter()
+            .position(|c| c.spec.name == role)
+            .ok_or_else(|| format!("no role named {role}"))?;
+        let child = &mut self.children[i];
+        let from = child.spec.version.clone();
+        let report = SwapReport {
+            role: role.to_owned(),
+            from: from.clone(),
+            to: to.to_owned(),
+        };
+        let Some(start) = child.spec.versions.get(to).cloned() else {
+            return Err(format!(
+                "{role} has no version {to} (compiled in: {})",
+                child.spec.versions().join(", ")
+            ));
+        };
+        if from == to && child.cell.is_some() {
+            return Ok(report);
+        }
+        // The proxy buffers from here; once it answers, everything sent before went to the
+        // running actor, whose drain processes it all before the actor stops.
+        (child.spec.detach)();
+        let _ = (child.spec.probe)(SWAP_STEP_MS).await;
+        if let Some(cell) = child.cell.take() {
+            let drained = cell
+                .drain_and_wait(Some(std::time::Duration::from_millis(SWAP_STEP_MS)))
+                .await;
+            if drained.is_err() {
+                cell.kill();
+            }
+        }
+        match start(myself.get_cell()).await {
+            Ok(cell) => {
+                child.cell = Some(cell);
+                child.spec.version = to.to_owned();
+                child.spec.start = start;
+                Ok(report)
+            }
+            Err(e) => {
+                let back = child.spec.start.clone();
+                match back(myself.get_cell()).await {
+                    Ok(cell) => child.cell = Some(cell),
+                    Err(e2) => {
+                        tracing::warn!(child = %role, error = %e2, "rollback did not start; retrying");
+                        let name = role.to_owned();
+                        myself.send_after(
+                            std::time::Duration::from_millis(RESTART_RETRY_MS),
+                            move || SupervisorMsg::Retry(name),
+                        );
+                    }
+                }
+                Err(format!("{to} did not start ({e}); rolled back to {from}"))
+            }
+        }
+    }
+
     fn index_of(&self, cell: &ActorCell) -> Option<usize> {
         let id = cell.get_id();
         self.children
@@ -341,6 +471,7 @@ impl Actor for Supervisor {
                     .map(|c| RoleHandle {
                         status: c.status(),
                         version: c.spec.version.clone(),
+                        versions: c.spec.versions(),
                         probe: c.spec.probe.clone(),
                     })
                     .collect();
@@ -357,6 +488,14 @@ impl Actor for Supervisor {
                     tracing::info!(child = %name, "retired");
                 }
                 let _ = reply.send(found.is_some());
+            }
+            SupervisorMsg::Swap { role, to, reply } => {
+                let outcome = state.swap(&myself, &role, &to).await;
+                match &outcome {
+                    Ok(r) => tracing::info!(role = %r.role, from = %r.from, to = %r.to, "swapped"),
+                    Err(why) => tracing::warn!(%role, %to, %why, "swap refused"),
+                }
+                let _ = reply.send(outcome);
             }
             SupervisorMsg::Retry(name) => {
                 // Retired meanwhile, or already running: nothing to do.

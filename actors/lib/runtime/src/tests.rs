@@ -280,3 +280,5 @@ async fn a_restart_that_fails_is_tried_again_and_the_supervisor_runs_on() {
     w.supervisor.stop(None);
     w.handle.await.expect("stopped");
 }
+
+mod swap;

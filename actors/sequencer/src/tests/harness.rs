@@ -79,6 +79,7 @@ pub fn config() -> SequencerConfig {
         min_fee: 0,
         tick_interval_ms: 3_600_000,
         max_open_requests: 0,
+        block_policy: crate::BlockPolicy::Interval,
     }
 }
 

@@ -2,6 +2,7 @@
 //! pending; never empty.
 
 use super::harness::*;
+use crate::SequencerConfig;
 use bitai_messages::sequencer::{L2TxStatus, SequencerMsg};
 
 #[tokio::test]
@@ -60,6 +61,40 @@ async fn a_partial_block_waits_for_the_interval_and_no_block_is_empty() {
     seq.cast(SequencerMsg::Tick).expect("alive");
     assert_eq!(head(&seq).await.number, 1);
     assert_eq!(block(&seq, 2).await, None);
+    stop(seq).await;
+}
+
+/// The `full-blocks` version waits four intervals for a block to fill before it cuts a
+/// partial one; a full block is cut at once as with `interval`.
+#[tokio::test]
+async fn the_full_blocks_policy_waits_four_intervals_for_a_partial_block() {
+    let (world, _seen) = World::memory().await;
+    let config = SequencerConfig {
+        block_policy: crate::BlockPolicy::FullBlocks,
+        ..config()
+    };
+    let seq = world.start(config.clone()).await;
+    submit(&seq, transfer(&world.spec, 2, 3, 7, 0))
+        .await
+        .expect("accepted");
+    world
+        .clock
+        .advance(crate::config::FULL_BLOCKS_WAIT_FACTOR * config.block_interval_ms - 1);
+    seq.cast(SequencerMsg::Tick).expect("alive");
+    assert_eq!(
+        head(&seq).await.number,
+        0,
+        "still waiting for the block to fill"
+    );
+    world.clock.advance(1);
+    seq.cast(SequencerMsg::Tick).expect("alive");
+    assert_eq!(head(&seq).await.number, 1, "cut after four intervals");
+    for nonce in 0..MAX_TXS as u64 {
+        submit(&seq, transfer(&world.spec, 0, 1, 5, nonce))
+            .await
+            .expect("accepted");
+    }
+    assert_eq!(head(&seq).await.number, 2, "a full block at once");
     stop(seq).await;
 }
 

@@ -13,7 +13,9 @@ use bitai_messages::sequencer::SequencerMsg;
 use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, ProofSystem};
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
-use bitai_sequencer::{ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics};
+use bitai_sequencer::{
+    BlockPolicy, ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics,
+};
 use bitai_storage::{Batch, SharedStore};
 use prometheus::Registry;
 use ractor::ActorRef;
@@ -251,7 +253,19 @@ impl ChainHost {
             pool: p.pool.clone(),
             metrics: metrics.clone(),
         };
-        let spec = ChildSpec::role(&name, role.clone(), move || (Sequencer, args.clone()));
+        // Two block-building policies compiled in; `bitai admin swap` moves between them.
+        let version = |policy: BlockPolicy| {
+            let mut args = args.clone();
+            args.config.block_policy = policy;
+            move || (Sequencer, args.clone())
+        };
+        let spec = ChildSpec::role(&name, role.clone(), version(BlockPolicy::Interval))
+            .with_version(BlockPolicy::Interval.version())
+            .or_version(
+                BlockPolicy::FullBlocks.version(),
+                role.clone(),
+                version(BlockPolicy::FullBlocks),
+            );
         let started = ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
             .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))
             .and_then(|r| r.map_err(HostError::Internal));

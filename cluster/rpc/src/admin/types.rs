@@ -59,6 +59,9 @@ pub struct RoleInfo {
     pub name: String,
     /// Its implementation's version tag.
     pub version: String,
+    /// Every version compiled in (what `admin_swap` may run).
+    #[serde(default)]
+    pub versions: Vec<String>,
     /// Whether an actor runs it now.
     pub running: bool,
     /// Restarts by the supervisor.
@@ -108,4 +111,15 @@ pub struct DrainReply {
     pub kind: String,
     /// Its address.
     pub address: String,
+}
+
+/// `admin_swap`: what runs now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapReply {
+    /// The role.
+    pub role: String,
+    /// The version that ran before.
+    pub from: String,
+    /// The version that runs now.
+    pub to: String,
 }
