@@ -37,6 +37,36 @@ pub struct InscriberConfig {
     /// Blocks the inscriber's indexer cursor remembers (at least the deepest reorg). Default
     /// 101.
     pub cursor_keep_blocks: u64,
+    /// How it prices and bumps: the implementation version's choice, not a config key (an
+    /// operator changes it with `bitai admin swap`, docs/runtime-semantics.md).
+    #[serde(skip)]
+    pub fee_policy: FeePolicy,
+}
+
+/// How an inscriber prices its batches: the difference between its two versions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FeePolicy {
+    /// `prompt` (v1): the fee estimate for `confirm_target_blocks`, bumped after
+    /// `bump_after_blocks` unconfirmed blocks: proofs land soon.
+    #[default]
+    Prompt,
+    /// `economical` (v2): the estimate for [`ECONOMICAL_FACTOR`] times that target (at least
+    /// 6 blocks), bumped [`ECONOMICAL_FACTOR`] times as late: cheaper inscriptions, later
+    /// finality on the BitAI side.
+    Economical,
+}
+
+/// How much further the `economical` version aims and waits.
+pub const ECONOMICAL_FACTOR: u64 = 3;
+
+impl FeePolicy {
+    /// The version tag of the implementation that prices this way.
+    pub fn version(self) -> &'static str {
+        match self {
+            FeePolicy::Prompt => "prompt",
+            FeePolicy::Economical => "economical",
+        }
+    }
 }
 
 impl Default for InscriberConfig {
@@ -55,11 +85,31 @@ impl Default for InscriberConfig {
             low_funds_sat: 1_000_000,
             poll_interval_ms: 1_000,
             cursor_keep_blocks: 101,
+            fee_policy: FeePolicy::Prompt,
         }
     }
 }
 
 impl InscriberConfig {
+    /// The confirmation target the fee estimate is asked for, by the fee policy.
+    pub fn effective_confirm_target(&self) -> u16 {
+        match self.fee_policy {
+            FeePolicy::Prompt => self.confirm_target_blocks,
+            FeePolicy::Economical => {
+                let far = u64::from(self.confirm_target_blocks) * ECONOMICAL_FACTOR;
+                u16::try_from(far.max(6)).unwrap_or(u16::MAX)
+            }
+        }
+    }
+
+    /// Unconfirmed blocks before a leg is bumped, by the fee policy.
+    pub fn effective_bump_after(&self) -> u64 {
+        match self.fee_policy {
+            FeePolicy::Prompt => self.bump_after_blocks,
+            FeePolicy::Economical => self.bump_after_blocks.saturating_mul(ECONOMICAL_FACTOR),
+        }
+    }
+
     /// The wallet's network.
     pub fn network(&self) -> Result<bitcoin::Network, crate::InscriberError> {
         match self.network.as_str() {
@@ -71,5 +121,38 @@ impl InscriberConfig {
                 "unknown network {other:?}"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod fee_policy_tests {
+    use super::*;
+
+    #[test]
+    fn the_economical_version_aims_further_and_bumps_later() {
+        let prompt = InscriberConfig::default();
+        assert_eq!(
+            (
+                prompt.effective_confirm_target(),
+                prompt.effective_bump_after()
+            ),
+            (2, 2)
+        );
+        let economical = InscriberConfig {
+            fee_policy: FeePolicy::Economical,
+            ..InscriberConfig::default()
+        };
+        assert_eq!(
+            economical.effective_confirm_target(),
+            6,
+            "at least six blocks"
+        );
+        assert_eq!(economical.effective_bump_after(), 6);
+        let far = InscriberConfig {
+            confirm_target_blocks: 4,
+            ..economical
+        };
+        assert_eq!(far.effective_confirm_target(), 12);
+        assert_eq!(FeePolicy::Economical.version(), "economical");
     }
 }

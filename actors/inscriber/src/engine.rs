@@ -311,7 +311,7 @@ impl InscriberEngine {
         let ceiling = self.cfg.fee_rate_ceiling_sat_per_vb * 1000;
         let estimate = match self
             .bitcoin
-            .estimate_fee_rate(self.cfg.confirm_target_blocks)
+            .estimate_fee_rate(self.cfg.effective_confirm_target())
         {
             Ok(rate) => rate.to_sat_per_kwu() * 4,
             Err(e) => {

@@ -3,11 +3,12 @@
 //! a chain created on the chain node is registered through the BitAI node's mempool,
 //! inscriber, indexer and state machine; a transfer sent to the chain node goes final; the
 //! chain node's admin endpoint says it is a chain node and runs the relay, not the BitAI
-//! roles; its chain's sequencer is hot-swapped to its `full-blocks` version and back
+//! roles; the BitAI node's inscriber is hot-swapped to its `economical` fee version before
+//! the first transfer, and the chain's sequencer to its `full-blocks` version and back
 //! (`bitai admin swap`; an unknown version refused); the BitAI node is SIGKILLed, a transfer
-//! is sent meanwhile, and after its restart
-//! that transfer goes final too (the chain node sends its proof again); both nodes report
-//! the same verified root, equal to the sequencer's, and the supply is conserved.
+//! is sent meanwhile, and after its restart that transfer goes final too (the chain node
+//! sends its proof again); both nodes report the same verified root, equal to the
+//! sequencer's, and the supply is conserved.
 //!
 //! Simulation-only proofs keep it short. The second test, ignored in the suite, is the
 //! real-Groth16 run with prover and neuron nodes under churn:
@@ -92,8 +93,13 @@ fn a_chain_node_settles_through_a_separate_bitai_node_across_its_restart() {
     let d = dir.path();
     let path = |name: &str| d.join(name).to_string_lossy().into_owned();
     let (bitai_rpc, chain_rpc, admin) = (free_port(), free_port(), free_port());
+    let bitai_admin = free_port();
     let bitai_url = format!("http://127.0.0.1:{bitai_rpc}");
     let chain_url = format!("http://127.0.0.1:{chain_rpc}");
+    run_ok(
+        &["admin", "token", "--out", &path("admin.token")],
+        String::new,
+    );
     let bitai_config = kind_config(
         d,
         "bitai.toml",
@@ -112,11 +118,9 @@ fn a_chain_node_settles_through_a_separate_bitai_node_across_its_restart() {
                 toml::Value::Boolean(true),
             ),
             ("rpc", "listen", s(&format!("127.0.0.1:{bitai_rpc}"))),
+            ("admin", "listen", s(&format!("127.0.0.1:{bitai_admin}"))),
+            ("admin", "token_file", s(&path("admin.token"))),
         ],
-    );
-    run_ok(
-        &["admin", "token", "--out", &path("admin.token")],
-        String::new,
     );
     let chain_config = kind_config(
         d,
@@ -180,6 +184,26 @@ fn a_chain_node_settles_through_a_separate_bitai_node_across_its_restart() {
         "the BitAI node sequences nothing: {on_bitai}"
     );
 
+    // The BitAI node's inscriber runs its economical fee version for this transfer.
+    let swapped = run_ok(
+        &[
+            "admin",
+            "swap",
+            "--role",
+            "inscriber",
+            "--to",
+            "economical",
+            "--admin",
+            &format!("http://127.0.0.1:{bitai_admin}"),
+            "--token-file",
+            &path("admin.token"),
+        ],
+        context,
+    );
+    assert!(
+        swapped.contains("inscriber: prompt -> economical"),
+        "{swapped}"
+    );
     send(&chain_url, &chain, d, "250", true);
 
     let status = run_ok(

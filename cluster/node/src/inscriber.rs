@@ -5,7 +5,9 @@
 
 use bitai_bitcoin::SharedBitcoin;
 use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
-use bitai_inscriber::{wallet_keys, Inscriber, InscriberArgs, InscriberMetrics, INDEXER_KEYSPACE};
+use bitai_inscriber::{
+    wallet_keys, FeePolicy, Inscriber, InscriberArgs, InscriberMetrics, INDEXER_KEYSPACE,
+};
 use bitai_messages::indexer::{IndexerMsg, WatchFilter};
 use bitai_messages::inscriber::InscriberMsg;
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock};
@@ -63,10 +65,20 @@ pub async fn roles(
         metrics: InscriberMetrics::new(registry),
         faults: None,
     };
+    // Two fee policies compiled in; `bitai admin swap` moves between them.
+    let version = |policy: FeePolicy| {
+        let mut args = inscriber_args.clone();
+        args.config.fee_policy = policy;
+        move || (Inscriber, args.clone())
+    };
     let children = vec![
-        ChildSpec::role("inscriber", role.clone(), move || {
-            (Inscriber, inscriber_args.clone())
-        }),
+        ChildSpec::role("inscriber", role.clone(), version(FeePolicy::Prompt))
+            .with_version(FeePolicy::Prompt.version())
+            .or_version(
+                FeePolicy::Economical.version(),
+                role.clone(),
+                version(FeePolicy::Economical),
+            ),
         ChildSpec::role("inscriber_indexer", indexer, move || {
             (Indexer, indexer_args.clone())
         }),

@@ -55,11 +55,14 @@ pub enum FaultKind {
     /// A prover or neuron node drains for a rolling replacement (a new node joins at once):
     /// it finishes what it holds, takes nothing new and leaves.
     NodeDrain,
+    /// A role of the coordinator with several versions compiled in (a sequencer, the
+    /// inscriber) is hot-swapped to another, both ways over a run (docs/runtime-semantics.md).
+    RoleSwap,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 20] = [
+    pub const ALL: [FaultKind; 21] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
@@ -78,6 +81,7 @@ impl FaultKind {
         FaultKind::Panic,
         FaultKind::Partition,
         FaultKind::Reorg,
+        FaultKind::RoleSwap,
         FaultKind::StoreCrash,
         FaultKind::StoreWrite,
     ];
@@ -111,6 +115,8 @@ impl FaultKind {
             "sim/scenario/late"
         } else if self == FaultKind::NodeDrain {
             "sim/scenario/drain"
+        } else if self == FaultKind::RoleSwap {
+            "sim/scenario/swap"
         } else {
             "sim/scenario"
         }
@@ -137,6 +143,7 @@ impl FaultKind {
             FaultKind::HungPeer => "hung_peer",
             FaultKind::NodeChurn => "node_churn",
             FaultKind::NodeDrain => "node_drain",
+            FaultKind::RoleSwap => "role_swap",
             FaultKind::StoreWrite => "store_write",
             FaultKind::StoreCrash => "store_crash",
         }

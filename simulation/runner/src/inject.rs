@@ -249,6 +249,7 @@ impl Injector {
             | FaultKind::HungPeer
             | FaultKind::NodeChurn => self.strike_net(kind, now_ms, w, trace),
             FaultKind::NodeDrain => self.drain(w, trace).await,
+            FaultKind::RoleSwap => self.swap(w, trace).await,
             FaultKind::HungProver | FaultKind::LyingProver => {
                 let faults = w.prover_switches();
                 if faults.is_empty() {
@@ -357,6 +358,42 @@ impl Injector {
         let name = names.swap_remove(self.rng.gen_range(0..names.len()));
         trace.record("fault", format_args!("panic {name}"));
         let _ = sup.cast(SupervisorMsg::Crash(name));
+    }
+
+    /// A role of the coordinator with several versions compiled in runs another one.
+    async fn swap(&mut self, w: &World, trace: &Trace) {
+        let sup = &w.devnet.pipeline.supervisor;
+        let Ok(roles) = ractor::call!(sup, SupervisorMsg::Roles) else {
+            return;
+        };
+        let mut swappable: Vec<_> = roles
+            .into_iter()
+            .filter(|r| r.versions.len() > 1 && r.status.running)
+            .collect();
+        swappable.sort_by(|a, b| a.status.name.cmp(&b.status.name));
+        if swappable.is_empty() {
+            return;
+        }
+        let role = swappable.swap_remove(self.rng.gen_range(0..swappable.len()));
+        let others: Vec<&String> = role
+            .versions
+            .iter()
+            .filter(|v| **v != role.version)
+            .collect();
+        let to = others[self.rng.gen_range(0..others.len())].clone();
+        let name = role.status.name;
+        match ractor::call!(sup, |reply| SupervisorMsg::Swap {
+            role: name.clone(),
+            to: to.clone(),
+            reply
+        }) {
+            Ok(Ok(r)) => trace.record(
+                "fault",
+                format_args!("role_swap {} {} -> {}", r.role, r.from, r.to),
+            ),
+            Ok(Err(why)) => trace.record("fault", format_args!("role_swap {name} refused: {why}")),
+            Err(_) => {}
+        }
     }
 
     /// An outsider's `SubmitProof` that must be refused: garbage proof bytes over the chain's

@@ -136,6 +136,7 @@ fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
         FaultKind::HungPeer => rng.gen_range(3_600..10_800),
         FaultKind::NodeChurn => rng.gen_range(3_600..10_800),
         FaultKind::NodeDrain => rng.gen_range(3_600..10_800),
+        FaultKind::RoleSwap => rng.gen_range(1_800..7_200),
         FaultKind::StoreWrite => rng.gen_range(1_800..7_200),
         FaultKind::StoreCrash => rng.gen_range(3_600..14_400),
     }

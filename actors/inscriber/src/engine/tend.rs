@@ -151,7 +151,7 @@ impl InscriberEngine {
             self.persist(id)?;
         }
         let b = &self.batches[&id];
-        let due = self.tip_height >= b.rec.last_bump_height + self.cfg.bump_after_blocks;
+        let due = self.tip_height >= b.rec.last_bump_height + self.cfg.effective_bump_after();
         // A batch whose successor is cut (it went back to the mempool in a reorg or an
         // eviction after the successor's commit spent its last output) is only rebroadcast:
         // replacing any of its legs would change the output that commit spends.

@@ -167,7 +167,7 @@ pub fn devnet_final_through(
     let log = std::fs::read_to_string(data_dir.join("bitai.log")).expect("the devnet's log");
     assert!(log.contains("remote prover joined"), "{log}");
     let proved = prover.stderr();
-    assert!(proved.contains("prover: joined"), "{proved}");
+    assert!(proved.contains(": joined 127.0.0.1:"), "{proved}");
     assert!(
         proved.contains("proved"),
         "the remote prover proved:\n{proved}"
