@@ -56,6 +56,12 @@ pub enum FeePolicy {
     Economical,
 }
 
+/// The format of the inscriber's persisted state. Every version compiled in writes and reads
+/// this one today; a version that changes the store's layout takes the next number and
+/// declares which formats it reads, so a swap to a version that cannot read the store is
+/// refused by name (`ChildSpec::state_format`, docs/runtime-semantics.md).
+pub const STATE_FORMAT: u32 = 1;
+
 /// How much further the `economical` version aims and waits.
 pub const ECONOMICAL_FACTOR: u64 = 3;
 

@@ -25,7 +25,7 @@ pub use actor::{
     wallet_keys, Inscriber, InscriberArgs, InscriberState, CURSOR_KEYSPACE, INDEXER_KEYSPACE,
     KEYSPACE,
 };
-pub use config::{FeePolicy, InscriberConfig};
+pub use config::{FeePolicy, InscriberConfig, STATE_FORMAT};
 pub use engine::{EngineParts, InscriberEngine};
 pub use error::InscriberError;
 pub use fault::{CrashPoint, FaultInjector, SharedFaults};

@@ -178,6 +178,12 @@ pub enum BlockPolicy {
     FullBlocks,
 }
 
+/// The format of the sequencer's persisted state. Every version compiled in writes and reads
+/// this one today; a version that changes the store's layout takes the next number and
+/// declares which formats it reads, so a swap to a version that cannot read the store is
+/// refused by name (`ChildSpec::state_format`, docs/runtime-semantics.md).
+pub const STATE_FORMAT: u32 = 1;
+
 /// How many block intervals the `full-blocks` policy waits for a block to fill.
 pub const FULL_BLOCKS_WAIT_FACTOR: u64 = 4;
 

@@ -20,7 +20,7 @@ pub mod metrics;
 pub mod store;
 
 pub use actor::Sequencer;
-pub use config::{BlockPolicy, ChainSpec, SequencerArgs, SequencerConfig, SpecError};
+pub use config::{BlockPolicy, ChainSpec, SequencerArgs, SequencerConfig, SpecError, STATE_FORMAT};
 pub use core::{SequencerCore, SequencerError};
 pub use metrics::SequencerMetrics;
 pub use store::SEQ_KEYSPACE;

@@ -5,7 +5,8 @@
 //! version of a role, hot) and `token --out FILE` (a new token).
 //!
 //! Exit codes: 0 done; 1 the node failed or does not answer; 2 bad input (a wrong or
-//! unreadable token, an unknown node name).
+//! unreadable token, an unknown node, role or version, a version that cannot read the
+//! role's stored state format).
 
 use super::status::{bad_input, block_on, client_failure, failure};
 use bitai_rpc::admin::{AdminStatus, AdminToken};
@@ -105,7 +106,13 @@ pub fn run(args: AdminArgs) -> ExitCode {
         }),
         AdminCommand::Swap { endpoint, role, to } => with_client(&endpoint, |client| async move {
             let r = client.admin_swap(&role, &to).await.map_err(admin_failure)?;
-            println!("{}: {} -> {}", r.role, r.from, r.to);
+            println!(
+                "{}: {} -> {} (paused {:.2} ms)",
+                r.role,
+                r.from,
+                r.to,
+                r.pause_us as f64 / 1e3
+            );
             Ok(())
         }),
         AdminCommand::Drain { endpoint, node } => with_client(&endpoint, |client| async move {
@@ -141,7 +148,8 @@ where
 
 fn admin_failure(e: ClientError) -> ExitCode {
     match e {
-        ClientError::Unauthorized { .. } | ClientError::Api(ApiError::NotFound(_)) => bad_input(e),
+        ClientError::Unauthorized { .. }
+        | ClientError::Api(ApiError::NotFound(_) | ApiError::InvalidParams(_)) => bad_input(e),
         other => client_failure(other),
     }
 }

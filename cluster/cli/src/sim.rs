@@ -2,7 +2,7 @@
 //! child processes. The simulation itself is `bitai_sim`; docs/simulation.md explains runs,
 //! traces, replays and how to add faults and oracles.
 
-use bitai_sim::faults::{parse_list, FaultKind};
+use bitai_sim::faults::{parse_gaps, parse_list, FaultKind};
 use bitai_sim::swarm::{self, SwarmOptions};
 use bitai_sim::world::Proofs;
 use bitai_sim::SimOptions;
@@ -45,6 +45,11 @@ pub struct SimArgs {
     /// The seed turns some off and draws how often the rest strike.
     #[arg(long, default_value = "all")]
     pub faults: String,
+    /// Force faults on at a mean gap of your choosing: comma-separated `KIND=SECONDS` pairs
+    /// of simulated seconds between strikes, for example `role_swap=60` (a swap a minute).
+    /// The seed still draws every other rate.
+    #[arg(long, default_value = "")]
+    pub fault_gaps: String,
     /// `sim`: the simulation-only proof system through the same verifier paths (sweeps);
     /// `real`: Groth16 on a one-transfer block shape with seeded prover randomness.
     #[arg(long, value_enum, default_value_t = ProofsArg::Sim)]
@@ -95,6 +100,13 @@ pub fn run(args: SimArgs) -> ExitCode {
             return ExitCode::from(crate::EXIT_BAD_INPUT);
         }
     };
+    let fault_gaps = match parse_gaps(&args.fault_gaps) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: --fault-gaps: {e}");
+            return ExitCode::from(crate::EXIT_BAD_INPUT);
+        }
+    };
     let proofs = match args.proofs {
         ProofsArg::Sim => Proofs::Sim,
         ProofsArg::Real => Proofs::Real,
@@ -106,6 +118,7 @@ pub fn run(args: SimArgs) -> ExitCode {
         seed: args.seed,
         bitcoin_blocks: args.bitcoin_blocks,
         faults,
+        fault_gaps,
         proofs,
         trace_file: args.trace.clone(),
         progress: !args.no_progress,
@@ -159,6 +172,8 @@ fn run_swarm(args: &SimArgs, seeds: u64) -> ExitCode {
             args.bitcoin_blocks.to_string(),
             "--faults".into(),
             args.faults.clone(),
+            "--fault-gaps".into(),
+            args.fault_gaps.clone(),
             "--proofs".into(),
             proofs.into(),
         ],

@@ -224,9 +224,13 @@ impl AdminApi for NodeAdmin {
                 role: r.role,
                 from: r.from,
                 to: r.to,
+                pause_us: r.pause_us,
             }),
             Err(why) if why.starts_with("no role") || why.contains("has no version") => {
                 Err(ApiError::NotFound(why))
+            }
+            Err(why) if why.contains("cannot read state format") => {
+                Err(ApiError::InvalidParams(why))
             }
             Err(why) => Err(ApiError::Internal(why)),
         }

@@ -7,6 +7,7 @@ use bitai_bitcoin::SharedBitcoin;
 use bitai_indexer::{Indexer, IndexerArgs, IndexerMetrics};
 use bitai_inscriber::{
     wallet_keys, FeePolicy, Inscriber, InscriberArgs, InscriberMetrics, INDEXER_KEYSPACE,
+    STATE_FORMAT,
 };
 use bitai_messages::indexer::{IndexerMsg, WatchFilter};
 use bitai_messages::inscriber::InscriberMsg;
@@ -78,6 +79,12 @@ pub async fn roles(
                 FeePolicy::Economical.version(),
                 role.clone(),
                 version(FeePolicy::Economical),
+            )
+            .state_format(FeePolicy::Prompt.version(), STATE_FORMAT, &[STATE_FORMAT])
+            .state_format(
+                FeePolicy::Economical.version(),
+                STATE_FORMAT,
+                &[STATE_FORMAT],
             ),
         ChildSpec::role("inscriber_indexer", indexer, move || {
             (Indexer, indexer_args.clone())

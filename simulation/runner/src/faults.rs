@@ -150,7 +150,33 @@ impl FaultKind {
     }
 }
 
-/// Parses `all`, `none` or a comma-separated list of fault names.
+/// Parses `--fault-gaps`: comma-separated `KIND=SECONDS` pairs, each setting the mean
+/// simulated seconds between strikes of that fault and turning it on whatever the seed draws
+/// (a test that needs a fault often, such as forty swaps in a short run).
+pub fn parse_gaps(s: &str) -> Result<Vec<(FaultKind, u64)>, String> {
+    let mut out: Vec<(FaultKind, u64)> = Vec::new();
+    for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, gap) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?} is not KIND=SECONDS"))?;
+        let kind = parse_list(name).and_then(|k| match k.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(format!("{name:?} names no single fault")),
+        })?;
+        let gap: u64 = gap
+            .trim()
+            .parse()
+            .ok()
+            .filter(|g| (1..=86_400).contains(g))
+            .ok_or_else(|| format!("{pair:?}: SECONDS must be 1 to 86400"))?;
+        out.retain(|(k, _)| *k != kind);
+        out.push((kind, gap));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Parses `--faults`: `all`, `none`, or a comma-separated list of fault names.
 pub fn parse_list(s: &str) -> Result<Vec<FaultKind>, String> {
     match s.trim() {
         "all" => return Ok(FaultKind::ALL.to_vec()),

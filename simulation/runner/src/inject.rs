@@ -41,6 +41,8 @@ pub struct Injector {
     store_crash_down_ms: Option<u64>,
     /// Faults struck so far.
     pub struck: u64,
+    /// Hot swaps done, as (role, from, to).
+    pub swaps: Vec<(String, String, String)>,
 }
 
 /// The random stream of one fault kind.
@@ -83,6 +85,7 @@ impl Injector {
             seed,
             chain_locked: false,
             struck: 0,
+            swaps: Vec::new(),
         }
     }
 
@@ -387,10 +390,13 @@ impl Injector {
             to: to.clone(),
             reply
         }) {
-            Ok(Ok(r)) => trace.record(
-                "fault",
-                format_args!("role_swap {} {} -> {}", r.role, r.from, r.to),
-            ),
+            Ok(Ok(r)) => {
+                trace.record(
+                    "fault",
+                    format_args!("role_swap {} {} -> {}", r.role, r.from, r.to),
+                );
+                self.swaps.push((r.role, r.from, r.to));
+            }
             Ok(Err(why)) => trace.record("fault", format_args!("role_swap {name} refused: {why}")),
             Err(_) => {}
         }

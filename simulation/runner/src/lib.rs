@@ -22,6 +22,9 @@ pub mod trace;
 pub mod users;
 pub mod world;
 
+#[cfg(test)]
+mod tests;
+
 /// The planted bugs' switch (feature `planted-bugs` only; see docs/simulation.md).
 #[cfg(feature = "planted-bugs")]
 pub use bitai_runtime::planted;
@@ -53,6 +56,9 @@ pub struct SimOptions {
     pub bitcoin_blocks: u64,
     /// The faults that may be on (the seed turns some off).
     pub faults: Vec<FaultKind>,
+    /// Faults forced on with this mean gap between strikes, simulated seconds
+    /// (`--fault-gaps`; empty: the seed draws every rate).
+    pub fault_gaps: Vec<(FaultKind, u64)>,
     /// Which proofs.
     pub proofs: Proofs,
     /// Where to write the readable trace.
@@ -89,8 +95,18 @@ impl SimOptions {
             .as_ref()
             .map(|p| format!(" --replay {}", p.display()))
             .unwrap_or_default();
+        let gaps = if self.fault_gaps.is_empty() {
+            String::new()
+        } else {
+            let pairs: Vec<String> = self
+                .fault_gaps
+                .iter()
+                .map(|(k, g)| format!("{}={g}", k.name()))
+                .collect();
+            format!(" --fault-gaps {}", pairs.join(","))
+        };
         format!(
-            "bitai sim --seed {} --bitcoin-blocks {} --faults {faults} --proofs {proofs}{replay}",
+            "bitai sim --seed {} --bitcoin-blocks {} --faults {faults}{gaps} --proofs {proofs}{replay}",
             self.seed, self.bitcoin_blocks
         )
     }
@@ -117,6 +133,16 @@ pub struct Outcome {
     pub trace_hash: String,
     /// What fired (at most one: the run stops at the first).
     pub violations: Vec<Violation>,
+    /// The hot swaps done (`role_swap`), as (role, from, to).
+    pub swaps: Vec<(String, String, String)>,
+    /// Valid transfers the node refused (a simulated user's own nonce, balance and key were
+    /// right): 0 unless a fault lost or reordered one of its transfers.
+    pub valid_refused: u64,
+    /// Over the coordinator's role proxies at the end: messages refused for a full buffer,
+    /// and messages still buffered.
+    pub proxies_refused: u64,
+    /// See `proxies_refused`.
+    pub proxies_buffered: u64,
 }
 
 impl Outcome {
@@ -208,7 +234,10 @@ async fn drive(
     replay: Option<recording::Recording>,
     trace: &Trace,
 ) -> anyhow::Result<Outcome> {
-    let s = Scenario::draw(opts.seed, opts.bitcoin_blocks, &opts.faults);
+    let mut s = Scenario::draw(opts.seed, opts.bitcoin_blocks, &opts.faults);
+    for &(kind, gap_s) in &opts.fault_gaps {
+        s.faults.mean_gap_s.insert(kind, gap_s);
+    }
     trace.record("scenario", format_args!("seed={} {}", s.seed, s.describe()));
     let mut player = replay.map(replay::Player::new).transpose()?;
     let mut world =
@@ -381,6 +410,8 @@ async fn drive(
         violation,
     )
     .await;
+    outcome.swaps = std::mem::take(&mut injector.swaps);
+    (outcome.proxies_refused, outcome.proxies_buffered) = proxy_counters(&world).await;
     if outcome.violations.is_empty() && s.faults.on(FaultKind::DeepReorg) && player.is_none() {
         if let Err(v) = oracles.deep_reorg(&world, trace).await {
             outcome.violations.push(v);
@@ -392,6 +423,22 @@ async fn drive(
     }
     world.stop().await;
     Ok(outcome)
+}
+
+/// Messages the coordinator's role proxies refused, and those still buffered.
+async fn proxy_counters(w: &World) -> (u64, u64) {
+    let sup = &w.devnet.pipeline.supervisor;
+    let Ok(roles) = ractor::call!(sup, bitai_runtime::SupervisorMsg::Roles) else {
+        return (0, 0);
+    };
+    let (mut refused, mut buffered) = (0, 0);
+    for role in roles {
+        if let Some(p) = (role.probe)(1_000).await {
+            refused += p.refused;
+            buffered += p.buffered as u64;
+        }
+    }
+    (refused, buffered)
 }
 
 /// Why a node stopped on its own, if one did.
@@ -460,6 +507,10 @@ async fn summarise(
         wall_s: 0.0,
         trace_hash: String::new(),
         violations: violation.into_iter().collect(),
+        swaps: Vec::new(),
+        valid_refused: users.valid_refused,
+        proxies_refused: 0,
+        proxies_buffered: 0,
     }
 }
 

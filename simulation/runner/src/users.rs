@@ -45,6 +45,8 @@ pub struct Users {
     pub requests: Vec<Acked>,
     /// Submissions refused (as they should be when invalid).
     pub refused: u64,
+    /// Valid transfers refused (their nonce, balance and key right as far as the user knew).
+    pub valid_refused: u64,
 }
 
 /// How a transfer is spoiled on purpose.
@@ -70,6 +72,7 @@ impl Users {
             transfers: Vec::new(),
             requests: Vec::new(),
             refused: 0,
+            valid_refused: 0,
         })
     }
 
@@ -149,6 +152,9 @@ impl Users {
             }
             Err(e) => {
                 self.refused += 1;
+                if matches!(spoil, Spoil::None) {
+                    self.valid_refused += 1;
+                }
                 // A valid transfer refused for its nonce: resync from the node next time.
                 self.nonces.remove(&(chain, from));
                 trace.record(

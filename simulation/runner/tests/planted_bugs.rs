@@ -20,6 +20,7 @@ fn caught_within_50_seeds(bug: &'static str, faults: &str, blocks: u64, oracles:
             seed,
             bitcoin_blocks: blocks,
             faults: parse_list(faults).expect("fault list"),
+            fault_gaps: Vec::new(),
             proofs: Proofs::Sim,
             trace_file: None,
             progress: false,

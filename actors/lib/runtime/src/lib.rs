@@ -24,8 +24,8 @@ pub use proxy::{ProxyMsg, ProxyStatus, RoleProxy, RoleRef};
 pub use rng::{derive_seed, seeded_rng, SimRng};
 pub use sink::{ActorSink, ChannelSink, Sink, SinkError};
 pub use supervisor::{
-    ChildSpec, ChildStatus, RestartPolicy, RoleHandle, RoleProbe, Supervisor, SupervisorArgs,
-    SupervisorMsg, SwapReport, DEFAULT_VERSION, RESTART_RETRY_MS, SWAP_STEP_MS,
+    ChildSpec, ChildStatus, RestartPolicy, RoleHandle, RoleProbe, StateFormat, Supervisor,
+    SupervisorArgs, SupervisorMsg, SwapReport, DEFAULT_VERSION, RESTART_RETRY_MS, SWAP_STEP_MS,
 };
 pub use transport::{Peer, PgTransport, SharedTransport, Transport, WireMessage};
 

@@ -42,6 +42,20 @@ pub struct ChildSpec {
     probe: RoleProbe,
     /// The implementation's version tag (what `bitai admin status` shows).
     version: String,
+    /// The state formats versions declared, by tag (a version without one reads and writes
+    /// whatever the others do).
+    formats: BTreeMap<String, StateFormat>,
+}
+
+/// The format of a role's persisted state that one version writes, and the formats it can
+/// read. A swap to a version that cannot read the format on the store is refused by name
+/// (docs/runtime-semantics.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateFormat {
+    /// The format this version writes.
+    pub writes: u32,
+    /// The formats this version reads (its own among them).
+    pub reads: Vec<u32>,
 }
 
 impl ChildSpec {
@@ -72,7 +86,21 @@ impl ChildSpec {
             close,
             probe,
             version: DEFAULT_VERSION.to_owned(),
+            formats: BTreeMap::new(),
         }
+    }
+
+    /// The same child, version `version` declaring the state format it writes and those it
+    /// reads.
+    pub fn state_format(mut self, version: &str, writes: u32, reads: &[u32]) -> Self {
+        let mut reads = reads.to_vec();
+        if !reads.contains(&writes) {
+            reads.push(writes);
+        }
+        reads.sort_unstable();
+        self.formats
+            .insert(version.to_owned(), StateFormat { writes, reads });
+        self
     }
 
     /// The same child, its running implementation tagged `version`.
@@ -156,6 +184,9 @@ pub struct SwapReport {
     pub from: String,
     /// The version that runs now.
     pub to: String,
+    /// The pause: from the proxy's first buffered message (the detach) to the new version
+    /// attached with the buffer replayed to it, in microseconds of the injected clock.
+    pub pause_us: u64,
 }
 
 /// When to give up restarting.
@@ -236,6 +267,38 @@ struct Child {
     cell: Option<ActorCell>,
     restarts: u64,
     recent_restarts_ms: VecDeque<u64>,
+    /// The state format on the role's store: the one the version that ran last writes
+    /// (None when no version declared one).
+    stored_format: Option<u32>,
+}
+
+impl Child {
+    fn new(spec: ChildSpec, cell: ActorCell) -> Self {
+        let stored_format = spec.formats.get(&spec.version).map(|f| f.writes);
+        Self {
+            spec,
+            cell: Some(cell),
+            restarts: 0,
+            recent_restarts_ms: VecDeque::new(),
+            stored_format,
+        }
+    }
+
+    /// Why version `to` cannot take over this child's state, if it cannot.
+    fn unreadable(&self, to: &str) -> Option<String> {
+        let stored = self.stored_format?;
+        let target = self.spec.formats.get(to)?;
+        if target.reads.contains(&stored) {
+            return None;
+        }
+        let reads: Vec<String> = target.reads.iter().map(u32::to_string).collect();
+        Some(format!(
+            "{} {to} cannot read state format {stored} on the store (written by {}); {to} reads {}",
+            self.spec.name,
+            self.spec.version,
+            reads.join(", ")
+        ))
+    }
 }
 
 impl Child {
@@ -338,10 +401,11 @@ impl SupervisorState {
             .ok_or_else(|| format!("no role named {role}"))?;
         let child = &mut self.children[i];
         let from = child.spec.version.clone();
-        let report = SwapReport {
+        let mut report = SwapReport {
             role: role.to_owned(),
             from: from.clone(),
             to: to.to_owned(),
+            pause_us: 0,
         };
         let Some(start) = child.spec.versions.get(to).cloned() else {
             return Err(format!(
@@ -352,6 +416,10 @@ impl SupervisorState {
         if from == to && child.cell.is_some() {
             return Ok(report);
         }
+        if let Some(why) = child.unreadable(to) {
+            return Err(why);
+        }
+        let paused_at = self.clock.now_us();
         // The proxy buffers from here; once it answers, everything sent before went to the
         // running actor, whose drain processes it all before the actor stops.
         (child.spec.detach)();
@@ -369,6 +437,13 @@ impl SupervisorState {
                 child.cell = Some(cell);
                 child.spec.version = to.to_owned();
                 child.spec.start = start;
+                if let Some(f) = child.spec.formats.get(to) {
+                    child.stored_format = Some(f.writes);
+                }
+                // The attach is queued behind the detach; the proxy's answer comes once the
+                // buffer has been replayed to the new version.
+                let _ = (child.spec.probe)(SWAP_STEP_MS).await;
+                report.pause_us = self.clock.now_us().saturating_sub(paused_at);
                 Ok(report)
             }
             Err(e) => {
@@ -411,12 +486,7 @@ impl Actor for Supervisor {
         for spec in args.children {
             let cell = (spec.start)(myself.get_cell()).await?;
             tracing::info!(child = %spec.name, "started");
-            children.push(Child {
-                spec,
-                cell: Some(cell),
-                restarts: 0,
-                recent_restarts_ms: VecDeque::new(),
-            });
+            children.push(Child::new(spec, cell));
         }
         Ok(SupervisorState {
             children,
@@ -492,7 +562,8 @@ impl Actor for Supervisor {
             SupervisorMsg::Swap { role, to, reply } => {
                 let outcome = state.swap(&myself, &role, &to).await;
                 match &outcome {
-                    Ok(r) => tracing::info!(role = %r.role, from = %r.from, to = %r.to, "swapped"),
+                    Ok(r) => tracing::info!(role = %r.role, from = %r.from, to = %r.to,
+                        pause_us = r.pause_us, "swapped"),
                     Err(why) => tracing::warn!(%role, %to, %why, "swap refused"),
                 }
                 let _ = reply.send(outcome);
@@ -516,12 +587,7 @@ impl Actor for Supervisor {
                     match (spec.start)(myself.get_cell()).await {
                         Ok(cell) => {
                             tracing::info!(child = %spec.name, "started");
-                            state.children.push(Child {
-                                spec,
-                                cell: Some(cell),
-                                restarts: 0,
-                                recent_restarts_ms: VecDeque::new(),
-                            });
+                            state.children.push(Child::new(spec, cell));
                             Ok(())
                         }
                         Err(e) => Err(format!("starting {}: {e}", spec.name)),

@@ -15,6 +15,7 @@ use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, ProofS
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
 use bitai_sequencer::{
     BlockPolicy, ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics,
+    STATE_FORMAT,
 };
 use bitai_storage::{Batch, SharedStore};
 use prometheus::Registry;
@@ -265,6 +266,16 @@ impl ChainHost {
                 BlockPolicy::FullBlocks.version(),
                 role.clone(),
                 version(BlockPolicy::FullBlocks),
+            )
+            .state_format(
+                BlockPolicy::Interval.version(),
+                STATE_FORMAT,
+                &[STATE_FORMAT],
+            )
+            .state_format(
+                BlockPolicy::FullBlocks.version(),
+                STATE_FORMAT,
+                &[STATE_FORMAT],
             );
         let started = ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
             .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))

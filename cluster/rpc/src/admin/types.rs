@@ -122,4 +122,8 @@ pub struct SwapReply {
     pub from: String,
     /// The version that runs now.
     pub to: String,
+    /// The role's pause: from its first buffered message to the new version serving with
+    /// the buffer replayed, microseconds.
+    #[serde(default)]
+    pub pause_us: u64,
 }

@@ -1,9 +1,11 @@
 //! Hot swap: a role's implementation replaced while its callers send, with nothing lost or
 //! reordered; an unknown version refused with the versions compiled in; a version that fails
-//! to start rolled back; a crash after a swap restarting the new version.
+//! to start rolled back; a crash after a swap restarting the new version; a swap while a
+//! restart is pending; a version refused by name when it cannot read the stored state format.
 
 use crate::*;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What the recorder's versions wrote: (sequence number, version) in processing order.
@@ -21,8 +23,8 @@ impl ractor::Message for RecMsg {}
 struct Recorder {
     log: Log,
     version: &'static str,
-    /// Refuse to start (a version whose state format is unreadable, say).
-    broken: bool,
+    /// Refuse to start while set (a store down, say).
+    broken: Arc<AtomicBool>,
 }
 
 impl Actor for Recorder {
@@ -31,7 +33,7 @@ impl Actor for Recorder {
     type Arguments = ();
 
     async fn pre_start(&self, _: ActorRef<RecMsg>, _: ()) -> Result<(), ActorProcessingErr> {
-        if self.broken {
+        if self.broken.load(Ordering::SeqCst) {
             return Err("cannot read the state".into());
         }
         Ok(())
@@ -55,27 +57,39 @@ impl Actor for Recorder {
 }
 
 async fn recorder_world() -> (RoleRef<RecMsg>, ActorRef<SupervisorMsg>, Log) {
+    recorder_world_with(Arc::default(), |spec| spec).await
+}
+
+/// The recorder's world; `v1_broken` makes v1's starts fail while set, and `shape` adds to
+/// the child's spec (state formats).
+async fn recorder_world_with(
+    v1_broken: Arc<AtomicBool>,
+    shape: impl FnOnce(ChildSpec) -> ChildSpec,
+) -> (RoleRef<RecMsg>, ActorRef<SupervisorMsg>, Log) {
     let log: Log = Arc::default();
     let role = RoleRef::<RecMsg>::spawn(None, "recorder", 100_000)
         .await
         .expect("proxy");
-    let make = |version: &'static str, broken: bool| {
+    let make = |version: &'static str, broken: Arc<AtomicBool>| {
         let log = log.clone();
         move || {
             (
                 Recorder {
                     log: log.clone(),
                     version,
-                    broken,
+                    broken: broken.clone(),
                 },
                 (),
             )
         }
     };
-    let spec = ChildSpec::role("recorder", role.clone(), make("v1", false))
+    let never = Arc::new(AtomicBool::new(false));
+    let always = Arc::new(AtomicBool::new(true));
+    let spec = ChildSpec::role("recorder", role.clone(), make("v1", v1_broken))
         .with_version("v1")
-        .or_version("v2", role.clone(), make("v2", false))
-        .or_version("broken", role.clone(), make("broken", true));
+        .or_version("v2", role.clone(), make("v2", never))
+        .or_version("broken", role.clone(), make("broken", always));
+    let spec = shape(spec);
     let args = SupervisorArgs {
         children: vec![spec],
         policy: RestartPolicy::default(),
@@ -187,4 +201,66 @@ async fn a_crash_after_a_swap_restarts_the_new_version() {
     role.send(RecMsg::Seq(1)).expect("sent");
     assert_eq!(role.ask(RecMsg::Len, 5_000).await, Some(1));
     assert_eq!(log.lock().expect("log")[0], (1, "v2"), "the restart ran v2");
+}
+
+#[tokio::test]
+async fn a_swap_while_a_restart_is_pending_starts_the_new_version() {
+    let v1_broken = Arc::new(AtomicBool::new(false));
+    let (role, sup, log) = recorder_world_with(v1_broken.clone(), |spec| spec).await;
+    // v1 crashes and cannot start again (its store down, say): a retry is scheduled.
+    v1_broken.store(true, Ordering::SeqCst);
+    role.send(RecMsg::Fail).expect("sent");
+    let mut pending = false;
+    for _ in 0..500 {
+        let roles = ractor::call!(sup, SupervisorMsg::Roles).expect("roles");
+        if roles[0].status.restarts == 1 && !roles[0].status.running {
+            pending = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(pending, "v1's restart failed and waits for its retry");
+    role.send(RecMsg::Seq(1)).expect("buffered meanwhile");
+    let report = swap(&sup, "v2").await.expect("the swap starts v2");
+    assert_eq!((report.from.as_str(), report.to.as_str()), ("v1", "v2"));
+    assert_eq!(role.ask(RecMsg::Len, 5_000).await, Some(1));
+    // The retry, due after RESTART_RETRY_MS, finds the role running and does nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(RESTART_RETRY_MS + 200)).await;
+    let roles = ractor::call!(sup, SupervisorMsg::Roles).expect("roles");
+    assert_eq!(roles[0].version, "v2");
+    assert!(roles[0].status.running);
+    assert_eq!(roles[0].status.restarts, 1, "the retry started nothing");
+    assert_eq!(
+        log.lock().expect("log")[0],
+        (1, "v2"),
+        "the buffered message went to v2"
+    );
+}
+
+#[tokio::test]
+async fn a_version_that_cannot_read_the_stored_format_is_refused_by_name() {
+    // v1 writes format 1; v2 reads 1 and writes 2; v1 cannot read 2.
+    let (role, sup, log) = recorder_world_with(Arc::default(), |spec| {
+        spec.state_format("v1", 1, &[1])
+            .state_format("v2", 2, &[1, 2])
+    })
+    .await;
+    swap(&sup, "v2").await.expect("v2 reads format 1");
+    role.send(RecMsg::Seq(1)).expect("sent");
+    let why = swap(&sup, "v1").await.expect_err("v1 cannot read format 2");
+    assert_eq!(
+        why,
+        "recorder v1 cannot read state format 2 on the store (written by v2); v1 reads 1"
+    );
+    assert_eq!(version(&sup).await, "v2", "the refusal touched nothing");
+    role.send(RecMsg::Seq(2)).expect("sent");
+    assert_eq!(role.ask(RecMsg::Len, 5_000).await, Some(2));
+    assert_eq!(
+        *log.lock().expect("log"),
+        vec![(1, "v2"), (2, "v2")],
+        "v2 served on without a pause"
+    );
+    // A version that declares no format is not checked (it shares the others').
+    swap(&sup, "broken").await.expect_err("broken never starts");
+    assert_eq!(version(&sup).await, "v2");
 }

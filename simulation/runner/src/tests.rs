@@ -1,0 +1,77 @@
+//! Runs of the whole graph that the library's own test binary makes: the forty-swap run of
+//! issue 17 (hot swaps of the sequencers and the inscriber, both ways, while simulated users
+//! send transfers and inference requests).
+
+use super::*;
+
+/// Forty swaps or more (a swap a simulated minute through a busy hour), every version of the
+/// inscriber and of a sequencer both ways, while transfers and inference requests flow; the
+/// run ends with every oracle green: nothing acknowledged lost (every transfer final or
+/// refused with a reason, every request settled), roots agreeing between the sequencers, the
+/// state machine and a second BitAI node, supply conserved. And at the pipeline's edges: no
+/// valid transfer refused (one reordered behind its sender's next, or lost, would be refused
+/// for its nonce), no message refused by a role proxy and none left in a buffer. Every call
+/// was answered: a call that never returned would hang the run, which ends.
+#[test]
+fn forty_swaps_over_the_whole_pipeline_lose_and_reorder_nothing() {
+    let opts = SimOptions {
+        seed: 5,
+        bitcoin_blocks: scenario::MIN_BITCOIN_BLOCKS,
+        faults: vec![FaultKind::RoleSwap],
+        fault_gaps: vec![(FaultKind::RoleSwap, 60)],
+        proofs: Proofs::Sim,
+        trace_file: None,
+        progress: false,
+        record: None,
+        replay: None,
+    };
+    let o = run(&opts).expect("the run completes");
+    let context = || {
+        format!(
+            "{}\n{:?}\nswaps: {:?}",
+            o.closing_lines(),
+            o.violations,
+            o.swaps
+        )
+    };
+    assert!(o.violations.is_empty(), "{}", context());
+    assert!(o.swaps.len() >= 40, "{}", context());
+    let both_ways = |role: &str, a: &str, b: &str| {
+        let has = |from: &str, to: &str| {
+            o.swaps
+                .iter()
+                .any(|(r, f, t)| r == role && f == from && t == to)
+        };
+        has(a, b) && has(b, a)
+    };
+    assert!(
+        both_ways("inscriber", "prompt", "economical"),
+        "{}",
+        context()
+    );
+    let sequencers: std::collections::BTreeSet<&str> = o
+        .swaps
+        .iter()
+        .filter(|(r, _, _)| r.starts_with("sequencer-"))
+        .map(|(r, _, _)| r.as_str())
+        .collect();
+    assert!(
+        sequencers
+            .iter()
+            .any(|r| both_ways(r, "interval", "full-blocks")),
+        "{}",
+        context()
+    );
+    assert!(
+        o.transfers_final > 0 && o.requests_settled > 0,
+        "{}",
+        context()
+    );
+    assert_eq!(o.valid_refused, 0, "{}", context());
+    assert_eq!(
+        (o.proxies_refused, o.proxies_buffered),
+        (0, 0),
+        "{}",
+        context()
+    );
+}
