@@ -18,16 +18,10 @@ use bitai_bitcoin::{
 use bitai_tests::support::core_rpc_double::{
     descriptor_with_checksum, CannedChain, CoreDouble, CoreVersion,
 };
+use bitai_tests::support::p2tr::Key;
 use bitcoin::consensus::encode::{deserialize, serialize};
 use bitcoin::hashes::Hash;
-use bitcoin::key::{Keypair, Secp256k1, TapTweak};
-use bitcoin::secp256k1::Message;
-use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
-use bitcoin::transaction::Version;
-use bitcoin::{
-    absolute::LockTime, taproot, Address, Amount, Block, BlockHash, FeeRate, Network, ScriptBuf,
-    Sequence, Transaction, TxIn, TxOut, Txid, Witness,
-};
+use bitcoin::{Amount, Block, BlockHash, FeeRate, Transaction, TxOut, Txid};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -36,16 +30,8 @@ const CHAIN_LENGTH: u64 = 110;
 const WALLET: &str = "inscriber";
 
 /// The inscriber's key and its taproot address on regtest.
-struct Key {
-    keypair: Keypair,
-    address: Address,
-}
-
 fn key() -> Key {
-    let secp = Secp256k1::new();
-    let keypair = Keypair::from_seckey_slice(&secp, &[7; 32]).expect("a valid secret key");
-    let address = Address::p2tr(&secp, keypair.x_only_public_key().0, None, Network::Regtest);
-    Key { keypair, address }
+    Key::new([7; 32])
 }
 
 /// A double of `version` with a 110-block regtest chain paying `key`, and its wallet loaded.
@@ -76,55 +62,12 @@ fn connect(double: &CoreDouble) -> CoreRpc {
 
 /// Spends `inputs` (paying to `key`) to `outputs`, signed on the taproot key path.
 fn spend(key: &Key, inputs: &[Utxo], outputs: Vec<TxOut>) -> Transaction {
-    let secp = Secp256k1::new();
-    let mut tx = Transaction {
-        version: Version::TWO,
-        lock_time: LockTime::ZERO,
-        input: inputs
-            .iter()
-            .map(|utxo| TxIn {
-                previous_output: utxo.outpoint,
-                script_sig: ScriptBuf::new(),
-                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-                witness: Witness::new(),
-            })
-            .collect(),
-        output: outputs,
-    };
-    let prevouts: Vec<TxOut> = inputs
-        .iter()
-        .map(|u| TxOut {
-            value: u.value,
-            script_pubkey: u.script_pubkey.clone(),
-        })
-        .collect();
-    let tweaked = key.keypair.tap_tweak(&secp, None).to_keypair();
-    let mut cache = SighashCache::new(&mut tx);
-    for index in 0..inputs.len() {
-        let sighash = cache
-            .taproot_key_spend_signature_hash(
-                index,
-                &Prevouts::All(&prevouts),
-                TapSighashType::Default,
-            )
-            .expect("a sighash");
-        let signature =
-            secp.sign_schnorr_no_aux_rand(&Message::from_digest(sighash.to_byte_array()), &tweaked);
-        let signature = taproot::Signature {
-            signature,
-            sighash_type: TapSighashType::Default,
-        };
-        *cache.witness_mut(index).expect("an input") = Witness::p2tr_key_spend(&signature);
-    }
-    tx
+    key.spend(inputs, outputs)
 }
 
 /// One output paying `value` back to `key`.
 fn pay(key: &Key, value: Amount) -> TxOut {
-    TxOut {
-        value,
-        script_pubkey: key.address.script_pubkey(),
-    }
+    key.pay(value)
 }
 
 #[test]

@@ -11,7 +11,9 @@ pub mod support {
     pub mod hostile_node;
     pub mod inscribe;
     pub mod inscriber_world;
+    pub mod p2tr;
     pub mod payloads;
     pub mod recording_consumer;
+    pub mod regtest_core;
     pub mod world;
 }

@@ -6,6 +6,8 @@
 #   tests/bitcoin-core/build.sh            build once, then print the cached bitcoind's path
 #   tests/bitcoin-core/build.sh --print    print the cached bitcoind's path, build nothing
 #                                          (exit 1 when there is none)
+#   tests/bitcoin-core/build.sh --source   fetch and unpack only the source files the tests
+#                                          read (validation and policy), print their src/
 #
 # The source comes through cargo (the package's .crate, checked against the sha256 that
 # crates.io's index and Cargo.lock carry); what the build needs beside the machine's g++ is
@@ -21,11 +23,16 @@ CRATE_SHA256=345d18a1ce19a1becfcaaa066e3a60e9c7813ef5c23ea8c20704ca4ba1a46339
 CORE_VERSION=31.99
 CACHE="${BITAI_CACHE_DIR:-$HOME/.cache/bitai}/bitcoin-core-${CORE_VERSION}-${CRATE}-${CRATE_VERSION}"
 
-if [[ -x "$CACHE/bitcoind" && -x "$CACHE/bitcoin-cli" ]]; then
+mode="${1:-build}"
+if [[ "$mode" == "--source" && -f "$CACHE/source/src/validation.cpp" ]]; then
+  echo "$CACHE/source/src"
+  exit 0
+fi
+if [[ "$mode" != "--source" && -x "$CACHE/bitcoind" && -x "$CACHE/bitcoin-cli" ]]; then
   echo "$CACHE/bitcoind"
   exit 0
 fi
-if [[ "${1:-}" == "--print" ]]; then
+if [[ "$mode" == "--print" ]]; then
   echo "no cached bitcoind in $CACHE: run $0 to build one" >&2
   exit 1
 fi
@@ -57,6 +64,20 @@ if [[ "$actual" != "$CRATE_SHA256" ]]; then
   exit 1
 fi
 say "checksum ok: $crate_file"
+
+# The source files the tests read (Core's refusal reasons), kept beside the binaries.
+mkdir -p "$CACHE/source"
+tar -xzf "$crate_file" -C "$work" \
+  "${CRATE}-${CRATE_VERSION}/bitcoin/src/validation.cpp" \
+  "${CRATE}-${CRATE_VERSION}/bitcoin/src/txmempool.cpp" \
+  "${CRATE}-${CRATE_VERSION}/bitcoin/src/consensus" \
+  "${CRATE}-${CRATE_VERSION}/bitcoin/src/policy"
+rm -rf "$CACHE/source/src"
+mv "$work/${CRATE}-${CRATE_VERSION}/bitcoin/src" "$CACHE/source/src"
+if [[ "$mode" == "--source" ]]; then
+  echo "$CACHE/source/src"
+  exit 0
+fi
 
 need=()
 command -v cmake >/dev/null 2>&1 || need+=(cmake)

@@ -253,11 +253,11 @@ fn every_reject_string_maps_onto_its_variant() {
             (-26, "txn-already-known".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
             (-27, "Transaction already in block chain".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
             (-27, "Transaction outputs already in utxo set".into(), PortError::Rejected(BroadcastReject::AlreadyKnown)),
-            (-26, "non-BIP68-final".into(), PortError::Rejected(BroadcastReject::Other("non-BIP68-final".into()))),
+            (-26, "non-BIP68-final".into(), PortError::Rejected(BroadcastReject::NotFinal { reason: "non-BIP68-final".into() })),
             (
                 -25,
                 "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into(),
-                PortError::Rejected(BroadcastReject::Other("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into())),
+                PortError::Rejected(BroadcastReject::FeeAboveMaximum("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)".into())),
             ),
             (
                 -22,
@@ -282,7 +282,9 @@ fn every_reject_string_maps_onto_its_variant() {
         double.inject("sendrawtransaction", Injection::rpc_error(-26, unplaced));
         assert_eq!(
             rpc.broadcast(&two_inputs),
-            rejected(BroadcastReject::Other(unplaced.into()))
+            rejected(BroadcastReject::NonStandard {
+                reason: unplaced.into()
+            })
         );
         assert!(double.mempool().is_empty(), "nothing was accepted");
     }

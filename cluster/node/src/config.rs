@@ -273,6 +273,13 @@ mod tests {
         assert_eq!(regtest.cluster, bitai_transport::ClusterSection::default());
         // And the [admin] keys, off.
         assert_eq!(devnet.admin, bitai_rpc::admin::AdminConfig::default());
+        // The devnet on real Core, wallet-less like the regtest node config.
+        let core = NodeConfig::load(&shipped("devnet-core.toml")).expect("parses");
+        assert_eq!(core.bitcoin.backend, BitcoinBackend::Core);
+        for c in [&core, &regtest] {
+            let backend = c.bitcoin.core.as_ref().expect("[bitcoin.core]");
+            assert_eq!(backend.wallet, None, "Core's wallet is optional");
+        }
     }
 
     #[test]
@@ -289,6 +296,7 @@ mod tests {
                 "bitai.toml",
                 "bitcoin-core-regtest.toml",
                 "chain.toml",
+                "devnet-core.toml",
                 "devnet.toml",
                 "neuron.toml",
                 "node-regtest.toml",

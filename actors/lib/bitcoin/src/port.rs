@@ -58,6 +58,9 @@ pub enum ReplacementViolation {
     },
     /// Rule 6: the replacement's fee rate is not higher than an original's.
     FeeRateNotHigher,
+    /// Bitcoin Core 31's cluster mempool: the replacement does not improve the mempool's
+    /// feerate diagram (`replacement-failed`), which replaced rule 6.
+    DiagramNotImproved,
 }
 
 /// Why a node's mempool refused a transaction. Each is a reason Bitcoin Core can give;
@@ -118,6 +121,36 @@ pub enum BroadcastReject {
     /// Already in the chain (txn-already-known / already in block chain).
     #[error("transaction already known")]
     AlreadyKnown,
+    /// Invalid by consensus whatever the mempool holds (`bad-txns-vin-empty`,
+    /// `bad-txns-in-belowout`, `coinbase`, `bad-txns-spends-conflicting-tx`, ...): the reason
+    /// as the node gave it.
+    #[error("invalid by consensus: {reason}")]
+    Invalid {
+        /// Core's reject reason.
+        reason: String,
+    },
+    /// Valid but outside the node's standardness policy (`version`, `scriptpubkey`, `dust`,
+    /// `datacarrier`, `bad-txns-nonstandard-inputs`, `TRUC-violation`, ...).
+    #[error("non-standard: {reason}")]
+    NonStandard {
+        /// Core's reject reason.
+        reason: String,
+    },
+    /// A lock time or relative lock time not reached yet (`non-final`, `non-BIP68-final`).
+    #[error("not final yet: {reason}")]
+    NotFinal {
+        /// Core's reject reason.
+        reason: String,
+    },
+    /// The mempool is full and the transaction does not pay enough to enter it.
+    #[error("mempool full")]
+    MempoolFull,
+    /// The node runs without a mempool (`-blocksonly` with no relay).
+    #[error("the node has no mempool")]
+    NoMempool,
+    /// The fee is over the node's `maxfeerate` (a guard against overpaying by mistake).
+    #[error("fee over the node's maximum: {0}")]
+    FeeAboveMaximum(String),
     /// Any other reason the node gave.
     #[error("rejected: {0}")]
     Other(String),

@@ -51,7 +51,13 @@ pub(crate) fn reject(message: &str, tx: &Transaction) -> BroadcastReject {
         Some((reason, detail)) => (reason, detail),
         None => (message, ""),
     };
-    match reason.trim_end() {
+    let reason = reason.trim_end();
+    // Core 31 says "(including sibling eviction)" after the two replacement reasons.
+    let base = reason
+        .strip_suffix(" (including sibling eviction)")
+        .unwrap_or(reason);
+    let owned = || reason.to_owned();
+    match base {
         "bad-txns-inputs-missingorspent" | "Missing inputs" | "Inputs missing or spent" => {
             Some(BroadcastReject::MissingInputs)
         }
@@ -64,6 +70,9 @@ pub(crate) fn reject(message: &str, tx: &Transaction) -> BroadcastReject {
         "replacement-adds-unconfirmed" => Some(BroadcastReject::Replacement(
             ReplacementViolation::NewUnconfirmedInput,
         )),
+        "replacement-failed" => Some(BroadcastReject::Replacement(
+            ReplacementViolation::DiagramNotImproved,
+        )),
         "min relay fee not met" | "mempool min fee not met" => fee_too_low(detail, tx),
         "tx-size" => Some(BroadcastReject::OverWeight {
             weight: tx.weight().to_wu(),
@@ -73,10 +82,75 @@ pub(crate) fn reject(message: &str, tx: &Transaction) -> BroadcastReject {
             let which = if detail.is_empty() { message } else { detail };
             Some(BroadcastReject::ChainTooLong(which.to_owned()))
         }
+        "bad-txns-premature-spend-of-coinbase" => premature_coinbase(detail),
+        "non-final" | "non-BIP68-final" | "bad-txns-nonfinal" => {
+            Some(BroadcastReject::NotFinal { reason: owned() })
+        }
+        "mempool full" => Some(BroadcastReject::MempoolFull),
+        "no-mempool" => Some(BroadcastReject::NoMempool),
+        "max feerate exceeded" | "max-fee-exceeded" => {
+            Some(BroadcastReject::FeeAboveMaximum(message.to_owned()))
+        }
+        _ if reason.starts_with("Fee exceeds maximum configured by user") => {
+            Some(BroadcastReject::FeeAboveMaximum(message.to_owned()))
+        }
+        _ if POLICY_REASONS.contains(&base) => {
+            Some(BroadcastReject::NonStandard { reason: owned() })
+        }
+        _ if CONSENSUS_REASONS.contains(&base) || base.starts_with("bad-txns-") => {
+            Some(BroadcastReject::Invalid { reason: owned() })
+        }
         _ => script_failure(message, tx),
     }
     .unwrap_or_else(other)
 }
+
+/// Reasons Core gives for transactions invalid by consensus (`TX_CONSENSUS`) that do not
+/// start with `bad-txns-` (every other `bad-txns-` reason is consensus, but the two policy
+/// ones in [`POLICY_REASONS`], which are matched first).
+const CONSENSUS_REASONS: [&str; 2] = ["coinbase", "bad-cb-length"];
+
+/// Reasons of Core's standardness policy (`TX_NOT_STANDARD`, `TX_INPUTS_NOT_STANDARD`,
+/// `TX_WITNESS_MUTATED` and the policy rules of `TX_MEMPOOL_POLICY`): `IsStandardTx`'s
+/// reasons, the input and witness checks, ephemeral dust, TRUC (v3) rules.
+const POLICY_REASONS: [&str; 16] = [
+    "bad-txns-nonstandard-inputs",
+    "bad-txns-too-many-sigops",
+    "version",
+    "tx-size-small",
+    "scriptsig-size",
+    "scriptsig-not-pushonly",
+    "scriptpubkey",
+    "datacarrier",
+    "multi-op-return",
+    "bare-multisig",
+    "dust",
+    "bad-witness-nonstandard",
+    "TRUC-violation",
+    "missing-ephemeral-spends",
+    "unspent-dust",
+    "non-mandatory-script-verify-flag",
+];
+
+/// `tried to spend coinbase at depth N`: the coinbase's confirmations at the next block.
+fn premature_coinbase(detail: &str) -> Option<BroadcastReject> {
+    let depth: u32 = detail
+        .trim()
+        .strip_prefix("tried to spend coinbase at depth ")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(BroadcastReject::PrematureCoinbaseSpend {
+        // Core does not say which input: the first coinbase spend is as good a guess as
+        // any, and the inscriber never spends a coinbase.
+        input: 0,
+        confirmations: depth,
+        required: COINBASE_MATURITY,
+    })
+}
+
+/// Confirmations a coinbase output needs before it may be spent (`COINBASE_MATURITY`).
+const COINBASE_MATURITY: u32 = 100;
 
 /// The three `insufficient fee` texts of a replacement (BIP-125 rules 6, 3 and 4).
 fn replacement_fee(detail: &str) -> Option<ReplacementViolation> {
@@ -138,8 +212,9 @@ fn fee_too_low(detail: &str, tx: &Transaction) -> Option<BroadcastReject> {
 }
 
 /// A failed script check: `<prefix> (<script error>)`, and in Core 30 `, input <n> of ...`.
-/// Core 29 does not say which input failed: for a one-input transaction it is input 0, for
-/// others the refusal stays `Other` rather than name an input that may be wrong.
+/// Core 29 does not say which input failed: for a one-input transaction it is input 0; for
+/// others, rather than name an input that may be wrong, the refusal is `NonStandard` (a
+/// policy flag failed) or `Invalid` (a consensus flag failed) with Core's whole message.
 fn script_failure(message: &str, tx: &Transaction) -> Option<BroadcastReject> {
     const PREFIXES: [&str; 4] = [
         "mempool-script-verify-flag-failed (",
@@ -157,7 +232,16 @@ fn script_failure(message: &str, tx: &Transaction) -> Option<BroadcastReject> {
     let input = match after.strip_prefix(", input ") {
         Some(tail) => tail.split(' ').next()?.parse().ok()?,
         None if tx.input.len() == 1 => 0,
-        None => return None,
+        None if message.starts_with("mandatory-") || message.starts_with("block-") => {
+            return Some(BroadcastReject::Invalid {
+                reason: message.to_owned(),
+            })
+        }
+        None => {
+            return Some(BroadcastReject::NonStandard {
+                reason: message.to_owned(),
+            })
+        }
     };
     Some(BroadcastReject::BadSignature {
         input,

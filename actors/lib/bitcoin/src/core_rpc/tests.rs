@@ -18,7 +18,7 @@ fn the_shipped_regtest_config_parses_and_validates() {
     let config: CoreRpcConfig = toml::from_str(REGTEST_EXAMPLE).expect("example config parses");
     assert_eq!(config.url, "http://127.0.0.1:18443");
     assert_eq!(config.network, CoreNetwork::Regtest);
-    assert_eq!(config.wallet.as_deref(), Some("inscriber"));
+    assert_eq!(config.wallet, None, "Core's wallet is optional");
     assert_eq!(config.timeout_ms, 30_000);
     assert_eq!(config.fallback_fee_rate_sat_per_kvb, 1_000);
     assert_eq!(
@@ -290,7 +290,19 @@ fn reject_strings_map_onto_their_variants() {
             "mandatory-script-verify-flag-failed (Invalid Schnorr signature)",
             BroadcastReject::BadSignature { input: 0, reason: "Invalid Schnorr signature".into() },
         ),
-        ("non-final", BroadcastReject::Other("non-final".into())),
+        ("non-final", BroadcastReject::NotFinal { reason: "non-final".into() }),
+        (
+            "replacement-failed, insufficient feerate: does not improve feerate diagram",
+            BroadcastReject::Replacement(ReplacementViolation::DiagramNotImproved),
+        ),
+        (
+            "bad-txns-premature-spend-of-coinbase, tried to spend coinbase at depth 12",
+            BroadcastReject::PrematureCoinbaseSpend { input: 0, confirmations: 12, required: 100 },
+        ),
+        ("dust", BroadcastReject::NonStandard { reason: "dust".into() }),
+        ("bad-txns-nonstandard-inputs, input 0 script unknown", BroadcastReject::NonStandard { reason: "bad-txns-nonstandard-inputs".into() }),
+        ("bad-txns-in-belowout, value in (0.01) < value out (0.02)", BroadcastReject::Invalid { reason: "bad-txns-in-belowout".into() }),
+        ("mempool full", BroadcastReject::MempoolFull),
         ("insufficient fee, something new", BroadcastReject::Other("insufficient fee, something new".into())),
     ];
     for (message, expected) in cases {
@@ -312,7 +324,16 @@ fn core_30_script_failures_name_their_input_and_core_29_ones_only_when_unambiguo
     let core_29 = "non-mandatory-script-verify-flag (Witness program hash mismatch)";
     assert_eq!(
         reject(core_29, &two),
-        BroadcastReject::Other(core_29.into())
+        BroadcastReject::NonStandard {
+            reason: core_29.into()
+        }
+    );
+    let consensus_29 = "mandatory-script-verify-flag-failed (Invalid Schnorr signature)";
+    assert_eq!(
+        reject(consensus_29, &two),
+        BroadcastReject::Invalid {
+            reason: consensus_29.into()
+        }
     );
     assert_eq!(
         reject(core_29, &tx(1)),
