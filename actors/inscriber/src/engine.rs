@@ -10,6 +10,7 @@
 
 mod chain;
 mod cut;
+mod reanchor;
 mod tend;
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,9 @@ pub enum VersionKind {
     CommitReplaced,
     /// Only the reveal was replaced (the commit stays).
     RevealReplaced,
+    /// The commit was re-funded: the previous batch confirmed, after a reorg, under another
+    /// version than the one whose output this batch's commit spent (`engine::reanchor`).
+    Reanchored,
 }
 
 /// One signed commit/reveal pair of a batch.

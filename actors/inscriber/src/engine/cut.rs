@@ -15,18 +15,25 @@ use bitai_storage::Batch;
 use bitcoin::OutPoint;
 
 impl InscriberEngine {
-    /// The output the next batch's commit must spend: the previous batch's last wallet
-    /// output, when it is a confirmed coin.
-    fn anchor(&self) -> Result<Option<(OutPoint, u64)>, InscriberError> {
-        let Some(prev) = self.next_batch.checked_sub(1) else {
-            return Ok(None);
-        };
-        let rec = match self.batches.get(&prev) {
-            Some(b) => b.rec.clone(),
-            None => match self.store.get(&self.keyspace, &key::batch(prev))? {
-                Some(bytes) => decode("batch", &bytes)?,
-                None => return Ok(None),
+    /// Batch `id`'s record, live or stored (`None` when there is no such batch).
+    pub(crate) fn record_of(&self, id: u64) -> Result<Option<BatchRecord>, InscriberError> {
+        Ok(match self.batches.get(&id) {
+            Some(b) => Some(b.rec.clone()),
+            None => match self.store.get(&self.keyspace, &key::batch(id))? {
+                Some(bytes) => Some(decode("batch", &bytes)?),
+                None => None,
             },
+        })
+    }
+
+    /// The output batch `prev + 1`'s commit must spend: batch `prev`'s last wallet output,
+    /// when it is a confirmed coin.
+    pub(crate) fn anchor_after(
+        &self,
+        prev: u64,
+    ) -> Result<Option<(OutPoint, u64)>, InscriberError> {
+        let Some(rec) = self.record_of(prev)? else {
+            return Ok(None);
         };
         let last = match rec.children.last() {
             Some(c) => decode_tx(&c.tx)?,
@@ -75,7 +82,10 @@ impl InscriberEngine {
         let rate = self.fee_rate_sat_per_kvb();
         let reveal_fee = fee_for(crate::wallet::reveal_vsize(&lens), rate);
         let commit_value = reveal_fee + self.cfg.reveal_output_sat;
-        let anchor = self.anchor()?;
+        let anchor = match self.next_batch.checked_sub(1) {
+            Some(prev) => self.anchor_after(prev)?,
+            None => None,
+        };
         let mut inputs: Vec<(OutPoint, u64)> = anchor.into_iter().collect();
         let mut candidates = self
             .spendable()

@@ -80,6 +80,9 @@ impl InscriberEngine {
 
     /// Brings one batch forward.
     pub(crate) fn tend(&mut self, id: u64) -> Result<(), InscriberError> {
+        if self.batches.contains_key(&id) && self.orphaned(id)? {
+            self.reanchor(id)?;
+        }
         let Some(b) = self.batches.get(&id) else {
             return Ok(());
         };
@@ -311,7 +314,7 @@ impl InscriberEngine {
         self.store_version(id, v, new_commit, new_reveal, "commit_rbf")
     }
 
-    fn store_version(
+    pub(super) fn store_version(
         &mut self,
         id: u64,
         v: PairVersion,
