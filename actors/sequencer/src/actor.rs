@@ -22,6 +22,7 @@ pub struct Sequencer;
 /// The sequencer's state: its core, the pool's address and the hand-off in flight.
 pub struct SequencerState {
     core: SequencerCore,
+    warm: crate::WarmSlot,
     pool: RoleRef<PoolMsg>,
     handoff: Option<HandOff<u64>>,
     /// No new hand-off before this instant (ms): set when persisting the hand-off cursor
@@ -41,17 +42,25 @@ impl Actor for Sequencer {
         args: SequencerArgs,
     ) -> Result<SequencerState, ActorProcessingErr> {
         let tick_ms = args.config.tick_interval_ms.max(1);
-        let core = SequencerCore::open(
-            args.spec,
-            args.config,
-            args.store,
-            args.da,
-            args.clock,
-            args.metrics,
-        )?;
+        let warm = match args.warm.take() {
+            Some(core) => core.resume(args.config.clone())?,
+            None => None,
+        };
+        let core = match warm {
+            Some(core) => core,
+            None => SequencerCore::open(
+                args.spec,
+                args.config,
+                args.store,
+                args.da,
+                args.clock,
+                args.metrics,
+            )?,
+        };
         myself.send_interval(Duration::from_millis(tick_ms), || SequencerMsg::Tick);
         let mut state = SequencerState {
             core,
+            warm: args.warm,
             pool: args.pool,
             handoff: None,
             handoff_hold_until_ms: 0,
@@ -159,6 +168,8 @@ impl Actor for Sequencer {
         if let Some(h) = state.handoff.take() {
             h.abort();
         }
+        // A hot swap armed the slot: the next version starts from this state.
+        state.warm.fill(&state.core);
         Ok(())
     }
 }

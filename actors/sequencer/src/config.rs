@@ -252,4 +252,7 @@ pub struct SequencerArgs {
     pub pool: RoleRef<PoolMsg>,
     /// Metrics.
     pub metrics: SequencerMetrics,
+    /// Where a version draining for a hot swap leaves its state for the next
+    /// ([`crate::WarmSlot`]; shared by every version of the role).
+    pub warm: crate::WarmSlot,
 }

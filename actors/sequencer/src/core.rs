@@ -129,6 +129,7 @@ pub(crate) struct PendingTx {
 }
 
 /// The sequencer's state.
+#[derive(Clone)]
 pub struct SequencerCore {
     pub(crate) chain_id: ChainId,
     pub(crate) spec: ChainSpec,
@@ -165,6 +166,24 @@ pub struct SequencerCore {
 }
 
 impl SequencerCore {
+    /// The state a drained version left ([`crate::WarmSlot`]), checked against the store:
+    /// the same head block with the same root, else `None` (the caller reloads). The new
+    /// version's `config` replaces the old one's.
+    pub(crate) fn resume(
+        mut self,
+        config: SequencerConfig,
+    ) -> Result<Option<Self>, SequencerError> {
+        let last = self.store.last_block()?;
+        let (head, root) = last
+            .as_ref()
+            .map_or((0, None), |b| (b.number, Some(b.new_state_root)));
+        if head != self.head || root.is_some_and(|r| r != self.state_root) {
+            return Ok(None);
+        }
+        self.config = config;
+        Ok(Some(self))
+    }
+
     /// Opens the chain on `store`: first start (genesis to DA and store) or restart.
     pub fn open(
         spec: ChainSpec,

@@ -18,12 +18,14 @@ pub mod core;
 pub mod handoff;
 pub mod metrics;
 pub mod store;
+pub mod warm;
 
 pub use actor::Sequencer;
 pub use config::{BlockPolicy, ChainSpec, SequencerArgs, SequencerConfig, SpecError, STATE_FORMAT};
 pub use core::{SequencerCore, SequencerError};
 pub use metrics::SequencerMetrics;
 pub use store::SEQ_KEYSPACE;
+pub use warm::WarmSlot;
 
 #[cfg(test)]
 mod tests;

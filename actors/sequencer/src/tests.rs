@@ -20,3 +20,4 @@ mod refusals;
 mod replay;
 mod restart;
 mod triggers;
+mod warm;

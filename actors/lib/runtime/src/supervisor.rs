@@ -45,6 +45,9 @@ pub struct ChildSpec {
     /// The state formats versions declared, by tag (a version without one reads and writes
     /// whatever the others do).
     formats: BTreeMap<String, StateFormat>,
+    /// Called when a swap begins, before the role is detached (a role that hands its
+    /// in-memory state to the next version arms its hand-over here).
+    before_swap: Option<DetachFn>,
 }
 
 /// The format of a role's persisted state that one version writes, and the formats it can
@@ -87,7 +90,16 @@ impl ChildSpec {
             probe,
             version: DEFAULT_VERSION.to_owned(),
             formats: BTreeMap::new(),
+            before_swap: None,
         }
+    }
+
+    /// The same child, calling `hook` when a swap begins (before the role's proxy buffers
+    /// and the running version drains): a role that passes its in-memory state to the next
+    /// version arms that hand-over here, so a crash or an ordinary stop never leaves one.
+    pub fn before_swap(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.before_swap = Some(Arc::new(hook));
+        self
     }
 
     /// The same child, version `version` declaring the state format it writes and those it
@@ -420,6 +432,9 @@ impl SupervisorState {
             return Err(why);
         }
         let paused_at = self.clock.now_us();
+        if let Some(hook) = &child.spec.before_swap {
+            hook();
+        }
         // The proxy buffers from here; once it answers, everything sent before went to the
         // running actor, whose drain processes it all before the actor stops.
         (child.spec.detach)();

@@ -186,6 +186,26 @@ impl World {
         config: SequencerConfig,
         clock: bitai_runtime::SharedClock,
     ) -> ActorRef<SequencerMsg> {
+        self.start_full(config, clock, crate::WarmSlot::default())
+            .await
+    }
+
+    /// A sequencer sharing `warm` with the versions before and after it.
+    pub async fn start_warm(
+        &self,
+        config: SequencerConfig,
+        warm: crate::WarmSlot,
+    ) -> ActorRef<SequencerMsg> {
+        self.start_full(config, Arc::new(self.clock.clone()), warm)
+            .await
+    }
+
+    async fn start_full(
+        &self,
+        config: SequencerConfig,
+        clock: bitai_runtime::SharedClock,
+        warm: crate::WarmSlot,
+    ) -> ActorRef<SequencerMsg> {
         let metrics = SequencerMetrics::new(&prometheus::Registry::new(), &self.spec.chain_id())
             .expect("metrics");
         let args = SequencerArgs {
@@ -196,6 +216,7 @@ impl World {
             clock,
             pool: self.pool.clone(),
             metrics,
+            warm,
         };
         let (seq, _) = Actor::spawn(None, Sequencer, args)
             .await

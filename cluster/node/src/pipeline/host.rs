@@ -14,7 +14,7 @@ use bitai_proofs::circuit::CircuitConfig;
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, ProofSystem};
 use bitai_runtime::{ChildSpec, RoleRef, SharedClock, SupervisorMsg};
 use bitai_sequencer::{
-    BlockPolicy, ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics,
+    BlockPolicy, ChainSpec, Sequencer, SequencerArgs, SequencerConfig, SequencerMetrics, WarmSlot,
     STATE_FORMAT,
 };
 use bitai_storage::{Batch, SharedStore};
@@ -253,7 +253,9 @@ impl ChainHost {
             clock: p.clock.clone(),
             pool: p.pool.clone(),
             metrics: metrics.clone(),
+            warm: WarmSlot::default(),
         };
+        let warm = args.warm.clone();
         // Two block-building policies compiled in; `bitai admin swap` moves between them.
         let version = |policy: BlockPolicy| {
             let mut args = args.clone();
@@ -276,7 +278,9 @@ impl ChainHost {
                 BlockPolicy::FullBlocks.version(),
                 STATE_FORMAT,
                 &[STATE_FORMAT],
-            );
+            )
+            // The draining version hands its state to the next (no reload from the store).
+            .before_swap(move || warm.arm());
         let started = ractor::call!(self.supervisor, SupervisorMsg::Start, spec)
             .map_err(|e| HostError::Internal(format!("starting {name}: {e}")))
             .and_then(|r| r.map_err(HostError::Internal));

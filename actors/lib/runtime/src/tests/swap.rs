@@ -264,3 +264,21 @@ async fn a_version_that_cannot_read_the_stored_format_is_refused_by_name() {
     swap(&sup, "broken").await.expect_err("broken never starts");
     assert_eq!(version(&sup).await, "v2");
 }
+
+#[tokio::test]
+async fn the_before_swap_hook_runs_once_per_swap_and_never_for_a_refused_one() {
+    use std::sync::atomic::AtomicU64;
+    let calls = Arc::new(AtomicU64::new(0));
+    let counted = calls.clone();
+    let (_role, sup, _log) = recorder_world_with(Arc::default(), move |spec| {
+        spec.before_swap(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+    })
+    .await;
+    swap(&sup, "v2").await.expect("swapped");
+    swap(&sup, "v1").await.expect("swapped back");
+    swap(&sup, "v9").await.expect_err("unknown");
+    swap(&sup, "v1").await.expect("already running: nothing to do");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
