@@ -5,12 +5,16 @@
 //! blocks by height and hash, broadcast, mempool membership, the fee estimate (regtest has
 //! none: the fallback), the coins without a wallet (`scantxoutset` and the mempool); every
 //! refusal a broadcast met here, mapped to its kind and cross-checked with Core's own
-//! `testmempoolaccept`; and every refusal reason in Core's validation and policy source
-//! mapped to a typed refusal (`refusals_in_source`).
+//! `testmempoolaccept`; every refusal reason in Core's validation and policy source mapped to
+//! a typed refusal (`refusals_in_source`); and the inscriber's pairs, bumps of both legs and
+//! CPFP children accepted by Core's own policy, a reveal near 400,000 WU among them
+//! (`inscriber_policy`).
 //!
 //! Without a binary these tests skip and say how to get one; `.ci/run` sets
 //! `BITAI_REQUIRE_BITCOIND=1`, so in CI they never skip.
 
+#[path = "bitcoin_core_regtest/inscriber_policy.rs"]
+mod inscriber_policy;
 #[path = "bitcoin_core_regtest/refusals.rs"]
 mod refusals;
 #[path = "bitcoin_core_regtest/refusals_in_source.rs"]

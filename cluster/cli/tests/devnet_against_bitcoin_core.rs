@@ -5,8 +5,10 @@
 //! On the way the harness reorgs Core three times under it, at depths 1, 3 and 6
 //! (`invalidateblock` of the blocks holding the last proofs, then a longer branch): the
 //! indexer follows, the state machine rolls back and verifies again, the inscriber
-//! re-inscribes what a reorg dropped; at the end every SubmitProof of the canonical chain is
-//! read back from Core's blocks, and none is there twice.
+//! re-inscribes what a reorg dropped. Between the second and third reorg the devnet is
+//! SIGKILLed and started again on the same data. At the end every SubmitProof of the
+//! canonical chain is read back from Core's blocks: none is there twice, none is missing
+//! (the devnet's own goal needs every block verified).
 //!
 //! Without a bitcoind the test skips and says how to get one; in CI it never skips
 //! (`BITAI_REQUIRE_BITCOIND=1`). Simulation proofs keep the prover's time out of it (the
@@ -89,6 +91,30 @@ fn config(dir: &Path, node: &RegtestNode) -> std::path::PathBuf {
     path
 }
 
+/// `bitai devnet` on `config` towards [`GOAL`], its stderr lines sent to `lines`.
+fn start(config: &Path, fresh: bool, lines: mpsc::Sender<String>) -> std::process::Child {
+    let mut cmd = bitai();
+    cmd.args(["devnet", "--no-progress", "--simulation-proofs"]);
+    if fresh {
+        cmd.arg("--fresh");
+    }
+    let mut devnet = cmd
+        .args(["--tps", "2", "--l2-blocks", &GOAL.to_string(), "--config"])
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bitai devnet starts");
+    let stderr = devnet.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    devnet
+}
+
 /// Every SubmitProof on Core's canonical chain, as (chain, L2 block) -> how many times.
 fn inscribed_proofs(node: &RegtestNode) -> BTreeMap<(String, u64), u32> {
     let mut seen = BTreeMap::new();
@@ -118,23 +144,9 @@ fn the_devnet_settles_on_a_real_bitcoin_core_through_three_reorgs() {
     let node = RegtestNode::start(&bin, &[]);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = config(dir.path(), &node);
-    let mut devnet = bitai()
-        .args(["devnet", "--no-progress", "--fresh", "--simulation-proofs"])
-        .args(["--tps", "2", "--l2-blocks", &GOAL.to_string(), "--config"])
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bitai devnet starts");
-    let _guard = KillOnDrop(devnet.id());
     let (lines_tx, lines) = mpsc::channel::<String>();
-    let stderr = devnet.stderr.take().expect("stderr");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let mut devnet = start(&config, true, lines_tx.clone());
+    let mut _guard = KillOnDrop(devnet.id());
     let mut log = Vec::new();
     let address = loop {
         let line = lines
@@ -161,6 +173,7 @@ fn the_devnet_settles_on_a_real_bitcoin_core_through_three_reorgs() {
     let started = Instant::now();
     let mut reorgs = vec![6u64, 3, 1];
     let mut last_reorg = Instant::now();
+    let mut killed = false;
     let status = loop {
         if let Some(status) = devnet.try_wait().expect("try_wait") {
             break status;
@@ -188,6 +201,16 @@ fn the_devnet_settles_on_a_real_bitcoin_core_through_three_reorgs() {
                 node.ok("reconsiderblock", &[first_dropped]);
                 reorgs.pop();
                 last_reorg = Instant::now();
+                if reorgs.len() == 1 && !killed {
+                    // Mid-flight, between two reorgs: SIGKILL, and the same command again
+                    // on the same data (no --fresh): it resumes.
+                    devnet.kill().expect("SIGKILL");
+                    let _ = devnet.wait();
+                    eprintln!("SIGKILLed the devnet ({proofs} proofs inscribed); restarting");
+                    devnet = start(&config, false, lines_tx.clone());
+                    _guard = KillOnDrop(devnet.id());
+                    killed = true;
+                }
                 continue;
             }
         }
@@ -211,6 +234,7 @@ fn the_devnet_settles_on_a_real_bitcoin_core_through_three_reorgs() {
         reorgs.is_empty(),
         "every reorg struck: {reorgs:?} left\n{out}"
     );
+    assert!(killed, "the devnet was SIGKILLed and restarted once");
     assert!(
         out.contains("equals the sequencer's") && out.contains("nonces match"),
         "{out}"

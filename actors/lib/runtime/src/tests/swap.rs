@@ -279,6 +279,8 @@ async fn the_before_swap_hook_runs_once_per_swap_and_never_for_a_refused_one() {
     swap(&sup, "v2").await.expect("swapped");
     swap(&sup, "v1").await.expect("swapped back");
     swap(&sup, "v9").await.expect_err("unknown");
-    swap(&sup, "v1").await.expect("already running: nothing to do");
+    swap(&sup, "v1")
+        .await
+        .expect("already running: nothing to do");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
