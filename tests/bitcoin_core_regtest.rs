@@ -8,11 +8,14 @@
 //! `testmempoolaccept`; every refusal reason in Core's validation and policy source mapped to
 //! a typed refusal (`refusals_in_source`); and the inscriber's pairs, bumps of both legs and
 //! CPFP children accepted by Core's own policy, a reveal near 400,000 WU among them
-//! (`inscriber_policy`).
+//! (`inscriber_policy`); and SimBitcoin against Core, differentially: the same blocks, the
+//! same verdicts (`differential`).
 //!
 //! Without a binary these tests skip and say how to get one; `.ci/run` sets
 //! `BITAI_REQUIRE_BITCOIND=1`, so in CI they never skip.
 
+#[path = "bitcoin_core_regtest/differential.rs"]
+mod differential;
 #[path = "bitcoin_core_regtest/inscriber_policy.rs"]
 mod inscriber_policy;
 #[path = "bitcoin_core_regtest/refusals.rs"]

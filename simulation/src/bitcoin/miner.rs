@@ -269,7 +269,7 @@ impl Node {
                 continue;
             }
             if !is_final(&tx, next_height, mtp) {
-                return Err(refuse(BroadcastReject::Other("bad-txns-nonfinal".into())));
+                return Err(refuse(bitai_bitcoin::refusal::refusal("bad-txns-nonfinal")));
             }
             let mut prevouts = Vec::with_capacity(tx.input.len());
             for (i, input) in tx.input.iter().enumerate() {
@@ -299,7 +299,7 @@ impl Node {
             let out_sat: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
             let fee_sat = in_sat
                 .checked_sub(out_sat)
-                .ok_or_else(|| refuse(BroadcastReject::Other("bad-txns-in-belowout".into())))?;
+                .ok_or_else(|| refuse(bitai_bitcoin::refusal::refusal("bad-txns-in-belowout")))?;
             verify_inputs(&self.secp, &tx, &prevouts).map_err(refuse)?;
             for (vout, out) in tx.output.iter().enumerate() {
                 if !out.script_pubkey.is_op_return() {

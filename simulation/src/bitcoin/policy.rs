@@ -36,8 +36,10 @@ impl AcceptOptions {
     };
 }
 
+/// The refusal of `reason`, of the kind Bitcoin Core's class for it gives
+/// (`bitai_bitcoin::refusal`), so both backends answer alike.
 fn other(reason: &str) -> BroadcastReject {
-    BroadcastReject::Other(reason.to_owned())
+    bitai_bitcoin::refusal::refusal(reason)
 }
 
 /// Consensus checks on a transaction alone (Core's CheckTransaction), shared with blocks.
@@ -104,9 +106,9 @@ pub(crate) fn check_sequence_lock(
         if value == 0 {
             return Ok(());
         }
-        return Err(other(
-            "non-standard: time-based relative lock times are not simulated",
-        ));
+        return Err(BroadcastReject::NonStandard {
+            reason: "time-based relative lock times are not simulated".into(),
+        });
     }
     if coin_height + value > next_height {
         return Err(other("non-BIP68-final"));

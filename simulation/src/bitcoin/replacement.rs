@@ -53,6 +53,14 @@ pub(crate) fn check_replacement(
         });
     }
 
+    // Spending an output of a transaction it replaces: invalid, checked first as Core 31 does
+    // (it has no rule 2 any more).
+    if ancestors.iter().any(|a| evicted.contains(a)) {
+        return Err(BroadcastReject::Invalid {
+            reason: "bad-txns-spends-conflicting-tx".into(),
+        });
+    }
+
     // Rule 2: every unconfirmed input must be spent from a transaction the originals spent
     // from already.
     let original_parents: BTreeSet<Txid> = direct
@@ -70,14 +78,6 @@ pub(crate) fn check_replacement(
         if mempool.entries.contains_key(&parent) && !original_parents.contains(&parent) {
             return refuse(ReplacementViolation::NewUnconfirmedInput);
         }
-    }
-
-    if ancestors.iter().any(|a| evicted.contains(a)) {
-        return Err(BroadcastReject::Other(
-            "replacement spends an output of a transaction it replaces \
-             (bad-txns-spends-conflicting-tx)"
-                .into(),
-        ));
     }
 
     // Rule 6: a strictly higher fee rate than each directly replaced transaction.

@@ -10,7 +10,7 @@
 //!   sighash with that key.
 //!
 //! Any other spend (other output types, other tapscripts, future leaf versions, an annex) is
-//! refused as non-standard with `BroadcastReject::Other`; a failing check is `BadSignature`.
+//! refused as non-standard (`BroadcastReject::NonStandard`); a failing check is `BadSignature`.
 //! This runs once, when a transaction is accepted.
 
 use bitai_bitcoin::BroadcastReject;
@@ -24,9 +24,9 @@ use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TAPROOT_ANNEX_PRE
 use bitcoin::{Script, Transaction, TxOut, XOnlyPublicKey};
 
 fn non_standard(input: usize, what: &str) -> BroadcastReject {
-    BroadcastReject::Other(format!(
-        "non-standard input {input}: {what} (SimBitcoin spends taproot only)"
-    ))
+    BroadcastReject::NonStandard {
+        reason: format!("non-standard input {input}: {what} (SimBitcoin spends taproot only)"),
+    }
 }
 
 fn bad(input: usize, reason: impl Into<String>) -> BroadcastReject {

@@ -9,6 +9,7 @@
 
 pub mod core_rpc;
 mod port;
+pub mod refusal;
 
 pub use core_rpc::{CoreNetwork, CoreRpc, CoreRpcConfig, CoreRpcError};
 pub use port::{

@@ -230,10 +230,12 @@ fn dust_and_non_standard_outputs_are_refused() {
         .wallet
         .spend(&[f.coin()], vec![f.out(100)], rate(2))
         .expect("the test funds its spends");
-    assert!(matches!(f.refuse(&dust), BroadcastReject::Other(m) if m == "dust"));
+    assert!(matches!(f.refuse(&dust), BroadcastReject::NonStandard { reason: m } if m == "dust"));
     let bare = out_to(ScriptBuf::from_bytes(vec![0x51]), 10_000);
     let tx = f.spend(&[f.coin()], vec![bare], rate(2));
-    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.starts_with("scriptpubkey")));
+    assert!(
+        matches!(f.refuse(&tx), BroadcastReject::NonStandard { reason: m } if m.starts_with("scriptpubkey"))
+    );
 }
 
 #[test]
@@ -249,7 +251,9 @@ fn a_spend_of_a_non_taproot_output_is_non_standard() {
     let mut coin = output_of(&fund, 0);
     coin.script_pubkey = f.wallet.script_pubkey().clone();
     let spend = f.spend(&[coin], vec![], rate(2));
-    assert!(matches!(f.refuse(&spend), BroadcastReject::Other(m) if m.contains("not taproot")));
+    assert!(
+        matches!(f.refuse(&spend), BroadcastReject::NonStandard { reason: m } if m.contains("not taproot"))
+    );
 }
 
 #[test]

@@ -202,5 +202,7 @@ fn a_replacement_that_spends_what_it_replaces_is_refused() {
         .wallet
         .spend(&inputs, vec![f.out(5_000)], rate(50))
         .expect("the test funds its spends");
-    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("spends-conflicting")));
+    assert!(
+        matches!(f.refuse(&tx), BroadcastReject::Invalid { reason: m } if m.contains("spends-conflicting"))
+    );
 }

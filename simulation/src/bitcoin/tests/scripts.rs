@@ -130,7 +130,9 @@ fn an_annex_is_non_standard() {
         .expect("a signature in the witness")
         .to_vec();
     tx.input[0].witness = Witness::from_slice(&[sig, vec![0x50, 1]]);
-    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("annex")));
+    assert!(
+        matches!(f.refuse(&tx), BroadcastReject::NonStandard { reason: m } if m.contains("annex"))
+    );
 }
 
 #[test]
@@ -195,7 +197,9 @@ fn other_tapscripts_are_non_standard() {
     let leaf = f.wallet.script_path_output(ScriptBuf::from_bytes(bytes));
     let (coin, prevout) = commit(&f, &f.coin(), &leaf);
     let tx = reveal(&f, &coin, &prevout, &leaf);
-    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("non-standard")));
+    assert!(
+        matches!(f.refuse(&tx), BroadcastReject::NonStandard { reason: m } if m.contains("non-standard"))
+    );
 }
 
 #[test]
@@ -208,5 +212,7 @@ fn an_envelope_holding_an_opcode_is_non_standard() {
         .script_path_output(f.wallet.checksig_tapscript(&[fragment]));
     let (coin, prevout) = commit(&f, &f.coin(), &leaf);
     let tx = reveal(&f, &coin, &prevout, &leaf);
-    assert!(matches!(f.refuse(&tx), BroadcastReject::Other(m) if m.contains("non-standard")));
+    assert!(
+        matches!(f.refuse(&tx), BroadcastReject::NonStandard { reason: m } if m.contains("non-standard"))
+    );
 }

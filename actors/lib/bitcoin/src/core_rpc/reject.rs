@@ -17,6 +17,7 @@
 //! Each known reason maps onto its variant, with the numbers in the message parsed where the
 //! variant carries them; anything else stays `Other(message)`, never dropped.
 
+use crate::refusal::classify;
 use crate::{BroadcastReject, PortError, ReplacementViolation};
 use bitcoin::{Amount, Denomination, Transaction};
 
@@ -83,54 +84,16 @@ pub(crate) fn reject(message: &str, tx: &Transaction) -> BroadcastReject {
             Some(BroadcastReject::ChainTooLong(which.to_owned()))
         }
         "bad-txns-premature-spend-of-coinbase" => premature_coinbase(detail),
-        "non-final" | "non-BIP68-final" | "bad-txns-nonfinal" => {
-            Some(BroadcastReject::NotFinal { reason: owned() })
-        }
-        "mempool full" => Some(BroadcastReject::MempoolFull),
-        "no-mempool" => Some(BroadcastReject::NoMempool),
         "max feerate exceeded" | "max-fee-exceeded" => {
             Some(BroadcastReject::FeeAboveMaximum(message.to_owned()))
         }
         _ if reason.starts_with("Fee exceeds maximum configured by user") => {
             Some(BroadcastReject::FeeAboveMaximum(message.to_owned()))
         }
-        _ if POLICY_REASONS.contains(&base) => {
-            Some(BroadcastReject::NonStandard { reason: owned() })
-        }
-        _ if CONSENSUS_REASONS.contains(&base) || base.starts_with("bad-txns-") => {
-            Some(BroadcastReject::Invalid { reason: owned() })
-        }
-        _ => script_failure(message, tx),
+        _ => script_failure(message, tx).or_else(|| classify(base, &owned())),
     }
     .unwrap_or_else(other)
 }
-
-/// Reasons Core gives for transactions invalid by consensus (`TX_CONSENSUS`) that do not
-/// start with `bad-txns-` (every other `bad-txns-` reason is consensus, but the two policy
-/// ones in [`POLICY_REASONS`], which are matched first).
-const CONSENSUS_REASONS: [&str; 2] = ["coinbase", "bad-cb-length"];
-
-/// Reasons of Core's standardness policy (`TX_NOT_STANDARD`, `TX_INPUTS_NOT_STANDARD`,
-/// `TX_WITNESS_MUTATED` and the policy rules of `TX_MEMPOOL_POLICY`): `IsStandardTx`'s
-/// reasons, the input and witness checks, ephemeral dust, TRUC (v3) rules.
-const POLICY_REASONS: [&str; 16] = [
-    "bad-txns-nonstandard-inputs",
-    "bad-txns-too-many-sigops",
-    "version",
-    "tx-size-small",
-    "scriptsig-size",
-    "scriptsig-not-pushonly",
-    "scriptpubkey",
-    "datacarrier",
-    "multi-op-return",
-    "bare-multisig",
-    "dust",
-    "bad-witness-nonstandard",
-    "TRUC-violation",
-    "missing-ephemeral-spends",
-    "unspent-dust",
-    "non-mandatory-script-verify-flag",
-];
 
 /// `tried to spend coinbase at depth N`: the coinbase's confirmations at the next block.
 fn premature_coinbase(detail: &str) -> Option<BroadcastReject> {
