@@ -14,7 +14,6 @@ use super::*;
 use bitai_bitcoin::BroadcastReject;
 use bitai_runtime::ManualClock;
 use bitai_simulation::bitcoin::{SimBitcoin, SimBitcoinConfig};
-use bitcoin::consensus::encode::serialize_hex as hex_of;
 use bitcoin::{Transaction, TxOut, Txid};
 use std::sync::Arc;
 
@@ -25,11 +24,7 @@ fn kind(r: &Result<Txid, PortError>) -> String {
         Err(PortError::Rejected(BroadcastReject::Replacement(_))) => "replacement refused".into(),
         Err(PortError::Rejected(r)) => {
             let debug = format!("{r:?}");
-            debug
-                .split(|c: char| c == '(' || c == '{' || c == ' ')
-                .next()
-                .unwrap_or("")
-                .to_owned()
+            debug.split(['(', '{', ' ']).next().unwrap_or("").to_owned()
         }
         Err(e) => format!("error: {e}"),
     }
@@ -176,5 +171,4 @@ fn simbitcoin_and_core_agree_on_blocks_and_on_what_they_refuse() {
         "the replacement is mined"
     );
     submit_blocks(&sim, &node, before + 1);
-    let _ = hex_of(&block);
 }
