@@ -89,7 +89,7 @@ if ((${#need[@]})); then
   say "installing with apt: ${need[*]}"
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
+  $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
@@ -115,7 +115,7 @@ for bin in bitcoind bitcoin-cli; do
   cp "$work/build/bin/$bin" "$CACHE.partial/$bin"
   strip "$CACHE.partial/$bin" || true
 done
-"$CACHE.partial/bitcoind" -version | head -n 1 >&2
+"$CACHE.partial/bitcoind" -version | sed -n 1p >&2
 # Keep the sources unpacked above beside the new binaries.
 if [[ -d "$CACHE/source" ]]; then
   mv "$CACHE/source" "$CACHE.partial/source"
