@@ -10,29 +10,12 @@
 
 #![allow(clippy::disallowed_methods)] // Wall-clock timing of real processes.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bitai() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bitai"))
-}
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use support::{arg, bitai, free_port};
 
 /// configs/devnet.toml with simulation proofs, the node's data in `dir`, RPC on `port`.
 fn config(dir: &Path, port: u16) -> std::path::PathBuf {

@@ -51,6 +51,42 @@ impl InscriberEngine {
         Ok(self.coins.get(&op).map(|c| (op, c.value_sat)))
     }
 
+    /// A signed commit paying `commit_value` to `reveal`'s output, spending `inputs` first
+    /// (an anchor, coins to keep) and then spendable wallet coins, largest first, until it
+    /// pays; `inputs` ends as the coins spent.
+    pub(crate) fn fund_commit(
+        &self,
+        reveal: &bitai_protocol::envelope::Reveal,
+        inputs: &mut Vec<(OutPoint, u64)>,
+        commit_value: u64,
+        rate: u64,
+    ) -> Result<(bitcoin::Transaction, u64), InscriberError> {
+        let taken: Vec<OutPoint> = inputs.iter().map(|(op, _)| *op).collect();
+        let mut candidates = self
+            .spendable()
+            .into_iter()
+            .filter(|(op, _)| !taken.contains(op));
+        loop {
+            if !inputs.is_empty() {
+                match build_commit(&self.keys, reveal, inputs, commit_value, rate, |_| 0) {
+                    Ok(done) => return Ok(done),
+                    Err(InscriberError::InsufficientFunds { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match candidates.next() {
+                Some(c) => inputs.push(c),
+                None => {
+                    self.metrics.funds_low.inc();
+                    return Err(InscriberError::InsufficientFunds {
+                        needed_sat: commit_value,
+                        available_sat: inputs.iter().map(|(_, v)| v).sum(),
+                    });
+                }
+            }
+        }
+    }
+
     /// Cuts the next batch from the queue when the previous one is confirmed: packs requests
     /// in order into one reveal within the weight limit, signs the pair, stores it.
     pub(crate) fn cut(&mut self) -> Result<Option<u64>, InscriberError> {
@@ -87,30 +123,7 @@ impl InscriberEngine {
             None => None,
         };
         let mut inputs: Vec<(OutPoint, u64)> = anchor.into_iter().collect();
-        let mut candidates = self
-            .spendable()
-            .into_iter()
-            .filter(move |c| anchor.as_ref() != Some(c));
-        let (commit, commit_fee) = loop {
-            if !inputs.is_empty() {
-                match build_commit(&self.keys, &reveal, &inputs, commit_value, rate, |_| 0) {
-                    Ok(done) => break done,
-                    Err(InscriberError::InsufficientFunds { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            match candidates.next() {
-                Some(c) => inputs.push(c),
-                None => {
-                    self.metrics.funds_low.inc();
-                    let available = inputs.iter().map(|(_, v)| v).sum();
-                    return Err(InscriberError::InsufficientFunds {
-                        needed_sat: commit_value,
-                        available_sat: available,
-                    });
-                }
-            }
-        };
+        let (commit, commit_fee) = self.fund_commit(&reveal, &mut inputs, commit_value, rate)?;
         let (reveal_tx, reveal_fee) =
             build_reveal(&self.keys, &reveal, &commit, |vsize| fee_for(vsize, rate))?
                 .ok_or_else(|| InscriberError::Build("reveal cannot pay its own fee".into()))?;

@@ -14,7 +14,7 @@
 
 use super::InscriberEngine;
 use crate::records::{decode_tx, encode_tx, PairVersion, VersionKind};
-use crate::wallet::{build_commit, build_reveal, fee_for};
+use crate::wallet::{build_reveal, fee_for};
 use crate::InscriberError;
 use bitai_messages::inscriber::BatchStage;
 use bitcoin::{OutPoint, Txid};
@@ -99,30 +99,8 @@ impl InscriberEngine {
                 .filter_map(|op| self.coins.get(op).map(|c| (*op, c.value_sat)))
                 .filter(|c| Some(*c) != anchor),
         );
-        let taken: BTreeSet<OutPoint> = inputs.iter().map(|(op, _)| *op).collect();
-        let mut candidates = self
-            .spendable()
-            .into_iter()
-            .filter(|(op, _)| !taken.contains(op));
-        let (commit, commit_fee) = loop {
-            if !inputs.is_empty() {
-                match build_commit(&self.keys, &reveal_info, &inputs, commit_value, rate, |_| 0) {
-                    Ok(done) => break done,
-                    Err(InscriberError::InsufficientFunds { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            match candidates.next() {
-                Some(c) => inputs.push(c),
-                None => {
-                    self.metrics.funds_low.inc();
-                    return Err(InscriberError::InsufficientFunds {
-                        needed_sat: commit_value,
-                        available_sat: inputs.iter().map(|(_, v)| v).sum(),
-                    });
-                }
-            }
-        };
+        let (commit, commit_fee) =
+            self.fund_commit(&reveal_info, &mut inputs, commit_value, rate)?;
         let (reveal, reveal_fee) = build_reveal(&self.keys, &reveal_info, &commit, |vsize| {
             fee_for(vsize, rate)
         })?

@@ -80,9 +80,6 @@ impl InscriberEngine {
 
     /// Brings one batch forward.
     pub(crate) fn tend(&mut self, id: u64) -> Result<(), InscriberError> {
-        if self.batches.contains_key(&id) && self.orphaned(id)? {
-            self.reanchor(id)?;
-        }
         let Some(b) = self.batches.get(&id) else {
             return Ok(());
         };
@@ -101,6 +98,12 @@ impl InscriberEngine {
         if !commit_done {
             commit_ok = self.present(&commit);
             if !commit_ok {
+                // Only a commit out of the mempool can be orphaned (its input is gone): the
+                // check reads the previous batch, so healthy batches skip it.
+                if self.orphaned(id)? {
+                    self.reanchor(id)?;
+                    return self.tend(id);
+                }
                 if !first {
                     self.metrics.rebroadcasts.inc();
                 }

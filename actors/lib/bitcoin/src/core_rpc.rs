@@ -119,6 +119,8 @@ pub struct CoreRpc {
     wallet: Option<String>,
     /// Whether the missing fee estimate was reported (once per backend, not per call).
     fallback_reported: std::sync::atomic::AtomicBool,
+    /// Whether a mempool too large to walk for unconfirmed coins was reported (`scan`).
+    walk_skip_reported: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for CoreRpc {
@@ -144,6 +146,7 @@ impl CoreRpc {
             fallback_fee_rate: fee_rate_from_sat_per_kvb(config.fallback_fee_rate_sat_per_kvb),
             wallet: config.wallet.clone(),
             fallback_reported: std::sync::atomic::AtomicBool::new(false),
+            walk_skip_reported: std::sync::atomic::AtomicBool::new(false),
         };
 
         const NETWORK_INFO: &str = "getnetworkinfo";
@@ -377,35 +380,15 @@ impl BitcoinPort for CoreRpc {
 fn utxo(entry: &Value, scripts: &BTreeSet<ScriptBuf>) -> Result<Utxo, PortError> {
     const METHOD: &str = "listunspent";
     let entry = object(METHOD, entry)?;
-    let txid: Txid = as_hash(METHOD, "txid", field(METHOD, entry, "txid")?)?;
-    let vout = as_u64(METHOD, "vout", field(METHOD, entry, "vout")?)?;
-    let vout = u32::try_from(vout)
-        .map_err(|_| unexpected(METHOD, format!("`vout` {vout} out of range")))?;
-    let script_hex = as_str(
-        METHOD,
-        "scriptPubKey",
-        field(METHOD, entry, "scriptPubKey")?,
-    )?;
-    let script_pubkey = ScriptBuf::from_bytes(hex_bytes(
-        METHOD,
-        "scriptPubKey",
-        script_hex,
-        MAX_SCRIPT_BYTES,
-    )?);
-    if !scripts.contains(&script_pubkey) {
-        return Err(unexpected(
-            METHOD,
-            format!("output {txid}:{vout} pays to none of the addresses asked for"),
-        ));
-    }
+    let (outpoint, value, script_pubkey) = unspent_output(METHOD, entry, scripts)?;
     let confirmations = as_u64(
         METHOD,
         "confirmations",
         field(METHOD, entry, "confirmations")?,
     )?;
     Ok(Utxo {
-        outpoint: OutPoint { txid, vout },
-        value: as_btc(METHOD, "amount", field(METHOD, entry, "amount")?)?,
+        outpoint,
+        value,
         script_pubkey,
         confirmations: u32::try_from(confirmations).map_err(|_| {
             unexpected(
@@ -414,4 +397,36 @@ fn utxo(entry: &Value, scripts: &BTreeSet<ScriptBuf>) -> Result<Utxo, PortError>
             )
         })?,
     })
+}
+
+/// The output an unspent entry of `method` (`listunspent`, `scantxoutset`) names: its
+/// outpoint, value and script, which must be one of `scripts`.
+fn unspent_output(
+    method: &'static str,
+    entry: &serde_json::Map<String, Value>,
+    scripts: &BTreeSet<ScriptBuf>,
+) -> Result<(OutPoint, bitcoin::Amount, ScriptBuf), PortError> {
+    let txid: Txid = as_hash(method, "txid", field(method, entry, "txid")?)?;
+    let vout = as_u64(method, "vout", field(method, entry, "vout")?)?;
+    let vout = u32::try_from(vout)
+        .map_err(|_| unexpected(method, format!("`vout` {vout} out of range")))?;
+    let script_hex = as_str(
+        method,
+        "scriptPubKey",
+        field(method, entry, "scriptPubKey")?,
+    )?;
+    let script_pubkey = ScriptBuf::from_bytes(hex_bytes(
+        method,
+        "scriptPubKey",
+        script_hex,
+        MAX_SCRIPT_BYTES,
+    )?);
+    if !scripts.contains(&script_pubkey) {
+        return Err(unexpected(
+            method,
+            format!("output {txid}:{vout} pays to none of the addresses asked for"),
+        ));
+    }
+    let value = as_btc(method, "amount", field(method, entry, "amount")?)?;
+    Ok((OutPoint { txid, vout }, value, script_pubkey))
 }

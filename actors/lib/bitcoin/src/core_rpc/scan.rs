@@ -9,26 +9,21 @@
 //! `scantxoutset` reads the whole UTXO set: milliseconds on regtest, tens of seconds on
 //! mainnet, and one scan at a time per node (a second gets error -8 and is reported as such).
 
-use super::reply::{
-    as_btc, as_hash, as_str, as_u64, excerpt, field, hex_bytes, object, unexpected,
-};
+use super::reply::{as_hash, as_str, as_u64, excerpt, field, hex_bytes, object, unexpected};
 use super::transport::Target;
-use super::{CoreRpc, MAX_SCRIPT_BYTES};
+use super::{unspent_output, CoreRpc};
 use crate::{PortError, Utxo};
 use bitcoin::consensus::encode::deserialize;
 use bitcoin::{Address, OutPoint, ScriptBuf, Transaction, Txid};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 /// Most mempool transactions the walk for unconfirmed coins reads.
 pub const MAX_MEMPOOL_WALK: usize = 5_000;
 
 /// Largest raw transaction read from the mempool (the consensus block weight bound).
 const MAX_TX_BYTES: usize = 4_000_000;
-
-/// Whether the skipped walk was already reported.
-static WALK_SKIP_REPORTED: AtomicBool = AtomicBool::new(false);
 
 impl CoreRpc {
     /// Unspent outputs paying to `addresses`, confirmed and unconfirmed, with no wallet.
@@ -68,32 +63,12 @@ impl CoreRpc {
             .iter()
             .map(|entry| {
                 let entry = object(METHOD, entry)?;
-                let txid: Txid = as_hash(METHOD, "txid", field(METHOD, entry, "txid")?)?;
-                let vout = as_u64(METHOD, "vout", field(METHOD, entry, "vout")?)?;
-                let vout = u32::try_from(vout)
-                    .map_err(|_| unexpected(METHOD, format!("`vout` {vout} out of range")))?;
-                let script = as_str(
-                    METHOD,
-                    "scriptPubKey",
-                    field(METHOD, entry, "scriptPubKey")?,
-                )?;
-                let script_pubkey = ScriptBuf::from_bytes(hex_bytes(
-                    METHOD,
-                    "scriptPubKey",
-                    script,
-                    MAX_SCRIPT_BYTES,
-                )?);
-                if !scripts.contains(&script_pubkey) {
-                    return Err(unexpected(
-                        METHOD,
-                        format!("output {txid}:{vout} pays to none of the addresses asked for"),
-                    ));
-                }
+                let (outpoint, value, script_pubkey) = unspent_output(METHOD, entry, scripts)?;
                 let height = as_u64(METHOD, "height", field(METHOD, entry, "height")?)?;
                 let confirmations = tip.saturating_add(1).saturating_sub(height);
                 Ok(Utxo {
-                    outpoint: OutPoint { txid, vout },
-                    value: as_btc(METHOD, "amount", field(METHOD, entry, "amount")?)?,
+                    outpoint,
+                    value,
                     script_pubkey,
                     confirmations: u32::try_from(confirmations).unwrap_or(u32::MAX),
                 })
@@ -148,7 +123,7 @@ impl CoreRpc {
             )
         })?;
         if txids.len() > MAX_MEMPOOL_WALK {
-            if !WALK_SKIP_REPORTED.swap(true, Ordering::Relaxed) {
+            if !self.walk_skip_reported.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
                     mempool = txids.len(),
                     limit = MAX_MEMPOOL_WALK,
