@@ -8,7 +8,8 @@
 //! `testmempoolaccept`; every refusal reason in Core's validation and policy source mapped to
 //! a typed refusal (`refusals_in_source`); and the inscriber's pairs, bumps of both legs and
 //! CPFP children accepted by Core's own policy, a reveal near 400,000 WU among them
-//! (`inscriber_policy`); and SimBitcoin against Core, differentially: the same blocks, the
+//! (`inscriber_policy`); the inscriber's own bump refused by Core 31's feerate-diagram rule,
+//! handled as a conflict and outbid by the next (`inscriber_conflict`); and SimBitcoin against Core, differentially: the same blocks, the
 //! same verdicts (`differential`).
 //!
 //! Without a binary these tests skip and say how to get one; `.ci/run` sets
@@ -16,6 +17,8 @@
 
 #[path = "bitcoin_core_regtest/differential.rs"]
 mod differential;
+#[path = "bitcoin_core_regtest/inscriber_conflict.rs"]
+mod inscriber_conflict;
 #[path = "bitcoin_core_regtest/inscriber_policy.rs"]
 mod inscriber_policy;
 #[path = "bitcoin_core_regtest/refusals.rs"]

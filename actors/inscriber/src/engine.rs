@@ -38,6 +38,9 @@ pub(crate) struct LiveBatch {
     pub(crate) rec: BatchRecord,
     pub(crate) pairs: Vec<(Transaction, Transaction)>,
     pub(crate) children: Vec<Transaction>,
+    /// The tip height at which the node last refused this batch's active commit as a
+    /// conflict: it is sent again only once a block has come (not on every poll).
+    pub(crate) refused_at: Option<u64>,
 }
 
 impl LiveBatch {
@@ -68,6 +71,7 @@ impl LiveBatch {
             rec,
             pairs,
             children,
+            refused_at: None,
         })
     }
 
@@ -466,6 +470,11 @@ impl InscriberEngine {
                 })
                 .collect(),
         }
+    }
+
+    /// The active commit and reveal of a live batch (tests and status).
+    pub fn active_pair(&self, id: u64) -> Option<(Transaction, Transaction)> {
+        self.batches.get(&id).map(|b| b.active().clone())
     }
 
     /// Txids of every version of a live batch (tests and status).

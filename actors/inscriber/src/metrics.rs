@@ -19,6 +19,9 @@ pub struct InscriberMetrics {
     pub bumps_at_ceiling: IntCounter,
     /// Broadcasts (first sends and rebroadcasts) the node refused.
     pub broadcast_rejects: IntCounter,
+    /// Bumps the node refused as conflicts (its replacement rules, Core 31's feerate
+    /// diagram among them): the next bump steps up from the refused rate.
+    pub bumps_refused: IntCounter,
     /// Rebroadcasts of a transaction missing from the mempool.
     pub rebroadcasts: IntCounter,
     /// Times the wallet could not pay for a batch or a bump.
@@ -70,6 +73,10 @@ impl InscriberMetrics {
             broadcast_rejects: counter(
                 "bitai_inscriber_broadcast_rejects_total",
                 "broadcasts refused by the node",
+            ),
+            bumps_refused: counter(
+                "bitai_inscriber_bumps_refused_total",
+                "bumps the node refused as conflicts (replacement rules)",
             ),
             rebroadcasts: counter(
                 "bitai_inscriber_rebroadcasts_total",

@@ -172,6 +172,7 @@ impl InscriberEngine {
                 rec,
                 pairs: vec![(commit, reveal_tx)],
                 children: Vec::new(),
+                refused_at: None,
             },
         );
         self.fault(CrashPoint::PersistedNotBroadcast)?;

@@ -4,6 +4,15 @@
 //! the same envelopes), the reveal by replacement while its output can pay, else by a CPFP
 //! child spending the reveal's output and a wallet coin. Every new version is stored before
 //! it is broadcast.
+//!
+//! A send the node refuses as a conflict (something else spends the same coin: an older
+//! version of ours, or a transaction from another holder of the wallet's key) is not an
+//! error: the version found in the mempool becomes the active one, the batch counts as
+//! broadcast so that it is bumped, the refused version is sent again only after a new block,
+//! and each bump steps up from the highest rate any version was offered at. A bump that the
+//! node's replacement rules refuse (Bitcoin Core 31's feerate diagram among them) therefore
+//! climbs to the next rate after `bump_after_blocks` and stops at the ceiling; it is never
+//! re-sent on every poll, and never rebuilt at the same rate.
 
 use super::{InscriberEngine, LiveBatch};
 use crate::fault::CrashPoint;
@@ -56,14 +65,27 @@ impl InscriberEngine {
         }
     }
 
-    /// Makes the version whose commit is in the mempool the active one, if another is.
+    /// After a conflict: makes the version whose commit (or, once the commit is confirmed,
+    /// whose reveal) is in the mempool the active one, if another is, and holds the refused
+    /// version back until the next block.
     fn adopt_present_version(&mut self, id: u64) -> Result<(), InscriberError> {
-        let Some(b) = self.batches.get(&id) else {
+        let tip = self.tip_height;
+        let Some(b) = self.batches.get_mut(&id) else {
             return Ok(());
+        };
+        b.refused_at = Some(tip);
+        let b = &self.batches[&id];
+        let leg = |v: usize| {
+            let (commit, reveal) = &b.pairs[v];
+            if b.rec.commit_height.is_none() {
+                commit
+            } else {
+                reveal
+            }
         };
         let found = (0..b.pairs.len())
             .rev()
-            .find(|&v| v != b.rec.active as usize && self.present(&b.pairs[v].0));
+            .find(|&v| v != b.rec.active as usize && self.present(leg(v)));
         if let Some(v) = found {
             tracing::warn!(
                 batch = id,
@@ -94,10 +116,11 @@ impl InscriberEngine {
             b.rec.reveal_height.is_some(),
             b.rec.child_height.is_some(),
         );
+        let held = b.refused_at == Some(self.tip_height);
         let mut commit_ok = commit_done;
         if !commit_done {
             commit_ok = self.present(&commit);
-            if !commit_ok {
+            if !commit_ok && !held {
                 // Only a commit out of the mempool can be orphaned (its input is gone): the
                 // check reads the previous batch, so healthy batches skip it.
                 if self.orphaned(id)? {
@@ -109,10 +132,7 @@ impl InscriberEngine {
                 }
                 match self.send(&commit) {
                     Sent::Ok => commit_ok = true,
-                    Sent::Conflict => {
-                        self.adopt_present_version(id)?;
-                        return Ok(());
-                    }
+                    Sent::Conflict => self.adopt_present_version(id)?,
                     Sent::Later => {}
                 }
             }
@@ -123,11 +143,15 @@ impl InscriberEngine {
         let mut reveal_ok = reveal_done;
         if !reveal_done && commit_ok {
             reveal_ok = self.present(&reveal);
-            if !reveal_ok {
+            if !reveal_ok && !held {
                 if !first {
                     self.metrics.rebroadcasts.inc();
                 }
-                reveal_ok = self.send(&reveal) == Sent::Ok;
+                match self.send(&reveal) {
+                    Sent::Ok => reveal_ok = true,
+                    Sent::Conflict if commit_done => self.adopt_present_version(id)?,
+                    Sent::Conflict | Sent::Later => {}
+                }
             }
             if first {
                 self.fault(CrashPoint::RevealBroadcast)?;
@@ -168,14 +192,12 @@ impl InscriberEngine {
         Ok(())
     }
 
+    /// The rate of the next bump: a step above the highest rate any version or child of the
+    /// batch was offered at (a refused bump included), capped by the ceiling.
     fn next_rate(&self, b: &LiveBatch) -> Option<u64> {
-        let old = b
-            .rec
-            .children
-            .last()
-            .map_or(b.active_version().fee_rate_sat_per_kvb, |c| {
-                c.fee_rate_sat_per_kvb
-            });
+        let versions = b.rec.versions.iter().map(|v| v.fee_rate_sat_per_kvb);
+        let children = b.rec.children.iter().map(|c| c.fee_rate_sat_per_kvb);
+        let old = versions.chain(children).max().unwrap_or(0);
         let ceiling = self.cfg.fee_rate_ceiling_sat_per_vb * 1000;
         let stepped = (old * (100 + self.cfg.bump_step_percent) / 100).max(old + 1000);
         let new = stepped.max(self.fee_rate_sat_per_kvb()).min(ceiling);
@@ -250,15 +272,31 @@ impl InscriberEngine {
         self.fault(CrashPoint::BumpPersisted)?;
         let b = &self.batches[&id];
         let (commit, reveal) = b.active().clone();
-        if b.rec.commit_height.is_none() {
-            let _ = self.send(&commit);
+        let sent = if b.rec.commit_height.is_none() {
+            let sent = self.send(&commit);
             self.fault(CrashPoint::BumpBroadcast)?;
-            let _ = self.send(&reveal);
+            if sent == Sent::Ok {
+                let _ = self.send(&reveal);
+            }
+            sent
         } else if b.rec.children.is_empty()
             || b.active_version().kind == VersionKind::RevealReplaced
         {
-            let _ = self.send(&reveal);
+            let sent = self.send(&reveal);
             self.fault(CrashPoint::BumpBroadcast)?;
+            sent
+        } else {
+            Sent::Ok
+        };
+        if sent == Sent::Conflict {
+            self.metrics.bumps_refused.inc();
+            tracing::warn!(
+                batch = id,
+                rate,
+                "bump refused as a conflict by the node's replacement rules; the next bump \
+                 steps up from this rate"
+            );
+            self.adopt_present_version(id)?;
         }
         if let Some(child) = self.batches[&id].children.last().cloned() {
             if self.batches[&id].rec.child_height.is_none() {
