@@ -155,7 +155,11 @@ pub async fn serve_admin(
                 .http_only()
                 .build(),
         )
-        .set_http_middleware(tower::ServiceBuilder::new().layer(auth::BearerLayer::new(token)))
+        .set_http_middleware(
+            tower::ServiceBuilder::new()
+                .layer(auth::BearerLayer::new(token))
+                .layer(super::server::strict::StrictLayer::new(64 << 10)),
+        )
         .build(config.listen.as_str())
         .await
         .map_err(bind)?;

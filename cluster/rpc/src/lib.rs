@@ -25,6 +25,8 @@ pub mod poc_fixture;
 pub mod test_node;
 
 #[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
 mod poc_tests;
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,12 @@
 //! wrong JSON types are invalid params, -32602), checks the bytes it can decode (signed
 //! transfers, BitAI transactions, a genesis against its `CreateChain`, Proof-of-Compute ops,
 //! model files), calls the [`NodeApi`] and maps
-//! [`ApiError`] to its code. Transport-level failures keep jsonrpsee's codes: malformed
-//! JSON -32700, unknown method -32601, oversized request -32007 (HTTP 413), oversized
-//! response -32008, batch over the limit -32010.
+//! [`ApiError`] to its code. In front of jsonrpsee, [`strict`] holds requests to JSON-RPC 2.0
+//! to the letter (invalid requests, ids, notifications, batches, content types). Transport
+//! failures keep jsonrpsee's codes: malformed JSON -32700, unknown method -32601, oversized
+//! request -32007 (HTTP 413), oversized response -32008, batch over the limit -32010.
+
+pub mod strict;
 
 use super::api::{method, ApiError, NodeApi};
 use super::poc_types::{
@@ -161,6 +164,9 @@ pub async fn serve(config: &RpcConfig, api: Arc<dyn NodeApi>) -> Result<RpcServe
     };
     let server = Server::builder()
         .set_config(server_config)
+        .set_http_middleware(
+            tower::ServiceBuilder::new().layer(strict::StrictLayer::new(config.max_request_bytes)),
+        )
         .build(config.listen.as_str())
         .await
         .map_err(bind)?;
