@@ -142,6 +142,9 @@ impl Actor for Inscriber {
             InscriberMsg::Status(reply) => {
                 let _ = reply.send(state.engine.status());
             }
+            InscriberMsg::Carrier { id, reply } => {
+                let _ = reply.send(state.engine.carrier(&id));
+            }
         }
         Ok(())
     }

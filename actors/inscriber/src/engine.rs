@@ -26,7 +26,7 @@ use crate::InscriberError;
 use bitai_bitcoin::SharedBitcoin;
 use bitai_messages::indexer::WatchFilter;
 use bitai_messages::inscriber::{
-    BatchStage, BatchStatus, InscribeOutcome, InscriberStatus, RequestId,
+    BatchStage, BatchStatus, Carrier, InscribeOutcome, InscriberStatus, RequestId,
 };
 use bitai_protocol::limits::MAX_TX_BYTES;
 use bitai_storage::{Batch, SharedStore};
@@ -470,6 +470,19 @@ impl InscriberEngine {
                 })
                 .collect(),
         }
+    }
+
+    /// The live batch carrying request `id`, with its active reveal.
+    pub fn carrier(&self, id: &RequestId) -> Option<Carrier> {
+        self.batches
+            .values()
+            .find(|b| b.rec.requests.contains(id))
+            .map(|b| Carrier {
+                batch_id: b.rec.id,
+                stage: b.rec.stage,
+                reveal_txid: b.active().1.compute_txid(),
+                reveal_height: b.rec.reveal_height,
+            })
     }
 
     /// The active commit and reveal of a live batch (tests and status).

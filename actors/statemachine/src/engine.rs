@@ -12,7 +12,7 @@ use crate::config::StateMachineConfig;
 use crate::metrics::StateMachineMetrics;
 use crate::overlay::Overlay;
 use crate::records::{
-    self, chain_key, height_key, verified_key, ChainRecord, FinalityMarks, Journal,
+    self, chain_key, height_key, proof_key, verified_key, ChainRecord, FinalityMarks, Journal,
     RejectionRecord, VerifiedRecord, CURSOR_KEYSPACE, JOURNAL, KEYSPACE, MARKS, REJECTED,
 };
 use bitai_contract as rules;
@@ -140,10 +140,15 @@ impl StateMachineEngine {
         number: u64,
     ) -> Result<Option<VerifiedBlock>, StateMachineError> {
         let key = verified_key(chain, number);
-        match self.store.get(KEYSPACE, &key)? {
-            None => Ok(None),
-            Some(v) => Ok(Some(records::decode::<VerifiedRecord>(&key, &v)?.view())),
-        }
+        let Some(v) = self.store.get(KEYSPACE, &key)? else {
+            return Ok(None);
+        };
+        let mut block = records::decode::<VerifiedRecord>(&key, &v)?.view();
+        block.proof = self
+            .store
+            .get(KEYSPACE, &proof_key(chain, number))?
+            .unwrap_or_default();
+        Ok(Some(block))
     }
 
     /// Applies `event` if it is new; tells what it did. The caller acknowledges unless the

@@ -30,6 +30,7 @@ pub(crate) const VERIFIED: u8 = b'v';
 pub(crate) const MARKS: u8 = b'b';
 pub(crate) const JOURNAL: u8 = b'j';
 pub(crate) const REJECTED: u8 = b'r';
+pub(crate) const PROOF: u8 = b'p';
 
 /// Key of a chain record.
 pub fn chain_key(id: &ChainId) -> Vec<u8> {
@@ -41,6 +42,15 @@ pub fn chain_key(id: &ChainId) -> Vec<u8> {
 /// Key of a verified block.
 pub fn verified_key(id: &ChainId, number: u64) -> Vec<u8> {
     let mut k = vec![VERIFIED];
+    k.extend_from_slice(id.0.as_bytes());
+    k.extend_from_slice(&number.to_be_bytes());
+    k
+}
+
+/// Key of a verified block's proof bytes (as its `SubmitProof` carried them), kept beside
+/// its [`VerifiedRecord`] so that anyone can fetch and check it (`bitai_getBlockProof`).
+pub fn proof_key(id: &ChainId, number: u64) -> Vec<u8> {
+    let mut k = vec![PROOF];
     k.extend_from_slice(id.0.as_bytes());
     k.extend_from_slice(&number.to_be_bytes());
     k
@@ -113,6 +123,7 @@ impl VerifiedRecord {
             da_commitment: self.da_commitment,
             bitcoin_height: self.bitcoin_height,
             bitcoin_txid: Txid::from_byte_array(self.bitcoin_txid),
+            proof: Vec::new(),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod neuron;
 pub mod neuron_run;
 pub mod node;
 pub mod proof;
+pub mod proof_fetch;
 pub mod prover;
 
 /// Exit code: the work failed.

@@ -1,5 +1,6 @@
-//! `bitai proof`: check an AI chain's proofs with nothing but the files, and export them for
-//! snarkjs, so anyone can verify a chain's state transitions with tools nobody here wrote.
+//! `bitai proof`: fetch an AI chain's proofs from any node (`proof_fetch`), check them with
+//! nothing but the files, and export them for snarkjs, so anyone can verify a chain's state
+//! transitions with tools nobody here wrote.
 //!
 //! Files: the verifying key and the proof in gnark's binary format (what `CreateChain` and
 //! `SubmitProof` carry), the public inputs as a JSON array of decimal strings (snarkjs'
@@ -38,6 +39,28 @@ pub enum ProofCommand {
         /// Public inputs, a JSON array of decimal strings (snarkjs' public.json).
         #[arg(long)]
         public_inputs: PathBuf,
+    },
+    /// Fetch a verified block's proof and its chain's verifying key from a node, checked
+    /// (the key against the chain id, the public inputs against the block's statement), as
+    /// the files `verify` and `export` read: `vk`, `proof`, `public-inputs`, `block.json`.
+    #[command(after_help = "Example:\n  \
+        bitai proof fetch --chain 9c41...07 --block 12 --out proof-12\n  \
+        bitai proof verify --vk proof-12/vk --proof proof-12/proof --public-inputs proof-12/public-inputs\n\n\
+        Exit codes: 0 written; 1 the node is unreachable, does not know the chain, has not \
+        verified the block, or answered something that does not check; 2 bad input.")]
+    Fetch {
+        /// The node's JSON-RPC URL.
+        #[arg(long, env = "BITAI_RPC", default_value = super::status::DEFAULT_RPC_URL)]
+        rpc: String,
+        /// The chain id (64 hex digits).
+        #[arg(long, value_parser = super::status::parse_chain)]
+        chain: bitai_protocol::ChainId,
+        /// The L2 block number.
+        #[arg(long)]
+        block: u64,
+        /// Directory to write the files into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Export a verifying key (and optionally a proof and its public inputs) for another tool.
     Export {
@@ -88,6 +111,12 @@ enum ProofCliError {
 /// Runs a `proof` subcommand.
 pub fn run(args: ProofArgs) -> ExitCode {
     let outcome = match args.command {
+        ProofCommand::Fetch {
+            rpc,
+            chain,
+            block,
+            out,
+        } => return super::proof_fetch::fetch(&rpc, chain, block, &out),
         ProofCommand::Verify {
             vk,
             proof,

@@ -11,7 +11,7 @@ use bitai_chain::babyjubjub::{pack_point, unpack_point, Point};
 use bitai_chain::eddsa::PrivateKey;
 use bitai_chain::tx::{Transfer, MAX_FEE};
 use bitai_protocol::ChainId;
-use bitai_rpc::{wait_for_stage, Client, Stage, WaitError};
+use bitai_rpc::{wait_for_stage, ApiError, Client, ClientError, Stage, WaitError};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -147,6 +147,11 @@ async fn send_with(
     let expected = signed.hash();
     let hash = match client.send_transaction(chain, signed.to_bytes()).await {
         Ok(h) => h,
+        // Sent before (a retry after a timeout, say): follow it like a new one.
+        Err(ClientError::Api(ApiError::AlreadyKnown(reason))) => {
+            eprintln!("already known: {reason}");
+            expected
+        }
         Err(e) => return client_failure(e),
     };
     if hash != expected {

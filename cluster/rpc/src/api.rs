@@ -7,7 +7,8 @@
 use super::genesis::GenesisSpec;
 use super::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use super::types::{
-    AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob, TxStatus,
+    AccountInfo, BlockProof, ChainInfo, ChainKey, CircuitKey, InscriptionJob, L2Block,
+    MempoolEntry, ProverJob, TxStatus,
 };
 use bitai_chain::tx::SignedTransfer;
 use bitai_protocol::{ChainId, Hash32};
@@ -57,9 +58,13 @@ pub mod method {
     pub const GET_ASSIGNMENTS: &str = "bitai_getAssignments";
     /// An account's next nonce, counting its pending transactions.
     pub const GET_NONCE: &str = "bitai_getNonce";
+    /// A verified block's proof, public inputs and Bitcoin transaction.
+    pub const GET_BLOCK_PROOF: &str = "bitai_getBlockProof";
+    /// The verifying key a chain registered, with its `CreateChain`.
+    pub const GET_CHAIN_KEY: &str = "bitai_getChainKey";
 
     /// Every method, in the order `docs/rpc.md` lists them.
-    pub const ALL: [&str; 21] = [
+    pub const ALL: [&str; 23] = [
         SEND_TRANSACTION,
         GET_TRANSACTION_STATUS,
         GET_BLOCK,
@@ -67,6 +72,8 @@ pub mod method {
         LIST_CHAINS,
         GET_CHAIN,
         GET_CIRCUIT_KEY,
+        GET_BLOCK_PROOF,
+        GET_CHAIN_KEY,
         CREATE_CHAIN,
         SUBMIT_BITAI_TX,
         PROVER_JOBS,
@@ -93,6 +100,9 @@ pub mod code {
     pub const NOT_FOUND: i32 = 4004;
     /// The chain's sequencer refused the transaction (signature, nonce, balance, fee...).
     pub const SEQUENCER_REJECTED: i32 = 4010;
+    /// The transfer is known already (resubmitted): the message says its stage; follow its
+    /// hash. Nothing changed.
+    pub const ALREADY_KNOWN: i32 = 4009;
     /// The BitAI mempool refused the transaction (unknown chain, bad proof, duplicate...).
     pub const MEMPOOL_REJECTED: i32 = 4011;
     /// A queue is full; the same request may succeed later.
@@ -117,6 +127,9 @@ pub enum ApiError {
     /// Refused by the sequencer (4010).
     #[error("rejected by the sequencer: {0}")]
     SequencerRejected(String),
+    /// The transfer is known already (4009): resubmitted, nothing changed.
+    #[error("already known: {0}")]
+    AlreadyKnown(String),
     /// Refused by the mempool (4011).
     #[error("rejected by the mempool: {0}")]
     MempoolRejected(String),
@@ -138,6 +151,7 @@ impl ApiError {
             ApiError::InvalidParams(_) => code::INVALID_PARAMS,
             ApiError::NotFound(_) => code::NOT_FOUND,
             ApiError::SequencerRejected(_) => code::SEQUENCER_REJECTED,
+            ApiError::AlreadyKnown(_) => code::ALREADY_KNOWN,
             ApiError::MempoolRejected(_) => code::MEMPOOL_REJECTED,
             ApiError::Busy(_) => code::BUSY,
             ApiError::Unavailable(_) => code::UNAVAILABLE,
@@ -151,6 +165,7 @@ impl ApiError {
             ApiError::InvalidParams(r)
             | ApiError::NotFound(r)
             | ApiError::SequencerRejected(r)
+            | ApiError::AlreadyKnown(r)
             | ApiError::MempoolRejected(r)
             | ApiError::Busy(r)
             | ApiError::Unavailable(r)
@@ -165,6 +180,7 @@ impl ApiError {
             code::INVALID_PARAMS => ApiError::InvalidParams(m),
             code::NOT_FOUND => ApiError::NotFound(m),
             code::SEQUENCER_REJECTED => ApiError::SequencerRejected(m),
+            code::ALREADY_KNOWN => ApiError::AlreadyKnown(m),
             code::MEMPOOL_REJECTED => ApiError::MempoolRejected(m),
             code::BUSY => ApiError::Busy(m),
             code::UNAVAILABLE => ApiError::Unavailable(m),
@@ -187,6 +203,7 @@ impl From<ApiError> for ErrorObjectOwned {
 pub trait NodeApi: Send + Sync + 'static {
     /// Hands a signed transfer (decoded once, by the server) to `chain`'s sequencer; Ok once
     /// it is persisted, with the transaction hash (SHA-256 of `SignedTransfer::to_bytes()`).
+    /// A transfer the chain already has is [`ApiError::AlreadyKnown`], naming its stage.
     async fn send_transaction(
         &self,
         chain: ChainId,
@@ -205,6 +222,15 @@ pub trait NodeApi: Send + Sync + 'static {
     /// The proof system and verifying key the node's provers use for blocks of
     /// `max_block_txs` transactions.
     async fn circuit_key(&self, max_block_txs: u32) -> Result<CircuitKey, ApiError>;
+    /// The proof of verified block `number` of `chain` (None: not verified on the current
+    /// Bitcoin chain).
+    async fn block_proof(
+        &self,
+        chain: ChainId,
+        number: u64,
+    ) -> Result<Option<BlockProof>, ApiError>;
+    /// The verifying key `chain` registered (None: no such chain).
+    async fn chain_key(&self, chain: ChainId) -> Result<Option<ChainKey>, ApiError>;
     /// Registers a chain: `create` is an encoded `BitaiTx::CreateChain` (the server checked
     /// that it decodes and that `genesis` has its root and block size); the node starts a
     /// sequencer from `genesis` and submits `create` to its mempool. Returns the chain id.

@@ -11,9 +11,10 @@ use super::poc_types::{
     RequestInfo, RequestParams, SubmitPocOpParams,
 };
 use super::types::{
-    AccountInfo, AccountParams, BlockParams, ChainInfo, ChainParams, CircuitKey, CircuitKeyParams,
-    CreateChainParams, HexHash, InscriptionJob, L2Block, MempoolEntry, NoParams, ProverJob,
-    SendTransactionParams, Stage, SubmitBitaiTxParams, TransactionStatusParams, TxStatus,
+    AccountInfo, AccountParams, BlockParams, BlockProof, ChainInfo, ChainKey, ChainParams,
+    CircuitKey, CircuitKeyParams, CreateChainParams, HexHash, InscriptionJob, L2Block,
+    MempoolEntry, NoParams, ProverJob, SendTransactionParams, Stage, SubmitBitaiTxParams,
+    TransactionStatusParams, TxStatus,
 };
 use bitai_protocol::{ChainId, Hash32};
 use jsonrpsee::core::client::{ClientT, Error as RpcClientError};
@@ -256,6 +257,22 @@ impl Client {
     /// `bitai_getChain`.
     pub async fn chain(&self, chain: ChainId) -> Result<Option<ChainInfo>, ClientError> {
         self.call(method::GET_CHAIN, ChainParams { chain }).await
+    }
+
+    /// `bitai_getBlockProof`.
+    pub async fn block_proof(
+        &self,
+        chain: ChainId,
+        number: u64,
+    ) -> Result<Option<BlockProof>, ClientError> {
+        self.call(method::GET_BLOCK_PROOF, BlockParams { chain, number })
+            .await
+    }
+
+    /// `bitai_getChainKey`.
+    pub async fn chain_key(&self, chain: ChainId) -> Result<Option<ChainKey>, ClientError> {
+        self.call(method::GET_CHAIN_KEY, ChainParams { chain })
+            .await
     }
 
     /// `bitai_getCircuitKey`.

@@ -39,6 +39,6 @@ pub use genesis::{
 pub use poc_types::{ModelInfo, NeuronInfo, OutcomeInfo, PocInfo, RequestInfo, SeatInfo};
 pub use server::{serve, RpcConfig, RpcServer, ServeError};
 pub use types::{
-    AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry, ProverJob,
-    SequencerInfo, Stage, SupplyInfo, TxStatus,
+    AccountInfo, BlockProof, ChainInfo, ChainKey, CircuitKey, InscriptionJob, L2Block,
+    MempoolEntry, ProverJob, SequencerInfo, Stage, SupplyInfo, TxStatus,
 };

@@ -362,6 +362,16 @@ fn module(api: Arc<dyn NodeApi>) -> RpcModule<Context> {
     );
     register(
         &mut m,
+        method::GET_BLOCK_PROOF,
+        |api, p: BlockParams| async move { api.block_proof(p.chain, p.number).await },
+    );
+    register(
+        &mut m,
+        method::GET_CHAIN_KEY,
+        |api, p: ChainParams| async move { api.chain_key(p.chain).await },
+    );
+    register(
+        &mut m,
         method::CREATE_CHAIN,
         |api, p: CreateChainParams| async move {
             check_create(&p)?;

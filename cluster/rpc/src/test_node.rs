@@ -9,8 +9,8 @@ use super::api::{ApiError, NodeApi};
 use super::genesis::GenesisSpec;
 use super::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use super::types::{
-    proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
-    ProverJob, SequencerInfo, Stage, TxStatus,
+    proof_system_name, AccountInfo, BlockProof, ChainInfo, ChainKey, CircuitKey, InscriptionJob,
+    L2Block, MempoolEntry, ProverJob, SequencerInfo, Stage, TxStatus,
 };
 use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::stf::State;
@@ -36,6 +36,10 @@ pub enum Call {
     Chains,
     /// `chain`.
     Chain(ChainId),
+    /// `block_proof`.
+    BlockProof(ChainId, u64),
+    /// `chain_key`.
+    ChainKey(ChainId),
     /// `circuit_key`.
     CircuitKey(u32),
     /// `create_chain`.
@@ -73,6 +77,10 @@ struct TestChain {
     inputs: BTreeMap<u32, Vec<u8>>,
     /// Revealed outputs, by request id and seat.
     outputs: BTreeMap<(u32, u8), Vec<u8>>,
+    /// The encoded `CreateChain`.
+    create: Vec<u8>,
+    /// Its verifying key.
+    vk: Vec<u8>,
 }
 
 /// The test double.
@@ -139,6 +147,13 @@ impl NodeApi for TestNode {
         let c = chains
             .get_mut(&chain)
             .ok_or_else(|| ApiError::NotFound(format!("chain {chain}")))?;
+        let hash = Hash32::sha256(&tx);
+        if let Some(known) = self.statuses.lock().expect("not poisoned").get(&hash) {
+            return Err(ApiError::AlreadyKnown(format!(
+                "transfer {hash} is already known: {}",
+                known.stage.name()
+            )));
+        }
         c.state
             .apply_transfer(&chain, &transfer)
             .map_err(|e| ApiError::SequencerRejected(e.to_string()))?;
@@ -240,6 +255,28 @@ impl NodeApi for TestNode {
         })
     }
 
+    async fn block_proof(
+        &self,
+        chain: ChainId,
+        number: u64,
+    ) -> Result<Option<BlockProof>, ApiError> {
+        self.record(Call::BlockProof(chain, number));
+        // This double proves nothing; the real answer is tested against a devnet.
+        Ok(None)
+    }
+
+    async fn chain_key(&self, chain: ChainId) -> Result<Option<ChainKey>, ApiError> {
+        self.record(Call::ChainKey(chain));
+        let chains = self.chains.lock().expect("not poisoned");
+        Ok(chains.get(&chain).map(|c| ChainKey {
+            chain,
+            proof_system: c.info.proof_system.clone(),
+            verifying_key: c.vk.clone(),
+            verifying_key_sha256: Hash32::sha256(&c.vk),
+            create_chain: c.create.clone(),
+        }))
+    }
+
     async fn create_chain(
         &self,
         create: Vec<u8>,
@@ -288,6 +325,8 @@ impl NodeApi for TestNode {
                 op_block: 0,
                 inputs: BTreeMap::new(),
                 outputs: BTreeMap::new(),
+                create: create.clone(),
+                vk: c.verifying_key.clone(),
             },
         );
         self.mempool

@@ -121,6 +121,11 @@ async fn every_method_round_trips_through_the_client() {
         (4, TEST_VK)
     );
     let id = create_test_chain(&client, &key).await;
+    let registered = client.chain_key(id).await.expect("key").expect("known");
+    assert_eq!(Hash32::sha256(&registered.create_chain), id.0);
+    assert_eq!(registered.verifying_key, TEST_VK.to_vec());
+    assert_eq!(registered.verifying_key_sha256, Hash32::sha256(TEST_VK));
+    assert_eq!(client.block_proof(id, 1).await.expect("answered"), None);
 
     let chain = client.chain(id).await.expect("chain").expect("known");
     assert_eq!((chain.name.as_str(), chain.max_block_txs), ("t", 4));
@@ -153,6 +158,14 @@ async fn every_method_round_trips_through_the_client() {
         (status.stage, status.block_number),
         (Stage::InL2Block, Some(1))
     );
+    // Sent again: answered as known (4009), with its stage; nothing changes.
+    match client.send_transaction(id, signed.to_bytes()).await {
+        Err(ClientError::Api(ApiError::AlreadyKnown(reason))) => {
+            assert!(reason.contains(&hash.to_string()), "{reason}");
+            assert!(reason.ends_with("in_l2_block"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
     let block = client.block(id, 1).await.expect("block").expect("exists");
     assert_eq!(block.txs, vec![hash]);
     assert_eq!(client.block(id, 2).await.expect("block"), None);
@@ -193,7 +206,7 @@ async fn every_method_round_trips_through_the_client() {
     assert!(calls.contains(&Call::SendTransaction(id, signed.to_bytes())));
     assert!(calls.contains(&Call::SubmitBitaiTx(proof)));
     assert!(calls.contains(&Call::TransactionStatus(hash)));
-    assert_eq!(calls.len(), 15, "one node call per client call: {calls:?}");
+    assert_eq!(calls.len(), 18, "one node call per client call: {calls:?}");
     server.stop().await;
 }
 

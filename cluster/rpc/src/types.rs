@@ -281,6 +281,62 @@ pub struct CircuitKey {
     pub poc: Option<bitai_chain::poc::PocParams>,
 }
 
+/// A verified L2 block's proof, as the state machine accepted it (`bitai_getBlockProof`):
+/// everything a verifier needs beside the chain's key, and where it is on Bitcoin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockProof {
+    /// The chain.
+    #[serde(with = "hexser::chain")]
+    pub chain: ChainId,
+    /// The L2 block.
+    pub number: u64,
+    /// `groth16_bn254` or `simulation_only`.
+    pub proof_system: String,
+    /// The proof bytes the `SubmitProof` carried (gnark's binary format for Groth16).
+    #[serde(with = "hexser::bytes")]
+    pub proof: Vec<u8>,
+    /// The public inputs, decimal strings in the verifier's order (snarkjs' `public.json`):
+    /// chain id high and low halves, block number, previous root, new root, DA commitment
+    /// high and low halves.
+    pub public_inputs: Vec<String>,
+    /// State root before the block.
+    #[serde(with = "hexser::hash")]
+    pub prev_state_root: Hash32,
+    /// State root after it.
+    #[serde(with = "hexser::hash")]
+    pub new_state_root: Hash32,
+    /// Commitment of its data on DA.
+    #[serde(with = "hexser::hash")]
+    pub da_commitment: Hash32,
+    /// The Bitcoin transaction (the inscription's reveal) that carried the proof.
+    pub bitcoin_txid: String,
+    /// The height of the Bitcoin block holding it.
+    pub bitcoin_height: u64,
+    /// Whether that Bitcoin block has the finality depth.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// The verifying key a chain registered (`bitai_getChainKey`), with the `CreateChain` that
+/// carried it: its SHA-256 is the chain id, so the key is checked without trusting the node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainKey {
+    /// The chain.
+    #[serde(with = "hexser::chain")]
+    pub chain: ChainId,
+    /// `groth16_bn254` or `simulation_only`.
+    pub proof_system: String,
+    /// The key, in the proof system's format (gnark binary for Groth16).
+    #[serde(with = "hexser::bytes")]
+    pub verifying_key: Vec<u8>,
+    /// SHA-256 of the key.
+    #[serde(with = "hexser::hash")]
+    pub verifying_key_sha256: Hash32,
+    /// The encoded `CreateChain` (SHA-256 of these bytes = the chain id; the key is inside).
+    #[serde(with = "hexser::bytes")]
+    pub create_chain: Vec<u8>,
+}
+
 /// The wire name of a proof system.
 pub fn proof_system_name(system: ProofSystem) -> String {
     match system {

@@ -67,6 +67,26 @@ pub enum InscriberMsg {
     Tick,
     /// Report the batches.
     Status(RpcReplyPort<InscriberStatus>),
+    /// The live batch carrying request `id` (None: queued, unknown, or its batch is final).
+    Carrier {
+        /// The request.
+        id: RequestId,
+        /// The answer.
+        reply: RpcReplyPort<Option<Carrier>>,
+    },
+}
+
+/// The batch carrying a request: where a user's proof is on Bitcoin before it is verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carrier {
+    /// The batch.
+    pub batch_id: u64,
+    /// The batch's stage.
+    pub stage: BatchStage,
+    /// The active reveal, which holds the request's envelope.
+    pub reveal_txid: bitcoin::Txid,
+    /// Height of the block holding the reveal, once mined.
+    pub reveal_height: Option<u64>,
 }
 
 impl ractor::Message for InscriberMsg {}

@@ -66,6 +66,9 @@ pub struct VerifiedBlock {
     pub bitcoin_height: u64,
     /// The reveal transaction carrying the proof.
     pub bitcoin_txid: Txid,
+    /// The proof bytes the `SubmitProof` carried (empty for a block verified before the
+    /// state machine kept them).
+    pub proof: Vec<u8>,
 }
 
 /// A BitAI transaction the state machine refused (with no effect on the state).

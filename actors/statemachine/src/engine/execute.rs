@@ -6,7 +6,7 @@
 use super::StateMachineEngine;
 use crate::overlay::Overlay;
 use crate::records::{
-    self, verified_key, ChainRecord, FinalityMark, FinalityMarks, VerifiedRecord,
+    self, proof_key, verified_key, ChainRecord, FinalityMark, FinalityMarks, VerifiedRecord,
 };
 use bitai_contract as rules;
 use bitai_contract::{ChainHead, RuleError};
@@ -92,6 +92,7 @@ impl StateMachineEngine {
                     verified_key(&p.chain_id, p.block_number),
                     records::encode(&verified),
                 )?;
+                overlay.put(proof_key(&p.chain_id, p.block_number), p.proof.clone())?;
                 marks.push(FinalityMark {
                     chain: p.chain_id,
                     number: p.block_number,

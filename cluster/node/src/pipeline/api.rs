@@ -12,18 +12,18 @@ use bitai_chain::babyjubjub::pack_point;
 use bitai_chain::poc::PocOp;
 use bitai_chain::tx::SignedTransfer;
 use bitai_messages::da::SharedDa;
-use bitai_messages::inscriber::InscriberMsg;
+use bitai_messages::inscriber::{BatchStage, Carrier, InscriberMsg};
 use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_messages::prover::{JobStatus, PoolMsg};
 use bitai_messages::sequencer::{L2TxStatus, SequencerMsg, SubmitError};
 use bitai_messages::statemachine::{StateMachineMsg, StateView};
-use bitai_protocol::{decode_tx, BitaiTx, ChainId, Hash32};
+use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, Hash32, SubmitProof};
 use bitai_rpc::api::{ApiError, NodeApi};
 use bitai_rpc::genesis::GenesisSpec;
 use bitai_rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
 use bitai_rpc::types::{
-    proof_system_name, AccountInfo, ChainInfo, CircuitKey, InscriptionJob, L2Block, MempoolEntry,
-    ProverJob, SequencerInfo, Stage, SupplyInfo, TxStatus,
+    proof_system_name, AccountInfo, BlockProof, ChainInfo, ChainKey, CircuitKey, InscriptionJob,
+    L2Block, MempoolEntry, ProverJob, SequencerInfo, Stage, SupplyInfo, TxStatus,
 };
 use bitai_runtime::RoleRef;
 use std::sync::Arc;
@@ -176,11 +176,18 @@ impl PipelineApi {
                 .iter()
                 .find(|e| e.chain == chain && e.block == Some(number));
             if let Some(e) = entry {
-                status.stage = if e.handed {
-                    Stage::Inscribed
-                } else {
-                    Stage::Proven
-                };
+                // Proven until a Bitcoin transaction carrying the proof is out; inscribed
+                // from then on, with that transaction (and its height once mined).
+                status.stage = Stage::Proven;
+                if let Some(c) = self
+                    .carrier(e.id)
+                    .await
+                    .filter(|c| c.stage >= BatchStage::Broadcast)
+                {
+                    status.stage = Stage::Inscribed;
+                    status.bitcoin_txid = Some(c.reveal_txid.to_string());
+                    status.bitcoin_height = c.reveal_height;
+                }
                 return status;
             }
         }
@@ -198,6 +205,21 @@ impl PipelineApi {
             status.stage = Stage::Proven;
         }
         status
+    }
+}
+
+impl PipelineApi {
+    /// The inscriber's batch carrying BitAI transaction `id` (None on a chain node, or while
+    /// the transaction waits in the inscriber's queue).
+    async fn carrier(&self, id: Hash32) -> Option<Carrier> {
+        let inscriber = self.inscriber.as_ref()?;
+        inscriber
+            .ask(
+                |reply| InscriberMsg::Carrier { id: id.0, reply },
+                ASK_TIMEOUT_MS,
+            )
+            .await
+            .flatten()
     }
 }
 
@@ -240,6 +262,27 @@ impl NodeApi for PipelineApi {
         tx: SignedTransfer,
     ) -> Result<Hash32, ApiError> {
         let sequencer = self.sequencer(&chain).await?;
+        // A transfer the chain already has is answered as such, with where it stands (the
+        // sequencer alone would acknowledge it again, silently).
+        let hash = tx.hash();
+        let known = sequencer
+            .ask(
+                |reply| SequencerMsg::TxStatus { hash, reply },
+                ASK_TIMEOUT_MS,
+            )
+            .await
+            .flatten();
+        let stage = match known {
+            Some(L2TxStatus::Pending) => Some(Stage::Pending),
+            Some(L2TxStatus::InBlock(n)) => Some(self.block_stage(hash, chain, n).await.stage),
+            _ => None,
+        };
+        if let Some(stage) = stage {
+            return Err(ApiError::AlreadyKnown(format!(
+                "transfer {hash} is already known: {}",
+                stage.name()
+            )));
+        }
         sequencer
             .ask(|reply| SequencerMsg::Submit { tx, reply }, ASK_TIMEOUT_MS)
             .await
@@ -347,6 +390,85 @@ impl NodeApi for PipelineApi {
             max_block_ops: shape.map(|c| c.max_ops as u32),
             poc: shape.map(|c| c.poc),
         })
+    }
+
+    async fn block_proof(
+        &self,
+        chain: ChainId,
+        number: u64,
+    ) -> Result<Option<BlockProof>, ApiError> {
+        let Some(sm) = &self.statemachine else {
+            return Err(ApiError::Unavailable(
+                "this node has no state machine (a chain node): ask a BitAI node".into(),
+            ));
+        };
+        let view = self.view.borrow().clone();
+        let Some(c) = view.chain(&chain) else {
+            return Ok(None);
+        };
+        let verified = sm
+            .ask(
+                |reply| StateMachineMsg::VerifiedBlock {
+                    chain,
+                    number,
+                    reply,
+                },
+                ASK_TIMEOUT_MS,
+            )
+            .await
+            .ok_or_else(|| unavailable("state machine"))?;
+        let Some(v) = verified else {
+            return Ok(None);
+        };
+        if v.proof.is_empty() {
+            return Err(ApiError::NotFound(format!(
+                "block {number} of chain {chain} was verified before this node kept proofs"
+            )));
+        }
+        let statement = SubmitProof {
+            chain_id: chain,
+            block_number: number,
+            prev_state_root: v.prev_root,
+            new_state_root: v.new_root,
+            da_commitment: v.da_commitment,
+            proof: v.proof,
+        };
+        let inputs = bitai_proofs::verifier::submit_proof_inputs(&statement)
+            .map_err(|e| ApiError::Internal(format!("public inputs: {e}")))?;
+        Ok(Some(BlockProof {
+            chain,
+            number,
+            proof_system: proof_system_name(c.create.proof_system),
+            public_inputs: inputs
+                .iter()
+                .map(bitai_chain::field::fr_to_decimal)
+                .collect(),
+            proof: statement.proof,
+            prev_state_root: v.prev_root,
+            new_state_root: v.new_root,
+            da_commitment: v.da_commitment,
+            bitcoin_txid: v.bitcoin_txid.to_string(),
+            bitcoin_height: v.bitcoin_height,
+            is_final: c.final_block >= number,
+        }))
+    }
+
+    async fn chain_key(&self, chain: ChainId) -> Result<Option<ChainKey>, ApiError> {
+        let view = self.view.borrow().clone();
+        let create = match (view.chain(&chain), self.host.spec(&chain).await) {
+            (Some(c), _) => c.create.clone(),
+            (None, Some((create, _))) => create,
+            (None, None) => return Ok(None),
+        };
+        let bytes = encode_tx(&BitaiTx::CreateChain(create.clone()))
+            .map_err(|e| ApiError::Internal(format!("encoding the CreateChain: {e}")))?;
+        Ok(Some(ChainKey {
+            chain,
+            proof_system: proof_system_name(create.proof_system),
+            verifying_key_sha256: Hash32::sha256(&create.verifying_key),
+            verifying_key: create.verifying_key,
+            create_chain: bytes,
+        }))
     }
 
     async fn create_chain(
