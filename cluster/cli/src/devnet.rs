@@ -79,6 +79,9 @@ pub struct DevnetArgs {
     /// JSON-RPC listen address (overrides `rpc.listen`).
     #[arg(long)]
     pub rpc_listen: Option<String>,
+    /// The explorer's listen address (overrides `explorer.listen`; "" turns it off).
+    #[arg(long)]
+    pub explorer_listen: Option<String>,
     /// No live progress display (for logs and CI).
     #[arg(long)]
     pub no_progress: bool,
@@ -133,6 +136,9 @@ fn load_config(args: &DevnetArgs) -> anyhow::Result<NodeConfig> {
     if let Some(listen) = &args.rpc_listen {
         config.rpc.listen = listen.clone();
     }
+    if let Some(listen) = &args.explorer_listen {
+        config.explorer.listen = listen.clone();
+    }
     if args.simulation_proofs {
         config.chain.proof_system = ProofSystemName::Simulation;
         config.statemachine.allow_simulation_only = true;
@@ -183,6 +189,7 @@ async fn drive(
 ) -> anyhow::Result<String> {
     let (p, chain) = (&devnet.pipeline, devnet.chain);
     let server = p.serve_rpc(&config.rpc).await?;
+    let _explorer = p.serve_explorer(&config.explorer).await?;
     let admin = bitai_node::base::serve_admin(config, p, "all", server.as_ref(), cluster).await?;
     eprintln!("devnet chain: {chain}");
     let seed = config.node.seed;

@@ -86,6 +86,9 @@ fn config(dir: &Path, node: &RegtestNode) -> std::path::PathBuf {
     let mut metrics = table(&mut t, "metrics");
     metrics.insert("listen".into(), s(String::new()));
     t.insert("metrics".into(), toml::Value::Table(metrics));
+    let mut explorer = table(&mut t, "explorer");
+    explorer.insert("listen".into(), s("127.0.0.1:0".into()));
+    t.insert("explorer".into(), toml::Value::Table(explorer));
     let path = dir.join("devnet-core.toml");
     std::fs::write(&path, toml::to_string(&t).expect("toml")).expect("write");
     path

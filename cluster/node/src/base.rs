@@ -259,6 +259,7 @@ pub async fn run_node(
     })
     .await?;
     let server = p.serve_rpc(&config.rpc).await?;
+    let _explorer = p.serve_explorer(&config.explorer).await?;
     let cluster = bitai_transport::start_coordinator(&config.cluster).await?;
     let admin = serve_admin(
         &config,

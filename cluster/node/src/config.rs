@@ -22,6 +22,8 @@ pub struct NodeConfig {
     pub inscriber: bitai_inscriber::InscriberConfig,
     /// `[rpc]`: the JSON-RPC endpoint for users and operators.
     pub rpc: bitai_rpc::RpcConfig,
+    /// `[explorer]`: the built-in explorer's web pages (off unless `listen` is set).
+    pub explorer: bitai_explorer::ExplorerConfig,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsSection,
     /// `[log]`: where logs go.

@@ -159,6 +159,23 @@ impl Pipeline {
         Ok(Some(server))
     }
 
+    /// Serves the built-in explorer over these roles at `config.listen` (None when the
+    /// config leaves `listen` empty); prints its URL for the operator.
+    pub async fn serve_explorer(
+        &self,
+        config: &bitai_explorer::ExplorerConfig,
+    ) -> anyhow::Result<Option<bitai_explorer::ExplorerServer>> {
+        if !config.enabled() {
+            return Ok(None);
+        }
+        let api = Arc::new(api::PipelineApi::new(self));
+        let server = bitai_explorer::serve(config, api)
+            .await
+            .context("starting the explorer")?;
+        eprintln!("explorer: {}", server.url());
+        Ok(Some(server))
+    }
+
     /// Stops every role (last started first) and waits for the supervisor.
     pub async fn stop(self) {
         self.supervisor.stop(None);

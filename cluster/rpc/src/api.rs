@@ -190,9 +190,31 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The answer to a resubmitted transfer: its hash and stage, in the message and (as
+    /// `{hash, stage}`) in the error's `data`.
+    pub fn already_known(hash: Hash32, stage: super::types::Stage) -> Self {
+        ApiError::AlreadyKnown(format!(
+            "transfer {hash} is already known: {}",
+            stage.name()
+        ))
+    }
+
+    /// `{hash, stage}` of an [`ApiError::already_known`] message.
+    fn known_data(reason: &str) -> Option<serde_json::Value> {
+        let rest = reason.strip_prefix("transfer ")?;
+        let (hash, stage) = rest.split_once(" is already known: ")?;
+        Some(serde_json::json!({"hash": hash, "stage": stage}))
+    }
+}
+
 impl From<ApiError> for ErrorObjectOwned {
     fn from(e: ApiError) -> Self {
-        ErrorObject::owned(e.code(), e.reason(), None::<()>)
+        let data = match &e {
+            ApiError::AlreadyKnown(r) => ApiError::known_data(r),
+            _ => None,
+        };
+        ErrorObject::owned(e.code(), e.reason(), data)
     }
 }
 

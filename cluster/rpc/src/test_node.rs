@@ -149,10 +149,7 @@ impl NodeApi for TestNode {
             .ok_or_else(|| ApiError::NotFound(format!("chain {chain}")))?;
         let hash = Hash32::sha256(&tx);
         if let Some(known) = self.statuses.lock().expect("not poisoned").get(&hash) {
-            return Err(ApiError::AlreadyKnown(format!(
-                "transfer {hash} is already known: {}",
-                known.stage.name()
-            )));
+            return Err(ApiError::already_known(hash, known.stage));
         }
         c.state
             .apply_transfer(&chain, &transfer)

@@ -166,6 +166,14 @@ async fn every_method_round_trips_through_the_client() {
         }
         other => panic!("{other:?}"),
     }
+    let params = json!({"chain": id.to_string(), "tx": hex::encode(signed.to_bytes())});
+    let (_, again) = post(&server, &call(method::SEND_TRANSACTION, params)).await;
+    assert_eq!(error_code(&again), 4009, "{again}");
+    assert_eq!(
+        again["error"]["data"],
+        json!({"hash": hash.to_string(), "stage": "in_l2_block"}),
+        "{again}"
+    );
     let block = client.block(id, 1).await.expect("block").expect("exists");
     assert_eq!(block.txs, vec![hash]);
     assert_eq!(client.block(id, 2).await.expect("block"), None);
@@ -206,7 +214,7 @@ async fn every_method_round_trips_through_the_client() {
     assert!(calls.contains(&Call::SendTransaction(id, signed.to_bytes())));
     assert!(calls.contains(&Call::SubmitBitaiTx(proof)));
     assert!(calls.contains(&Call::TransactionStatus(hash)));
-    assert_eq!(calls.len(), 18, "one node call per client call: {calls:?}");
+    assert_eq!(calls.len(), 19, "one node call per client call: {calls:?}");
     server.stop().await;
 }
 

@@ -81,6 +81,7 @@ pub struct DevnetProcess {
     child: Child,
     data_dir: PathBuf,
     url: String,
+    explorer: String,
     chain: String,
     stderr: Arc<Mutex<String>>,
     stdout: Option<std::thread::JoinHandle<String>>,
@@ -88,7 +89,8 @@ pub struct DevnetProcess {
 
 impl DevnetProcess {
     /// Starts `bitai devnet --config CONFIG --data-dir DATA_DIR --no-progress --rpc-listen
-    /// 127.0.0.1:0 ARGS...` and waits (up to 60 s) for its JSON-RPC address and chain id.
+    /// 127.0.0.1:0 --explorer-listen 127.0.0.1:0 ARGS...` and waits (up to 60 s) for its
+    /// JSON-RPC address and chain id.
     pub fn start(config: &Path, data_dir: &Path, args: &[&str]) -> Self {
         let mut child = bitai()
             .arg("devnet")
@@ -97,6 +99,7 @@ impl DevnetProcess {
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--no-progress", "--rpc-listen", "127.0.0.1:0"])
+            .args(["--explorer-listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -126,6 +129,7 @@ impl DevnetProcess {
             child,
             data_dir: data_dir.to_owned(),
             url: String::new(),
+            explorer: String::new(),
             chain: String::new(),
             stderr,
             stdout: Some(stdout),
@@ -135,7 +139,9 @@ impl DevnetProcess {
             let left = deadline.saturating_duration_since(Instant::now());
             match lines.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(url) = line.strip_prefix("json-rpc: ") {
+                    if let Some(url) = line.strip_prefix("explorer: ") {
+                        process.explorer = url.trim().to_owned();
+                    } else if let Some(url) = line.strip_prefix("json-rpc: ") {
                         process.url = url.trim().to_owned();
                     } else if let Some(chain) = line.strip_prefix("devnet chain: ") {
                         process.chain = chain.trim().to_owned();
@@ -153,6 +159,11 @@ impl DevnetProcess {
     /// The JSON-RPC URL (`http://ADDR`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The explorer's front page URL (empty when the config turned it off).
+    pub fn explorer(&self) -> &str {
+        &self.explorer
     }
 
     /// The devnet chain's id (64 hex digits).

@@ -278,10 +278,7 @@ impl NodeApi for PipelineApi {
             _ => None,
         };
         if let Some(stage) = stage {
-            return Err(ApiError::AlreadyKnown(format!(
-                "transfer {hash} is already known: {}",
-                stage.name()
-            )));
+            return Err(ApiError::already_known(hash, stage));
         }
         sequencer
             .ask(|reply| SequencerMsg::Submit { tx, reply }, ASK_TIMEOUT_MS)
