@@ -31,7 +31,7 @@ export class RpcError extends Error {
    * @param {string} method
    * @param {number} code
    * @param {string} message
-   * @param {unknown} data
+   * @param {any} data the error's `data`, if any
    */
   constructor(method, code, message, data) {
     super(`${method}: ${message} (JSON-RPC error ${code})`);
@@ -102,7 +102,7 @@ export class Client {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new HttpError(method, null, e instanceof Error ? `${e.name}: ${e.cause?.message ?? e.message}` : String(e));
+      throw new HttpError(method, null, e instanceof Error ? `${e.name}: ${/** @type {any} */ (e).cause?.message ?? e.message}` : String(e));
     }
     const text = await response.text();
     let answer;

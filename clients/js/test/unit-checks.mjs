@@ -1,7 +1,8 @@
 // Checks that need no node: the client against what the Rust side produced
 // (vectors/rust-signed-transfers.json from `bitai keygen` and `bitai send`, and the
 // repository's circom_vectors.json, whose transfer messages a Rust test asserts), local
-// signature verification, and a decoder as strict as the node's.
+// signature verification, a decoder as strict as the node's, and (rpc-checks.mjs) the
+// JSON-RPC client's typed errors and follow() against a stub server.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,6 +12,7 @@ import {
 } from "../src/index.mjs";
 import { assert, assertEqual } from "./harness.mjs";
 import { flippedBits, malleations, otherChains, predictedCode } from "./variants.mjs";
+import { rpcChecks } from "./rpc-checks.mjs";
 
 const require = createRequire(import.meta.url);
 const zk = require("@zk-kit/eddsa-poseidon");
@@ -129,7 +131,9 @@ export async function unitChecks(checks) {
 
   await checks.check("unit: transfer() refuses fields the chain cannot carry", () => {
     const ok = fieldsOf(rust.transfers[0]);
-    for (const [field, value] of [["fee", MAX_FEE + 1n], ["amount", 1n << 64n], ["nonce", -1n], ["from", 2 ** 32], ["to", 1.5]]) {
+    /** @type {[string, unknown][]} */
+    const bad = [["fee", MAX_FEE + 1n], ["amount", 1n << 64n], ["nonce", -1n], ["from", 2 ** 32], ["to", 1.5]];
+    for (const [field, value] of bad) {
       let refused = false;
       try {
         transfer({ ...ok, [field]: value });
@@ -147,6 +151,8 @@ export async function unitChecks(checks) {
     assert(badKey, "an unpackable recipient key accepted");
     return "";
   });
+
+  await rpcChecks(checks);
 }
 
 /** @param {bigint} v @param {number} n */

@@ -55,6 +55,11 @@ function le32(/** @type {bigint} */ value) {
   return out;
 }
 
+/** A point from zk-kit's answer (bigints or numeric text). */
+function point(/** @type {any[]} */ p) {
+  return /** @type {[bigint, bigint]} */ ([BigInt(p[0]), BigInt(p[1])]);
+}
+
 /** A packed point with y + p in place of y (the same point, a second encoding). */
 function nonCanonical(/** @type {[bigint, bigint]} */ point) {
   const out = le32(point[1] + FIELD_MODULUS);
@@ -79,9 +84,9 @@ export function malleations(signed) {
     { name: `S replaced by S + ${k}·l (the largest multiple that fits 32 bytes)`, bytes: patch(bytes, 96, le32(S + k * SUBGROUP_ORDER)) },
     { name: "S replaced by l - S", bytes: patch(bytes, 96, le32(SUBGROUP_ORDER - S)) },
     { name: "R8 negated (its sign bit flipped)", bytes: patch(bytes, 64, packPoint([(FIELD_MODULUS - R8[0]) % FIELD_MODULUS, R8[1]])) },
-    { name: "R8 plus the point of order two", bytes: patch(bytes, 64, packPoint(addPoint(R8, ORDER_TWO).map(BigInt))) },
+    { name: "R8 plus the point of order two", bytes: patch(bytes, 64, packPoint(point(addPoint(R8, ORDER_TWO)))) },
     { name: "R8 encoded with y + p (same point, non-canonical)", bytes: patch(bytes, 64, nonCanonical(R8)) },
-    { name: "recipient key plus the point of order two", bytes: patch(bytes, 8, packPoint(addPoint(key, ORDER_TWO).map(BigInt))) },
+    { name: "recipient key plus the point of order two", bytes: patch(bytes, 8, packPoint(point(addPoint(key, ORDER_TWO)))) },
     { name: "recipient key encoded with y + p", bytes: patch(bytes, 8, nonCanonical(key)) },
   ];
 }
