@@ -22,6 +22,12 @@ import { flippedBits, malleations, otherChains, predictedCode } from "./variants
 
 const options = parseArgs(process.argv.slice(2));
 const checks = new Checks();
+// A failure outside a check (the node unreachable before the first one) ends the run as one.
+process.on("uncaughtException", (e) => {
+  console.log(`FAIL setup: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  checks.failed.push("setup");
+  process.exit(checks.finish());
+});
 await unitChecks(checks);
 
 const rpc = new Client(options.rpc);

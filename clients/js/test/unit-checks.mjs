@@ -32,7 +32,17 @@ export async function unitChecks(checks) {
   await checks.check("unit: public keys derived as bitai keygen derives them", () => {
     assertEqual(sender.packedPublicKey, rust.sender_public_key, "sender");
     assertEqual(Key.fromHex(rust.recipient_private_key).packedPublicKey, rust.recipient_public_key, "recipient");
-    return "2 keys from `bitai keygen` match";
+    const file = (/** @type {string} */ pub) => JSON.stringify({ private_key: rust.sender_private_key, public_key: pub });
+    assertEqual(Key.fromKeyFile(file(rust.sender_public_key)).packedPublicKey, rust.sender_public_key, "key file");
+    let mismatch = false;
+    try {
+      Key.fromKeyFile(file(rust.recipient_public_key));
+    } catch {
+      mismatch = true;
+    }
+    assert(mismatch, "a key file with another public key accepted");
+    assertEqual(Key.fromKeyFile(sender.toKeyFile()).packedPublicKey, sender.packedPublicKey, "toKeyFile round trip");
+    return "2 keys from `bitai keygen` match; key files read and written";
   });
 
   await checks.check("unit: devnet genesis keys derived as the devnet derives them", () => {
