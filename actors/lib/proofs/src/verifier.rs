@@ -9,20 +9,18 @@
 //! here.
 //!
 //! The Groth16 implementation parses the key and the proof with our strict gnark parser
-//! ([`crate::gnark`]; the bytes of a key once, then remembered by hash), checks the number
-//! of public inputs, and only then calls `gnark_bn254_verifier::verify`, inside
-//! `catch_unwind` as a last line of defence: malformed bytes are a typed error, never a
-//! panic in an actor.
+//! ([`crate::gnark`]; the bytes of a key once, then kept prepared by hash: [`prepared`]),
+//! checks the number of public inputs, and only then runs the pairing check (ark-groth16 on
+//! the prepared key), inside `catch_unwind` as a last line of defence: malformed bytes are a
+//! typed error, never a panic in an actor. gnark-bn254-verifier, which re-parses and
+//! re-prepares the key on every call, is the reference it is tested against.
 
 use crate::circuit::{PublicInputs, NUM_PUBLIC_INPUTS};
 use crate::gnark::{self, GnarkError};
-use ark_ff::{BigInteger, PrimeField};
 use bitai_chain::field::{fr_from_hash, FieldError, Fr};
 use bitai_protocol::{ProofSystem, SubmitProof};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 
+pub mod prepared;
 pub mod simulation;
 pub use simulation::{
     simulation_proof, SimulationVerifier, SIMULATION_PROOF_BYTES, SIMULATION_PROOF_DOMAIN,
@@ -107,60 +105,24 @@ impl ProofVerifier for Groth16Verifier {
     }
 
     fn verify(&self, vk: &[u8], proof: &[u8], public_inputs: &[Fr]) -> Result<(), VerifyError> {
-        let ic_len = validated_key(vk)?;
-        if ic_len != public_inputs.len() + 1 {
+        let key = prepared::prepared(vk)?;
+        if key.inputs != public_inputs.len() {
             return Err(VerifyError::PublicInputCount {
-                expected: ic_len - 1,
+                expected: key.inputs,
                 got: public_inputs.len(),
             });
         }
-        gnark::read_proof(proof).map_err(VerifyError::BadProof)?;
-        let inputs: Vec<gnark_bn254_verifier::Fr> = public_inputs.iter().map(to_gnark_fr).collect();
-        let proof_body = &proof[..gnark::PROOF_BYTES];
-        let outcome = std::panic::catch_unwind(|| {
-            gnark_bn254_verifier::verify(
-                proof_body,
-                vk,
-                &inputs,
-                gnark_bn254_verifier::ProvingSystem::Groth16,
-            )
-        });
+        let proof = gnark::read_proof(proof).map_err(VerifyError::BadProof)?;
+        let outcome = std::panic::catch_unwind(|| prepared::verify(&key, &proof, public_inputs));
         match outcome {
             Ok(true) => Ok(()),
             Ok(false) => Err(VerifyError::Invalid),
             Err(_) => {
-                tracing::error!("gnark-bn254-verifier panicked on input our parser accepted");
+                tracing::error!("the pairing check panicked on input our parser accepted");
                 Err(VerifyError::VerifierPanicked)
             }
         }
     }
-}
-
-/// Keys that passed [`gnark::read_vk`], by SHA-256 of their bytes, with their `K` count: a
-/// chain's key is verified against on every proof, and its six G2 subgroup checks are most of
-/// our parsing cost. Bounded; cleared when full.
-static VALIDATED_KEYS: Mutex<BTreeMap<[u8; 32], usize>> = Mutex::new(BTreeMap::new());
-/// Most keys remembered.
-const VALIDATED_KEYS_MAX: usize = 1024;
-
-/// Parses `vk` unless these exact bytes were parsed before; returns its number of `K` points.
-fn validated_key(vk: &[u8]) -> Result<usize, VerifyError> {
-    let digest: [u8; 32] = Sha256::digest(vk).into();
-    let cached = VALIDATED_KEYS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&digest)
-        .copied();
-    if let Some(ic_len) = cached {
-        return Ok(ic_len);
-    }
-    let ic_len = gnark::read_vk(vk).map_err(VerifyError::BadKey)?.ic.len();
-    let mut keys = VALIDATED_KEYS.lock().unwrap_or_else(|p| p.into_inner());
-    if keys.len() >= VALIDATED_KEYS_MAX {
-        keys.clear();
-    }
-    keys.insert(digest, ic_len);
-    Ok(ic_len)
 }
 
 /// The verifier of `system`, if this build has one. `SimulationOnly` has one, and it proves
@@ -206,8 +168,11 @@ pub fn verify_submit_proof(
 #[cfg(test)]
 mod tests;
 
-/// Our field element as the verifier's (ark-bn254 0.4), through integers.
+/// Our field element as gnark-bn254-verifier's (ark-bn254 0.4), through integers: the
+/// tests check the prepared path against it.
+#[cfg(test)]
 fn to_gnark_fr(x: &Fr) -> gnark_bn254_verifier::Fr {
+    use ark_ff::{BigInteger, PrimeField};
     let bytes = x.into_bigint().to_bytes_le();
     let lo = u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes"));
     let hi = u128::from_le_bytes(bytes[16..].try_into().expect("16 bytes"));

@@ -7,7 +7,6 @@ use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use bitai_chain::field::Fr;
-use halo2curves::ff::PrimeField as _;
 
 /// Proves knowledge of `x` with `x^(2^rounds) + x = y` for public `y`; a second public input
 /// `tag` is used by no constraint, to show that the setup binds it anyway.
@@ -47,27 +46,7 @@ impl ConstraintSynthesizer<Fr> for PowerCircuit {
     }
 }
 
-fn fq(x: &halo2curves::bn256::Fq) -> ark_bn254::Fq {
-    use ark_ff::PrimeField;
-    ark_bn254::Fq::from_le_bytes_mod_order(x.to_repr().as_ref())
-}
-
-fn g1(p: &halo2curves::bn256::G1Affine) -> ark_bn254::G1Affine {
-    use halo2curves::group::prime::PrimeCurveAffine;
-    if bool::from(p.is_identity()) {
-        return ark_bn254::G1Affine::identity();
-    }
-    ark_bn254::G1Affine::new(fq(&p.x), fq(&p.y))
-}
-
-fn g2(p: &halo2curves::bn256::G2Affine) -> ark_bn254::G2Affine {
-    use halo2curves::group::prime::PrimeCurveAffine;
-    if bool::from(p.is_identity()) {
-        return ark_bn254::G2Affine::identity();
-    }
-    let f = |c: &halo2curves::bn256::Fq2| ark_bn254::Fq2::new(fq(c.c0()), fq(c.c1()));
-    ark_bn254::G2Affine::new(f(&p.x), f(&p.y))
-}
+use crate::verifier::prepared::convert::{g1, g2};
 
 /// Verifies with ark-groth16 0.5, as an independent check of our prover and setup.
 pub fn ark_verify(vk: &VerifyingKey, proof: &Proof, public: &[Fr]) -> bool {

@@ -121,3 +121,96 @@ fn a_block_proof_verifies_as_a_submit_proof_and_tampering_is_refused() {
         Err(VerifyError::ProofLength { .. })
     ));
 }
+
+/// gnark-bn254-verifier's verdict, the reference.
+fn gnark_accepts(vk: &[u8], proof: &[u8], public: &[Fr]) -> bool {
+    let inputs: Vec<gnark_bn254_verifier::Fr> = public.iter().map(to_gnark_fr).collect();
+    gnark_bn254_verifier::verify(
+        &proof[..crate::gnark::PROOF_BYTES],
+        vk,
+        &inputs,
+        gnark_bn254_verifier::ProvingSystem::Groth16,
+    )
+}
+
+/// A key's bytes and proofs made with it, with their public inputs.
+type Setup = (Vec<u8>, Vec<(crate::groth16::keys::Proof, Vec<Fr>)>);
+
+#[test]
+fn the_prepared_path_agrees_with_gnark_bn254_verifier() {
+    use crate::groth16::keys::Proof;
+    use crate::groth16::testing::PowerCircuit;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+    let setups: Vec<Setup> = (0..2u8)
+        .map(|k| {
+            let circuit = |x, tag| PowerCircuit { x, rounds: 3, tag };
+            let keys = Groth16Keys::devnet(circuit(0, 0), &[b'k', k]).expect("setup");
+            let proofs = (1..4u64)
+                .map(|x| keys.prove(circuit(x, x * 7), &mut rng).expect("prove"))
+                .collect();
+            (crate::gnark::write_vk(keys.vk()), proofs)
+        })
+        .collect();
+    let mut cases = 0;
+    for (vk, proofs) in &setups {
+        for (i, (proof, public)) in proofs.iter().enumerate() {
+            let other = &proofs[(i + 1) % proofs.len()].0;
+            let mut moved = public.clone();
+            moved[1] += Fr::from(1u64);
+            let variants: Vec<(Proof, Vec<Fr>)> = vec![
+                (*proof, public.clone()),
+                (*proof, moved),
+                (*proof, vec![public[1], public[0]]),
+                (
+                    Proof {
+                        a: other.a,
+                        ..*proof
+                    },
+                    public.clone(),
+                ),
+                (
+                    Proof {
+                        b: other.b,
+                        ..*proof
+                    },
+                    public.clone(),
+                ),
+                (
+                    Proof {
+                        c: other.c,
+                        ..*proof
+                    },
+                    public.clone(),
+                ),
+                (
+                    Proof {
+                        a: proof.c,
+                        c: proof.a,
+                        ..*proof
+                    },
+                    public.clone(),
+                ),
+            ];
+            for (against, _) in &setups {
+                for (p, inputs) in &variants {
+                    let bytes = crate::gnark::write_proof(p);
+                    let ours = Groth16Verifier.verify(against, &bytes, inputs);
+                    let reference = gnark_accepts(against, &bytes, inputs);
+                    assert_eq!(
+                        ours.is_ok(),
+                        reference,
+                        "{ours:?} against gnark's {reference}"
+                    );
+                    if !reference {
+                        assert_eq!(ours, Err(VerifyError::Invalid));
+                    }
+                    cases += 1;
+                }
+            }
+            // The valid proof is accepted under its own key only.
+            let bytes = crate::gnark::write_proof(proof);
+            assert!(Groth16Verifier.verify(vk, &bytes, public).is_ok());
+        }
+    }
+    assert_eq!(cases, 2 * 3 * 7 * 2);
+}
