@@ -32,7 +32,7 @@ async function until(what, seconds, probe) {
 
 const browser = await chromium.launch({
   executablePath: process.env.BITAI_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu"],
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
 });
 let failed = false;
 try {

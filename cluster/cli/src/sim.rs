@@ -39,7 +39,8 @@ pub struct SimArgs {
     pub bitcoin_blocks: u64,
     /// Faults that may strike: `all`, `none`, or a comma-separated list of panic, crash,
     /// reorg, deep_reorg, fee_spike, evict, neuron_cheat, neuron_copy, neuron_vanish, bad_proof,
-    /// hostile_envelope, hung_prover, lying_prover, role_swap (a hot swap), and on the cluster
+    /// hostile_envelope, hung_prover, lying_prover, role_swap (a hot swap), user_retry (a user
+    /// sends an acknowledged transfer again), and on the cluster
     /// network net_loss, partition, hung_peer, node_churn, node_drain, and on the
     /// coordinator's store store_write, store_crash (docs/simulation.md says what each does).
     /// The seed turns some off and draws how often the rest strike.

@@ -58,11 +58,15 @@ pub enum FaultKind {
     /// A role of the coordinator with several versions compiled in (a sequencer, the
     /// inscriber) is hot-swapped to another, both ways over a run (docs/runtime-semantics.md).
     RoleSwap,
+    /// A user sends a transfer the node acknowledged before again, byte for byte (a wallet
+    /// retrying after a timeout): the node must answer "already known" (4009) with its stage,
+    /// and apply nothing twice.
+    UserRetry,
 }
 
 impl FaultKind {
     /// Every fault, in name order.
-    pub const ALL: [FaultKind; 21] = [
+    pub const ALL: [FaultKind; 22] = [
         FaultKind::BadProof,
         FaultKind::Crash,
         FaultKind::DeepReorg,
@@ -84,6 +88,7 @@ impl FaultKind {
         FaultKind::RoleSwap,
         FaultKind::StoreCrash,
         FaultKind::StoreWrite,
+        FaultKind::UserRetry,
     ];
 
     /// Whether the fault strikes the cluster network (drawn from its own stream of the
@@ -117,6 +122,8 @@ impl FaultKind {
             "sim/scenario/drain"
         } else if self == FaultKind::RoleSwap {
             "sim/scenario/swap"
+        } else if self == FaultKind::UserRetry {
+            "sim/scenario/retry"
         } else {
             "sim/scenario"
         }
@@ -146,6 +153,7 @@ impl FaultKind {
             FaultKind::RoleSwap => "role_swap",
             FaultKind::StoreWrite => "store_write",
             FaultKind::StoreCrash => "store_crash",
+            FaultKind::UserRetry => "user_retry",
         }
     }
 }

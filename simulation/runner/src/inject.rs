@@ -43,6 +43,8 @@ pub struct Injector {
     pub struck: u64,
     /// Hot swaps done, as (role, from, to).
     pub swaps: Vec<(String, String, String)>,
+    /// `user_retry` struck: the driver has a user send an acknowledged transfer again.
+    pub retries_due: u32,
 }
 
 /// The random stream of one fault kind.
@@ -86,6 +88,7 @@ impl Injector {
             chain_locked: false,
             struck: 0,
             swaps: Vec::new(),
+            retries_due: 0,
         }
     }
 
@@ -253,6 +256,13 @@ impl Injector {
             | FaultKind::NodeChurn => self.strike_net(kind, now_ms, w, trace),
             FaultKind::NodeDrain => self.drain(w, trace).await,
             FaultKind::RoleSwap => self.swap(w, trace).await,
+            FaultKind::UserRetry => {
+                self.retries_due += 1;
+                trace.record(
+                    "fault",
+                    "user_retry: a user sends an acknowledged transfer again",
+                );
+            }
             FaultKind::HungProver | FaultKind::LyingProver => {
                 let faults = w.prover_switches();
                 if faults.is_empty() {

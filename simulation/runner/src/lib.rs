@@ -143,6 +143,9 @@ pub struct Outcome {
     pub proxies_refused: u64,
     /// See `proxies_refused`.
     pub proxies_buffered: u64,
+    /// Acknowledged transfers sent again (`user_retry`), and how many of those the node
+    /// answered "already known" (4009).
+    pub resubmitted: (u64, u64),
 }
 
 impl Outcome {
@@ -347,6 +350,9 @@ async fn drive(
             }
             Next::Fault => {
                 injector.strike_due(now, &world, trace).await;
+                for _ in 0..std::mem::take(&mut injector.retries_due) {
+                    users.resubmit(&world, trace).await;
+                }
                 if let Some(down_ms) = injector.restart_after_ms.take() {
                     world = world.restart(down_ms, trace).await?;
                 }
@@ -511,6 +517,7 @@ async fn summarise(
         valid_refused: users.valid_refused,
         proxies_refused: 0,
         proxies_buffered: 0,
+        resubmitted: (users.resubmitted, users.resubmitted_known),
     }
 }
 

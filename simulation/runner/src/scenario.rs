@@ -61,11 +61,13 @@ impl Scenario {
         let mut cluster = seeded_rng(seed, "sim/scenario/cluster");
         let mut late = seeded_rng(seed, "sim/scenario/late");
         let mut drain = seeded_rng(seed, "sim/scenario/drain");
+        let mut retry = seeded_rng(seed, "sim/scenario/retry");
         for &kind in enabled {
             let rng = match kind.stream() {
                 "sim/scenario/cluster" => &mut cluster,
                 "sim/scenario/late" => &mut late,
                 "sim/scenario/drain" => &mut drain,
+                "sim/scenario/retry" => &mut retry,
                 _ => &mut rng,
             };
             // Swarm testing: a seed leaves each fault off with probability 1/4.
@@ -139,6 +141,7 @@ fn mean_gap_s(kind: FaultKind, rng: &mut bitai_runtime::SimRng) -> u64 {
         FaultKind::RoleSwap => rng.gen_range(1_800..7_200),
         FaultKind::StoreWrite => rng.gen_range(1_800..7_200),
         FaultKind::StoreCrash => rng.gen_range(3_600..14_400),
+        FaultKind::UserRetry => rng.gen_range(600..3_600),
     }
 }
 

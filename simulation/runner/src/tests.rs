@@ -4,6 +4,15 @@
 
 use super::*;
 
+/// Runs in one process share ractor's global registry (actor names such as `sim_miner`):
+/// the tests here take turns.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn run_alone(opts: &SimOptions) -> Outcome {
+    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    run(opts).expect("the run completes")
+}
+
 /// Forty swaps or more (a swap a simulated minute through a busy hour), every version of the
 /// inscriber and of a sequencer both ways, while transfers and inference requests flow; the
 /// run ends with every oracle green: nothing acknowledged lost (every transfer final or
@@ -25,7 +34,7 @@ fn forty_swaps_over_the_whole_pipeline_lose_and_reorder_nothing() {
         record: None,
         replay: None,
     };
-    let o = run(&opts).expect("the run completes");
+    let o = run_alone(&opts);
     let context = || {
         format!(
             "{}\n{:?}\nswaps: {:?}",
@@ -74,4 +83,36 @@ fn forty_swaps_over_the_whole_pipeline_lose_and_reorder_nothing() {
         "{}",
         context()
     );
+}
+
+/// Users retrying: every minute or so a user sends an acknowledged transfer again, byte for
+/// byte, as a wallet does after a timeout. Every retry is answered "already known" (4009,
+/// with the transfer's stage), nothing is applied twice (the supply and nonce oracles), and
+/// the run ends with every oracle green.
+#[test]
+fn retried_transfers_are_answered_already_known_and_applied_once() {
+    let opts = SimOptions {
+        seed: 9,
+        bitcoin_blocks: scenario::MIN_BITCOIN_BLOCKS,
+        faults: vec![FaultKind::UserRetry],
+        fault_gaps: vec![(FaultKind::UserRetry, 60)],
+        proofs: Proofs::Sim,
+        trace_file: None,
+        progress: false,
+        record: None,
+        replay: None,
+    };
+    let o = run_alone(&opts);
+    let context = || format!("{}\n{:?}", o.closing_lines(), o.violations);
+    assert!(o.violations.is_empty(), "{}", context());
+    let (sent, known) = o.resubmitted;
+    assert!(sent >= 20, "{sent} retries: {}", context());
+    assert_eq!(
+        known,
+        sent,
+        "every retry answered already known: {}",
+        context()
+    );
+    assert!(o.transfers_final > 0, "{}", context());
+    assert_eq!(o.valid_refused, 0, "{}", context());
 }

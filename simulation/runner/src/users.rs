@@ -7,7 +7,7 @@
 use crate::trace::Trace;
 use crate::world::World;
 use bitai_chain::poc::{hash_halves, PocKind, PocOp, PocTx};
-use bitai_chain::tx::Transfer;
+use bitai_chain::tx::{SignedTransfer, Transfer};
 use bitai_protocol::Hash32;
 use bitai_rpc::NodeApi;
 use bitai_runtime::{seeded_rng, SimRng};
@@ -47,7 +47,20 @@ pub struct Users {
     pub refused: u64,
     /// Valid transfers refused (their nonce, balance and key right as far as the user knew).
     pub valid_refused: u64,
+    /// The last valid transfers acknowledged, which a user may send again (`user_retry`).
+    sent: std::collections::VecDeque<(usize, SignedTransfer)>,
+    /// The retries' own stream (the users' draws stay as they were without the fault).
+    retry_rng: SimRng,
+    /// Acknowledged transfers sent again.
+    pub resubmitted: u64,
+    /// Of those, answered "already known" (4009).
+    pub resubmitted_known: u64,
+    /// Answers to a resubmission that break the contract (accepted under another hash).
+    pub resubmission_wrong: Vec<String>,
 }
+
+/// How many acknowledged transfers a user remembers to send again.
+const RETRY_MEMORY: usize = 16;
 
 /// How a transfer is spoiled on purpose.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +86,11 @@ impl Users {
             requests: Vec::new(),
             refused: 0,
             valid_refused: 0,
+            sent: std::collections::VecDeque::new(),
+            retry_rng: seeded_rng(seed, "sim/users/retry"),
+            resubmitted: 0,
+            resubmitted_known: 0,
+            resubmission_wrong: Vec::new(),
         })
     }
 
@@ -136,6 +154,10 @@ impl Users {
             Ok(hash) => {
                 if matches!(spoil, Spoil::None) {
                     self.nonces.insert((chain, from), nonce + 1);
+                    if self.sent.len() == RETRY_MEMORY {
+                        self.sent.pop_front();
+                    }
+                    self.sent.push_back((chain, tx));
                 }
                 self.transfers.push(Acked {
                     chain,
@@ -162,6 +184,34 @@ impl Users {
                     format_args!("transfer {}:{from}->{to} {spoil:?} refused: {e}", c.name),
                 );
             }
+        }
+    }
+
+    /// Sends an acknowledged transfer again, byte for byte (`user_retry`): the node must say
+    /// it is known (4009) and change nothing (the supply and nonce oracles see to the
+    /// second). A node that is down or failing may answer otherwise for now; an acceptance
+    /// under another hash breaks the contract.
+    pub async fn resubmit(&mut self, w: &World, trace: &Trace) {
+        if self.sent.is_empty() {
+            trace.record("user", "retry: nothing acknowledged yet");
+            return;
+        }
+        let i = self.retry_rng.gen_range(0..self.sent.len());
+        let (chain, tx) = self.sent[i];
+        let hash = tx.hash();
+        self.resubmitted += 1;
+        let answer = w.api.send_transaction(w.chains[chain].id, tx).await;
+        match answer {
+            Err(bitai_rpc::ApiError::AlreadyKnown(reason)) => {
+                self.resubmitted_known += 1;
+                trace.record("user", format_args!("retry {hash}: {reason}"));
+            }
+            Ok(h) if h != hash => {
+                let wrong = format!("retry of {hash} accepted as {h}");
+                trace.record("user", format_args!("{wrong}"));
+                self.resubmission_wrong.push(wrong);
+            }
+            other => trace.record("user", format_args!("retry {hash}: {other:?}")),
         }
     }
 

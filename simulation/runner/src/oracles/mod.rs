@@ -94,6 +94,13 @@ impl Oracles {
         check("poc", poc::check(w).await)?;
         check("supply", supply::check(w).await)?;
         check("lost", self.lost.follow(w, users, 64).await)?;
+        check(
+            "resubmission",
+            users
+                .resubmission_wrong
+                .first()
+                .map_or(Ok(()), |w| Err(w.clone())),
+        )?;
         trace.record(
             "oracle",
             format_args!("tick {} ok ({})", self.checks, self.agreement.describe()),
