@@ -12,35 +12,12 @@
 mod support;
 
 use std::time::Duration;
-use support::DevnetProcess;
 
 #[test]
 fn devnet_with_real_groth16_proofs_finishes_with_every_root_verified() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let key_cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("devnet-groth16-keys");
-    let config = support::write_config(
-        dir.path(),
-        &[(
-            "prover",
-            "key_cache_dir",
-            toml::Value::String(key_cache.to_string_lossy().into_owned()),
-        )],
-    );
     let data_dir = dir.path().join("data");
-    let mut devnet = DevnetProcess::start(
-        &config,
-        &data_dir,
-        &[
-            "--l2-blocks",
-            "2",
-            "--block-txs",
-            "1",
-            "--tps",
-            "2",
-            "--block-interval-ms",
-            "300",
-        ],
-    );
+    let mut devnet = support::groth16_devnet(dir.path(), 2, &[]);
     // The chain the devnet made registers the Groth16 verifying key of its setup.
     let chains = devnet.chains();
     let own = chains

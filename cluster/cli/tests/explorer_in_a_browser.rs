@@ -15,7 +15,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::DevnetProcess;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -62,37 +61,15 @@ fn the_explorer_follows_a_transaction_to_final_and_checks_a_proof_in_chromium() 
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let key_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("devnet-groth16-keys");
     let snarkjs =
         root().join("actors/lib/proofs/interop/node_modules/snarkjs/build/snarkjs.min.js");
-    let config = support::write_config(
+    let snarkjs = toml::Value::String(snarkjs.to_string_lossy().into_owned());
+    let devnet = support::groth16_devnet(
         dir.path(),
+        60,
         &[
-            (
-                "prover",
-                "key_cache_dir",
-                toml::Value::String(key_cache.to_string_lossy().into_owned()),
-            ),
-            (
-                "explorer",
-                "snarkjs_js",
-                toml::Value::String(snarkjs.to_string_lossy().into_owned()),
-            ),
+            ("explorer", "snarkjs_js", snarkjs),
             ("explorer", "refresh_ms", toml::Value::Integer(500)),
-        ],
-    );
-    let devnet = DevnetProcess::start(
-        &config,
-        &dir.path().join("data"),
-        &[
-            "--l2-blocks",
-            "60",
-            "--block-txs",
-            "1",
-            "--tps",
-            "2",
-            "--block-interval-ms",
-            "300",
         ],
     );
     assert!(

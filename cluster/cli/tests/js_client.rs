@@ -23,7 +23,7 @@ mod support;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::DevnetProcess;
 
 /// How long the script may run: two transfers followed to final and about thirty refusals
@@ -168,26 +168,17 @@ fn run_with_timeout(command: &mut Command, timeout: Duration) -> (Option<i32>, S
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let deadline = Instant::now() + timeout;
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status.code();
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let code = support::wait_or_kill(&mut child, timeout);
     let mut output = out.join().expect("stdout reader");
     let errors = err.join().expect("stderr reader");
     if !errors.is_empty() {
         output.push_str("--- stderr ---\n");
         output.push_str(&errors);
     }
-    if code.is_none() && Instant::now() >= deadline {
-        output.push_str(&format!("--- killed after {timeout:?} ---\n"));
+    if code.is_none() {
+        output.push_str(&format!(
+            "--- no exit code: killed after {timeout:?}, or signalled ---\n"
+        ));
     }
     (code, output)
 }

@@ -82,29 +82,7 @@ fn follow(devnet: &DevnetProcess, chain: ChainId) -> BTreeMap<Hash32, Vec<Stage>
 #[test]
 fn a_fetched_block_proof_verifies_with_bitai_and_snarkjs_and_a_changed_input_does_not() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let key_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("devnet-groth16-keys");
-    let config = support::write_config(
-        dir.path(),
-        &[(
-            "prover",
-            "key_cache_dir",
-            toml::Value::String(key_cache.to_string_lossy().into_owned()),
-        )],
-    );
-    let devnet = DevnetProcess::start(
-        &config,
-        &dir.path().join("data"),
-        &[
-            "--l2-blocks",
-            "30",
-            "--block-txs",
-            "1",
-            "--tps",
-            "2",
-            "--block-interval-ms",
-            "300",
-        ],
-    );
+    let devnet = support::groth16_devnet(dir.path(), 30, &[]);
     let chain = ChainId(Hash32::from_hex(devnet.chain()).expect("chain id"));
 
     // Stages as they happen.

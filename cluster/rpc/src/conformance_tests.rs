@@ -5,6 +5,7 @@
 //! notifications executed, content types, HTTP methods).
 
 use super::test_node::{Call, TestNode};
+use super::tests::dechunk;
 use super::*;
 use bitai_protocol::{ChainId, Hash32};
 use serde_json::{json, Value};
@@ -73,19 +74,6 @@ async fn raw(server: &RpcServer, method: &str, content_type: &str, body: &str) -
         content_type,
         body,
     }
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = &rest[n + 2..];
-    }
-    out
 }
 
 async fn post(server: &RpcServer, body: &str) -> Answer {

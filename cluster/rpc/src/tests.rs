@@ -71,7 +71,8 @@ async fn post(server: &RpcServer, body: &[u8]) -> (u16, Value) {
     (status, serde_json::from_str(&body).expect("json body"))
 }
 
-fn dechunk(mut body: &str) -> String {
+/// A chunked HTTP body put back together (the conformance tests read raw answers too).
+pub(crate) fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
         let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");

@@ -8,6 +8,21 @@ use super::*;
 /// the tests here take turns.
 static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// A short run of `seed` with only `kind` on, forced to strike every `gap_s` simulated seconds.
+fn forced(seed: u64, kind: FaultKind, gap_s: u64) -> SimOptions {
+    SimOptions {
+        seed,
+        bitcoin_blocks: scenario::MIN_BITCOIN_BLOCKS,
+        faults: vec![kind],
+        fault_gaps: vec![(kind, gap_s)],
+        proofs: Proofs::Sim,
+        trace_file: None,
+        progress: false,
+        record: None,
+        replay: None,
+    }
+}
+
 fn run_alone(opts: &SimOptions) -> Outcome {
     let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     run(opts).expect("the run completes")
@@ -23,18 +38,7 @@ fn run_alone(opts: &SimOptions) -> Outcome {
 /// was answered: a call that never returned would hang the run, which ends.
 #[test]
 fn forty_swaps_over_the_whole_pipeline_lose_and_reorder_nothing() {
-    let opts = SimOptions {
-        seed: 5,
-        bitcoin_blocks: scenario::MIN_BITCOIN_BLOCKS,
-        faults: vec![FaultKind::RoleSwap],
-        fault_gaps: vec![(FaultKind::RoleSwap, 60)],
-        proofs: Proofs::Sim,
-        trace_file: None,
-        progress: false,
-        record: None,
-        replay: None,
-    };
-    let o = run_alone(&opts);
+    let o = run_alone(&forced(5, FaultKind::RoleSwap, 60));
     let context = || {
         format!(
             "{}\n{:?}\nswaps: {:?}",
@@ -91,18 +95,7 @@ fn forty_swaps_over_the_whole_pipeline_lose_and_reorder_nothing() {
 /// the run ends with every oracle green.
 #[test]
 fn retried_transfers_are_answered_already_known_and_applied_once() {
-    let opts = SimOptions {
-        seed: 9,
-        bitcoin_blocks: scenario::MIN_BITCOIN_BLOCKS,
-        faults: vec![FaultKind::UserRetry],
-        fault_gaps: vec![(FaultKind::UserRetry, 60)],
-        proofs: Proofs::Sim,
-        trace_file: None,
-        progress: false,
-        record: None,
-        replay: None,
-    };
-    let o = run_alone(&opts);
+    let o = run_alone(&forced(9, FaultKind::UserRetry, 60));
     let context = || format!("{}\n{:?}", o.closing_lines(), o.violations);
     assert!(o.violations.is_empty(), "{}", context());
     let (sent, known) = o.resubmitted;

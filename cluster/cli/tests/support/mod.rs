@@ -258,6 +258,54 @@ impl Drop for DevnetProcess {
     }
 }
 
+/// Waits up to `timeout` for `child` to exit: its exit code, or `None` when it did not exit
+/// in time (it is then killed) or was signalled.
+pub fn wait_or_kill(child: &mut Child, timeout: Duration) -> Option<i32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status.code();
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A devnet with real Groth16 proofs (the setup cached under `CARGO_TARGET_TMPDIR`, shared by
+/// the tests that use it), one transfer per block, 2 transfers a second, Bitcoin blocks every
+/// 300 ms on average, stopping after `l2_blocks` final blocks; `overrides` as for
+/// [`write_config`]. Its config and data live in `dir`.
+pub fn groth16_devnet(
+    dir: &Path,
+    l2_blocks: u32,
+    overrides: &[(&str, &str, toml::Value)],
+) -> DevnetProcess {
+    let key_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("devnet-groth16-keys");
+    let cache = toml::Value::String(key_cache.to_string_lossy().into_owned());
+    let mut all = vec![("prover", "key_cache_dir", cache)];
+    all.extend(overrides.iter().cloned());
+    let config = write_config(dir, &all);
+    let blocks = l2_blocks.to_string();
+    DevnetProcess::start(
+        &config,
+        &dir.join("data"),
+        &[
+            "--l2-blocks",
+            &blocks,
+            "--block-txs",
+            "1",
+            "--tps",
+            "2",
+            "--block-interval-ms",
+            "300",
+        ],
+    )
+}
+
 /// Runs `bitai ARGS`, asserts it exits 0 (else panics with its stderr and `context()`),
 /// and returns its stdout.
 pub fn run_ok(args: &[&str], context: impl Fn() -> String) -> String {
@@ -336,18 +384,7 @@ impl Background {
     /// did not exit in time, and it is then killed).
     pub fn exit_within(&mut self, timeout: Duration) -> (Option<i32>, String) {
         let mut child = self.child.take().expect("still running");
-        let deadline = Instant::now() + timeout;
-        let code = loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                break status.code();
-            }
-            if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let code = wait_or_kill(&mut child, timeout);
         let mut stderr = String::new();
         if let Some(mut err) = child.stderr.take() {
             let _ = err.read_to_string(&mut stderr);

@@ -17,7 +17,7 @@ use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_messages::prover::{JobStatus, PoolMsg};
 use bitai_messages::sequencer::{L2TxStatus, SequencerMsg, SubmitError};
 use bitai_messages::statemachine::{StateMachineMsg, StateView};
-use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, Hash32, SubmitProof};
+use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, Hash32, SubmitProof};
 use bitai_rpc::api::{ApiError, NodeApi};
 use bitai_rpc::genesis::GenesisSpec;
 use bitai_rpc::poc_types::{NeuronInfo, PocInfo, RequestInfo};
@@ -97,11 +97,7 @@ impl PipelineApi {
             ),
             None => (None, None),
         };
-        let create = match (registered, self.host.spec(id).await) {
-            (Some(c), _) => c.create.clone(),
-            (None, Some((create, _))) => create,
-            (None, None) => return None,
-        };
+        let create = self.create_of(id, view).await?;
         let genesis_root = create.genesis_state_root;
         Some(ChainInfo {
             id: *id,
@@ -130,6 +126,15 @@ impl PipelineApi {
                 }),
             }),
         })
+    }
+
+    /// The `CreateChain` of `id`: registered on Bitcoin, or only hosted here so far.
+    async fn create_of(&self, id: &ChainId, view: &StateView) -> Option<CreateChain> {
+        match (view.chain(id), self.host.spec(id).await) {
+            (Some(c), _) => Some(c.create.clone()),
+            (None, Some((create, _))) => Some(create),
+            (None, None) => None,
+        }
     }
 
     /// The stage of a transaction in block `number` of `chain`.
@@ -452,10 +457,8 @@ impl NodeApi for PipelineApi {
 
     async fn chain_key(&self, chain: ChainId) -> Result<Option<ChainKey>, ApiError> {
         let view = self.view.borrow().clone();
-        let create = match (view.chain(&chain), self.host.spec(&chain).await) {
-            (Some(c), _) => c.create.clone(),
-            (None, Some((create, _))) => create,
-            (None, None) => return Ok(None),
+        let Some(create) = self.create_of(&chain, &view).await else {
+            return Ok(None);
         };
         let bytes = encode_tx(&BitaiTx::CreateChain(create.clone()))
             .map_err(|e| ApiError::Internal(format!("encoding the CreateChain: {e}")))?;
