@@ -1,0 +1,80 @@
+//! The MSM driver: prepare the terms, plan, run the tasks in parallel, combine.
+
+use crate::booth::digit;
+use crate::buckets::Buckets;
+use crate::curve::MsmCurve;
+use crate::plan::Plan;
+use crate::prepare::{prepare, Prepared};
+use crate::reduce::{combine_windows, weighted_sum};
+use crate::{small, MsmConfig};
+use halo2curves::bn256::Fr;
+use halo2curves::group::Group;
+use rayon::prelude::*;
+
+/// `sum_i scalars[i] bases[i]` as configured.
+pub fn msm_with<C: MsmCurve>(scalars: &[Fr], bases: &[C], config: &MsmConfig) -> C::Curve {
+    assert_eq!(
+        scalars.len(),
+        bases.len(),
+        "an MSM takes as many scalars as bases"
+    );
+    let prepared = prepare::<C>(scalars, bases, config.glv);
+    if prepared.terms.is_empty() {
+        return C::Curve::identity();
+    }
+    if prepared.terms.len() < config.small_below {
+        let c = config
+            .window_bits
+            .unwrap_or_else(|| small::window_bits(prepared.terms.len()));
+        return small::msm::<C>(&prepared.terms, prepared.bits, c);
+    }
+    let threads = rayon::current_num_threads();
+    let mut plan = Plan::choose(
+        prepared.terms.len(),
+        prepared.bits,
+        threads,
+        config.window_bits,
+    );
+    if let Some(batch_size) = config.batch_size {
+        plan.batch_size = batch_size;
+    }
+    batch_affine::<C>(&prepared, &plan)
+}
+
+/// The batch-affine MSM of prepared terms along `plan`.
+fn batch_affine<C: MsmCurve>(prepared: &Prepared<C::Field>, plan: &Plan) -> C::Curve {
+    let tasks: Vec<(u32, u32)> = (0..plan.windows)
+        .rev()
+        .flat_map(|w| (0..plan.splits).map(move |s| (w, s)))
+        .collect();
+    let partials: Vec<(u32, C::Curve)> = tasks
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(window, split)| (window, task::<C>(prepared, plan, window, split)))
+        .collect();
+    let mut windows = vec![C::Curve::identity(); plan.windows as usize];
+    for (window, partial) in partials {
+        windows[window as usize] += partial;
+    }
+    combine_windows(&windows, plan.window_bits)
+}
+
+/// One window's weighted bucket sum over the buckets of one split.
+fn task<C: MsmCurve>(
+    prepared: &Prepared<C::Field>,
+    plan: &Plan,
+    window: u32,
+    split: u32,
+) -> C::Curve {
+    let (lo, hi) = plan.range(split);
+    let mut buckets = Buckets::<C::Field>::new(hi - lo, plan.batch_size);
+    for term in &prepared.terms {
+        let d = digit(&term.magnitude, window, plan.window_bits);
+        let bucket = d.unsigned_abs() as usize;
+        // Digit d goes to bucket |d| - 1; digit 0 (bucket "0 - 1") to none.
+        if bucket > lo && bucket <= hi {
+            buckets.add(bucket - 1 - lo, term.point.signed(d < 0));
+        }
+    }
+    weighted_sum::<C>(&buckets.finish(), lo)
+}

@@ -1,0 +1,103 @@
+//! How to cut an MSM into tasks: window width, bucket ranges per window, batch size.
+//!
+//! A task is one window and one range of its buckets: it scans every term's digit, adds the
+//! terms whose bucket falls in its range, then reduces its buckets. Splitting a window's
+//! buckets into ranges (rather than its terms into chunks) keeps the reduction's total work
+//! unchanged and shrinks each task's bucket array, at the price of re-reading the digits.
+//! The plan minimises a cost model, in field multiplications, of the slowest thread:
+//! `ceil(tasks / threads)` rounds of one task each.
+
+/// The shape of an MSM's work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The window width `c`: digits in `[-2^(c-1), 2^(c-1)]`, `2^(c-1)` buckets.
+    pub window_bits: u32,
+    /// The number of windows.
+    pub windows: u32,
+    /// Bucket ranges per window.
+    pub splits: u32,
+    /// Additions per batch inversion.
+    pub batch_size: usize,
+}
+
+/// Cost of one batch-affine bucket addition, in multiplications (with memory traffic).
+const ADD_COST: f64 = 7.0;
+/// Cost of one inversion, shared by a batch.
+const INVERT_COST: f64 = 120.0;
+/// Extra cost of a deferred addition (a mixed projective one) over a batched one.
+const DEFER_COST: f64 = 8.0;
+/// Cost of reading one term's digit in a task that does not keep it.
+const SCAN_COST: f64 = 0.4;
+/// Cost of one bucket in the reduction (a mixed and a projective addition).
+const REDUCE_COST: f64 = 30.0;
+/// The widest window: `2^15` buckets of at most 128 bytes (G2) stay within 4 MiB.
+const MAX_WINDOW_BITS: u32 = 16;
+/// At most this many bucket ranges per window.
+const MAX_SPLITS: u32 = 8;
+
+impl Plan {
+    /// The cheapest plan for `terms` terms of at most `bits` bits on `threads` threads,
+    /// with the window width fixed when `window_bits` is given.
+    pub fn choose(terms: usize, bits: u32, threads: usize, window_bits: Option<u32>) -> Plan {
+        let widths = match window_bits {
+            Some(c) => c..=c,
+            None => 1..=MAX_WINDOW_BITS,
+        };
+        let mut best: Option<(f64, Plan)> = None;
+        for c in widths {
+            for splits in (1..=MAX_SPLITS).filter(|&s| s <= 1 << (c - 1)) {
+                let plan = Plan::new(c, bits, splits);
+                let cost = plan.cost(terms, threads.max(1));
+                if best.is_none_or(|(b, _)| cost < b) {
+                    best = Some((cost, plan));
+                }
+            }
+        }
+        best.map_or(Plan::new(1, bits, 1), |(_, plan)| plan)
+    }
+
+    /// Width `c` for `bits`-bit magnitudes, `splits` ranges per window.
+    fn new(window_bits: u32, bits: u32, splits: u32) -> Plan {
+        let buckets = Self::bucket_count_for(window_bits) / splits as usize;
+        Plan {
+            window_bits,
+            windows: crate::booth::window_count(bits, window_bits),
+            splits,
+            batch_size: (buckets / 16).clamp(1, 512),
+        }
+    }
+
+    /// The modelled time of the slowest thread.
+    fn cost(&self, terms: usize, threads: usize) -> f64 {
+        let buckets = self.bucket_count() as f64;
+        let splits = f64::from(self.splits);
+        let terms = terms as f64;
+        let batch = self.batch_size as f64;
+        // A bucket is busy with probability about (half a batch) / (buckets in the range).
+        let deferred = (batch / 2.0 / (buckets / splits)).min(1.0);
+        let add = ADD_COST + INVERT_COST / batch + DEFER_COST * deferred;
+        let task = (add * terms + REDUCE_COST * buckets) / splits + SCAN_COST * terms;
+        let tasks = (self.windows * self.splits) as usize;
+        tasks.div_ceil(threads) as f64 * task
+    }
+
+    /// Buckets per window: `2^(c-1)`.
+    pub fn bucket_count(&self) -> usize {
+        Self::bucket_count_for(self.window_bits)
+    }
+
+    fn bucket_count_for(window_bits: u32) -> usize {
+        1 << (window_bits - 1)
+    }
+
+    /// The bucket range `[lo, hi)` of split `split`.
+    pub fn range(&self, split: u32) -> (usize, usize) {
+        let count = self.bucket_count();
+        let splits = self.splits as usize;
+        let split = split as usize;
+        (count * split / splits, count * (split + 1) / splits)
+    }
+}
+
+#[cfg(test)]
+mod tests;
