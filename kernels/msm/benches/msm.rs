@@ -1,6 +1,7 @@
 //! Our MSM against halo2curves' `msm_best` and ark-ec's `VariableBaseMSM::msm`, G1 and G2, on
 //! the same random points and scalars (converted to arkworks types once, outside the timing),
-//! several repetitions interleaved, medians and ratios printed.
+//! several repetitions interleaved, medians and ratios printed: of the wall-clock time and of
+//! the process' CPU time (all threads), which a shared machine's other load disturbs less.
 //!
 //! Run: `cargo bench -p bitai-msm --bench msm -- --sizes 16,18,20 --reps 5 --curves g1,g2`.
 #![allow(missing_docs)]
@@ -11,6 +12,8 @@
 
 #[path = "msm/arkworks.rs"]
 mod arkworks;
+#[path = "msm/cpu_time.rs"]
+mod cpu_time;
 #[path = "msm/inputs.rs"]
 mod inputs;
 
@@ -54,11 +57,12 @@ fn options() -> Options {
     options
 }
 
-/// Seconds taken by `f`, and its result.
-fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
-    let start = Instant::now();
+/// Wall-clock and CPU seconds taken by `f`, and its result.
+fn time<T>(f: impl FnOnce() -> T) -> ((f64, f64), T) {
+    let (cpu, start) = (cpu_time::cpu_ns(), Instant::now());
     let out = f();
-    (start.elapsed().as_secs_f64(), out)
+    let cpu = (cpu_time::cpu_ns() - cpu) as f64 / 1e9;
+    ((start.elapsed().as_secs_f64(), cpu), out)
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -73,24 +77,28 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 /// Times the three implementations `reps` times, interleaved, and prints one line.
 fn compare(label: &str, reps: usize, mut runs: [&mut dyn FnMut() -> bool; 3]) {
-    let mut times = [vec![], vec![], vec![]];
+    let mut walls = [vec![], vec![], vec![]];
+    let mut cpus = [vec![], vec![], vec![]];
     for _ in 0..reps {
-        for (run, times) in runs.iter_mut().zip(times.iter_mut()) {
-            let (t, ok) = time(&mut **run);
+        for ((run, walls), cpus) in runs.iter_mut().zip(&mut walls).zip(&mut cpus) {
+            let ((wall, cpu), ok) = time(&mut **run);
             assert!(ok, "{label}: the implementations disagree");
-            times.push(t);
+            walls.push(wall);
+            cpus.push(cpu);
         }
     }
-    let [ours, best, ark] = times.map(median);
-    println!(
-        "{label:<8} ours {:>9.1} ms  msm_best {:>9.1} ms  ark-ec {:>9.1} ms  \
-         msm_best/ours {:>5.2}x  ark-ec/ours {:>5.2}x",
-        ours * 1e3,
-        best * 1e3,
-        ark * 1e3,
-        best / ours,
-        ark / ours
-    );
+    for (kind, times) in [("wall", walls), ("cpu", cpus)] {
+        let [ours, best, ark] = times.map(median);
+        println!(
+            "{label:<8} {kind:<4} ours {:>8.1} ms  msm_best {:>8.1} ms  ark-ec {:>8.1} ms  \
+             msm_best/ours {:>5.2}x  ark-ec/ours {:>5.2}x",
+            ours * 1e3,
+            best * 1e3,
+            ark * 1e3,
+            best / ours,
+            ark / ours
+        );
+    }
 }
 
 fn main() {

@@ -22,7 +22,10 @@ fn run<C: MsmCurve>(log_n: u32) {
         }
         return;
     }
-    println!("plan {:?}", Plan::choose(2 * n, 128, threads, None));
+    println!(
+        "plan {:?}",
+        Plan::choose(2 * n, 128, threads, 64, (None, None))
+    );
     let measure = |f: &dyn Fn()| {
         let (cpu, wall) = (cpu_time::cpu_ns(), Instant::now());
         f();
@@ -35,26 +38,18 @@ fn run<C: MsmCurve>(log_n: u32) {
         let _ = halo2curves::msm::msm_best(&scalars, &bases);
     });
     println!("msm_best: cpu {cpu:.1} ms, wall {wall:.1} ms");
-    let widths = [
-        None,
-        Some(11),
-        Some(12),
-        Some(13),
-        Some(14),
-        Some(15),
-        Some(16),
-    ];
+    let widths = [None, Some(12), Some(13), Some(14), Some(15), Some(16)];
     for c in widths {
-        for batch in [None, Some(128), Some(1024)] {
+        for splits in [None, Some(1), Some(2), Some(4), Some(8)] {
             let config = MsmConfig {
                 window_bits: c,
-                batch_size: batch,
+                splits,
                 ..MsmConfig::default()
             };
             let (cpu, wall) = measure(&|| {
                 let _ = msm_with(&scalars, &bases, &config);
             });
-            println!("c {c:?} batch {batch:?}: cpu {cpu:.1} ms, wall {wall:.1} ms");
+            println!("c {c:?} splits {splits:?}: cpu {cpu:.1} ms, wall {wall:.1} ms");
         }
     }
 }

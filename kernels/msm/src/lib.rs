@@ -33,6 +33,8 @@ pub struct MsmConfig {
     pub window_bits: Option<u32>,
     /// Fix the batch size (default: chosen with the window).
     pub batch_size: Option<usize>,
+    /// Fix the number of bucket ranges per window (default: chosen by the cost model).
+    pub splits: Option<u32>,
     /// Below this many terms (after GLV), use projective buckets on one thread.
     pub small_below: usize,
 }
@@ -43,6 +45,7 @@ impl Default for MsmConfig {
             glv: true,
             window_bits: None,
             batch_size: None,
+            splits: None,
             small_below: 256,
         }
     }

@@ -4,7 +4,7 @@ use crate::booth::digit;
 use crate::buckets::Buckets;
 use crate::curve::MsmCurve;
 use crate::plan::Plan;
-use crate::prepare::{prepare, Prepared};
+use crate::prepare::{prepare, Prepared, Term};
 use crate::reduce::{combine_windows, weighted_sum};
 use crate::{small, MsmConfig};
 use halo2curves::bn256::Fr;
@@ -19,21 +19,23 @@ pub fn msm_with<C: MsmCurve>(scalars: &[Fr], bases: &[C], config: &MsmConfig) ->
         "an MSM takes as many scalars as bases"
     );
     let prepared = prepare::<C>(scalars, bases, config.glv);
-    if prepared.terms.is_empty() {
+    if prepared.count == 0 {
         return C::Curve::identity();
     }
-    if prepared.terms.len() < config.small_below {
+    if prepared.count < config.small_below {
         let c = config
             .window_bits
-            .unwrap_or_else(|| small::window_bits(prepared.terms.len()));
+            .unwrap_or_else(|| small::window_bits(prepared.count));
         return small::msm::<C>(&prepared.terms, prepared.bits, c);
     }
     let threads = rayon::current_num_threads();
+    let point_bytes = std::mem::size_of::<crate::curve::Affine<C::Field>>();
     let mut plan = Plan::choose(
-        prepared.terms.len(),
+        prepared.count,
         prepared.bits,
         threads,
-        config.window_bits,
+        point_bytes,
+        (config.window_bits, config.splits),
     );
     if let Some(batch_size) = config.batch_size {
         plan.batch_size = batch_size;
@@ -68,12 +70,15 @@ fn task<C: MsmCurve>(
 ) -> C::Curve {
     let (lo, hi) = plan.range(split);
     let mut buckets = Buckets::<C::Field>::new(hi - lo, plan.batch_size);
-    for term in &prepared.terms {
+    // Digit d goes to bucket |d| - 1; digit 0 (bucket "0 - 1") to none.
+    let bucket_of = |term: &Term<C::Field>| {
         let d = digit(&term.magnitude, window, plan.window_bits);
         let bucket = d.unsigned_abs() as usize;
-        // Digit d goes to bucket |d| - 1; digit 0 (bucket "0 - 1") to none.
-        if bucket > lo && bucket <= hi {
-            buckets.add(bucket - 1 - lo, term.point.signed(d < 0));
+        (bucket > lo && bucket <= hi).then(|| (bucket - 1 - lo, d < 0))
+    };
+    for term in prepared.terms.as_flattened() {
+        if let Some((bucket, negative)) = bucket_of(term) {
+            buckets.add(bucket, term.point.signed(negative));
         }
     }
     weighted_sum::<C>(&buckets.finish(), lo)

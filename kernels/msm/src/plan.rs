@@ -26,10 +26,17 @@ const ADD_COST: f64 = 7.0;
 const INVERT_COST: f64 = 120.0;
 /// Extra cost of a deferred addition (a mixed projective one) over a batched one.
 const DEFER_COST: f64 = 8.0;
-/// Cost of reading one term's digit in a task that does not keep it.
-const SCAN_COST: f64 = 0.4;
+/// Cost of reading one term's digit in a task that does not keep it (a mispredicted branch
+/// half the time with two ranges).
+const SCAN_COST: f64 = 2.0;
 /// Cost of one bucket in the reduction (a mixed and a projective addition).
 const REDUCE_COST: f64 = 30.0;
+/// Bucket bytes per task that stay in cache (half of a 1 MiB L2: the batch and the terms
+/// stream through the other half).
+const CACHE_BYTES: f64 = 512.0 * 1024.0;
+/// Extra cost of an addition whose bucket misses the L2 (measured: about a fifth of the
+/// time at 2^15 G1 buckets on the 2-core VM).
+const MISS_COST: f64 = 3.0;
 /// The widest window: `2^15` buckets of at most 128 bytes (G2) stay within 4 MiB.
 const MAX_WINDOW_BITS: u32 = 16;
 /// At most this many bucket ranges per window.
@@ -38,16 +45,30 @@ const MAX_SPLITS: u32 = 8;
 impl Plan {
     /// The cheapest plan for `terms` terms of at most `bits` bits on `threads` threads,
     /// with the window width fixed when `window_bits` is given.
-    pub fn choose(terms: usize, bits: u32, threads: usize, window_bits: Option<u32>) -> Plan {
+    /// `point_bytes` is the size of one affine bucket; `fixed` fixes the window width and the
+    /// ranges per window where given.
+    pub fn choose(
+        terms: usize,
+        bits: u32,
+        threads: usize,
+        point_bytes: usize,
+        fixed: (Option<u32>, Option<u32>),
+    ) -> Plan {
+        let (window_bits, splits) = fixed;
         let widths = match window_bits {
             Some(c) => c..=c,
             None => 1..=MAX_WINDOW_BITS,
         };
         let mut best: Option<(f64, Plan)> = None;
         for c in widths {
-            for splits in (1..=MAX_SPLITS).filter(|&s| s <= 1 << (c - 1)) {
+            let most = 1 << (c - 1);
+            let all = match splits {
+                Some(s) => s.clamp(1, most)..=s.clamp(1, most),
+                None => 1..=MAX_SPLITS.min(most),
+            };
+            for splits in all {
                 let plan = Plan::new(c, bits, splits);
-                let cost = plan.cost(terms, threads.max(1));
+                let cost = plan.cost(terms, threads.max(1), point_bytes);
                 if best.is_none_or(|(b, _)| cost < b) {
                     best = Some((cost, plan));
                 }
@@ -57,7 +78,7 @@ impl Plan {
     }
 
     /// Width `c` for `bits`-bit magnitudes, `splits` ranges per window.
-    fn new(window_bits: u32, bits: u32, splits: u32) -> Plan {
+    pub(crate) fn new(window_bits: u32, bits: u32, splits: u32) -> Plan {
         let buckets = Self::bucket_count_for(window_bits) / splits as usize;
         Plan {
             window_bits,
@@ -68,14 +89,21 @@ impl Plan {
     }
 
     /// The modelled time of the slowest thread.
-    fn cost(&self, terms: usize, threads: usize) -> f64 {
+    fn cost(&self, terms: usize, threads: usize, point_bytes: usize) -> f64 {
         let buckets = self.bucket_count() as f64;
         let splits = f64::from(self.splits);
         let terms = terms as f64;
         let batch = self.batch_size as f64;
         // A bucket is busy with probability about (half a batch) / (buckets in the range).
         let deferred = (batch / 2.0 / (buckets / splits)).min(1.0);
-        let add = ADD_COST + INVERT_COST / batch + DEFER_COST * deferred;
+        // Buckets beyond the core's share of L2 turn each addition's bucket access into a miss.
+        let bucket_bytes = buckets / splits * point_bytes as f64;
+        let miss = if bucket_bytes > CACHE_BYTES {
+            MISS_COST
+        } else {
+            0.0
+        };
+        let add = ADD_COST + INVERT_COST / batch + DEFER_COST * deferred + miss;
         let task = (add * terms + REDUCE_COST * buckets) / splits + SCAN_COST * terms;
         let tasks = (self.windows * self.splits) as usize;
         tasks.div_ceil(threads) as f64 * task

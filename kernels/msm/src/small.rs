@@ -15,7 +15,7 @@ pub fn window_bits(terms: usize) -> u32 {
 }
 
 /// `sum_i |k_i| P_i` with projective buckets.
-pub fn msm<C: MsmCurve>(terms: &[Term<C::Field>], bits: u32, window_bits: u32) -> C::Curve {
+pub fn msm<C: MsmCurve>(terms: &[[Term<C::Field>; 2]], bits: u32, window_bits: u32) -> C::Curve {
     let windows: Vec<C::Curve> = (0..window_count(bits, window_bits))
         .map(|w| window_sum::<C>(terms, w, window_bits))
         .collect();
@@ -23,9 +23,13 @@ pub fn msm<C: MsmCurve>(terms: &[Term<C::Field>], bits: u32, window_bits: u32) -
 }
 
 /// `sum_i d_i(w) P_i` for window `w`.
-fn window_sum<C: MsmCurve>(terms: &[Term<C::Field>], window: u32, window_bits: u32) -> C::Curve {
+fn window_sum<C: MsmCurve>(
+    terms: &[[Term<C::Field>; 2]],
+    window: u32,
+    window_bits: u32,
+) -> C::Curve {
     let mut buckets = vec![C::Curve::identity(); 1 << (window_bits - 1)];
-    for term in terms {
+    for term in terms.iter().flatten() {
         let d = digit(&term.magnitude, window, window_bits);
         if d != 0 {
             let point = term.point.signed(d < 0).to_curve::<C>();

@@ -12,10 +12,11 @@ use rand_chacha::ChaCha8Rng;
 
 /// The configurations every edge case runs under.
 fn configs() -> Vec<MsmConfig> {
-    let forced = |glv, c, batch| MsmConfig {
+    let forced = |glv, c, batch, splits| MsmConfig {
         glv,
         window_bits: Some(c),
         batch_size: Some(batch),
+        splits: Some(splits),
         small_below: 0,
     };
     vec![
@@ -24,10 +25,10 @@ fn configs() -> Vec<MsmConfig> {
             glv: false,
             ..MsmConfig::default()
         },
-        forced(true, 2, 1),
-        forced(true, 4, 3),
-        forced(false, 5, 8),
-        forced(true, 13, 64),
+        forced(true, 2, 1, 1),
+        forced(true, 4, 3, 3),
+        forced(false, 5, 8, 2),
+        forced(true, 13, 64, 4),
     ]
 }
 

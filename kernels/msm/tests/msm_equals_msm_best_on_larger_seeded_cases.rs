@@ -18,6 +18,7 @@ fn run<C: MsmCurve>(seed: u64, cases: usize, max_n: usize) {
         let config = MsmConfig {
             glv: rng.gen_bool(0.8),
             window_bits: rng.gen_bool(0.3).then(|| rng.gen_range(5..=12)),
+            splits: rng.gen_bool(0.3).then(|| rng.gen_range(1..=8)),
             ..MsmConfig::default()
         };
         assert_eq!(

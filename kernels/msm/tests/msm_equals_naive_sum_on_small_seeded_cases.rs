@@ -21,6 +21,7 @@ fn config(rng: &mut ChaCha8Rng) -> MsmConfig {
         glv: rng.gen_bool(0.7),
         window_bits: Some(rng.gen_range(1..=7)),
         batch_size: Some(rng.gen_range(1..=9)),
+        splits: Some(rng.gen_range(1..=4)),
         small_below: 0,
     }
 }

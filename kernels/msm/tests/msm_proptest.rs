@@ -25,11 +25,18 @@ proptest! {
         glv in any::<bool>(),
         window_bits in 1u32..8,
         batch_size in 1usize..10,
+        splits in 1u32..5,
     ) {
         let g = G1Affine::generator();
         let scalars: Vec<Fr> = terms.iter().map(|t| t.0).collect();
         let bases: Vec<G1Affine> = terms.iter().map(|t| (g * Fr::from(t.1)).to_affine()).collect();
-        let config = MsmConfig { glv, window_bits: Some(window_bits), batch_size: Some(batch_size), small_below: 0 };
+        let config = MsmConfig {
+            glv,
+            window_bits: Some(window_bits),
+            batch_size: Some(batch_size),
+            splits: Some(splits),
+            small_below: 0,
+        };
         prop_assert_eq!(msm_with(&scalars, &bases, &config), support::naive(&scalars, &bases));
     }
 }

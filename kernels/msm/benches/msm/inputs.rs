@@ -22,8 +22,10 @@ pub fn bases<C: CurveAffine>(n: usize, seed: u64) -> Vec<C> {
         .into_par_iter()
         .flat_map_iter(|chunk| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ((chunk as u64) << 32));
-            let step = C::Curve::random(&mut rng);
-            let mut point = C::Curve::random(&mut rng);
+            // Multiples of the generator rather than `Group::random`: halo2curves 0.10's G2
+            // `random` prints a line per bit (a leftover `println!` in its cofactor clearing).
+            let step = C::Curve::generator() * C::Scalar::random(&mut rng);
+            let mut point = C::Curve::generator() * C::Scalar::random(&mut rng);
             (0..CHUNK.min(n - chunk * CHUNK)).map(move |_| {
                 point += step;
                 point

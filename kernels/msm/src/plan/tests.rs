@@ -21,8 +21,8 @@ fn ranges_cover_the_buckets_once() {
 
 #[test]
 fn large_msms_get_wide_windows() {
-    let plan = Plan::choose(1 << 21, 128, 2, None);
+    let plan = Plan::choose(1 << 21, 128, 2, 64, (None, None));
     assert!(plan.window_bits >= 12, "{plan:?}");
-    let plan = Plan::choose(1 << 10, 128, 2, None);
+    let plan = Plan::choose(1 << 10, 128, 2, 64, (None, None));
     assert!(plan.window_bits <= 10, "{plan:?}");
 }

@@ -11,8 +11,9 @@ use rand_chacha::ChaCha8Rng;
 
 /// `count` distinct random points of the group, cheaply: `P, P + Q, P + 2Q, ...` normalised.
 pub fn base_pool<C: MsmCurve>(rng: &mut ChaCha8Rng, count: usize) -> Vec<C> {
-    let step = C::Curve::random(&mut *rng);
-    let mut point = C::Curve::random(&mut *rng);
+    // Multiples of the generator: halo2curves 0.10's G2 `random` prints a line per bit.
+    let step = C::Curve::generator() * Fr::random(&mut *rng);
+    let mut point = C::Curve::generator() * Fr::random(&mut *rng);
     let projective: Vec<C::Curve> = (0..count)
         .map(|_| {
             point += step;
