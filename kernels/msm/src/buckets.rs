@@ -12,6 +12,7 @@
 
 use crate::curve::Affine;
 use crate::field::MsmField;
+use crate::prepare::Term;
 
 /// Independent product chains in a batch: a chain of dependent multiplications runs at the
 /// multiplier's latency, four interleaved ones at its throughput.
@@ -27,10 +28,13 @@ const BUSY: u8 = 2;
 struct Op<F> {
     /// The bucket, relative to the range.
     bucket: u32,
-    /// The point added (its sign already applied).
-    point: Affine<F>,
+    /// The term whose point is added: its index, shifted left once, with the sign (1 for
+    /// `-P`) in the low bit. An index rather than a copy of the point keeps an entry at 12
+    /// bytes; the term is read again, from cache, when the batch runs.
+    source: u32,
     /// `point == bucket`: a doubling.
     double: bool,
+    _field: std::marker::PhantomData<F>,
 }
 
 /// The buckets of one task, with the batch in flight and the deferred points.
@@ -72,8 +76,10 @@ impl<F: MsmField> Buckets<F> {
         }
     }
 
-    /// Adds `point` to bucket `bucket` (now, queued, or deferred).
-    pub fn add(&mut self, bucket: usize, point: Affine<F>) {
+    /// Adds term `index`'s point (negated when `negative`) to bucket `bucket` (now, queued,
+    /// or deferred); `terms` is the slice `index` points into, the same at every call.
+    pub fn add(&mut self, bucket: usize, index: usize, negative: bool, terms: &[Term<F>]) {
+        let point = terms[index].point.signed(negative);
         let state = self.state[bucket];
         if state & BUSY != 0 {
             self.deferred.push((bucket as u32, point));
@@ -98,17 +104,18 @@ impl<F: MsmField> Buckets<F> {
         self.product[chain] = self.product[chain] * denominator;
         self.batch.push(Op {
             bucket: bucket as u32,
-            point,
+            source: ((index as u32) << 1) | u32::from(negative),
             double,
+            _field: std::marker::PhantomData,
         });
         self.state[bucket] = FULL | BUSY;
         if self.batch.len() == self.batch_size {
-            self.execute();
+            self.execute(terms);
         }
     }
 
     /// Runs the batch: one inversion, then every queued addition.
-    pub fn execute(&mut self) {
+    pub fn execute(&mut self, terms: &[Term<F>]) {
         if self.batch.is_empty() {
             return;
         }
@@ -116,16 +123,19 @@ impl<F: MsmField> Buckets<F> {
         for (i, (op, prefix)) in self.batch.iter().zip(&self.prefix).enumerate().rev() {
             let inverse = &mut inverses[i % CHAINS];
             let bucket = op.bucket as usize;
+            let point = terms[(op.source >> 1) as usize]
+                .point
+                .signed(op.source & 1 == 1);
             let current = self.points[bucket];
             let (numerator, denominator) = if op.double {
                 let xx = current.x.square();
                 (xx.double() + xx, current.y.double())
             } else {
-                (op.point.y - current.y, op.point.x - current.x)
+                (point.y - current.y, point.x - current.x)
             };
             let lambda = numerator * (*inverse * *prefix);
             *inverse = *inverse * denominator;
-            let x = lambda.square() - current.x - op.point.x;
+            let x = lambda.square() - current.x - point.x;
             let y = lambda * (current.x - x) - current.y;
             self.points[bucket] = Affine { x, y };
             self.state[bucket] = FULL;
@@ -136,8 +146,8 @@ impl<F: MsmField> Buckets<F> {
     }
 
     /// Executes the last batch and hands out the settled buckets.
-    pub fn finish(mut self) -> Settled<F> {
-        self.execute();
+    pub fn finish(mut self, terms: &[Term<F>]) -> Settled<F> {
+        self.execute(terms);
         self.deferred
             .sort_unstable_by_key(|&(bucket, _)| std::cmp::Reverse(bucket));
         Settled {

@@ -18,6 +18,8 @@ pub fn msm_with<C: MsmCurve>(scalars: &[Fr], bases: &[C], config: &MsmConfig) ->
         bases.len(),
         "an MSM takes as many scalars as bases"
     );
+    // Two terms per input, each named by a 31-bit index in a batch entry.
+    assert!(scalars.len() <= 1 << 30, "an MSM takes at most 2^30 terms");
     let prepared = prepare::<C>(scalars, bases, config.glv);
     if prepared.count == 0 {
         return C::Curve::identity();
@@ -76,10 +78,11 @@ fn task<C: MsmCurve>(
         let bucket = d.unsigned_abs() as usize;
         (bucket > lo && bucket <= hi).then(|| (bucket - 1 - lo, d < 0))
     };
-    for term in prepared.terms.as_flattened() {
+    let terms = prepared.terms.as_flattened();
+    for (index, term) in terms.iter().enumerate() {
         if let Some((bucket, negative)) = bucket_of(term) {
-            buckets.add(bucket, term.point.signed(negative));
+            buckets.add(bucket, index, negative, terms);
         }
     }
-    weighted_sum::<C>(&buckets.finish(), lo)
+    weighted_sum::<C>(&buckets.finish(terms), lo)
 }
