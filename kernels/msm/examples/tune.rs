@@ -51,7 +51,7 @@ fn run<C: MsmCurve>(log_n: u32) {
             |v| {
                 v.split(',')
                     .filter_map(|x| x.parse().ok())
-                    .map(Some)
+                    .map(|x: usize| (x > 0).then_some(x))
                     .collect()
             },
         )

@@ -5,10 +5,11 @@
 //! denominators are inverted together with Montgomery's trick: three multiplications each and
 //! one inversion per batch, so an addition costs about 5M + 1S instead of a mixed projective
 //! addition's 7M + 4S. An empty bucket takes the point as is; `P + (-P)` empties the bucket;
-//! `P + P` enters the batch as a doubling (denominator `2y`). A point for a bucket already in
-//! the batch is deferred and added during the reduction, in projective coordinates, so
-//! adversarial inputs (one base repeated, every digit equal) stay correct and never cost more
-//! than one mixed addition each.
+//! `P + P` enters the batch as a doubling (denominator `2y`). A term whose bucket is already
+//! in the batch is parked and scheduled again once the batch has run; past `PENDING_CAP`
+//! parked terms, it is deferred and added during the reduction in XYZZ coordinates, so
+//! adversarial inputs (one base repeated, every digit equal) stay correct and cost at most a
+//! mixed addition and `PENDING_CAP` retries per batch each.
 
 use crate::curve::Affine;
 use crate::field::MsmField;
@@ -51,9 +52,17 @@ pub struct Buckets<F> {
     product: [F; CHAINS],
     /// The batch size at which it is executed.
     batch_size: usize,
-    /// Points that met their bucket busy, as (bucket, point): added in the reduction.
+    /// Terms that met their bucket busy, as (bucket, source), retried after the batch runs.
+    pending: Vec<(u32, u32)>,
+    /// Points that met their bucket busy with `pending` full, as (bucket, point): added in
+    /// the reduction.
     deferred: Vec<(u32, Affine<F>)>,
 }
+
+/// At most this many terms wait for a busy bucket; more are deferred to the reduction. A
+/// random batch of 512 over 8,192 buckets meets a busy bucket about 16 times; the cap keeps
+/// a degenerate input (every term in one bucket) at `PENDING_CAP` retries per batch.
+const PENDING_CAP: usize = 64;
 
 impl<F: MsmField> Buckets<F> {
     /// `count` empty buckets, executing batches of `batch_size` additions.
@@ -72,17 +81,32 @@ impl<F: MsmField> Buckets<F> {
             prefix: Vec::with_capacity(batch_size),
             product: [F::ONE; CHAINS],
             batch_size,
+            pending: Vec::with_capacity(PENDING_CAP),
             deferred: Vec::new(),
         }
     }
 
     /// Adds term `index`'s point (negated when `negative`) to bucket `bucket` (now, queued,
-    /// or deferred); `terms` is the slice `index` points into, the same at every call.
+    /// pending or deferred); `terms` is the slice `index` points into, the same at every call.
     pub fn add(&mut self, bucket: usize, index: usize, negative: bool, terms: &[Term<F>]) {
-        let point = terms[index].point.signed(negative);
+        let source = ((index as u32) << 1) | u32::from(negative);
+        self.schedule(bucket, source, terms);
+        while self.batch.len() >= self.batch_size {
+            self.execute(terms);
+            self.retry(terms);
+        }
+    }
+
+    /// Queues one addition, or sets or empties the bucket at once, or parks the term.
+    fn schedule(&mut self, bucket: usize, source: u32, terms: &[Term<F>]) {
+        let point = terms[(source >> 1) as usize].point.signed(source & 1 == 1);
         let state = self.state[bucket];
         if state & BUSY != 0 {
-            self.deferred.push((bucket as u32, point));
+            if self.pending.len() < PENDING_CAP {
+                self.pending.push((bucket as u32, source));
+            } else {
+                self.deferred.push((bucket as u32, point));
+            }
             return;
         }
         if state & FULL == 0 {
@@ -104,13 +128,24 @@ impl<F: MsmField> Buckets<F> {
         self.product[chain] = self.product[chain] * denominator;
         self.batch.push(Op {
             bucket: bucket as u32,
-            source: ((index as u32) << 1) | u32::from(negative),
+            source,
             double,
             _field: std::marker::PhantomData,
         });
         self.state[bucket] = FULL | BUSY;
-        if self.batch.len() == self.batch_size {
-            self.execute(terms);
+    }
+
+    /// Schedules the parked terms again (after a batch ran, their buckets are free unless
+    /// another parked term took them first).
+    fn retry(&mut self, terms: &[Term<F>]) {
+        let pending = std::mem::take(&mut self.pending);
+        for &(bucket, source) in &pending {
+            self.schedule(bucket as usize, source, terms);
+        }
+        // Give the allocation back unless a retry parked again (then `pending` has its own).
+        if self.pending.is_empty() {
+            self.pending = pending;
+            self.pending.clear();
         }
     }
 
@@ -147,7 +182,13 @@ impl<F: MsmField> Buckets<F> {
 
     /// Executes the last batch and hands out the settled buckets.
     pub fn finish(mut self, terms: &[Term<F>]) -> Settled<F> {
+        // Each round settles at least the first parked term (its bucket is free after the
+        // batch), so the loop ends.
         self.execute(terms);
+        while !self.pending.is_empty() {
+            self.retry(terms);
+            self.execute(terms);
+        }
         self.deferred
             .sort_unstable_by_key(|&(bucket, _)| std::cmp::Reverse(bucket));
         Settled {

@@ -18,6 +18,10 @@ pub fn msm_with<C: MsmCurve>(scalars: &[Fr], bases: &[C], config: &MsmConfig) ->
         bases.len(),
         "an MSM takes as many scalars as bases"
     );
+    assert!(
+        config.window_bits.is_none_or(|c| (1..=16).contains(&c)),
+        "a window is 1 to 16 bits wide"
+    );
     // Two terms per input, each named by a 31-bit index in a batch entry.
     assert!(scalars.len() <= 1 << 30, "an MSM takes at most 2^30 terms");
     let prepared = prepare::<C>(scalars, bases, config.glv);
@@ -41,6 +45,7 @@ pub fn msm_with<C: MsmCurve>(scalars: &[Fr], bases: &[C], config: &MsmConfig) ->
     );
     if let Some(batch_size) = config.batch_size {
         plan.batch_size = batch_size;
+        plan.batch_fixed = true;
     }
     batch_affine::<C>(&prepared, &plan)
 }
@@ -71,7 +76,7 @@ fn task<C: MsmCurve>(
     split: u32,
 ) -> C::Curve {
     let (lo, hi) = plan.range(split);
-    let mut buckets = Buckets::<C::Field>::new(hi - lo, plan.batch_size);
+    let mut buckets = Buckets::<C::Field>::new(hi - lo, plan.batch_size_for(window));
     // Digit d goes to bucket |d| - 1; digit 0 (bucket "0 - 1") to none.
     let bucket_of = |term: &Term<C::Field>| {
         let d = digit(&term.magnitude, window, plan.window_bits);

@@ -16,8 +16,13 @@ pub struct Plan {
     pub windows: u32,
     /// Bucket ranges per window.
     pub splits: u32,
-    /// Additions per batch inversion.
+    /// Additions per batch inversion (the top window may use fewer: [`Plan::batch_size_for`]).
     pub batch_size: usize,
+    /// The magnitude bits the top window holds: its digits reach only `2^top_bits`, so a
+    /// width that leaves it a few bits crowds every term into a few buckets.
+    pub top_bits: u32,
+    /// The batch size was fixed by the caller: every window uses it as is.
+    pub batch_fixed: bool,
 }
 
 /// Cost of one batch-affine bucket addition, in multiplications (with memory traffic).
@@ -34,9 +39,10 @@ const REDUCE_COST: f64 = 30.0;
 /// Bucket bytes per task that stay in cache (half of a 1 MiB L2: the batch and the terms
 /// stream through the other half).
 const CACHE_BYTES: f64 = 512.0 * 1024.0;
-/// Extra cost of an addition whose bucket misses the L2 (measured: about a fifth of the
-/// time at 2^15 G1 buckets on the 2-core VM).
-const MISS_COST: f64 = 3.0;
+/// Extra cost of an addition per `CACHE_BYTES` of buckets beyond the first (fitted on the
+/// 2-core VM, 2^18 G1, one thread: 2^14 buckets (1 MiB) cost about 1.5 more per addition,
+/// 2^15 (2 MiB) about 4).
+const MISS_COST: f64 = 1.5;
 /// The widest window: `2^15` buckets of at most 128 bytes (G2) stay within 4 MiB.
 const MAX_WINDOW_BITS: u32 = 16;
 /// At most this many bucket ranges per window.
@@ -80,11 +86,14 @@ impl Plan {
     /// Width `c` for `bits`-bit magnitudes, `splits` ranges per window.
     pub(crate) fn new(window_bits: u32, bits: u32, splits: u32) -> Plan {
         let buckets = Self::bucket_count_for(window_bits) / splits as usize;
+        let windows = crate::booth::window_count(bits, window_bits);
         Plan {
             window_bits,
-            windows: crate::booth::window_count(bits, window_bits),
+            windows,
             splits,
             batch_size: (buckets / 16).clamp(1, 512),
+            top_bits: bits - (windows - 1) * window_bits,
+            batch_fixed: false,
         }
     }
 
@@ -93,20 +102,39 @@ impl Plan {
         let buckets = self.bucket_count() as f64;
         let splits = f64::from(self.splits);
         let terms = terms as f64;
-        let batch = self.batch_size as f64;
-        // A bucket is busy with probability about (half a batch) / (buckets in the range).
-        let deferred = (batch / 2.0 / (buckets / splits)).min(1.0);
         // Buckets beyond the core's share of L2 turn each addition's bucket access into a miss.
         let bucket_bytes = buckets / splits * point_bytes as f64;
-        let miss = if bucket_bytes > CACHE_BYTES {
-            MISS_COST
-        } else {
-            0.0
+        let miss = MISS_COST * (bucket_bytes / CACHE_BYTES - 1.0).max(0.0);
+        let task = |window: u32| {
+            let batch = self.batch_size_for(window) as f64;
+            let used = (self.used_buckets(window) as f64 / splits).max(1.0);
+            // A bucket is busy with probability about (half a batch) / (buckets in use).
+            let deferred = (batch / 2.0 / used).min(1.0);
+            let add = ADD_COST + INVERT_COST / batch + DEFER_COST * deferred + miss;
+            (add * terms + REDUCE_COST * buckets) / splits + SCAN_COST * terms
         };
-        let add = ADD_COST + INVERT_COST / batch + DEFER_COST * deferred + miss;
-        let task = (add * terms + REDUCE_COST * buckets) / splits + SCAN_COST * terms;
+        let slowest = task(0).max(task(self.windows - 1));
         let tasks = (self.windows * self.splits) as usize;
-        tasks.div_ceil(threads) as f64 * task
+        tasks.div_ceil(threads) as f64 * slowest
+    }
+
+    /// The buckets window `window`'s digits can reach: all but in the top window.
+    fn used_buckets(&self, window: u32) -> usize {
+        if window + 1 == self.windows && self.top_bits < self.window_bits - 1 {
+            1 << self.top_bits
+        } else {
+            self.bucket_count()
+        }
+    }
+
+    /// The batch size for window `window`: at most a sixteenth of the buckets in use, so
+    /// that few terms meet a busy bucket.
+    pub fn batch_size_for(&self, window: u32) -> usize {
+        if self.batch_fixed {
+            return self.batch_size;
+        }
+        let used = self.used_buckets(window) / self.splits as usize;
+        self.batch_size.min((used / 16).max(1))
     }
 
     /// Buckets per window: `2^(c-1)`.
