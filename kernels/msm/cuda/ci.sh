@@ -34,6 +34,6 @@ done
 echo "msm.ptx: matches msm.cu, ptxas accepts it for sm_80 and sm_90"
 
 echo "== msm cuda: host emulation against the CPU MSM"
-cargo run --quiet --release -p bitai-msm --example msm_emulation_cases -- "$WORK/cases.bin"
+cargo run --quiet -p bitai-msm --example msm_emulation_cases -- "$WORK/cases.bin"
 g++ -O2 -std=c++17 -Wall -Werror kernels/msm/cuda/emulate_msm.cpp -o "$WORK/emulate_msm"
 "$WORK/emulate_msm" "$WORK/cases.bin"
