@@ -70,10 +70,22 @@ pub fn core_source() -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    // Below Linux's ephemeral range (32768-60999): a port handed out here can never also be
+    // given to a socket bound to port 0 (a node's own listeners) between this check and the
+    // port's use, which made tests fail with "address already in use" now and then. Within
+    // a process the counter keeps ports distinct; the start depends on the process id.
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id() % SPAN;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (LOW + (start + SPAN / 2 + n) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One running `bitcoind -regtest`.

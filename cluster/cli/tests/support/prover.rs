@@ -60,11 +60,22 @@ pub const DEVNET_ARGS: [&str; 8] = [
 
 /// A port free right now on 127.0.0.1.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local addr")
-        .port()
+    // Below Linux's ephemeral range (32768-60999): a port handed out here can never also be
+    // given to a socket bound to port 0 (a node's own listeners) between this check and the
+    // port's use, which made tests fail with "address already in use" now and then. Within
+    // a process the counter keeps ports distinct; the start depends on the process id.
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let start = std::process::id() % SPAN;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (LOW + (start + n) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A `bitai prover run` child, its stderr in a file; killed when dropped.
