@@ -289,21 +289,11 @@ pub fn groth16_devnet(
     let mut all = vec![("prover", "key_cache_dir", cache)];
     all.extend(overrides.iter().cloned());
     let config = write_config(dir, &all);
+    // The cluster tests' devnet arguments, with the number of final L2 blocks asked for.
     let blocks = l2_blocks.to_string();
-    DevnetProcess::start(
-        &config,
-        &dir.join("data"),
-        &[
-            "--l2-blocks",
-            &blocks,
-            "--block-txs",
-            "1",
-            "--tps",
-            "2",
-            "--block-interval-ms",
-            "300",
-        ],
-    )
+    let mut args = prover::DEVNET_ARGS;
+    args[1] = &blocks;
+    DevnetProcess::start(&config, &dir.join("data"), &args)
 }
 
 /// Runs `bitai ARGS`, asserts it exits 0 (else panics with its stderr and `context()`),

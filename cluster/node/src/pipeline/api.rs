@@ -16,7 +16,7 @@ use bitai_messages::inscriber::{BatchStage, Carrier, InscriberMsg};
 use bitai_messages::mempool::{MempoolMsg, MempoolReject, MempoolStatus};
 use bitai_messages::prover::{JobStatus, PoolMsg};
 use bitai_messages::sequencer::{L2TxStatus, SequencerMsg, SubmitError};
-use bitai_messages::statemachine::{StateMachineMsg, StateView};
+use bitai_messages::statemachine::{StateMachineMsg, StateView, VerifiedBlock};
 use bitai_protocol::{decode_tx, encode_tx, BitaiTx, ChainId, CreateChain, Hash32, SubmitProof};
 use bitai_rpc::api::{ApiError, NodeApi};
 use bitai_rpc::genesis::GenesisSpec;
@@ -128,6 +128,21 @@ impl PipelineApi {
         })
     }
 
+    /// The state machine's record of verified block `number` of `chain`: `None` when this
+    /// node has no state machine or it did not answer, `Some(None)` when not verified.
+    async fn verified_block(&self, chain: ChainId, number: u64) -> Option<Option<VerifiedBlock>> {
+        let sm = self.statemachine.as_ref()?;
+        sm.ask(
+            |reply| StateMachineMsg::VerifiedBlock {
+                chain,
+                number,
+                reply,
+            },
+            ASK_TIMEOUT_MS,
+        )
+        .await
+    }
+
     /// The `CreateChain` of `id`: registered on Bitcoin, or only hosted here so far.
     async fn create_of(&self, id: &ChainId, view: &StateView) -> Option<CreateChain> {
         match (view.chain(id), self.host.spec(id).await) {
@@ -155,21 +170,7 @@ impl PipelineApi {
             } else {
                 Stage::Verified
             };
-            let verified = match &self.statemachine {
-                Some(sm) => sm
-                    .ask(
-                        |reply| StateMachineMsg::VerifiedBlock {
-                            chain,
-                            number,
-                            reply,
-                        },
-                        ASK_TIMEOUT_MS,
-                    )
-                    .await
-                    .flatten(),
-                None => None,
-            };
-            if let Some(v) = verified {
+            if let Some(v) = self.verified_block(chain, number).await.flatten() {
                 status.bitcoin_txid = Some(v.bitcoin_txid.to_string());
                 status.bitcoin_height = Some(v.bitcoin_height);
             }
@@ -399,24 +400,17 @@ impl NodeApi for PipelineApi {
         chain: ChainId,
         number: u64,
     ) -> Result<Option<BlockProof>, ApiError> {
-        let Some(sm) = &self.statemachine else {
+        if self.statemachine.is_none() {
             return Err(ApiError::Unavailable(
                 "this node has no state machine (a chain node): ask a BitAI node".into(),
             ));
-        };
+        }
         let view = self.view.borrow().clone();
         let Some(c) = view.chain(&chain) else {
             return Ok(None);
         };
-        let verified = sm
-            .ask(
-                |reply| StateMachineMsg::VerifiedBlock {
-                    chain,
-                    number,
-                    reply,
-                },
-                ASK_TIMEOUT_MS,
-            )
+        let verified = self
+            .verified_block(chain, number)
             .await
             .ok_or_else(|| unavailable("state machine"))?;
         let Some(v) = verified else {
